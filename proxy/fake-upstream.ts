@@ -1,0 +1,247 @@
+// A simulated Anthropic-compatible upstream (Anthropic or Z.AI), used by demo, tests, pilot and bench.
+// It records exactly what crossed the wire and answers JSON and realistic, spaced SSE.
+import http from 'node:http';
+import https from 'node:https';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TlsMaterial } from './test-ca.js';
+import type { Usage } from './sse.js';
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query exactly as received. */
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  receivedAt: number;
+}
+
+export interface SentResponse {
+  status: number;
+  usage?: Usage;
+  events: number;
+  /** Epoch ms at which each SSE event was written. */
+  eventTimes: number[];
+  text?: string;
+}
+
+/** Faults a test or the chaos task can switch on (the reliability issue uses them all). */
+export interface Fault {
+  /** Answer with this status and an Anthropic (or Z.AI business-code) error body. */
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Destroy the socket after this many SSE events. */
+  resetAfterEvents?: number;
+  /** Never answer (the headers never come). */
+  hangBeforeHeaders?: boolean;
+  /** Stop sending after this many SSE events, keeping the connection open. */
+  hangAfterEvents?: number;
+  /** Delay before the response headers. */
+  firstByteDelayMs?: number;
+}
+
+export interface FakeUpstreamOptions {
+  name: string;
+  tls?: TlsMaterial;
+  /** Path prefix the API lives under, e.g. /api/anthropic for the Z.AI shape. */
+  prefix?: string;
+  /** When set, /v1/messages needs this key (in the given header, or either). */
+  requireKey?: { value: string; header?: 'x-api-key' | 'authorization' | 'either' };
+  /** SSE content_block_delta events per streamed answer, and the gap between them. */
+  deltas?: number;
+  eventGapMs?: number;
+  usage?: Usage;
+}
+
+const DEFAULT_USAGE: Required<Usage> = {
+  input_tokens: 42,
+  output_tokens: 17,
+  cache_creation_input_tokens: 5,
+  cache_read_input_tokens: 11,
+};
+
+function errorBody(type: string, message: string): string {
+  return JSON.stringify({ type: 'error', error: { type, message }, request_id: `req_fake_${randomBytes(6).toString('hex')}` });
+}
+
+function credentialOf(req: http.IncomingMessage, header: 'x-api-key' | 'authorization' | 'either'): string | undefined {
+  const apiKey = req.headers['x-api-key'];
+  const bearer = req.headers.authorization?.replace(/^Bearer\s+/i, '');
+  if (header === 'x-api-key') return typeof apiKey === 'string' ? apiKey : undefined;
+  if (header === 'authorization') return bearer;
+  return (typeof apiKey === 'string' ? apiKey : undefined) ?? bearer;
+}
+
+export class FakeUpstream {
+  readonly requests: RecordedRequest[] = [];
+  readonly responses: SentResponse[] = [];
+  fault: Fault | undefined;
+  private server: http.Server | https.Server;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(readonly opts: FakeUpstreamOptions) {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    this.server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  /** The base URL a lane would be configured with (prefix included). */
+  get baseUrl(): string {
+    return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}${this.opts.prefix ?? ''}`;
+  }
+
+  async start(port = 0): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.responses.length = 0;
+    this.fault = undefined;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
+    const body = Buffer.concat(chunks);
+    this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, receivedAt: Date.now() });
+
+    const prefix = this.opts.prefix ?? '';
+    const fullPath = (req.url ?? '/').split('?')[0]!;
+    const send = (status: number, payload: string, headers: Record<string, string> = {}): void => {
+      res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_fake_${randomBytes(6).toString('hex')}`, ...headers });
+      res.end(req.method === 'HEAD' ? undefined : payload);
+      this.responses.push({ status, events: 0, eventTimes: [] });
+    };
+    if (!fullPath.startsWith(prefix)) {
+      send(404, errorBody('not_found_error', `${this.name}: no route ${fullPath}`));
+      return;
+    }
+    const path = fullPath.slice(prefix.length) || '/';
+    const fault = this.fault;
+    if (fault?.hangBeforeHeaders) return; // the client or proxy must time out
+    if (fault?.firstByteDelayMs) await new Promise((r) => setTimeout(r, fault.firstByteDelayMs));
+    if (fault?.status) {
+      send(fault.status, fault.body !== undefined ? JSON.stringify(fault.body) : errorBody('api_error', `${this.name}: injected ${fault.status}`), fault.headers);
+      return;
+    }
+
+    if (req.method === 'POST' && path === '/v1/messages') {
+      const need = this.opts.requireKey;
+      if (need && credentialOf(req, need.header ?? 'either') !== need.value) {
+        send(401, errorBody('authentication_error', `${this.name}: invalid x-api-key`));
+        return;
+      }
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+      } catch {
+        send(400, errorBody('invalid_request_error', `${this.name}: body is not valid JSON`));
+        return;
+      }
+      if (typeof parsed.model !== 'string') {
+        send(400, errorBody('invalid_request_error', `${this.name}: model: Field required`));
+        return;
+      }
+      if (parsed.stream === true) await this.stream(res, parsed.model, fault);
+      else this.json(res, parsed.model);
+      return;
+    }
+    if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
+      send(200, JSON.stringify({ input_tokens: Math.max(1, Math.round(body.length / 4)) }));
+      return;
+    }
+    // Claude Code's other calls (settings, telemetry, HEAD / probes): a harmless empty answer.
+    send(200, '{}');
+  }
+
+  private replyText(): string {
+    return `ok from ${this.name}`;
+  }
+
+  private usage(): Required<Usage> {
+    return { ...DEFAULT_USAGE, ...this.opts.usage } as Required<Usage>;
+  }
+
+  private json(res: http.ServerResponse, model: string): void {
+    const usage = this.usage();
+    const text = this.replyText();
+    const payload = JSON.stringify({
+      id: `msg_${randomBytes(8).toString('hex')}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [{ type: 'text', text }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage,
+    });
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${randomBytes(6).toString('hex')}` });
+    res.end(payload);
+    this.responses.push({ status: 200, usage, events: 0, eventTimes: [], text });
+  }
+
+  private async stream(res: http.ServerResponse, model: string, fault: Fault | undefined): Promise<void> {
+    const usage = this.usage();
+    const deltas = this.opts.deltas ?? 5;
+    const gap = this.opts.eventGapMs ?? 20;
+    const text = this.replyText();
+    const pieces = splitText(text, deltas);
+    const sent: SentResponse = { status: 200, usage, events: 0, eventTimes: [], text };
+    this.responses.push(sent);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'request-id': `req_fake_${randomBytes(6).toString('hex')}`,
+    });
+    res.flushHeaders();
+    const events: [string, unknown][] = [
+      ['message_start', { type: 'message_start', message: { id: `msg_${randomBytes(8).toString('hex')}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, cache_creation_input_tokens: usage.cache_creation_input_tokens, cache_read_input_tokens: usage.cache_read_input_tokens, output_tokens: 1 } } }],
+      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+      ['ping', { type: 'ping' }],
+      ...pieces.map((p): [string, unknown] => ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: p } }]),
+      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } }],
+      ['message_stop', { type: 'message_stop' }],
+    ];
+    for (const [i, [name, data]] of events.entries()) {
+      if (res.destroyed) return;
+      if (fault?.resetAfterEvents !== undefined && i >= fault.resetAfterEvents) {
+        res.socket?.resetAndDestroy();
+        return;
+      }
+      if (fault?.hangAfterEvents !== undefined && i >= fault.hangAfterEvents) return;
+      if (name === 'content_block_delta') await new Promise((r) => setTimeout(r, gap));
+      res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+      sent.events++;
+      sent.eventTimes.push(Date.now());
+    }
+    res.end();
+  }
+}
+
+function splitText(text: string, n: number): string[] {
+  const size = Math.max(1, Math.ceil(text.length / n));
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(text.slice(i * size, (i + 1) * size));
+  return out;
+}

@@ -1,0 +1,498 @@
+// The router: a plain loopback HTTP server behind the front. It owns everything lane-related:
+// decide → rewrite → forward → stream through unbuffered while observing → attempt events (DESIGN §1–3).
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { AddressInfo } from 'node:net';
+import type { Config, HeaderMode } from './config.js';
+import { decide, isMessagesPath, mapModel, type Decision, type Lane, type LaneDecision } from './decide.js';
+import { anthropicErrorEvent, anthropicErrorJson, type AnthropicErrorType } from './errors.js';
+import { anthropicLaneHeaders, responseHeaders, zaiLaneHeaders, type OutHeaders } from './headers.js';
+import type { LiveState } from './live-state.js';
+import { SseObserver, observeJsonBody, type Usage } from './sse.js';
+import { SCHEMA_VERSION, type ErrType, type UsageRecord } from './usage-log.js';
+
+/** Generous defaults: a long Claude answer is never cut, a dead upstream never hangs the CLI forever. */
+const CONNECT_TIMEOUT_MS = 10_000;
+const FIRST_BYTE_TIMEOUT_MS = 600_000;
+const IDLE_TIMEOUT_MS = 300_000;
+/** JSON bodies are kept (for usage) up to this size; larger ones are streamed without it. */
+const MAX_JSON_OBSERVE = 4 << 20;
+
+export interface RequestInfo {
+  rid: string;
+  method: string;
+  path: string;
+  query: string;
+  body: Buffer;
+  model: string | undefined;
+  stream: boolean;
+  h2: boolean;
+}
+
+/** What one upstream attempt looks like to observers. */
+export interface AttemptEvent {
+  record: UsageRecord;
+  request: RequestInfo;
+}
+
+export interface RouterEvents {
+  decided: [AttemptEvent];
+  completed: [AttemptEvent];
+}
+
+export interface RouterOptions {
+  config: Config;
+  state: LiveState;
+  frontSecret: string;
+  controlToken: string;
+  /** Extra CA certificates (PEM) trusted for upstream TLS. */
+  upstreamCa?: string;
+  /** Answers GET /__ccp/status. */
+  status: () => Record<string, unknown>;
+}
+
+interface LaneTarget {
+  url: URL;
+  headers: OutHeaders;
+  body: Buffer;
+  upstreamModel?: string;
+  headerMode?: HeaderMode;
+}
+
+type AttemptOutcome = { kind: 'done' };
+
+function errTypeForStatus(status: number): ErrType | undefined {
+  if (status === 401) return '401';
+  if (status === 429) return '429';
+  if (status >= 500) return '5xx';
+  if (status >= 400) return '4xx';
+  return undefined;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+function safeEqual(a: string | undefined, b: string): boolean {
+  if (typeof a !== 'string') return false;
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export class Router extends EventEmitter<RouterEvents> {
+  private readonly server: http.Server;
+  private readonly httpsAgent: https.Agent;
+  private readonly httpAgent: http.Agent;
+  port = 0;
+
+  constructor(private readonly opts: RouterOptions) {
+    super();
+    // Extra roots are added to, not substituted for, the public roots.
+    const ca = opts.upstreamCa ? [...tls.rootCertificates, opts.upstreamCa] : undefined;
+    this.httpsAgent = new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
+    this.httpAgent = new http.Agent({ keepAlive: true });
+    this.server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        // Last resort: nothing escapes the router; the client gets an error and the proxy keeps running.
+        if (!res.headersSent) this.sendError(res, 500, 'api_error', `proxy: internal error (${(err as Error).message})`);
+        else res.destroy();
+      });
+    });
+    // Long generations must not be cut by Node's server-side timeouts.
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 60_000;
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  async close(): Promise<void> {
+    this.httpsAgent.destroy();
+    this.httpAgent.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private sendError(res: http.ServerResponse, status: number, type: AnthropicErrorType, message: string): void {
+    const body = anthropicErrorJson(type, message);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!safeEqual(header(req, 'x-ccp-front'), this.opts.frontSecret)) {
+      req.resume();
+      this.sendError(res, 403, 'permission_error', 'proxy: the router only serves requests from its own front');
+      return;
+    }
+    if (header(req, 'x-ccp-route') === 'control') {
+      await this.handleControl(req, res);
+      return;
+    }
+    const { config } = this.opts;
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    const query = q === -1 ? '' : rawUrl.slice(q);
+    const method = req.method ?? 'GET';
+
+    const { body, tooLarge } = await readBody(req, config.maxBodyBytes);
+    const t0 = performance.now();
+    let model: string | undefined;
+    let stream = false;
+    if (!tooLarge && isMessagesPath(method, path)) {
+      try {
+        const parsed: unknown = JSON.parse(body.toString('utf8'));
+        if (parsed && typeof parsed === 'object') {
+          const m = (parsed as Record<string, unknown>).model;
+          if (typeof m === 'string') model = m;
+          stream = (parsed as Record<string, unknown>).stream === true;
+        }
+      } catch {
+        // Not JSON: it goes to Anthropic untouched, which answers it (decision pass_through).
+      }
+    }
+    const request: RequestInfo = {
+      rid: randomBytes(4).toString('hex'),
+      method,
+      path,
+      query,
+      body,
+      model,
+      stream,
+      h2: header(req, 'x-ccp-h2') === '1',
+    };
+    const logged = !config.filterChain || isMessagesPath(method, path);
+    const laneDecision = decide({
+      method,
+      path,
+      model,
+      forceHaikuToZai: config.forceHaikuToZai,
+      paused: this.opts.state.paused,
+      hasZaiKey: config.zaiApiKey !== undefined,
+      zaiCoolingDown: false,
+    });
+
+    if (tooLarge) {
+      const rec = this.baseRecord(request, laneDecision, 1, this.targetFor('anthropic', request, req.rawHeaders));
+      if (logged) this.emit('decided', { record: { ...rec, event: 'decision' }, request });
+      const limitMb = Math.round(config.maxBodyBytes / 1024 / 1024);
+      this.sendError(res, 413, 'request_too_large', `proxy: request body exceeds CCP_MAX_BODY_MB (${limitMb} MB)`);
+      if (logged) {
+        this.emit('completed', {
+          record: { ...rec, event: 'complete', ts: Date.now() / 1000, status: 413, err_type: 'bad_request', latency_ms: round(performance.now() - t0) },
+          request,
+        });
+      }
+      return;
+    }
+
+    // The attempt loop: fallback and retries (reliability issue) add attempts here.
+    const target = this.targetFor(laneDecision.lane, request, req.rawHeaders);
+    await this.attempt(req, res, request, laneDecision, 1, target, t0, logged);
+  }
+
+  private targetFor(lane: Lane, request: RequestInfo, rawHeaders: string[]): LaneTarget {
+    const { config, state } = this.opts;
+    if (lane === 'zai') {
+      let body = request.body;
+      let upstreamModel: string | undefined;
+      const mapped = request.model ? mapModel(request.model, config.zaiModelMap) : undefined;
+      if (mapped) {
+        const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+        parsed.model = mapped;
+        body = Buffer.from(JSON.stringify(parsed));
+        upstreamModel = mapped;
+      }
+      const mode = state.zaiHeaderMode;
+      return {
+        url: joinUrl(config.zaiBaseUrl, request.path, request.query),
+        headers: zaiLaneHeaders(rawHeaders, body.length, { key: config.zaiApiKey ?? '', mode, anthVersion: config.anthVersion }),
+        body,
+        ...(upstreamModel ? { upstreamModel } : {}),
+        headerMode: mode,
+      };
+    }
+    const hasBody = request.body.length > 0 || !['GET', 'HEAD'].includes(request.method);
+    return {
+      url: joinUrl(config.anthBaseUrl, request.path, request.query),
+      headers: anthropicLaneHeaders(rawHeaders, request.body.length, hasBody),
+      body: request.body,
+    };
+  }
+
+  private baseRecord(request: RequestInfo, d: LaneDecision, attempt: number, target: LaneTarget, decision: Decision = d.decision): UsageRecord {
+    return {
+      v: SCHEMA_VERSION,
+      event: 'decision',
+      ts: Date.now() / 1000,
+      rid: request.rid,
+      attempt,
+      lane: d.lane,
+      upstream: target.url.host,
+      ...(request.model !== undefined ? { model: request.model } : {}),
+      ...(target.upstreamModel ? { upstream_model: target.upstreamModel } : {}),
+      decision,
+      reason: d.reason,
+      path: request.path,
+      ...(isMessagesPath(request.method, request.path) ? { op: request.stream ? 'stream' : 'nonstream' } : {}),
+      req_bytes: target.body.length,
+      h2: request.h2,
+      ...(target.headerMode ? { header_mode: target.headerMode } : {}),
+      paused: this.opts.state.paused,
+    };
+  }
+
+  private attempt(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    request: RequestInfo,
+    d: LaneDecision,
+    attemptNo: number,
+    target: LaneTarget,
+    t0: number,
+    logged: boolean,
+  ): Promise<AttemptOutcome> {
+    const base = this.baseRecord(request, d, attemptNo, target);
+    if (logged) this.emit('decided', { record: base, request });
+
+    return new Promise<AttemptOutcome>((resolve) => {
+      let finished = false;
+      let status = 0;
+      let ttfb: number | undefined;
+      let respBytes = 0;
+      let isSse = false;
+      const sse = new SseObserver();
+      const jsonChunks: Buffer[] = [];
+      let jsonBytes = 0;
+      let requestId: string | undefined;
+      let idleTimer: NodeJS.Timeout | undefined;
+
+      const finish = (extra: Partial<UsageRecord>): void => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(idleTimer);
+        const now = performance.now();
+        let usage: Usage = {};
+        let stopReason: string | undefined;
+        let streamFields: Partial<UsageRecord> = {};
+        let streamErr: ErrType | undefined;
+        if (isSse) {
+          const o = sse.end();
+          usage = o.usage;
+          stopReason = o.stopReason;
+          const firstToken = o.firstDeltaAt ?? o.firstEventAt;
+          streamFields = {
+            sse_events: o.events,
+            ...(firstToken !== undefined ? { ttft_ms: round(firstToken - t0) } : {}),
+            ...(o.firstEventAt !== undefined && o.lastEventAt !== undefined ? { stream_ms: round(o.lastEventAt - o.firstEventAt) } : {}),
+          };
+          if (o.error) streamErr = 'stream_error';
+        } else if (jsonChunks.length) {
+          const o = observeJsonBody(Buffer.concat(jsonChunks).toString('utf8'));
+          usage = o.usage;
+          stopReason = o.stopReason;
+        }
+        const record: UsageRecord = {
+          ...base,
+          event: 'complete',
+          ts: Date.now() / 1000,
+          status,
+          ...(errTypeForStatus(status) ? { err_type: errTypeForStatus(status) } : {}),
+          ...(streamErr ? { err_type: streamErr } : {}),
+          latency_ms: round(now - t0),
+          ...(ttfb !== undefined ? { ttfb_ms: round(ttfb) } : {}),
+          ...streamFields,
+          ...usage,
+          ...(stopReason ? { stop_reason: stopReason } : {}),
+          resp_bytes: respBytes,
+          ...(requestId ? { request_id: requestId } : {}),
+          ...extra,
+        };
+        if (logged) this.emit('completed', { record, request });
+        resolve({ kind: 'done' });
+      };
+
+      const lib = target.url.protocol === 'https:' ? https : http;
+      const upReq = lib.request({
+        protocol: target.url.protocol,
+        hostname: target.url.hostname,
+        port: target.url.port || undefined,
+        method: request.method,
+        path: target.url.pathname + target.url.search,
+        headers: target.headers,
+        agent: target.url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+        timeout: FIRST_BYTE_TIMEOUT_MS,
+      });
+
+      // Connect timeout: only until the socket is connected (kept-alive sockets are already).
+      const connectTimer = setTimeout(() => {
+        upReq.destroy(Object.assign(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }));
+      }, CONNECT_TIMEOUT_MS);
+      upReq.on('socket', (socket) => {
+        if (!socket.connecting) clearTimeout(connectTimer);
+        else socket.once('connect', () => clearTimeout(connectTimer));
+        socket.once('secureConnect', () => clearTimeout(connectTimer));
+      });
+      upReq.on('timeout', () => {
+        upReq.destroy(Object.assign(new Error(`no response within ${FIRST_BYTE_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }));
+      });
+
+      // The client went away (Esc in Claude Code): abort the upstream at once, so generation stops there too.
+      res.on('close', () => {
+        if (finished || res.writableFinished) return;
+        upReq.destroy();
+        finish({ status, err_type: 'client_abort' });
+      });
+
+      upReq.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(connectTimer);
+        if (finished) return;
+        const timedOut = err.code === 'ETIMEDOUT';
+        const errType: ErrType = timedOut ? 'timeout' : 'net';
+        const msg = `proxy: ${d.lane} upstream ${target.url.host} ${timedOut ? 'timed out' : 'unreachable'} (${err.code ?? err.message})`;
+        if (!res.headersSent) {
+          this.sendError(res, timedOut ? 504 : 502, timedOut ? 'timeout_error' : 'api_error', msg);
+          finish({ status: 0, err_type: errType, error: msg });
+        } else {
+          this.failMidStream(res, isSse, msg);
+          finish({ err_type: timedOut ? 'timeout' : 'stream_error', error: msg });
+        }
+      });
+
+      upReq.on('response', (upRes) => {
+        clearTimeout(connectTimer);
+        upReq.setTimeout(0);
+        ttfb = performance.now() - t0;
+        status = upRes.statusCode ?? 0;
+        const ct = String(upRes.headers['content-type'] ?? '');
+        isSse = ct.includes('text/event-stream');
+        const isJson = ct.includes('json');
+        const rid = upRes.headers['request-id'];
+        if (typeof rid === 'string') requestId = rid;
+        res.writeHead(status, upRes.statusMessage, responseHeaders(upRes.rawHeaders));
+        // Headers go to the client now, not with the first body chunk.
+        res.flushHeaders();
+
+        const armIdle = (): void => {
+          clearTimeout(idleTimer);
+          idleTimer = setTimeout(() => {
+            upRes.destroy(Object.assign(new Error(`no data for ${IDLE_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }));
+          }, IDLE_TIMEOUT_MS);
+        };
+        armIdle();
+
+        upRes.on('data', (chunk: Buffer) => {
+          armIdle();
+          respBytes += chunk.length;
+          if (isSse) sse.push(chunk, performance.now());
+          else if (isJson && jsonBytes + chunk.length <= MAX_JSON_OBSERVE) {
+            jsonChunks.push(chunk);
+            jsonBytes += chunk.length;
+          }
+          if (!res.write(chunk)) {
+            upRes.pause();
+            res.once('drain', () => upRes.resume());
+          }
+        });
+        upRes.on('end', () => {
+          res.end(() => finish({}));
+        });
+        upRes.on('error', (err: NodeJS.ErrnoException) => {
+          if (finished) return;
+          const timedOut = err.code === 'ETIMEDOUT';
+          const msg = `proxy: ${d.lane} upstream ${target.url.host} ${timedOut ? 'went idle' : 'connection lost'} mid-response (${err.code ?? err.message})`;
+          this.failMidStream(res, isSse, msg);
+          finish({ err_type: timedOut ? 'timeout' : 'stream_error', error: msg });
+        });
+        upRes.on('close', () => {
+          if (finished || upRes.complete) return;
+          const msg = `proxy: ${d.lane} upstream ${target.url.host} closed mid-response`;
+          this.failMidStream(res, isSse, msg);
+          finish({ err_type: 'stream_error', error: msg });
+        });
+      });
+
+      upReq.end(target.body);
+    });
+  }
+
+  /** After bytes reached the client: an SSE error event, then a failed (not clean) end. */
+  private failMidStream(res: http.ServerResponse, isSse: boolean, message: string): void {
+    if (res.destroyed) return;
+    if (isSse && !res.writableEnded) {
+      res.write(anthropicErrorEvent('api_error', message), () => res.destroy());
+    } else {
+      res.destroy();
+    }
+  }
+
+  private async handleControl(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    req.resume();
+    if (req.method === 'GET' && path === '/__ccp/status') {
+      const body = JSON.stringify(this.opts.status());
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    if (path === '/__ccp/pause' || path === '/__ccp/resume') {
+      if (req.method !== 'POST') {
+        this.sendError(res, 405, 'invalid_request_error', `${path} takes POST`);
+        return;
+      }
+      // A custom header cannot be sent cross-site without a CORS preflight, which is never granted.
+      if (!safeEqual(header(req, 'x-ccp-token'), this.opts.controlToken)) {
+        this.sendError(res, 403, 'permission_error', 'proxy: control requests need the x-ccp-token from logs/mitm.state.json');
+        return;
+      }
+      this.opts.state.setPaused(path === '/__ccp/pause');
+      const body = JSON.stringify({ paused: this.opts.state.paused });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    this.sendError(res, 404, 'not_found_error', `proxy: no control endpoint ${path}`);
+  }
+}
+
+/** Base URL path prefix + request path + query (the query is kept as the client sent it). */
+export function joinUrl(base: URL, path: string, query: string): URL {
+  const url = new URL(base.href);
+  url.pathname = base.pathname.replace(/\/+$/, '') + path;
+  url.search = query;
+  return url;
+}
+
+async function readBody(req: http.IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      // Keep reading (and discarding) so the 413 reaches the client cleanly.
+      tooLarge = true;
+      chunks.length = 0;
+      continue;
+    }
+    chunks.push(chunk);
+  }
+  return { body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks, size), tooLarge };
+}

@@ -1,0 +1,121 @@
+// Assembles one proxy process: CA → router → front, with the usage log and body tee as observers.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ensureCa, type CaFiles } from './ca.js';
+import { INTERCEPT_HOSTS, type Config } from './config.js';
+import { startFront, type Front } from './front.js';
+import { LiveState } from './live-state.js';
+import { Router, type AttemptEvent } from './router.js';
+import { UsageLog } from './usage-log.js';
+import { createBodyTee } from './body-tee.js';
+
+export function usageLogPath(logsDir: string): string {
+  return join(logsDir, 'usage.jsonl');
+}
+
+export interface ProxyHandle {
+  port: number;
+  ca: CaFiles;
+  config: Config;
+  state: LiveState;
+  router: Router;
+  front: Front;
+  logPath: string;
+  controlToken: string;
+  startedAt: Date;
+  /** Milliseconds from startProxy() to ready. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use`);
+    this.name = 'PortInUseError';
+  }
+}
+
+export async function startProxy(config: Config): Promise<ProxyHandle> {
+  const t0 = performance.now();
+  const ca = await ensureCa(config.caDir, INTERCEPT_HOSTS);
+  const state = new LiveState(config.logsDir, { pausedAtStart: config.offloadPaused, headerMode: config.zaiHeaderMode });
+  const logPath = usageLogPath(config.logsDir);
+  const log = new UsageLog(logPath);
+  const frontSecret = randomBytes(24).toString('hex');
+  const controlToken = randomBytes(24).toString('hex');
+  const startedAt = new Date();
+  const counts = { zai: 0, anthropic: 0, errors: 0 };
+  let front: Front | undefined;
+
+  const router = new Router({
+    config,
+    state,
+    frontSecret,
+    controlToken,
+    ...(config.upstreamCaFile ? { upstreamCa: readFileSync(config.upstreamCaFile, 'utf8') } : {}),
+    status: () => ({
+      pid: process.pid,
+      port: front?.port ?? config.port,
+      started_at: startedAt.toISOString(),
+      paused: state.paused,
+      zai_header_mode: state.zaiHeaderMode,
+      force_haiku_to_zai: config.forceHaikuToZai,
+      zai_key_set: config.zaiApiKey !== undefined,
+      zai_base_url: config.zaiBaseUrl.href,
+      anth_base_url: config.anthBaseUrl.href,
+      force_h1: config.forceH1,
+      filter_chain: config.filterChain,
+      log_path: logPath,
+      ca_fingerprint: ca.fingerprint,
+      requests: { ...counts },
+    }),
+  });
+  router.on('decided', ({ record }: AttemptEvent) => log.write(record));
+  router.on('completed', ({ record }: AttemptEvent) => {
+    log.write(record);
+    counts[record.lane]++;
+    if (record.err_type) counts.errors++;
+  });
+  if (config.bodyTee) router.on('decided', createBodyTee(config.logsDir));
+
+  const routerPort = await router.listen();
+  try {
+    front = await startFront({
+      port: config.port,
+      caKey: ca.key,
+      caCert: ca.cert,
+      interceptHosts: INTERCEPT_HOSTS,
+      forceH1: config.forceH1,
+      routerPort,
+      frontSecret,
+    });
+  } catch (err) {
+    await router.close();
+    log.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(config.port);
+    throw err;
+  }
+  const startedFront = front;
+  let stopped = false;
+  return {
+    port: startedFront.port,
+    ca,
+    config,
+    state,
+    router,
+    front: startedFront,
+    logPath,
+    controlToken,
+    startedAt,
+    startupMs: Math.round(performance.now() - t0),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await startedFront.stop();
+      await router.close();
+      log.close();
+    },
+  };
+}

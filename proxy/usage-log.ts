@@ -1,0 +1,82 @@
+// logs/usage.jsonl writer (DESIGN §4): one append-only file per process, one write per line.
+import { closeSync, mkdirSync, openSync, writeSync, fsyncSync, chmodSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Decision, Lane } from './decide.js';
+import type { HeaderMode } from './config.js';
+
+export const SCHEMA_VERSION = 1;
+
+export type ErrType = '401' | '429' | '5xx' | '4xx' | 'net' | 'timeout' | 'client_abort' | 'stream_error' | 'bad_request';
+
+/** Every field a line may carry. Absent when unknown, never invented. docs/METRICS-SCHEMA.md documents each one. */
+export interface UsageRecord {
+  v: typeof SCHEMA_VERSION;
+  event: 'decision' | 'complete';
+  ts: number;
+  rid: string;
+  attempt: number;
+  lane: Lane;
+  upstream: string;
+  model?: string;
+  upstream_model?: string;
+  decision: Decision;
+  reason?: string;
+  path: string;
+  op?: 'stream' | 'nonstream';
+  status?: number;
+  err_type?: ErrType;
+  error?: string;
+  latency_ms?: number;
+  ttfb_ms?: number;
+  ttft_ms?: number;
+  stream_ms?: number;
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
+  stop_reason?: string;
+  sse_events?: number;
+  req_bytes?: number;
+  resp_bytes?: number;
+  h2?: boolean;
+  header_mode?: HeaderMode;
+  retry?: boolean;
+  fallback_from?: Lane;
+  paused?: boolean;
+  request_id?: string;
+}
+
+/** Drop undefined fields so that "absent" means unknown. */
+export function serializeRecord(rec: UsageRecord): string {
+  return JSON.stringify(rec, (_k, v: unknown) => (v === undefined ? undefined : v)) + '\n';
+}
+
+/**
+ * Appends lines synchronously: each line is in the kernel before the caller goes on, so a decision
+ * line is on disk before the upstream is dialled and a SIGKILL cannot hide an in-flight request.
+ * A ~300-byte write costs microseconds, far below one upstream round trip.
+ */
+export class UsageLog {
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.fd = openSync(path, 'a', 0o600);
+    chmodSync(path, 0o600);
+  }
+
+  write(rec: UsageRecord): void {
+    if (this.fd === undefined) return;
+    writeSync(this.fd, serializeRecord(rec));
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    try {
+      fsyncSync(this.fd);
+    } finally {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+}
