@@ -1,6 +1,6 @@
 // The offline rig: built-in fake upstreams (Anthropic over HTTPS, Z.AI over HTTPS under /api/anthropic)
 // with the real proxy pointed at them. Used by demo, tests, pilot and bench alike.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config } from './config.js';
@@ -37,6 +37,7 @@ export interface Rig {
 
 /** Start the fakes only; returns the environment that points a proxy at them. */
 export async function startFakes(dir: string, opts: RigOptions = {}) {
+  mkdirSync(dir, { recursive: true });
   const tls = await createTestTls();
   const upstreamCaPath = join(dir, 'fake-upstream-ca.pem');
   writeFileSync(upstreamCaPath, tls.caCert);

@@ -1,0 +1,27 @@
+// Runs the readers over a log file: the shared core of summarize, verify-routing, demo and pilot.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readLog, type ReadOptions } from './log-reader.js';
+import { Summarizer, type Metrics } from './summarize.js';
+import { RoutingVerifier, type Expectation, type Verdict } from './verify.js';
+
+export const DEFAULT_EXPECT = 'haiku=zai,sonnet=anthropic';
+
+export async function summarizeLog(path: string, opts: ReadOptions = {}): Promise<Metrics> {
+  const s = new Summarizer();
+  const stats = await readLog(path, (e) => s.add(e), opts);
+  return s.result(stats, opts.since);
+}
+
+export function writeMetrics(resultsDir: string, m: Metrics): string {
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, 'METRICS.json');
+  writeFileSync(file, JSON.stringify(m, null, 2) + '\n');
+  return file;
+}
+
+export async function verifyLog(path: string, expect: Expectation[], opts: ReadOptions & { graceS?: number; now?: number } = {}): Promise<Verdict> {
+  const v = new RoutingVerifier(expect, opts.graceS);
+  await readLog(path, (e) => v.add(e), opts);
+  return v.result(opts.now);
+}

@@ -1,0 +1,93 @@
+// npm run mitm — start the proxy in the foreground.
+import { argv, chalk } from 'zx';
+import { ConfigError, loadConfig } from '../proxy/config.js';
+import { formatBanner } from '../proxy/banner.js';
+import { formatRequestLine, type Paint } from '../proxy/console-line.js';
+import { findRunning } from '../proxy/control-client.js';
+import { findPortOwner } from '../proxy/port-owner.js';
+import { clearRunState, writeRunState } from '../proxy/run-state.js';
+import { PortInUseError, startProxy } from '../proxy/server.js';
+import { writeSubEnv } from '../proxy/sub-env.js';
+
+if (argv.help || argv.h) {
+  console.log(`Usage: npm run mitm
+
+Starts the lane-splitting proxy on 127.0.0.1:$MITM_PORT (default 8082) in the foreground.
+Settings come from the environment and .env (see .env.example). Writes logs/mitm.pid,
+logs/mitm.state.json and env/sub-env.sh; logs every request to logs/usage.jsonl.
+Stop with Ctrl-C or 'npm run stop'.`);
+  process.exit(0);
+}
+
+const paint: Paint = { zai: chalk.magenta, anthropic: chalk.cyan, ok: chalk.green, bad: chalk.red, dim: chalk.gray };
+
+let config;
+try {
+  config = loadConfig();
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(chalk.red(`ccp: bad setting ${e.message}`));
+    process.exit(2);
+  }
+  throw e;
+}
+
+const existing = await findRunning(config.logsDir);
+if (existing.kind === 'running') {
+  console.error(chalk.red(`ccp: a proxy is already running (pid ${existing.state.pid}, port ${existing.state.port}).`));
+  console.error(`Stop it with 'npm run stop', or start another one elsewhere: MITM_PORT=8083 CCP_LOGS_DIR=./logs-8083 npm run mitm`);
+  process.exit(1);
+}
+
+let proxy;
+try {
+  proxy = await startProxy(config);
+} catch (e) {
+  if (e instanceof PortInUseError) {
+    const owner = findPortOwner(e.port);
+    const command = owner?.command.replace(/\s+/g, ' ').trim().slice(0, 120);
+    const who = owner ? `pid ${owner.pid} (${command || 'unknown command'})` : 'another process';
+    console.error(chalk.red(`ccp: port ${e.port} is already in use by ${who}.`));
+    console.error(`Fix: if that is an earlier ccp proxy, run 'npm run stop'; otherwise pick a free port: MITM_PORT=${e.port + 1} npm run mitm`);
+    process.exit(1);
+  }
+  console.error(chalk.red(`ccp: could not start: ${(e as Error).message}`));
+  process.exit(1);
+}
+
+writeRunState(config.logsDir, {
+  pid: process.pid,
+  port: proxy.port,
+  token: proxy.controlToken,
+  started_at: proxy.startedAt.toISOString(),
+  ca_cert: proxy.ca.certPath,
+  ca_fingerprint: proxy.ca.fingerprint,
+  log_path: proxy.logPath,
+});
+const subEnvPath = writeSubEnv({ caCertPath: proxy.ca.certPath, defaultPort: proxy.port });
+console.log(formatBanner(proxy, { subEnvPath, pid: process.pid }));
+console.log('');
+
+proxy.router.on('completed', ({ record }) => console.log(formatRequestLine(record, paint)));
+
+// Keep serving: one bad request or a library hiccup must not take every terminal's proxy down.
+process.on('uncaughtException', (err) => console.error(chalk.red(`ccp: internal error (still running): ${err.message}`)));
+process.on('unhandledRejection', (err) => console.error(chalk.red(`ccp: internal error (still running): ${(err as Error)?.message ?? err}`)));
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(chalk.gray(`\nccp: ${signal}: stopping, flushing the log…`));
+  const hardStop = setTimeout(() => process.exit(1), 5000);
+  try {
+    await proxy.stop();
+  } finally {
+    clearRunState(config.logsDir, process.pid);
+    clearTimeout(hardStop);
+  }
+  console.log(chalk.gray('ccp: stopped.'));
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

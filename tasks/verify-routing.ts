@@ -1,0 +1,29 @@
+// npm run verify-routing — PASS/FAIL per routing rule; exit 0 pass, 1 violation, 2 no data.
+import { argv } from 'zx';
+import { parseSince } from '../proxy/log-reader.js';
+import { DEFAULT_EXPECT, verifyLog } from '../proxy/reports.js';
+import { formatVerdict, parseExpect } from '../proxy/verify.js';
+import { usageLogPath } from '../proxy/server.js';
+import { configOrExit, helpRequested } from './lib.js';
+
+helpRequested(argv, `
+Usage: npm run verify-routing [-- --since 2h|ISO] [--expect ${DEFAULT_EXPECT}] [--file PATH] [--grace 120]
+
+Checks every completion in the log: haiku on the z.ai lane unless a logged reason (paused, offload
+off, no key, cooldown, fallback) kept it on anthropic; no other model on z.ai; every decision line
+completed within the grace period (seconds); each expected family reached its lane at least once.
+Exit 0 all pass, 1 a violation (FAIL lines name the rids), 2 no log or no data in the window.`);
+
+const config = configOrExit();
+const file = typeof argv.file === 'string' ? argv.file : usageLogPath(config.logsDir);
+try {
+  const since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
+  const expect = parseExpect(typeof argv.expect === 'string' ? argv.expect : DEFAULT_EXPECT);
+  const graceS = argv.grace !== undefined ? Number(argv.grace) : undefined;
+  const v = await verifyLog(file, expect, { ...(since !== undefined ? { since } : {}), ...(graceS !== undefined ? { graceS } : {}) });
+  console.log(formatVerdict(v));
+  process.exit(v.exitCode);
+} catch (e) {
+  console.error(`ccp: ${(e as Error).message}`);
+  process.exit(2);
+}
