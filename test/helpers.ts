@@ -1,0 +1,95 @@
+// Test helpers: real clients through the real proxy, bounded in time.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa, type Options } from 'execa';
+import { ProxyAgent, fetch } from 'undici';
+import { REPO_ROOT } from '../proxy/config.js';
+import { FAKE_ANTHROPIC_KEY, type Rig } from '../proxy/rig.js';
+import type { UsageRecord } from '../proxy/usage-log.js';
+
+export const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+/** Rejects when `p` takes longer than `ms`: no test waits forever. */
+export async function within<T>(ms: number, p: Promise<T>, what = 'operation'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An undici ProxyAgent that trusts only the proxy's CA, the way Claude Code's undici is set up. */
+export function proxyAgent(rig: Rig): ProxyAgent {
+  return new ProxyAgent({ uri: rig.proxyUrl, requestTls: { ca: [readFileSync(rig.proxy.ca.certPath, 'utf8')] } });
+}
+
+export interface SentMessage {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  /** ms since the request was sent, one per body chunk received. */
+  chunkTimes: number[];
+}
+
+export async function postMessages(
+  agent: ProxyAgent,
+  body: string | Record<string, unknown>,
+  opts: { headers?: Record<string, string>; path?: string; origin?: string } = {},
+): Promise<SentMessage> {
+  const t0 = performance.now();
+  const res = await fetch(`${opts.origin ?? 'https://api.anthropic.com'}${opts.path ?? '/v1/messages?beta=true'}`, {
+    dispatcher: agent,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': FAKE_ANTHROPIC_KEY, ...opts.headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const chunkTimes: number[] = [];
+  let text = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body ?? []) {
+    chunkTimes.push(performance.now() - t0);
+    text += decoder.decode(chunk as Uint8Array, { stream: true });
+  }
+  return { status: res.status, headers: Object.fromEntries(res.headers.entries()), text, chunkTimes };
+}
+
+export function message(model: string, stream: boolean, extra: Record<string, unknown> = {}) {
+  return { model, max_tokens: 32, stream, messages: [{ role: 'user', content: 'Say ok.' }], ...extra };
+}
+
+export function logLines(rig: Rig): UsageRecord[] {
+  return readFileSync(rig.proxy.logPath, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as UsageRecord);
+}
+
+export function completions(rig: Rig): UsageRecord[] {
+  return logLines(rig).filter((r) => r.event === 'complete');
+}
+
+/** Wait until `cond` holds (log lines are written right after the response ends). */
+export async function eventually(cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`${what} not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Run an npm task the way a user does (`npm run NAME -- args`), bounded; never throws on exit code. */
+export function npmRun(name: string, args: string[], env: Record<string, string>, opts: Options = {}) {
+  return execa('npm', ['run', '-s', name, ...(args.length ? ['--', ...args] : [])], {
+    cwd: REPO_ROOT,
+    env: { ...env, FORCE_COLOR: '0' },
+    reject: false,
+    timeout: 60_000,
+    ...opts,
+  });
+}
