@@ -1,5 +1,13 @@
 // The mitm start banner. Pure: it never sees the Z.AI key, only whether one is set.
+import { relative } from 'node:path';
+import { REPO_ROOT } from './config.js';
 import type { ProxyHandle } from './server.js';
+
+/** How a user names the env script from the repo root (absolute when it lives elsewhere). */
+export function envFileHint(path: string): string {
+  const rel = relative(REPO_ROOT, path);
+  return rel.startsWith('..') ? path : rel;
+}
 
 export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: number }): string {
   const c = p.config;
@@ -16,7 +24,7 @@ export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: nu
     `  usage log    ${p.logPath}`,
     `  env file     ${opts.subEnvPath}`,
     ``,
-    `In another terminal:  source env/sub-env.sh ${p.port}   then run claude as usual.`,
+    `In another terminal:  source ${envFileHint(opts.subEnvPath)} ${p.port}   then run claude as usual.`,
     `Live toggles: npm run pause | npm run resume    Stop: npm run stop (or Ctrl-C)`,
   ].join('\n');
 }

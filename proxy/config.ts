@@ -40,6 +40,8 @@ export interface Config {
   resultsDir: string;
   caDir: string;
   bundleDir: string;
+  /** Where mitm and env write the sourceable terminal script. */
+  envFile: string;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +73,7 @@ export const SETTINGS: Record<string, string> = {
   CCP_RESULTS_DIR: './results',
   CCP_CA_DIR: '~/.ccp/ca',
   BUNDLE_DIR: '~/Downloads',
+  CCP_ENV_FILE: './env/sub-env.sh',
 };
 
 function pick(env: Env, name: string): string {
@@ -165,6 +168,7 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     resultsDir: expandPath(pick(env, 'CCP_RESULTS_DIR'), root),
     caDir: expandPath(pick(env, 'CCP_CA_DIR'), root),
     bundleDir: expandPath(pick(env, 'BUNDLE_DIR'), root),
+    envFile: expandPath(pick(env, 'CCP_ENV_FILE'), root),
   };
 }
 
@@ -177,9 +181,4 @@ export function readEnv(root = REPO_ROOT, processEnv: Env = process.env): Env {
 
 export function loadConfig(overrides: Env = {}): Config {
   return parseConfig({ ...readEnv(), ...overrides });
-}
-
-/** Environment values other modules may need to hand to child processes (tests, tasks). */
-export function inheritedEnv(): Env {
-  return { ...process.env };
 }

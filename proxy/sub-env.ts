@@ -3,7 +3,6 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './config.js';
 
-export const SUB_ENV_PATH = join(REPO_ROOT, 'env', 'sub-env.sh');
 const TEMPLATE_PATH = join(REPO_ROOT, 'env', 'sub-env.template.sh');
 
 /** Single-quote for POSIX shells: safe for any path, spaces and quotes included. */
@@ -17,7 +16,7 @@ export function renderSubEnv(template: string, opts: { caCertPath: string; defau
     .replaceAll('__CCP_CA_CERT__', shellQuote(opts.caCertPath));
 }
 
-export function writeSubEnv(opts: { caCertPath: string; defaultPort: number }, path = SUB_ENV_PATH): string {
+export function writeSubEnv(path: string, opts: { caCertPath: string; defaultPort: number }): string {
   writeFileSync(path, renderSubEnv(readFileSync(TEMPLATE_PATH, 'utf8'), opts));
   chmodSync(path, 0o644);
   return path;

@@ -2,6 +2,7 @@
 import { argv } from 'zx';
 import { caPaths } from '../proxy/ca.js';
 import { writeSubEnv } from '../proxy/sub-env.js';
+import { envFileHint } from '../proxy/banner.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `
@@ -13,6 +14,6 @@ sets HTTPS_PROXY, NODE_EXTRA_CA_CERTS and NO_PROXY, and unsets ANTHROPIC_BASE_UR
 ANTHROPIC_AUTH_TOKEN, so that claude started there goes through the proxy.`);
 
 const config = configOrExit();
-const path = writeSubEnv({ caCertPath: caPaths(config.caDir).certPath, defaultPort: config.port });
+const path = writeSubEnv(config.envFile, { caCertPath: caPaths(config.caDir).certPath, defaultPort: config.port });
 console.log(`ccp: wrote ${path}`);
-console.log(`In the terminal that will run claude:  source env/sub-env.sh ${config.port}`);
+console.log(`In the terminal that will run claude:  source ${envFileHint(path)} ${config.port}`);

@@ -64,7 +64,7 @@ writeRunState(config.logsDir, {
   ca_fingerprint: proxy.ca.fingerprint,
   log_path: proxy.logPath,
 });
-const subEnvPath = writeSubEnv({ caCertPath: proxy.ca.certPath, defaultPort: proxy.port });
+const subEnvPath = writeSubEnv(config.envFile, { caCertPath: proxy.ca.certPath, defaultPort: proxy.port });
 console.log(formatBanner(proxy, { subEnvPath, pid: process.pid }));
 console.log('');
 

@@ -1,0 +1,201 @@
+// The task scripts as a user runs them: npm run mitm/status/pause/resume/stop/env, the env script in
+// bash and zsh, a busy port, a bad setting. Every process is bounded and stopped by its pid.
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execa, type ResultPromise } from 'execa';
+import { ProxyAgent } from 'undici';
+import { startFakes } from '../proxy/rig.js';
+import { isAlive, pidFilePath, readRunState, stateFilePath } from '../proxy/run-state.js';
+import { writeSubEnv } from '../proxy/sub-env.js';
+import { eventually, message, npmRun, postMessages, within } from './helpers.js';
+
+let dir: string;
+let fakes: Awaited<ReturnType<typeof startFakes>>;
+let env: Record<string, string>;
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test.before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ccp-tasks-'));
+  fakes = await startFakes(dir);
+  env = { ...fakes.env, MITM_PORT: String(await freePort()), CCP_ENV_FILE: join(dir, 'sub-env.sh') };
+});
+
+test.after(async () => {
+  await fakes.anthropic.stop();
+  await fakes.zai.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Start `npm run mitm` in the background and wait for its banner. */
+async function startMitm(extra: Record<string, string> = {}): Promise<{ child: ResultPromise; output: () => string }> {
+  let out = '';
+  const child = execa('npm', ['run', '-s', 'mitm'], { env: { ...env, ...extra, FORCE_COLOR: '0' }, reject: false, timeout: 120_000, all: true });
+  child.all!.on('data', (d: Buffer) => (out += d.toString()));
+  await eventually(() => out.includes('In another terminal'), 20_000, `mitm banner (output so far: ${out})`);
+  return { child, output: () => out };
+}
+
+test('mitm → status → pause/resume live → stop: pid and state files, banner, request lines, clean shutdown', async () => {
+  const { child, output } = await startMitm();
+  const logsDir = env.CCP_LOGS_DIR!;
+  const port = Number(env.MITM_PORT);
+  try {
+    const banner = output();
+    assert.match(banner, `listening on http://127.0.0.1:${port}`);
+    assert.match(banner, /CA SHA-256\s+[0-9A-F:]{95}/);
+    assert.match(banner, `source ${env.CCP_ENV_FILE} ${port}`);
+    assert.not.match(banner, env.ZAI_API_KEY!);
+    const state = readRunState(logsDir)!;
+    assert.ok(state, 'state file written');
+    assert.is(statSync(stateFilePath(logsDir)).mode & 0o777, 0o600);
+    assert.is(Number(readFileSync(pidFilePath(logsDir), 'utf8')), state.pid);
+    assert.ok(existsSync(env.CCP_ENV_FILE!), 'env file regenerated');
+    assert.match(readFileSync(env.CCP_ENV_FILE!, 'utf8'), state.ca_cert);
+
+    const status = await npmRun('status', [], env);
+    assert.is(status.exitCode, 0, String(status.stderr));
+    assert.match(String(status.stdout), `running (pid ${state.pid}) on http://127.0.0.1:${port}`);
+    assert.match(String(status.stdout), 'offload      on');
+
+    const agent = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] } });
+    try {
+      assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from zai-fake');
+      const paused = await npmRun('pause', [], env);
+      assert.is(paused.exitCode, 0, String(paused.stderr));
+      assert.match(String(paused.stdout), 'paused on the running proxy');
+      assert.match((await npmRun('status', [], env)).stdout as string, 'PAUSED');
+      assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from anthropic-fake');
+      const resumed = await npmRun('resume', [], env);
+      assert.match(String(resumed.stdout), 'resumed on the running proxy');
+      assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from zai-fake');
+    } finally {
+      await agent.close();
+    }
+    await eventually(() => (output().match(/claude-haiku-4-5 → /g) ?? []).length >= 3, 3000, 'three request lines');
+    assert.match(output(), /claude-haiku-4-5 → anthropic 200 .*failover_paused/);
+    assert.match(output(), /claude-haiku-4-5 → zai 200 .*forced_model/);
+
+    const again = await npmRun('mitm', [], env);
+    assert.is(again.exitCode, 1);
+    assert.match(String(again.stderr), `already running (pid ${state.pid}, port ${port})`);
+
+    const stop = await npmRun('stop', [], env);
+    assert.is(stop.exitCode, 0, String(stop.stderr));
+    assert.match(String(stop.stdout), `stopped the proxy (pid ${state.pid})`);
+    const done = await within(10_000, child);
+    assert.is(done.exitCode, 0, 'mitm exits 0 after a clean stop');
+    assert.not.ok(isAlive(state.pid));
+    assert.not.ok(existsSync(pidFilePath(logsDir)), 'pid file removed');
+    assert.not.ok(existsSync(stateFilePath(logsDir)), 'state file removed');
+    const log = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.is(log.filter((l) => l.event === 'complete').length, 3);
+    const st = await npmRun('status', [], env);
+    assert.is(st.exitCode, 3);
+    assert.match(String(st.stdout), 'not running');
+  } finally {
+    if (child.pid && isAlive(child.pid)) child.kill('SIGKILL');
+  }
+});
+
+test('a pause made while no proxy runs holds for the next start', async () => {
+  assert.match(String((await npmRun('pause', [], env)).stdout), 'for the next start');
+  const { child } = await startMitm();
+  try {
+    const s = await npmRun('status', [], env);
+    assert.match(String(s.stdout), 'PAUSED');
+  } finally {
+    await npmRun('resume', [], env);
+    await npmRun('stop', [], env);
+    await within(10_000, child);
+  }
+});
+
+test('a busy port is a clear error naming the holder and the fixes; no silent switch', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as net.AddressInfo).port;
+  try {
+    const r = await npmRun('mitm', [], { ...env, MITM_PORT: String(port), CCP_LOGS_DIR: join(dir, 'busy-logs') });
+    assert.is(r.exitCode, 1);
+    assert.match(String(r.stderr), `port ${port} is already in use by pid ${process.pid}`);
+    assert.match(String(r.stderr), 'npm run stop');
+    assert.match(String(r.stderr), `MITM_PORT=${port + 1}`);
+    assert.not.ok(existsSync(pidFilePath(join(dir, 'busy-logs'))), 'no pid file for a proxy that did not start');
+  } finally {
+    blocker.close();
+  }
+});
+
+test('a bad setting stops the start with the variable and the allowed values', async () => {
+  const r = await npmRun('mitm', [], { ...env, ZAI_HEADER_MODE: 'bearer' });
+  assert.is(r.exitCode, 2);
+  assert.match(String(r.stderr), 'ZAI_HEADER_MODE: invalid value "bearer"; allowed: x-api-key | authorization');
+});
+
+test('stop never touches a live process it cannot verify as the proxy', async () => {
+  const logsDir = join(dir, 'foreign-logs');
+  const sleeper = execa('sleep', ['30'], { reject: false, timeout: 40_000 });
+  try {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(logsDir, { recursive: true });
+    writeFileSync(pidFilePath(logsDir), `${sleeper.pid}\n`);
+    const r = await npmRun('stop', [], { ...env, CCP_LOGS_DIR: logsDir });
+    assert.is(r.exitCode, 1);
+    assert.match(String(r.stderr), `pid ${sleeper.pid}`);
+    assert.match(String(r.stderr), 'Not touching it');
+    assert.ok(isAlive(sleeper.pid!), 'the foreign process is still alive');
+  } finally {
+    sleeper.kill('SIGTERM');
+    await sleeper;
+  }
+});
+
+test('npm run env writes a script that bash sources: variables set, ANTHROPIC_* unset', async () => {
+  const r = await npmRun('env', [], env);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const script = env.CCP_ENV_FILE!;
+  const probe = `source ${script} 8099 >/dev/null; printf '%s|' "$HTTPS_PROXY" "$NODE_EXTRA_CA_CERTS" "$NO_PROXY" "\${ANTHROPIC_BASE_URL-unset}" "\${ANTHROPIC_AUTH_TOKEN-unset}"`;
+  const out = await execa('bash', ['-c', probe], { env: { ANTHROPIC_BASE_URL: 'http://stale:1', ANTHROPIC_AUTH_TOKEN: 'tok' }, timeout: 10_000 });
+  assert.is(out.stdout, `http://127.0.0.1:8099|${join(env.CCP_CA_DIR!, 'ca.pem')}|127.0.0.1,localhost|unset|unset|`);
+});
+
+test('the env script works sourced from zsh, refuses to run unsourced, rejects a bad port', async () => {
+  const script = join(dir, 'quoted dir', "it's-env.sh");
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'quoted dir'), { recursive: true });
+  writeSubEnv(script, { caCertPath: join(dir, "ca dir/it's ca.pem"), defaultPort: 8082 });
+  const q = `'${script.replace(/'/g, `'\\''`)}'`;
+  const zsh = await execa('zsh', ['-fc', `source ${q} 8123 >/dev/null; print -r -- "$HTTPS_PROXY|$NODE_EXTRA_CA_CERTS|\${+ANTHROPIC_BASE_URL}"`], { env: { ANTHROPIC_BASE_URL: 'x' }, timeout: 10_000 });
+  assert.is(zsh.stdout, `http://127.0.0.1:8123|${join(dir, "ca dir/it's ca.pem")}|0`);
+  const dflt = await execa('bash', ['-c', `source ${q} >/dev/null; echo "$HTTPS_PROXY"`], { timeout: 10_000 });
+  assert.is(dflt.stdout, 'http://127.0.0.1:8082');
+  for (const shell of ['bash', 'zsh']) {
+    const ran = await execa(shell, [script, '8099'], { reject: false, timeout: 10_000 });
+    assert.is(ran.exitCode, 1, shell);
+    assert.match(ran.stderr, 'was executed, so it cannot change your shell', shell);
+  }
+  const bad = await execa('bash', ['-c', `source ${q} abc; echo "still here rc=$? proxy=\${HTTPS_PROXY-unset}"`], { reject: false, timeout: 10_000, extendEnv: false, env: { PATH: process.env.PATH ?? '' } });
+  assert.match(bad.stdout, 'still here rc=1 proxy=unset');
+  assert.match(bad.stderr, 'port must be a number');
+});
+
+test('--help of every task says what it does and exits 0', async () => {
+  for (const task of ['mitm', 'stop', 'status', 'pause', 'env', 'demo', 'summarize', 'verify-routing']) {
+    const r = await npmRun(task, ['--help'], env);
+    assert.is(r.exitCode, 0, task);
+    assert.match(String(r.stdout), 'Usage: npm run', task);
+  }
+});
+
+test.run();
