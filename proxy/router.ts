@@ -346,9 +346,12 @@ export class Router extends EventEmitter<RouterEvents> {
         upReq.destroy(Object.assign(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }));
       }, CONNECT_TIMEOUT_MS);
       upReq.on('socket', (socket) => {
-        if (!socket.connecting) clearTimeout(connectTimer);
-        else socket.once('connect', () => clearTimeout(connectTimer));
-        socket.once('secureConnect', () => clearTimeout(connectTimer));
+        // A kept-alive socket is connected already; a new one is done once its TLS handshake is.
+        if (!socket.connecting) {
+          clearTimeout(connectTimer);
+          return;
+        }
+        socket.once(socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
       });
       upReq.on('timeout', () => {
         upReq.destroy(Object.assign(new Error(`no response within ${FIRST_BYTE_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }));

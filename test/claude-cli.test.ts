@@ -1,0 +1,147 @@
+// The real Claude Code CLI through the proxy, offline against the fake upstreams.
+// The CLI is not a dependency of the kit (users bring their own `claude`): a pinned version is
+// installed on first run into the git-ignored .cache/claude-code, and reused after.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../proxy/config.js';
+import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig.js';
+import { completions, eventually } from './helpers.js';
+
+/** Newest version that declares Node 20 support; newer ones work the same way. */
+export const CLAUDE_CODE_VERSION = process.env.CCP_TEST_CLAUDE_VERSION ?? '2.1.197';
+const CACHE = join(REPO_ROOT, '.cache', 'claude-code', CLAUDE_CODE_VERSION);
+const CLAUDE = join(CACHE, 'node_modules', '.bin', 'claude');
+const OAUTH_TOKEN = 'sk-ant-oat01-fake-subscription-token-0123456789';
+
+let rig: Rig;
+
+async function ensureClaude(): Promise<void> {
+  if (existsSync(CLAUDE)) return;
+  console.log(`installing @anthropic-ai/claude-code@${CLAUDE_CODE_VERSION} into ${CACHE} (first run only)…`);
+  await execa('npm', ['install', '--prefix', CACHE, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}`], {
+    timeout: 10 * 60_000,
+    stdio: 'inherit',
+  });
+}
+
+interface CliResult {
+  is_error: boolean;
+  result: string;
+  usage?: { input_tokens: number; output_tokens: number };
+}
+
+/** One `claude -p` run in a fresh HOME, configured only through the environment a user sources. */
+async function claude(model: string, credential: Record<string, string>): Promise<CliResult> {
+  const home = mkdtempSync(join(tmpdir(), 'ccp-claude-home-'));
+  try {
+    const run = await execa(CLAUDE, ['-p', '--model', model, 'ok', '--output-format', 'json'], {
+      extendEnv: false,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: home,
+        HTTPS_PROXY: rig.proxyUrl,
+        NO_PROXY: '127.0.0.1,localhost',
+        NODE_EXTRA_CA_CERTS: rig.proxy.ca.certPath,
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        CLAUDE_CODE_MAX_RETRIES: '0',
+        ...credential,
+      },
+      timeout: 90_000,
+      reject: false,
+      stdin: 'ignore',
+    });
+    assert.is(run.exitCode, 0, `claude exited ${run.exitCode}: ${run.stderr}\n${run.stdout}`);
+    return JSON.parse(run.stdout) as CliResult;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+test.before(async () => {
+  await ensureClaude();
+  rig = await startRig();
+});
+
+test.after(async () => {
+  await rig?.stop();
+});
+
+test.before.each(() => {
+  rig.anthropic.reset();
+  rig.zai.reset();
+});
+
+function messagesRequests(f: { requests: { url: string; headers: Record<string, unknown> }[] }) {
+  return f.requests.filter((q) => q.url.includes('/v1/messages'));
+}
+
+test('claude -p --model haiku (API key) is answered via the z.ai lane with the z.ai key only', async () => {
+  const before = completions(rig).length;
+  const out = await claude('haiku', { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
+  assert.is(out.is_error, false);
+  assert.is(out.result, 'ok from zai-fake');
+  const zai = messagesRequests(rig.zai);
+  assert.ok(zai.length >= 1);
+  for (const q of zai) {
+    assert.ok(q.url.startsWith('/api/anthropic/v1/messages'), q.url);
+    assert.is(q.headers['x-api-key'], FAKE_ZAI_KEY);
+    assert.not.match(JSON.stringify(q.headers), /sk-ant/);
+  }
+  assert.is(messagesRequests(rig.anthropic).length, 0, 'no messages call reached anthropic');
+  await eventually(() => completions(rig).length > before);
+  const c = completions(rig).filter((r) => r.path === '/v1/messages').pop()!;
+  assert.equal([c.lane, c.decision, c.status, c.op], ['zai', 'forced_model', 200, 'stream']);
+  assert.match(c.model ?? '', /haiku/);
+  assert.is(c.input_tokens, out.usage?.input_tokens);
+  assert.is(c.output_tokens, out.usage?.output_tokens);
+});
+
+test('claude -p --model sonnet (API key) is answered via the anthropic lane with the client’s own key', async () => {
+  const out = await claude('sonnet', { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
+  assert.is(out.is_error, false);
+  assert.is(out.result, 'ok from anthropic-fake');
+  const anth = messagesRequests(rig.anthropic);
+  assert.ok(anth.length >= 1);
+  for (const q of anth) {
+    assert.is(q.headers['x-api-key'], FAKE_ANTHROPIC_KEY);
+    assert.not.match(JSON.stringify(q.headers), FAKE_ZAI_KEY);
+  }
+  assert.is(messagesRequests(rig.zai).length, 0);
+});
+
+test('subscription OAuth: sonnet carries the bearer to anthropic; haiku reaches z.ai without it', async () => {
+  const sonnet = await claude('sonnet', { CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN });
+  assert.is(sonnet.result, 'ok from anthropic-fake');
+  const anth = messagesRequests(rig.anthropic);
+  assert.ok(anth.length >= 1);
+  for (const q of anth) {
+    assert.is(q.headers.authorization, `Bearer ${OAUTH_TOKEN}`);
+    assert.match(String(q.headers['anthropic-beta']), 'oauth-');
+  }
+  const haiku = await claude('haiku', { CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN });
+  assert.is(haiku.result, 'ok from zai-fake');
+  for (const q of messagesRequests(rig.zai)) {
+    assert.not.match(JSON.stringify(q.headers), OAUTH_TOKEN);
+    assert.not.match(String(q.headers['anthropic-beta'] ?? ''), 'oauth-');
+    assert.is(q.headers['x-api-key'], FAKE_ZAI_KEY);
+  }
+  // Every other call the CLI made (settings, policy limits) went to anthropic, never to z.ai.
+  assert.ok(rig.zai.requests.every((q) => q.url.includes('/v1/messages')));
+});
+
+test('pause flips the CLI’s haiku to anthropic on the next run, without a restart', async () => {
+  rig.proxy.state.paused = true;
+  try {
+    const out = await claude('haiku', { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
+    assert.is(out.result, 'ok from anthropic-fake');
+    await eventually(() => completions(rig).some((c) => c.decision === 'failover_paused'));
+  } finally {
+    rig.proxy.state.paused = false;
+  }
+});
+
+test.run();
