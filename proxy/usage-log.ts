@@ -46,6 +46,17 @@ export interface UsageRecord {
   request_id?: string;
 }
 
+/** Every field name of UsageRecord, at run time (docs/METRICS-SCHEMA.md is tested against it). */
+export const USAGE_RECORD_FIELDS = [
+  'v', 'event', 'ts', 'rid', 'attempt', 'lane', 'upstream', 'model', 'upstream_model', 'decision', 'reason', 'path', 'op',
+  'status', 'err_type', 'error', 'latency_ms', 'ttfb_ms', 'ttft_ms', 'stream_ms', 'input_tokens', 'output_tokens',
+  'cache_creation_input_tokens', 'cache_read_input_tokens', 'stop_reason', 'sse_events', 'req_bytes', 'resp_bytes', 'h2',
+  'header_mode', 'retry', 'fallback_from', 'paused', 'request_id',
+] as const satisfies readonly (keyof UsageRecord)[];
+// Compile-time: the list above names every field of UsageRecord.
+const allFieldsListed: Exclude<keyof UsageRecord, (typeof USAGE_RECORD_FIELDS)[number]> extends never ? true : false = true;
+void allFieldsListed;
+
 /** Drop undefined fields so that "absent" means unknown. */
 export function serializeRecord(rec: UsageRecord): string {
   return JSON.stringify(rec, (_k, v: unknown) => (v === undefined ? undefined : v)) + '\n';

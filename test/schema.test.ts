@@ -1,0 +1,61 @@
+// docs/METRICS-SCHEMA.md against what the writer really emits, over varied real traffic.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { REPO_ROOT } from '../proxy/config.js';
+import { startRig } from '../proxy/rig.js';
+import { USAGE_RECORD_FIELDS } from '../proxy/usage-log.js';
+import { logLines, message, postMessages, proxyAgent, within } from './helpers.js';
+
+function documentedFields(): Map<string, string> {
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'METRICS-SCHEMA.md'), 'utf8');
+  const fields = new Map<string, string>();
+  for (const m of doc.matchAll(/^\| `([a-z_0-9]+)` \| (both|complete|decision) \|/gm)) fields.set(m[1]!, m[2]!);
+  return fields;
+}
+
+test('every documented field is one the writer knows, and the writer knows no undocumented field', () => {
+  const doc = documentedFields();
+  assert.equal([...doc.keys()].sort(), [...USAGE_RECORD_FIELDS].sort());
+});
+
+test('every field emitted by real traffic is documented, on the line kind the document says', async () => {
+  const rig = await startRig({ env: { ZAI_MODEL_MAP: 'haiku=glm-4.5-air' } });
+  const agent = proxyAgent(rig);
+  let lines: ReturnType<typeof logLines> = [];
+  try {
+    await within(10_000, postMessages(agent, message('claude-haiku-4-5', true)));
+    await within(10_000, postMessages(agent, message('claude-sonnet-4-5', false)));
+    await within(10_000, postMessages(agent, message('claude-haiku-4-5', false), { path: '/v1/messages/count_tokens' }));
+    rig.config.maxBodyBytes = 100;
+    await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
+    rig.config.maxBodyBytes = 64 << 20;
+    await rig.zai.stop(); // refused: the proxy answers an Anthropic-shaped 502 and logs err_type net
+    const refused = await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
+    assert.is(refused.status, 502);
+    assert.is(JSON.parse(refused.text).error.type, 'api_error');
+    lines = logLines(rig);
+  } finally {
+    await agent.close();
+    await rig.stop();
+  }
+  const doc = documentedFields();
+  const seen = new Set<string>();
+  for (const line of lines) {
+    for (const k of Object.keys(line)) {
+      seen.add(k);
+      assert.ok(doc.has(k), `emitted field ${k} is not documented`);
+      const where = doc.get(k);
+      if (where !== 'both') assert.is(line.event, where, `${k} appears on a ${line.event} line`);
+    }
+  }
+  // The traffic above exercises nearly every field; the rest belong to retries and fallbacks.
+  const unseen = [...doc.keys()].filter((k) => !seen.has(k)).sort();
+  assert.equal(unseen, ['fallback_from', 'retry']);
+  const net = lines.find((l) => l.err_type === 'net')!;
+  assert.equal([net.status, net.lane], [0, 'zai']);
+  assert.match(net.error ?? '', 'unreachable');
+});
+
+test.run();
