@@ -1,0 +1,161 @@
+// summarize and verify-routing on fixture logs: hand-computed numbers, malformed and original-kit
+// lines, empty windows, and exit codes of the real tasks.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseSince, readLog } from '../proxy/log-reader.js';
+import { percentile } from '../proxy/percentiles.js';
+import { summarizeLog, verifyLog } from '../proxy/reports.js';
+import { parseExpect } from '../proxy/verify.js';
+import { npmRun } from './helpers.js';
+
+let dir: string;
+test.before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ccp-readers-'));
+});
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+const T = 1_795_000_000;
+let n = 0;
+function pair(o: Record<string, unknown>): string {
+  const rid = (o.rid as string) ?? `r${++n}`;
+  const base = { v: 1, rid, attempt: 1, lane: o.lane, model: o.model, decision: o.decision ?? 'forced_model', path: '/v1/messages', op: 'stream', h2: false };
+  return [JSON.stringify({ ...base, event: 'decision', ts: o.ts }), JSON.stringify({ ...base, event: 'complete', status: 200, ...o, rid })].join('\n');
+}
+
+function write(name: string, lines: string[]): string {
+  const file = join(dir, name);
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+test('nearest-rank percentiles, checked by hand', () => {
+  const xs = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  assert.is(percentile(xs, 50), 5);
+  assert.is(percentile(xs, 95), 10);
+  assert.is(percentile(xs, 99), 10);
+  assert.is(percentile([7], 99), 7);
+  assert.is(percentile([], 50), undefined);
+  const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal([percentile(hundred, 50), percentile(hundred, 95), percentile(hundred, 99)], [50, 95, 99]);
+});
+
+test('summarize: per-lane counts, exact percentiles, tokens, offload share; malformed and foreign lines counted', async () => {
+  const lines = [
+    // z.ai: latencies 100..500, ttft 10..50
+    ...[100, 200, 300, 400, 500].map((l, i) => pair({ ts: T + i, lane: 'zai', model: 'claude-haiku-4-5', header_mode: 'x-api-key', latency_ms: l, ttft_ms: (i + 1) * 10, input_tokens: 10, output_tokens: 2, cache_read_input_tokens: 100, cache_creation_input_tokens: 1 })),
+    // anthropic: one sonnet, one paused haiku, one 429
+    pair({ ts: T + 10, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', latency_ms: 1000, ttft_ms: 300, input_tokens: 50, output_tokens: 5, h2: true }),
+    pair({ ts: T + 11, lane: 'anthropic', model: 'claude-haiku-4-5', decision: 'failover_paused', latency_ms: 700, op: 'nonstream' }),
+    pair({ ts: T + 12, lane: 'anthropic', model: 'claude-opus-4', decision: 'pass_through', status: 429, err_type: '429', latency_ms: 50 }),
+    '{"v":1,"event":"complete","ts":17950', // torn last-line shape
+    'not json at all',
+    '{}',
+    // original Python kit: decision (status -1) and completion lines without event; an error line
+    JSON.stringify({ ts: T + 20, rid: 'old1', lane: 'zai', model: 'claude-haiku-4-5', status: -1, event: 'decision', decision: 'forced_model', upstream: 'zai' }),
+    JSON.stringify({ ts: T + 21, rid: 'old1', lane: 'zai', model: 'claude-haiku-4-5', input_tokens: 0, output_tokens: 0, status: 200, reason: 'streaming', op: 'stream', latency_ms: 900, err_type: null, upstream: 'zai', h2: true, header_mode: 'authorization' }),
+    JSON.stringify({ ts: T + 22, rid: 'old2', lane: 'anthropic', model: 'claude-sonnet-4-5', status: 0, event: 'error', err_type: 'timeout', upstream: 'anth', h2: false }),
+  ];
+  const m = await summarizeLog(write('a.jsonl', lines));
+  assert.is(m.source.malformed, 2);
+  assert.is(m.source.ignored, 1);
+  const zai = m.lanes.zai!;
+  assert.is(zai.requests, 6);
+  assert.equal(zai.latency_ms, { p50: 300, p95: 900, p99: 900 });
+  assert.equal(zai.ttft_ms, { p50: 30, p95: 50, p99: 50 });
+  assert.equal(zai.tokens, { input: 50, output: 10, cache_creation: 5, cache_read: 500 });
+  assert.equal(Object.keys(zai.by_header_mode), ['authorization', 'x-api-key']);
+  assert.is(zai.by_http.h2!.requests, 1);
+  const anth = m.lanes.anthropic!;
+  assert.is(anth.requests, 4);
+  assert.is(anth.errors, 2);
+  assert.equal(anth.err_types, { '429': 1, timeout: 1 });
+  assert.is(anth.by_decision.failover_paused!.requests, 1);
+  assert.is(anth.by_op.nonstream!.requests, 1);
+  assert.equal(m.haiku, { requests: 7, answered_on_zai: 6, offload_share: 0.8571 });
+  assert.is(m.totals.requests, 10);
+  assert.is(m.decisions_without_completion, 0);
+});
+
+test('summarize --since skips older lines; rotated files are read oldest first', async () => {
+  const base = join(dir, 'rot', 'usage.jsonl');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'rot'));
+  writeFileSync(`${base}.2`, pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 1 }) + '\n');
+  writeFileSync(`${base}.1`, pair({ ts: T + 100, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 2 }) + '\n');
+  writeFileSync(base, pair({ ts: T + 200, lane: 'anthropic', model: 'claude-sonnet-4', latency_ms: 3 }) + '\n');
+  const seen: number[] = [];
+  const stats = await readLog(base, (e) => e.kind === 'completion' && seen.push(e.latency_ms!));
+  assert.equal(seen, [1, 2, 3]);
+  assert.is(stats.files.length, 3);
+  const m = await summarizeLog(base, { since: T + 50 });
+  assert.is(m.totals.requests, 2);
+  assert.is(m.source.outside_window, 2);
+  assert.is(Math.round(parseSince('2h', 10_000_000)), 10_000 - 7200);
+  assert.is(parseSince('2026-11-24T00:00:00Z'), Date.parse('2026-11-24T00:00:00Z') / 1000);
+  assert.throws(() => parseSince('yesterday'), /--since/);
+});
+
+test('verify: clean log passes; each violation fails naming the rid', async () => {
+  const expect = parseExpect('haiku=zai,sonnet=anthropic');
+  const clean = write('clean.jsonl', [
+    pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5' }),
+    pair({ ts: T + 1, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through' }),
+    pair({ ts: T + 2, lane: 'anthropic', model: 'claude-haiku-4-5', decision: 'cooldown' }),
+  ]);
+  assert.is((await verifyLog(clean, expect)).exitCode, 0);
+
+  const bad = write('bad.jsonl', [
+    pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5' }),
+    pair({ ts: T + 1, rid: 'badhaiku', lane: 'anthropic', model: 'claude-haiku-4-5', decision: 'pass_through' }),
+    pair({ ts: T + 2, rid: 'sonnetzai', lane: 'zai', model: 'claude-sonnet-4-5' }),
+    pair({ ts: T + 3, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through' }),
+    JSON.stringify({ v: 1, event: 'decision', ts: T + 4, rid: 'lost1', attempt: 1, lane: 'zai', model: 'claude-haiku-4-5', decision: 'forced_model' }),
+  ]);
+  const v = await verifyLog(bad, expect, { now: T + 1000 });
+  assert.is(v.exitCode, 1);
+  const failed = v.checks.filter((c) => !c.pass);
+  assert.equal(failed.map((c) => c.rids), [['badhaiku'], ['sonnetzai'], ['lost1']]);
+  // Within the grace period an open decision is in flight, not lost.
+  assert.ok((await verifyLog(bad, expect, { now: T + 10 })).checks[2]!.pass);
+});
+
+test('verify: an expected lane with no traffic fails; an empty window is "no data"', async () => {
+  const onlyHaiku = write('only-haiku.jsonl', [pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5' })]);
+  const v = await verifyLog(onlyHaiku, parseExpect('haiku=zai,sonnet=anthropic'));
+  assert.is(v.exitCode, 1);
+  assert.ok(v.checks.find((c) => c.name.startsWith('sonnet'))!.pass === false);
+  assert.is((await verifyLog(onlyHaiku, [], { since: T + 5 })).exitCode, 2);
+  assert.throws(() => parseExpect('haiku=openai'), /lane zai or anthropic/);
+});
+
+test('the real tasks: exit codes 0 / 1 / 2 and METRICS.json', async () => {
+  const logs = join(dir, 'tasklogs');
+  const { mkdirSync, readFileSync, existsSync } = await import('node:fs');
+  mkdirSync(logs);
+  const env = { CCP_LOGS_DIR: logs, CCP_RESULTS_DIR: join(dir, 'taskresults') };
+  assert.is((await npmRun('verify-routing', [], env)).exitCode, 2, 'no log');
+  assert.is((await npmRun('summarize', [], env)).exitCode, 2, 'no log');
+  writeFileSync(join(logs, 'usage.jsonl'), [
+    pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 10 }),
+    pair({ ts: T + 1, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', latency_ms: 20 }),
+  ].join('\n') + '\n');
+  const ok = await npmRun('verify-routing', [], env);
+  assert.is(ok.exitCode, 0, String(ok.stdout));
+  assert.match(String(ok.stdout), /^PASS/m);
+  const s = await npmRun('summarize', [], env);
+  assert.is(s.exitCode, 0);
+  assert.match(String(s.stdout), 'haiku offloaded to zai: 100.0% (1 of 1 haiku requests)');
+  assert.ok(existsSync(join(dir, 'taskresults', 'METRICS.json')));
+  assert.is(JSON.parse(readFileSync(join(dir, 'taskresults', 'METRICS.json'), 'utf8')).totals.requests, 2);
+  writeFileSync(join(logs, 'usage.jsonl'), pair({ ts: T, rid: 'sneaky', lane: 'zai', model: 'claude-opus-4' }) + '\n', { flag: 'a' });
+  const bad = await npmRun('verify-routing', [], env);
+  assert.is(bad.exitCode, 1);
+  assert.match(String(bad.stdout), /FAIL .*sneaky/);
+  const empty = await npmRun('verify-routing', ['--since', '1h'], env);
+  assert.is(empty.exitCode, 2);
+});
+
+test.run();
