@@ -342,4 +342,30 @@ test('the z.ai key never appears in the usage log, and client credentials never 
   for (const q of seenAnthropic) assert.not.match(JSON.stringify(q.headers), FAKE_ZAI_KEY);
 });
 
+test('nothing the proxy does for the intercepted host needs DNS when ANTH_BASE_URL is overridden', async () => {
+  const dns = (await import('node:dns')).default;
+  const original = dns.lookup;
+  const looked: string[] = [];
+  (dns as { lookup: unknown }).lookup = (host: string, ...rest: unknown[]) => {
+    looked.push(host);
+    if (host.endsWith('anthropic.com')) throw new Error(`DNS lookup of ${host} during an offline test`);
+    return (original as (...a: unknown[]) => void)(host, ...rest);
+  };
+  try {
+    // The spy sees in-process connects by name (so an empty list below means something).
+    await new Promise<void>((resolve, reject) => net.connect({ host: 'localhost', port: rig.anthropic.port }, function (this: net.Socket) { this.destroy(); resolve(); }).on('error', reject));
+    assert.ok(looked.includes('localhost'), 'the DNS spy is not in the connect path');
+    const a = proxyAgent(rig); // fresh connections, so every connect happens under the spy
+    try {
+      assert.is((await within(10_000, postMessages(a, message('claude-sonnet-4-5', true)))).status, 200);
+      assert.is((await within(10_000, postMessages(a, message('claude-haiku-4-5', true)))).status, 200);
+    } finally {
+      await a.close();
+    }
+  } finally {
+    (dns as { lookup: unknown }).lookup = original;
+  }
+  assert.equal(looked.filter((h) => h.includes('anthropic')), []);
+});
+
 test.run();
