@@ -63,7 +63,14 @@ interface LaneTarget {
   headerMode?: HeaderMode;
 }
 
-type AttemptOutcome = { kind: 'done' };
+/** How an attempt ended, for the attempt loop: done (the client has its answer) or try again. */
+type AttemptOutcome = { kind: 'done' } | { kind: 'retry_header_mode' };
+
+interface AttemptOptions {
+  /** A Z.AI 401 may be retried once in the other header mode: its status arrives before any byte is relayed. */
+  retry401: boolean;
+  extra?: Partial<UsageRecord>;
+}
 
 function errTypeForStatus(status: number): ErrType | undefined {
   if (status === 401) return '401';
@@ -203,12 +210,20 @@ export class Router extends EventEmitter<RouterEvents> {
       return;
     }
 
-    // The attempt loop: fallback and retries (reliability issue) add attempts here.
+    // The attempt loop. A Z.AI 401 is retried once in the other header mode; the mode that worked
+    // is kept for later requests of this process.
     const target = this.targetFor(laneDecision.lane, request, req.rawHeaders);
-    await this.attempt(req, res, request, laneDecision, 1, target, t0, logged);
+    const first = await this.attempt(req, res, request, laneDecision, 1, target, t0, logged, { retry401: laneDecision.lane === 'zai' });
+    if (first.kind === 'retry_header_mode') {
+      const other: HeaderMode = target.headerMode === 'authorization' ? 'x-api-key' : 'authorization';
+      const retryTarget = this.targetFor('zai', request, req.rawHeaders, other);
+      await this.attempt(req, res, request, laneDecision, 2, retryTarget, t0, logged, { retry401: false, extra: { retry: true } }, (status) => {
+        if (status < 400) this.opts.state.zaiHeaderMode = other;
+      });
+    }
   }
 
-  private targetFor(lane: Lane, request: RequestInfo, rawHeaders: string[]): LaneTarget {
+  private targetFor(lane: Lane, request: RequestInfo, rawHeaders: string[], headerMode?: HeaderMode): LaneTarget {
     const { config, state } = this.opts;
     if (lane === 'zai') {
       let body = request.body;
@@ -220,7 +235,7 @@ export class Router extends EventEmitter<RouterEvents> {
         body = Buffer.from(JSON.stringify(parsed));
         upstreamModel = mapped;
       }
-      const mode = state.zaiHeaderMode;
+      const mode = headerMode ?? state.zaiHeaderMode;
       return {
         url: joinUrl(config.zaiBaseUrl, request.path, request.query),
         headers: zaiLaneHeaders(rawHeaders, body.length, { key: config.zaiApiKey ?? '', mode, anthVersion: config.anthVersion }),
@@ -237,7 +252,7 @@ export class Router extends EventEmitter<RouterEvents> {
     };
   }
 
-  private baseRecord(request: RequestInfo, d: LaneDecision, attempt: number, target: LaneTarget, decision: Decision = d.decision): UsageRecord {
+  private baseRecord(request: RequestInfo, d: LaneDecision, attempt: number, target: LaneTarget, extra: Partial<UsageRecord> = {}, decision: Decision = d.decision): UsageRecord {
     return {
       v: SCHEMA_VERSION,
       event: 'decision',
@@ -256,6 +271,7 @@ export class Router extends EventEmitter<RouterEvents> {
       h2: request.h2,
       ...(target.headerMode ? { header_mode: target.headerMode } : {}),
       paused: this.opts.state.paused,
+      ...extra,
     };
   }
 
@@ -268,8 +284,10 @@ export class Router extends EventEmitter<RouterEvents> {
     target: LaneTarget,
     t0: number,
     logged: boolean,
+    opts: AttemptOptions,
+    onStatus?: (status: number) => void,
   ): Promise<AttemptOutcome> {
-    const base = this.baseRecord(request, d, attemptNo, target);
+    const base = this.baseRecord(request, d, attemptNo, target, opts.extra);
     if (logged) this.emit('decided', { record: base, request });
 
     return new Promise<AttemptOutcome>((resolve) => {
@@ -284,7 +302,7 @@ export class Router extends EventEmitter<RouterEvents> {
       let requestId: string | undefined;
       let idleTimer: NodeJS.Timeout | undefined;
 
-      const finish = (extra: Partial<UsageRecord>): void => {
+      const finish = (extra: Partial<UsageRecord>, outcome: AttemptOutcome = { kind: 'done' }): void => {
         if (finished) return;
         finished = true;
         clearTimeout(idleTimer);
@@ -326,7 +344,7 @@ export class Router extends EventEmitter<RouterEvents> {
           ...extra,
         };
         if (logged) this.emit('completed', { record, request });
-        resolve({ kind: 'done' });
+        resolve(outcome);
       };
 
       const lib = target.url.protocol === 'https:' ? https : http;
@@ -384,6 +402,14 @@ export class Router extends EventEmitter<RouterEvents> {
         upReq.setTimeout(0);
         ttfb = performance.now() - t0;
         status = upRes.statusCode ?? 0;
+        onStatus?.(status);
+        if (opts.retry401 && status === 401 && !res.headersSent) {
+          // Nothing has reached the client yet: drop this answer and try the other header mode.
+          upRes.resume();
+          upRes.on('end', () => finish({}, { kind: 'retry_header_mode' }));
+          upRes.on('error', () => finish({}, { kind: 'retry_header_mode' }));
+          return;
+        }
         const ct = String(upRes.headers['content-type'] ?? '');
         isSse = ct.includes('text/event-stream');
         const isJson = ct.includes('json');
