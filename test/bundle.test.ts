@@ -1,0 +1,141 @@
+// npm run bundle as a user runs it: planted secrets never survive into the extracted archive, and the
+// final scan catches them on its own when redaction is switched off.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tar from 'tar';
+import { handoffSection } from '../proxy/handoff.js';
+import { findSecret, redact } from '../proxy/redact.js';
+import { summarizeLog, verifyLog } from '../proxy/reports.js';
+import { npmRun } from './helpers.js';
+
+const ZAI_KEY = 'zai-planted-key-9f8e7d6c5b4a';
+const PLANTED = [
+  ZAI_KEY,
+  'sk-ant-api03-planted-client-key-abcdefghij',
+  'sk-ant-oat01-planted-oauth-token-klmnopqrst',
+  'Bearer plantedbearertoken123456',
+  'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC',
+];
+const PEM = `-----BEGIN PRIVATE KEY-----\n${PLANTED[4]}\nabcdef\n-----END PRIVATE KEY-----\n`;
+
+let dir: string;
+let env: Record<string, string>;
+
+test.before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ccp-bundle-'));
+  const logs = join(dir, 'logs');
+  const results = join(dir, 'results');
+  mkdirSync(logs);
+  mkdirSync(results);
+  const line = (o: Record<string, unknown>) => JSON.stringify({ v: 1, rid: 'r1', attempt: 1, lane: 'zai', model: 'claude-haiku-4-5', decision: 'forced_model', path: '/v1/messages', ...o });
+  writeFileSync(join(logs, 'usage.jsonl'), [
+    line({ event: 'decision', ts: 1795000000 }),
+    line({ event: 'complete', ts: 1795000001, status: 200, latency_ms: 12, error: `leaked ${ZAI_KEY} and x-api-key: ${PLANTED[1]}` }),
+  ].join('\n') + '\n');
+  writeFileSync(join(logs, 'usage.jsonl.1'), `{"note":"authorization: ${PLANTED[3]}","ts":1}\n`);
+  writeFileSync(join(logs, 'body-samples.jsonl'), '{"body":"the user prompt"}\n');
+  writeFileSync(join(logs, 'mitm.state.json'), '{"token":"control-token"}\n');
+  writeFileSync(join(results, 'METRICS.json'), JSON.stringify({ oauth: PLANTED[2], key: PEM }));
+  writeFileSync(join(results, '.env'), `ZAI_API_KEY=${ZAI_KEY}\n`);
+  writeFileSync(join(results, 'ca-key.pem'), PEM);
+  env = { CCP_LOGS_DIR: logs, CCP_RESULTS_DIR: results, CCP_CA_DIR: join(dir, 'ca'), ZAI_API_KEY: ZAI_KEY, MITM_PORT: '18999' };
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function walk(d: string): string[] {
+  return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+}
+
+test('redaction and scan, unit: every planted shape is replaced and then found clean', () => {
+  const text = `${PLANTED.slice(0, 4).join(' ')} "x-api-key":"abcdefghijklm" ZAI_API_KEY=whatever-value ${PEM}`;
+  assert.ok(findSecret(text, [ZAI_KEY]));
+  const clean = redact(text, [ZAI_KEY]);
+  for (const p of PLANTED) assert.not.match(clean, p);
+  assert.not.match(clean, 'abcdefghijklm');
+  assert.is(findSecret(clean, [ZAI_KEY]), undefined, clean);
+  // Ordinary log content is left alone.
+  const benign = '{"header_mode":"x-api-key","by_header_mode":{"x-api-key":{"requests":3}},"decision":"forced_model"}';
+  assert.is(redact(benign, [ZAI_KEY]), benign);
+  assert.is(findSecret(benign, [ZAI_KEY]), undefined);
+});
+
+test('npm run bundle: directory + 0600 tgz; no planted secret, .env, CA key, state file or body survives extraction', async () => {
+  const out = join(dir, 'out');
+  const r = await npmRun('bundle', ['--out', out], env);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const tgz = readdirSync(out).find((f) => f.endsWith('.tgz'))!;
+  assert.match(tgz, /^agentos_tmp_review-\d{8}-\d{6}\.tgz$/);
+  assert.is(statSync(join(out, tgz)).mode & 0o777, 0o600);
+  const x = join(dir, 'extracted');
+  mkdirSync(x);
+  await tar.x({ file: join(out, tgz), cwd: x });
+  const root = join(x, tgz.replace(/\.tgz$/, ''));
+  const files = walk(root).map((f) => relative(root, f)).sort();
+  for (const f of files) {
+    const text = readFileSync(join(root, f), 'utf8');
+    for (const p of PLANTED) assert.not.match(text, p, `${p} survived in ${f}`);
+  }
+  assert.ok(files.includes('logs/usage.jsonl') && files.includes('logs/usage.jsonl.1'));
+  assert.ok(files.includes('results/METRICS.json'));
+  assert.ok(files.includes('docs/METRICS-SCHEMA.md'));
+  assert.ok(files.includes('STATE.json') && files.includes('MANIFEST.json'));
+  for (const never of ['results/.env', 'results/ca-key.pem', 'logs/mitm.state.json', 'logs/body-samples.jsonl']) assert.not.ok(files.includes(never), never);
+  // The redacted log is still a usable log.
+  const m = await summarizeLog(join(root, 'logs', 'usage.jsonl'), { includeRotated: false });
+  assert.is(m.totals.requests, 1);
+  const manifest = JSON.parse(readFileSync(join(root, 'MANIFEST.json'), 'utf8')) as { files: { path: string; bytes: number; sha256: string }[] };
+  assert.equal(manifest.files.map((f) => f.path).sort(), files.filter((f) => f !== 'MANIFEST.json'));
+  for (const f of manifest.files) {
+    const buf = readFileSync(join(root, f.path));
+    assert.is(f.bytes, buf.length);
+    assert.is(f.sha256, createHash('sha256').update(buf).digest('hex'), f.path);
+  }
+  const state = JSON.parse(readFileSync(join(root, 'STATE.json'), 'utf8'));
+  assert.is(state.versions.node, process.version);
+  assert.ok(state.versions.mockttp);
+  assert.is(state.toggles.zai_key_set, true);
+  assert.is(state.proxy.running, false);
+  assert.match(state.git.commit ?? '', /^[0-9a-f]{40}$/);
+  assert.is(typeof state.git.dirty, 'boolean');
+});
+
+test('--with-bodies adds the body samples (redacted like everything else)', async () => {
+  const out = join(dir, 'out-bodies');
+  const r = await npmRun('bundle', ['--out', out, '--with-bodies'], env);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const bdir = readdirSync(out).find((f) => !f.endsWith('.tgz'))!;
+  assert.ok(existsSync(join(out, bdir, 'logs', 'body-samples.jsonl')));
+});
+
+test('the final scan does not depend on the redactor: with redaction off the bundle fails and is deleted', async () => {
+  const out = join(dir, 'out-unsafe');
+  const r = await npmRun('bundle', ['--out', out, '--unsafe-skip-redaction-for-tests'], env);
+  assert.is(r.exitCode, 1);
+  assert.match(String(r.stderr), /secret found in (logs|results)\/[^ ]+ \(/);
+  assert.match(String(r.stderr), 'the bundle was deleted');
+  assert.equal(existsSync(out) ? readdirSync(out) : [], []);
+});
+
+test('--handoff section: toggles, versions, bundle path, summarize headline, verify verdict', async () => {
+  const log = join(env.CCP_LOGS_DIR!, 'usage.jsonl');
+  const section = handoffSection({
+    now: new Date('2026-11-24T12:00:00Z'),
+    state: { toggles: { source: 'x', FORCE_HAIKU_TO_ZAI: true, ZAI_HEADER_MODE: 'x-api-key' }, versions: { node: 'v20', claude: '2.1.197' } },
+    bundle: '/tmp/b.tgz',
+    metrics: await summarizeLog(log),
+    verdict: await verifyLog(log, []),
+  });
+  assert.match(section, '## 2026-11-24 12:00 UTC');
+  assert.match(section, 'FORCE_HAIKU_TO_ZAI=true, ZAI_HEADER_MODE=x-api-key');
+  assert.match(section, 'claude 2.1.197');
+  assert.match(section, 'bundle: /tmp/b.tgz');
+  assert.match(section, 'zai 1 req, 0 err, p50 12 ms');
+  assert.match(section, 'verify-routing: PASS');
+});
+
+test.run();
