@@ -13,6 +13,8 @@ export interface Quantiles {
 export interface GroupSummary {
   requests: number;
   errors: number;
+  /** Attempts that were a 401 header-mode retry. */
+  retries: number;
   err_types: Record<string, number>;
   latency_ms: Quantiles;
   ttft_ms: Quantiles;
@@ -40,6 +42,7 @@ export interface Metrics {
 class Group {
   requests = 0;
   errors = 0;
+  retries = 0;
   errTypes: Record<string, number> = {};
   latency = new Samples();
   ttft = new Samples();
@@ -47,6 +50,7 @@ class Group {
 
   add(e: LogEntry): void {
     this.requests++;
+    if (e.retry === true) this.retries++;
     if (e.err_type) {
       this.errors++;
       this.errTypes[e.err_type] = (this.errTypes[e.err_type] ?? 0) + 1;
@@ -63,6 +67,7 @@ class Group {
     return {
       requests: this.requests,
       errors: this.errors,
+      retries: this.retries,
       err_types: this.errTypes,
       latency_ms: this.latency.quantiles(),
       ttft_ms: this.ttft.quantiles(),

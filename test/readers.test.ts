@@ -9,6 +9,7 @@ import { parseSince, readLog } from '../proxy/log-reader.js';
 import { percentile } from '../proxy/percentiles.js';
 import { summarizeLog, verifyLog } from '../proxy/reports.js';
 import { parseExpect } from '../proxy/verify.js';
+import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/ab-report.js';
 import { npmRun } from './helpers.js';
 
 let dir: string;
@@ -156,6 +157,40 @@ test('the real tasks: exit codes 0 / 1 / 2 and METRICS.json', async () => {
   assert.match(String(bad.stdout), /FAIL .*sneaky/);
   const empty = await npmRun('verify-routing', ['--since', '1h'], env);
   assert.is(empty.exitCode, 2);
+});
+
+test('A/B reports: exact medians per arm, a verdict, and "not enough data" below the minimum', async () => {
+  const lines: string[] = [];
+  for (let i = 0; i < MIN_PER_ARM; i++) {
+    lines.push(pair({ ts: T + i, lane: 'zai', model: 'claude-haiku-4-5', h2: false, header_mode: 'x-api-key', latency_ms: 100 + i, ttft_ms: 10 }));
+    lines.push(pair({ ts: T + i, lane: 'zai', model: 'claude-haiku-4-5', h2: true, header_mode: 'authorization', latency_ms: 200 + i, ttft_ms: 20, ...(i === 0 ? { retry: true } : {}), ...(i === 1 ? { status: 401, err_type: '401' } : {}) }));
+  }
+  lines.push(pair({ ts: T, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', latency_ms: 5 }));
+  const m = await summarizeLog(write('ab.jsonl', lines));
+  const h = h1h2Report(m);
+  // h1 latencies 100..119: nearest-rank p50 is the 10th (109), p95 the 19th (118); h2 likewise 209 and 218.
+  assert.match(h, '| h1 | 20 | 0.0% | 109 | 118 | 10 | 10 |');
+  assert.match(h, '| h2 | 20 | 5.0% | 209 | 218 | 20 | 20 |');
+  assert.match(h, 'Verdict: h1 p50 latency is 100 ms (48%) lower than h2; error rate 0.0% vs 5.0%; prefer h1 (MITM_FORCE_H1=1 forces h1)');
+  assert.match(h, 'Verdict: not enough data: h1 n=1, h2 n=0 (need at least 20 in each arm)');
+  const z = headerModeReport(m);
+  assert.match(z, '| authorization | 20 | 5.0% | 209 | 218 | 20 | 20 | 1 | 1 |');
+  assert.match(z, 'prefer x-api-key (set ZAI_HEADER_MODE=x-api-key)');
+  const few = headerModeReport(await summarizeLog(write('few.jsonl', lines.slice(0, 6))));
+  assert.match(few, 'Verdict: not enough data: x-api-key n=3, authorization n=3');
+});
+
+test('npm run report writes both files from the log', async () => {
+  const logs = join(dir, 'reportlogs');
+  const { mkdirSync, readFileSync } = await import('node:fs');
+  mkdirSync(logs);
+  writeFileSync(join(logs, 'usage.jsonl'), pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', header_mode: 'x-api-key', latency_ms: 10 }) + '\n');
+  const env = { CCP_LOGS_DIR: logs, CCP_RESULTS_DIR: join(dir, 'reportresults') };
+  const r = await npmRun('report', [], env);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  assert.match(readFileSync(join(dir, 'reportresults', 'H1H2-AB.md'), 'utf8'), 'not enough data');
+  assert.match(readFileSync(join(dir, 'reportresults', 'ZAI-Header-AB.md'), 'utf8'), '| x-api-key | 1 |');
+  assert.is((await npmRun('report', [], { ...env, CCP_LOGS_DIR: join(dir, 'nothing-here') })).exitCode, 2);
 });
 
 test.run();
