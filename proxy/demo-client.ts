@@ -14,6 +14,8 @@ const dispatcher = new EnvHttpProxyAgent();
 for (const r of requests) {
   const t0 = performance.now();
   let firstChunkMs: number | undefined;
+  let lastChunkMs: number | undefined;
+  let chunks = 0;
   try {
     const res = await fetch(`https://api.anthropic.com${r.path}`, {
       dispatcher,
@@ -25,13 +27,15 @@ for (const r of requests) {
     const decoder = new TextDecoder();
     for await (const chunk of res.body ?? []) {
       firstChunkMs ??= performance.now() - t0;
+      lastChunkMs = performance.now() - t0;
+      chunks++;
       text += decoder.decode(chunk as Uint8Array, { stream: true });
     }
     // A streamed answer arrives as text_delta pieces; a JSON answer as one text block.
     const deltas = [...text.matchAll(/"type":"text_delta","text":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
     const whole = deltas.length ? deltas.join('') : text;
     const answer = /ok from [a-z-]+/.exec(whole)?.[0];
-    console.log(JSON.stringify({ label: r.label, status: res.status, answer, first_chunk_ms: firstChunkMs, total_ms: performance.now() - t0 }));
+    console.log(JSON.stringify({ label: r.label, status: res.status, answer, first_chunk_ms: firstChunkMs, last_chunk_ms: lastChunkMs, chunks, total_ms: performance.now() - t0 }));
   } catch (e) {
     console.log(JSON.stringify({ label: r.label, status: 0, error: (e as Error).message }));
   }

@@ -16,11 +16,13 @@ export interface DemoResult {
   metricsPath: string;
 }
 
-interface ClientResult {
+export interface ClientResult {
   label: string;
   status: number;
   answer?: string;
   first_chunk_ms?: number;
+  last_chunk_ms?: number;
+  chunks?: number;
   total_ms?: number;
   error?: string;
 }
@@ -28,17 +30,17 @@ interface ClientResult {
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const CLIENT = join(REPO_ROOT, 'proxy', 'demo-client.ts');
 
-function request(label: string, model: string, stream: boolean, path = '/v1/messages?beta=true') {
+export function request(label: string, model: string, stream: boolean, headers: Record<string, string> = { 'x-api-key': FAKE_ANTHROPIC_KEY }) {
   return {
     label,
-    path,
-    headers: { 'x-api-key': FAKE_ANTHROPIC_KEY },
+    path: '/v1/messages?beta=true',
+    headers,
     body: { model, max_tokens: 64, stream, messages: [{ role: 'user', content: 'Say ok.' }] },
   };
 }
 
 /** Runs the client in a child process whose only link to the proxy is the environment a user sources. */
-async function runClient(env: Record<string, string>, requests: ReturnType<typeof request>[]): Promise<ClientResult[]> {
+export async function runClient(env: Record<string, string>, requests: ReturnType<typeof request>[]): Promise<ClientResult[]> {
   const { stdout } = await execa(TSX, [CLIENT, JSON.stringify(requests)], {
     env: { ...env, NO_PROXY: '127.0.0.1,localhost' },
     extendEnv: true,
