@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../proxy/config.js';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig.js';
-import { completions, eventually } from './helpers.js';
+import { writeRunState } from '../proxy/run-state.js';
+import { completions, eventually, npmRun } from './helpers.js';
 
 /** Newest version that declares Node 20 support; newer ones work the same way. */
 export const CLAUDE_CODE_VERSION = process.env.CCP_TEST_CLAUDE_VERSION ?? '2.1.197';
@@ -142,6 +143,39 @@ test('pause flips the CLI’s haiku to anthropic on the next run, without a rest
   } finally {
     rig.proxy.state.paused = false;
   }
+});
+
+test('npm run prove: real claude through the running proxy, answers matched to log lines, verify PASS', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'ccp-prove-home-'));
+  // The rig's proxy runs in this process: the state file names this pid, which its status endpoint reports.
+  writeRunState(rig.config.logsDir, {
+    pid: process.pid,
+    port: rig.proxy.port,
+    token: rig.proxy.controlToken,
+    started_at: rig.proxy.startedAt.toISOString(),
+    ca_cert: rig.proxy.ca.certPath,
+    ca_fingerprint: rig.proxy.ca.fingerprint,
+    log_path: rig.proxy.logPath,
+  });
+  const env = { CCP_LOGS_DIR: rig.config.logsDir, HOME: home, ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY, ANTHROPIC_BASE_URL: 'http://127.0.0.1:1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0' };
+  try {
+    const r = await npmRun('prove', ['--claude', CLAUDE], env, { timeout: 240_000 });
+    assert.is(r.exitCode, 0, String(r.stdout) + String(r.stderr));
+    const out = String(r.stdout);
+    assert.match(out, 'answer: "ok from zai-fake"');
+    assert.match(out, 'answer: "ok from anthropic-fake"');
+    assert.match(out, /log: claude-haiku[^ ]* → zai 200 \(forced_model\) rid [0-9a-f]{8}/);
+    assert.match(out, /log: claude-sonnet[^ ]* → anthropic 200 \(pass_through\) rid [0-9a-f]{8}/);
+    assert.match(out, 'prove: PASS');
+    const missing = await npmRun('prove', ['--claude', join(home, 'no-such-claude')], env);
+    assert.is(missing.exitCode, 2);
+    assert.match(String(missing.stderr), 'claude is not installed');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+  const down = await npmRun('prove', [], { CCP_LOGS_DIR: join(rig.dir, 'no-proxy-here') });
+  assert.is(down.exitCode, 2);
+  assert.match(String(down.stderr), 'the proxy is not running');
 });
 
 test.run();
