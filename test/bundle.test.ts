@@ -138,4 +138,28 @@ test('--handoff section: toggles, versions, bundle path, summarize headline, ver
   assert.match(section, 'verify-routing: PASS');
 });
 
+test('npm run bundle -- --handoff appends a dated section to docs/SESSION_HANDOFF.md (restored after)', async () => {
+  const { REPO_ROOT } = await import('../proxy/config.js');
+  const file = join(REPO_ROOT, 'docs', 'SESSION_HANDOFF.md');
+  const original = readFileSync(file, 'utf8');
+  try {
+    const out = join(dir, 'out-handoff');
+    const r = await npmRun('bundle', ['--out', out, '--handoff'], env);
+    assert.is(r.exitCode, 0, String(r.stderr));
+    const added = readFileSync(file, 'utf8').slice(original.length);
+    const tgz = readdirSync(out).find((f) => f.endsWith('.tgz'))!;
+    assert.match(added, /^\n## \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    assert.match(added, `bundle: ${join(out, tgz)}`);
+    assert.match(added, 'verify-routing: FAIL');
+    assert.not.match(added, ZAI_KEY);
+    // The bundle carries the handoff as written, including the new section.
+    const x = join(dir, 'extracted-handoff');
+    mkdirSync(x);
+    await tar.x({ file: join(out, tgz), cwd: x });
+    assert.match(readFileSync(join(x, tgz.replace(/\.tgz$/, ''), 'docs', 'SESSION_HANDOFF.md'), 'utf8'), added.trim().split('\n')[0]!);
+  } finally {
+    writeFileSync(file, original);
+  }
+});
+
 test.run();
