@@ -42,6 +42,19 @@ export interface Config {
   bundleDir: string;
   /** Where mitm and env write the sourceable terminal script. */
   envFile: string;
+  /** Retry a Z.AI failure once on Anthropic before any byte reached the client. */
+  fallback: boolean;
+  /** Seconds Haiku stays on Anthropic after a Z.AI quota/concurrency failure; 0 disables. */
+  zaiCooldownS: number;
+  connectTimeoutMs: number;
+  /** Streaming requests: how long to wait for the upstream's response headers. */
+  firstByteTimeoutMs: number;
+  /** Non-streaming requests: the headers come only with the whole answer. */
+  nonstreamTimeoutMs: number;
+  /** Longest silence between two body chunks of a response. */
+  idleTimeoutMs: number;
+  logMaxBytes: number;
+  logKeep: number;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +87,14 @@ export const SETTINGS: Record<string, string> = {
   CCP_CA_DIR: '~/.ccp/ca',
   BUNDLE_DIR: '~/Downloads',
   CCP_ENV_FILE: './env/sub-env.sh',
+  CCP_FALLBACK: '1',
+  CCP_ZAI_COOLDOWN_S: '300',
+  CCP_CONNECT_TIMEOUT_MS: '10000',
+  CCP_FIRST_BYTE_TIMEOUT_MS: '90000',
+  CCP_NONSTREAM_TIMEOUT_MS: '600000',
+  CCP_IDLE_TIMEOUT_MS: '180000',
+  CCP_LOG_MAX_MB: '100',
+  CCP_LOG_KEEP: '5',
 };
 
 function pick(env: Env, name: string): string {
@@ -93,6 +114,15 @@ function parsePort(env: Env, name: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > 65535) {
     throw new ConfigError(name, `invalid port "${raw}"; allowed: a whole number from 1 to 65535`);
+  }
+  return n;
+}
+
+function parseNumber(env: Env, name: string, opts: { min: number; integer?: boolean; what: string }): number {
+  const raw = pick(env, name);
+  const n = Number(raw);
+  if (raw === '' || !Number.isFinite(n) || n < opts.min || (opts.integer && !Number.isInteger(n))) {
+    throw new ConfigError(name, `invalid value "${raw}"; allowed: ${opts.what}`);
   }
   return n;
 }
@@ -169,6 +199,14 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     caDir: expandPath(pick(env, 'CCP_CA_DIR'), root),
     bundleDir: expandPath(pick(env, 'BUNDLE_DIR'), root),
     envFile: expandPath(pick(env, 'CCP_ENV_FILE'), root),
+    fallback: parseBool(env, 'CCP_FALLBACK'),
+    zaiCooldownS: parseNumber(env, 'CCP_ZAI_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
+    connectTimeoutMs: parseNumber(env, 'CCP_CONNECT_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
+    firstByteTimeoutMs: parseNumber(env, 'CCP_FIRST_BYTE_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
+    nonstreamTimeoutMs: parseNumber(env, 'CCP_NONSTREAM_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
+    idleTimeoutMs: parseNumber(env, 'CCP_IDLE_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
+    logMaxBytes: Math.floor(parseNumber(env, 'CCP_LOG_MAX_MB', { min: 0, what: 'megabytes, 0 or more (0 never rotates)' }) * 1024 * 1024),
+    logKeep: parseNumber(env, 'CCP_LOG_KEEP', { min: 1, integer: true, what: 'a whole number of rotated files, at least 1' }),
   };
 }
 

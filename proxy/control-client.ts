@@ -6,6 +6,8 @@ export interface ProxyStatus {
   port: number;
   started_at: string;
   paused: boolean;
+  zai_cooldown_until: string | null;
+  zai_cooldown_why: string | null;
   zai_header_mode: string;
   force_haiku_to_zai: boolean;
   zai_key_set: boolean;

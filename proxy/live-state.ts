@@ -14,6 +14,9 @@ export function teeFlagPath(logsDir: string): string {
 export class LiveState {
   paused: boolean;
   zaiHeaderMode: HeaderMode;
+  /** Epoch ms until which Haiku stays on Anthropic (decision cooldown); 0 when not cooling down. */
+  zaiCooldownUntil = 0;
+  zaiCooldownWhy = '';
 
   constructor(
     private readonly logsDir: string,
@@ -21,6 +24,19 @@ export class LiveState {
   ) {
     this.paused = opts.pausedAtStart || existsSync(pauseFlagPath(logsDir));
     this.zaiHeaderMode = opts.headerMode;
+  }
+
+  coolingDown(nowMs = Date.now()): boolean {
+    return this.zaiCooldownUntil > nowMs;
+  }
+
+  /** A longer cooldown extends the current one; a shorter one never shortens it. */
+  startCooldown(seconds: number, why: string, nowMs = Date.now()): void {
+    const until = nowMs + seconds * 1000;
+    if (until > this.zaiCooldownUntil) {
+      this.zaiCooldownUntil = until;
+      this.zaiCooldownWhy = why;
+    }
   }
 
   setPaused(paused: boolean): void {

@@ -8,18 +8,16 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { Config, HeaderMode } from './config.js';
-import { decide, isMessagesPath, mapModel, type Decision, type Lane, type LaneDecision } from './decide.js';
+import { cooldownFor } from './cooldown.js';
+import { decide, isMessagesPath, mapModel, type Lane, type LaneDecision } from './decide.js';
 import { anthropicErrorEvent, anthropicErrorJson, type AnthropicErrorType } from './errors.js';
 import { anthropicLaneHeaders, responseHeaders, zaiLaneHeaders, type OutHeaders } from './headers.js';
 import type { LiveState } from './live-state.js';
 import { SseObserver, observeJsonBody, type Usage } from './sse.js';
+import { SignatureMemory, signaturesInMessage, stripForeignThinking } from './thinking-guard.js';
 import { SCHEMA_VERSION, type ErrType, type UsageRecord } from './usage-log.js';
 
-/** Generous defaults: a long Claude answer is never cut, a dead upstream never hangs the CLI forever. */
-const CONNECT_TIMEOUT_MS = 10_000;
-const FIRST_BYTE_TIMEOUT_MS = 600_000;
-const IDLE_TIMEOUT_MS = 300_000;
-/** JSON bodies are kept (for usage) up to this size; larger ones are streamed without it. */
+/** JSON bodies are kept (for usage and error codes) up to this size; larger ones are relayed without it. */
 const MAX_JSON_OBSERVE = 4 << 20;
 
 export interface RequestInfo {
@@ -28,9 +26,12 @@ export interface RequestInfo {
   path: string;
   query: string;
   body: Buffer;
+  /** The body parsed once, for /v1/messages requests that are JSON objects. */
+  json: Record<string, unknown> | undefined;
   model: string | undefined;
   stream: boolean;
   h2: boolean;
+  rawHeaders: string[];
 }
 
 /** What one upstream attempt looks like to observers. */
@@ -56,20 +57,27 @@ export interface RouterOptions {
 }
 
 interface LaneTarget {
+  lane: Lane;
   url: URL;
   headers: OutHeaders;
   body: Buffer;
   upstreamModel?: string;
   headerMode?: HeaderMode;
+  thinkingRemoved?: number;
 }
 
-/** How an attempt ended, for the attempt loop: done (the client has its answer) or try again. */
-type AttemptOutcome = { kind: 'done' } | { kind: 'retry_header_mode' };
+/** How an attempt ended, for the attempt loop. */
+type AttemptOutcome = { kind: 'done' } | { kind: 'retry_header_mode' } | { kind: 'fallback' };
 
 interface AttemptOptions {
+  attempt: number;
+  decision: LaneDecision;
   /** A Z.AI 401 may be retried once in the other header mode: its status arrives before any byte is relayed. */
   retry401: boolean;
+  /** A Z.AI failure before any byte may be retried on Anthropic. */
+  canFallback: boolean;
   extra?: Partial<UsageRecord>;
+  onStatus?: (status: number) => void;
 }
 
 function errTypeForStatus(status: number): ErrType | undefined {
@@ -78,6 +86,11 @@ function errTypeForStatus(status: number): ErrType | undefined {
   if (status >= 500) return '5xx';
   if (status >= 400) return '4xx';
   return undefined;
+}
+
+/** Z.AI answers worth a fallback: rate limits and server-side failures (529 overloaded included). */
+function fallbackStatus(status: number): boolean {
+  return status === 429 || status >= 500;
 }
 
 function round(ms: number): number {
@@ -96,10 +109,16 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+function timeoutError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ETIMEDOUT' });
+}
+
 export class Router extends EventEmitter<RouterEvents> {
   private readonly server: http.Server;
   private readonly httpsAgent: https.Agent;
   private readonly httpAgent: http.Agent;
+  /** Thinking signatures Z.AI produced in this process (hashed, bounded). */
+  readonly zaiSignatures = new SignatureMemory();
   port = 0;
 
   constructor(private readonly opts: RouterOptions) {
@@ -152,25 +171,19 @@ export class Router extends EventEmitter<RouterEvents> {
       await this.handleControl(req, res);
       return;
     }
-    const { config } = this.opts;
+    const { config, state } = this.opts;
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
-    const query = q === -1 ? '' : rawUrl.slice(q);
     const method = req.method ?? 'GET';
 
     const { body, tooLarge } = await readBody(req, config.maxBodyBytes);
     const t0 = performance.now();
-    let model: string | undefined;
-    let stream = false;
+    let json: Record<string, unknown> | undefined;
     if (!tooLarge && isMessagesPath(method, path)) {
       try {
         const parsed: unknown = JSON.parse(body.toString('utf8'));
-        if (parsed && typeof parsed === 'object') {
-          const m = (parsed as Record<string, unknown>).model;
-          if (typeof m === 'string') model = m;
-          stream = (parsed as Record<string, unknown>).stream === true;
-        }
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
       } catch {
         // Not JSON: it goes to Anthropic untouched, which answers it (decision pass_through).
       }
@@ -179,26 +192,28 @@ export class Router extends EventEmitter<RouterEvents> {
       rid: randomBytes(4).toString('hex'),
       method,
       path,
-      query,
+      query: q === -1 ? '' : rawUrl.slice(q),
       body,
-      model,
-      stream,
+      json,
+      model: typeof json?.model === 'string' ? json.model : undefined,
+      stream: json?.stream === true,
       h2: header(req, 'x-ccp-h2') === '1',
+      rawHeaders: req.rawHeaders,
     };
     const logged = !config.filterChain || isMessagesPath(method, path);
     const laneDecision = decide({
       method,
       path,
-      model,
+      model: request.model,
       forceHaikuToZai: config.forceHaikuToZai,
-      paused: this.opts.state.paused,
+      paused: state.paused,
       hasZaiKey: config.zaiApiKey !== undefined,
-      zaiCoolingDown: false,
+      zaiCoolingDown: state.coolingDown(),
     });
 
     if (tooLarge) {
-      const rec = this.baseRecord(request, laneDecision, 1, this.targetFor('anthropic', request, req.rawHeaders));
-      if (logged) this.emit('decided', { record: { ...rec, event: 'decision' }, request });
+      const rec = this.baseRecord(request, laneDecision, 1, this.anthropicTarget(request));
+      if (logged) this.emit('decided', { record: rec, request });
       const limitMb = Math.round(config.maxBodyBytes / 1024 / 1024);
       this.sendError(res, 413, 'request_too_large', `proxy: request body exceeds CCP_MAX_BODY_MB (${limitMb} MB)`);
       if (logged) {
@@ -209,50 +224,90 @@ export class Router extends EventEmitter<RouterEvents> {
       }
       return;
     }
+    await this.runAttempts(res, request, laneDecision, t0, logged);
+  }
 
-    // The attempt loop. A Z.AI 401 is retried once in the other header mode; the mode that worked
-    // is kept for later requests of this process.
-    const target = this.targetFor(laneDecision.lane, request, req.rawHeaders);
-    const first = await this.attempt(req, res, request, laneDecision, 1, target, t0, logged, { retry401: laneDecision.lane === 'zai' });
-    if (first.kind === 'retry_header_mode') {
+  /**
+   * The attempt loop. On the Z.AI lane: a 401 is retried once in the other header mode (the mode that
+   * worked is kept); a failure before any byte reached the client falls back once to Anthropic with the
+   * client's original request. Nothing is retried after a byte has been relayed.
+   */
+  private async runAttempts(res: http.ServerResponse, request: RequestInfo, d: LaneDecision, t0: number, logged: boolean): Promise<void> {
+    const { config, state } = this.opts;
+    if (d.lane === 'anthropic') {
+      await this.attempt(res, request, this.anthropicTarget(request), t0, logged, { attempt: 1, decision: d, retry401: false, canFallback: false });
+      return;
+    }
+    let attemptNo = 1;
+    let target = this.zaiTarget(request, state.zaiHeaderMode);
+    let outcome = await this.attempt(res, request, target, t0, logged, { attempt: attemptNo, decision: d, retry401: true, canFallback: config.fallback });
+    if (outcome.kind === 'retry_header_mode') {
       const other: HeaderMode = target.headerMode === 'authorization' ? 'x-api-key' : 'authorization';
-      const retryTarget = this.targetFor('zai', request, req.rawHeaders, other);
-      await this.attempt(req, res, request, laneDecision, 2, retryTarget, t0, logged, { retry401: false, extra: { retry: true } }, (status) => {
-        if (status < 400) this.opts.state.zaiHeaderMode = other;
+      target = this.zaiTarget(request, other);
+      outcome = await this.attempt(res, request, target, t0, logged, {
+        attempt: ++attemptNo,
+        decision: d,
+        retry401: false,
+        canFallback: config.fallback,
+        extra: { retry: true },
+        onStatus: (status) => {
+          if (status !== 401) state.zaiHeaderMode = other;
+        },
+      });
+    }
+    if (outcome.kind === 'fallback') {
+      const fallback: LaneDecision = { lane: 'anthropic', decision: 'fallback', reason: 'z.ai failed before any byte → anthropic lane' };
+      await this.attempt(res, request, this.anthropicTarget(request), t0, logged, {
+        attempt: ++attemptNo,
+        decision: fallback,
+        retry401: false,
+        canFallback: false,
+        extra: { fallback_from: 'zai' },
       });
     }
   }
 
-  private targetFor(lane: Lane, request: RequestInfo, rawHeaders: string[], headerMode?: HeaderMode): LaneTarget {
-    const { config, state } = this.opts;
-    if (lane === 'zai') {
-      let body = request.body;
-      let upstreamModel: string | undefined;
-      const mapped = request.model ? mapModel(request.model, config.zaiModelMap) : undefined;
-      if (mapped) {
-        const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-        parsed.model = mapped;
-        body = Buffer.from(JSON.stringify(parsed));
-        upstreamModel = mapped;
-      }
-      const mode = headerMode ?? state.zaiHeaderMode;
-      return {
-        url: joinUrl(config.zaiBaseUrl, request.path, request.query),
-        headers: zaiLaneHeaders(rawHeaders, body.length, { key: config.zaiApiKey ?? '', mode, anthVersion: config.anthVersion }),
-        body,
-        ...(upstreamModel ? { upstreamModel } : {}),
-        headerMode: mode,
-      };
+  private zaiTarget(request: RequestInfo, mode: HeaderMode): LaneTarget {
+    const { config } = this.opts;
+    let body = request.body;
+    let upstreamModel: string | undefined;
+    const mapped = request.model ? mapModel(request.model, config.zaiModelMap) : undefined;
+    if (mapped && request.json) {
+      body = Buffer.from(JSON.stringify({ ...request.json, model: mapped }));
+      upstreamModel = mapped;
     }
-    const hasBody = request.body.length > 0 || !['GET', 'HEAD'].includes(request.method);
     return {
-      url: joinUrl(config.anthBaseUrl, request.path, request.query),
-      headers: anthropicLaneHeaders(rawHeaders, request.body.length, hasBody),
-      body: request.body,
+      lane: 'zai',
+      url: joinUrl(config.zaiBaseUrl, request.path, request.query),
+      headers: zaiLaneHeaders(request.rawHeaders, body.length, { key: config.zaiApiKey ?? '', mode, anthVersion: config.anthVersion }),
+      body,
+      ...(upstreamModel ? { upstreamModel } : {}),
+      headerMode: mode,
     };
   }
 
-  private baseRecord(request: RequestInfo, d: LaneDecision, attempt: number, target: LaneTarget, extra: Partial<UsageRecord> = {}, decision: Decision = d.decision): UsageRecord {
+  /** The client's own request, byte for byte, except history blocks that Z.AI signed (the one repair). */
+  private anthropicTarget(request: RequestInfo): LaneTarget {
+    let body = request.body;
+    let thinkingRemoved: number | undefined;
+    if (request.json && this.zaiSignatures.size > 0 && body.includes('"thinking"')) {
+      const guarded = stripForeignThinking(request.json, (sig) => this.zaiSignatures.has(sig));
+      if (guarded.removed > 0) {
+        body = Buffer.from(JSON.stringify(guarded.body));
+        thinkingRemoved = guarded.removed;
+      }
+    }
+    const hasBody = body.length > 0 || !['GET', 'HEAD'].includes(request.method);
+    return {
+      lane: 'anthropic',
+      url: joinUrl(this.opts.config.anthBaseUrl, request.path, request.query),
+      headers: anthropicLaneHeaders(request.rawHeaders, body.length, hasBody),
+      body,
+      ...(thinkingRemoved ? { thinkingRemoved } : {}),
+    };
+  }
+
+  private baseRecord(request: RequestInfo, d: LaneDecision, attempt: number, target: LaneTarget, extra: Partial<UsageRecord> = {}): UsageRecord {
     return {
       v: SCHEMA_VERSION,
       event: 'decision',
@@ -263,7 +318,7 @@ export class Router extends EventEmitter<RouterEvents> {
       upstream: target.url.host,
       ...(request.model !== undefined ? { model: request.model } : {}),
       ...(target.upstreamModel ? { upstream_model: target.upstreamModel } : {}),
-      decision,
+      decision: d.decision,
       reason: d.reason,
       path: request.path,
       ...(isMessagesPath(request.method, request.path) ? { op: request.stream ? 'stream' : 'nonstream' } : {}),
@@ -271,24 +326,17 @@ export class Router extends EventEmitter<RouterEvents> {
       h2: request.h2,
       ...(target.headerMode ? { header_mode: target.headerMode } : {}),
       paused: this.opts.state.paused,
+      ...(target.thinkingRemoved ? { thinking_removed: target.thinkingRemoved } : {}),
       ...extra,
     };
   }
 
-  private attempt(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    request: RequestInfo,
-    d: LaneDecision,
-    attemptNo: number,
-    target: LaneTarget,
-    t0: number,
-    logged: boolean,
-    opts: AttemptOptions,
-    onStatus?: (status: number) => void,
-  ): Promise<AttemptOutcome> {
-    const base = this.baseRecord(request, d, attemptNo, target, opts.extra);
+  private attempt(res: http.ServerResponse, request: RequestInfo, target: LaneTarget, t0: number, logged: boolean, opts: AttemptOptions): Promise<AttemptOutcome> {
+    const { config, state } = this.opts;
+    const d = opts.decision;
+    const base = this.baseRecord(request, d, opts.attempt, target, opts.extra);
     if (logged) this.emit('decided', { record: base, request });
+    const firstByteMs = request.stream || !isMessagesPath(request.method, request.path) ? config.firstByteTimeoutMs : config.nonstreamTimeoutMs;
 
     return new Promise<AttemptOutcome>((resolve) => {
       let finished = false;
@@ -296,7 +344,7 @@ export class Router extends EventEmitter<RouterEvents> {
       let ttfb: number | undefined;
       let respBytes = 0;
       let isSse = false;
-      const sse = new SseObserver();
+      const sse = new SseObserver(target.lane === 'zai');
       const jsonChunks: Buffer[] = [];
       let jsonBytes = 0;
       let requestId: string | undefined;
@@ -306,15 +354,18 @@ export class Router extends EventEmitter<RouterEvents> {
         if (finished) return;
         finished = true;
         clearTimeout(idleTimer);
+        clearTimeout(connectTimer);
         const now = performance.now();
         let usage: Usage = {};
         let stopReason: string | undefined;
         let streamFields: Partial<UsageRecord> = {};
         let streamErr: ErrType | undefined;
+        let signatures: string[] = [];
         if (isSse) {
           const o = sse.end();
           usage = o.usage;
           stopReason = o.stopReason;
+          signatures = o.signatures;
           const firstToken = o.firstDeltaAt ?? o.firstEventAt;
           streamFields = {
             sse_events: o.events,
@@ -323,10 +374,20 @@ export class Router extends EventEmitter<RouterEvents> {
           };
           if (o.error) streamErr = 'stream_error';
         } else if (jsonChunks.length) {
-          const o = observeJsonBody(Buffer.concat(jsonChunks).toString('utf8'));
+          const text = Buffer.concat(jsonChunks).toString('utf8');
+          const o = observeJsonBody(text);
           usage = o.usage;
           stopReason = o.stopReason;
+          if (target.lane === 'zai' && text.includes('"thinking"')) {
+            try {
+              signatures = signaturesInMessage(JSON.parse(text));
+            } catch {
+              // not a message
+            }
+          }
+          if (target.lane === 'zai' && status >= 400) this.maybeCooldown(status, text);
         }
+        if (target.lane === 'zai') for (const s of signatures) this.zaiSignatures.remember(s);
         const record: UsageRecord = {
           ...base,
           event: 'complete',
@@ -356,44 +417,42 @@ export class Router extends EventEmitter<RouterEvents> {
         path: target.url.pathname + target.url.search,
         headers: target.headers,
         agent: target.url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
-        timeout: FIRST_BYTE_TIMEOUT_MS,
+        timeout: firstByteMs,
       });
 
-      // Connect timeout: only until the socket is connected (kept-alive sockets are already).
-      const connectTimer = setTimeout(() => {
-        upReq.destroy(Object.assign(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }));
-      }, CONNECT_TIMEOUT_MS);
+      // Connect timeout: only until a new socket is connected (kept-alive sockets are already).
+      const connectTimer = setTimeout(() => upReq.destroy(timeoutError(`connect timeout after ${config.connectTimeoutMs} ms`)), config.connectTimeoutMs);
       upReq.on('socket', (socket) => {
-        // A kept-alive socket is connected already; a new one is done once its TLS handshake is.
         if (!socket.connecting) {
           clearTimeout(connectTimer);
           return;
         }
         socket.once(socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
       });
-      upReq.on('timeout', () => {
-        upReq.destroy(Object.assign(new Error(`no response within ${FIRST_BYTE_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }));
-      });
+      upReq.on('timeout', () => upReq.destroy(timeoutError(`no response headers within ${firstByteMs} ms`)));
 
       // The client went away (Esc in Claude Code): abort the upstream at once, so generation stops there too.
-      res.on('close', () => {
+      const onClientClose = (): void => {
         if (finished || res.writableFinished) return;
         upReq.destroy();
         finish({ status, err_type: 'client_abort' });
-      });
+      };
+      res.on('close', onClientClose);
 
       upReq.on('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(connectTimer);
         if (finished) return;
         const timedOut = err.code === 'ETIMEDOUT';
         const errType: ErrType = timedOut ? 'timeout' : 'net';
-        const msg = `proxy: ${d.lane} upstream ${target.url.host} ${timedOut ? 'timed out' : 'unreachable'} (${err.code ?? err.message})`;
-        if (!res.headersSent) {
-          this.sendError(res, timedOut ? 504 : 502, timedOut ? 'timeout_error' : 'api_error', msg);
-          finish({ status: 0, err_type: errType, error: msg });
-        } else {
+        const msg = `proxy: ${target.lane} upstream ${target.url.host} ${timedOut ? 'timed out' : 'unreachable'} (${timedOut ? err.message : (err.code ?? err.message)})`;
+        if (res.headersSent) {
           this.failMidStream(res, isSse, msg);
           finish({ err_type: timedOut ? 'timeout' : 'stream_error', error: msg });
+        } else if (opts.canFallback) {
+          res.off('close', onClientClose);
+          finish({ status: 0, err_type: errType, error: msg }, { kind: 'fallback' });
+        } else {
+          this.sendError(res, timedOut ? 504 : 502, timedOut ? 'timeout_error' : 'api_error', msg);
+          finish({ status: 0, err_type: errType, error: msg });
         }
       });
 
@@ -402,28 +461,42 @@ export class Router extends EventEmitter<RouterEvents> {
         upReq.setTimeout(0);
         ttfb = performance.now() - t0;
         status = upRes.statusCode ?? 0;
-        onStatus?.(status);
-        if (opts.retry401 && status === 401 && !res.headersSent) {
-          // Nothing has reached the client yet: drop this answer and try the other header mode.
-          upRes.resume();
-          upRes.on('end', () => finish({}, { kind: 'retry_header_mode' }));
-          upRes.on('error', () => finish({}, { kind: 'retry_header_mode' }));
+        opts.onStatus?.(status);
+        const rid = upRes.headers['request-id'];
+        if (typeof rid === 'string') requestId = rid;
+
+        // Nothing has reached the client yet: this answer may be replaced by another attempt.
+        const retry401 = opts.retry401 && status === 401;
+        const fallback = opts.canFallback && fallbackStatus(status);
+        if ((retry401 || fallback) && !res.headersSent) {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          upRes.on('data', (c: Buffer) => {
+            if (size < 1 << 20) chunks.push(c);
+            size += c.length;
+          });
+          const done = (): void => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            this.maybeCooldown(status, text, upRes.headers['retry-after']);
+            res.off('close', onClientClose);
+            finish({}, retry401 ? { kind: 'retry_header_mode' } : { kind: 'fallback' });
+          };
+          upRes.on('end', done);
+          upRes.on('error', done);
           return;
         }
+
         const ct = String(upRes.headers['content-type'] ?? '');
         isSse = ct.includes('text/event-stream');
         const isJson = ct.includes('json');
-        const rid = upRes.headers['request-id'];
-        if (typeof rid === 'string') requestId = rid;
+        if (target.lane === 'zai' && status === 429) this.maybeCooldown(status, '', upRes.headers['retry-after']);
         res.writeHead(status, upRes.statusMessage, responseHeaders(upRes.rawHeaders));
         // Headers go to the client now, not with the first body chunk.
         res.flushHeaders();
 
         const armIdle = (): void => {
           clearTimeout(idleTimer);
-          idleTimer = setTimeout(() => {
-            upRes.destroy(Object.assign(new Error(`no data for ${IDLE_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }));
-          }, IDLE_TIMEOUT_MS);
+          idleTimer = setTimeout(() => upRes.destroy(timeoutError(`no data for ${config.idleTimeoutMs} ms`)), config.idleTimeoutMs);
         };
         armIdle();
 
@@ -441,18 +514,19 @@ export class Router extends EventEmitter<RouterEvents> {
           }
         });
         upRes.on('end', () => {
+          clearTimeout(idleTimer);
           res.end(() => finish({}));
         });
         upRes.on('error', (err: NodeJS.ErrnoException) => {
           if (finished) return;
           const timedOut = err.code === 'ETIMEDOUT';
-          const msg = `proxy: ${d.lane} upstream ${target.url.host} ${timedOut ? 'went idle' : 'connection lost'} mid-response (${err.code ?? err.message})`;
+          const msg = `proxy: ${target.lane} upstream ${target.url.host} ${timedOut ? 'went idle' : 'connection lost'} mid-response (${timedOut ? err.message : (err.code ?? err.message)})`;
           this.failMidStream(res, isSse, msg);
           finish({ err_type: timedOut ? 'timeout' : 'stream_error', error: msg });
         });
         upRes.on('close', () => {
           if (finished || upRes.complete) return;
-          const msg = `proxy: ${d.lane} upstream ${target.url.host} closed mid-response`;
+          const msg = `proxy: ${target.lane} upstream ${target.url.host} closed mid-response`;
           this.failMidStream(res, isSse, msg);
           finish({ err_type: 'stream_error', error: msg });
         });
@@ -460,6 +534,17 @@ export class Router extends EventEmitter<RouterEvents> {
 
       upReq.end(target.body);
     });
+  }
+
+  private maybeCooldown(status: number, body: string, retryAfter?: string | string[]): void {
+    const c = cooldownFor({
+      status,
+      body,
+      configuredS: this.opts.config.zaiCooldownS,
+      nowMs: Date.now(),
+      ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
+    });
+    if (c) this.opts.state.startCooldown(c.seconds, c.why);
   }
 
   /** After bytes reached the client: an SSE error event, then a failed (not clean) end. */

@@ -60,6 +60,8 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       port: front?.port ?? config.port,
       started_at: startedAt.toISOString(),
       paused: state.paused,
+      zai_cooldown_until: state.coolingDown() ? new Date(state.zaiCooldownUntil).toISOString() : null,
+      zai_cooldown_why: state.coolingDown() ? state.zaiCooldownWhy : null,
       zai_header_mode: state.zaiHeaderMode,
       force_haiku_to_zai: config.forceHaikuToZai,
       zai_key_set: config.zaiApiKey !== undefined,

@@ -32,6 +32,8 @@ export interface StreamObservation {
   error?: StreamError;
   /** True once `message_stop` was seen: the stream finished as the API intends. */
   complete: boolean;
+  /** Thinking-block signatures (signature_delta), collected only when asked for. */
+  signatures: string[];
 }
 
 /** Events whose data we parse; everything else (deltas, pings, unknown types) is only counted. */
@@ -55,7 +57,10 @@ export class SseObserver {
   private data = '';
   private dataLines = 0;
   private keepData = true;
-  readonly obs: StreamObservation = { events: 0, usage: {}, complete: false };
+  readonly obs: StreamObservation = { events: 0, usage: {}, complete: false, signatures: [] };
+
+  /** @param collectSignatures parse deltas that carry a thinking signature (Z.AI lane only). */
+  constructor(private readonly collectSignatures = false) {}
 
   push(chunk: Uint8Array | string, now: number): void {
     const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
@@ -96,6 +101,8 @@ export class SseObserver {
       this.keepData = PARSED.has(value);
     } else if (field === 'data') {
       this.dataLines++;
+      // Deltas are not parsed (they are most of the stream), except the rare signature_delta when asked.
+      if (!this.keepData && this.collectSignatures && this.eventName === 'content_block_delta' && value.includes('"signature_delta"')) this.keepData = true;
       if (this.keepData && this.data.length + value.length < MAX_EVENT_DATA) {
         this.data = this.dataLines > 1 ? `${this.data}\n${value}` : value;
       }
@@ -129,9 +136,12 @@ export class SseObserver {
   private observe(name: string, d: Record<string, unknown> | undefined, now: number): void {
     const o = this.obs;
     switch (name) {
-      case 'content_block_delta':
+      case 'content_block_delta': {
         o.firstDeltaAt ??= now;
+        const delta = d?.delta as Record<string, unknown> | undefined;
+        if (delta?.type === 'signature_delta' && typeof delta.signature === 'string') o.signatures.push(delta.signature);
         break;
+      }
       case 'message_start': {
         const msg = d?.message as Record<string, unknown> | undefined;
         if (msg) {

@@ -44,6 +44,7 @@ export interface UsageRecord {
   fallback_from?: Lane;
   paused?: boolean;
   request_id?: string;
+  thinking_removed?: number;
 }
 
 /** Every field name of UsageRecord, at run time (docs/METRICS-SCHEMA.md is tested against it). */
@@ -51,7 +52,7 @@ export const USAGE_RECORD_FIELDS = [
   'v', 'event', 'ts', 'rid', 'attempt', 'lane', 'upstream', 'model', 'upstream_model', 'decision', 'reason', 'path', 'op',
   'status', 'err_type', 'error', 'latency_ms', 'ttfb_ms', 'ttft_ms', 'stream_ms', 'input_tokens', 'output_tokens',
   'cache_creation_input_tokens', 'cache_read_input_tokens', 'stop_reason', 'sse_events', 'req_bytes', 'resp_bytes', 'h2',
-  'header_mode', 'retry', 'fallback_from', 'paused', 'request_id',
+  'header_mode', 'retry', 'fallback_from', 'paused', 'request_id', 'thinking_removed',
 ] as const satisfies readonly (keyof UsageRecord)[];
 // Compile-time: the list above names every field of UsageRecord.
 const allFieldsListed: Exclude<keyof UsageRecord, (typeof USAGE_RECORD_FIELDS)[number]> extends never ? true : false = true;

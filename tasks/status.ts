@@ -18,6 +18,7 @@ if (argv.json) {
   const upS = Math.round((Date.now() - Date.parse(s.started_at)) / 1000);
   console.log(chalk.green(`ccp: running (pid ${s.pid}) on http://127.0.0.1:${s.port}, up ${upS}s`));
   console.log(`  offload      ${s.paused ? chalk.yellow('PAUSED (haiku stays on anthropic; npm run resume)') : 'on'}   FORCE_HAIKU_TO_ZAI=${s.force_haiku_to_zai ? 1 : 0}`);
+  if (s.zai_cooldown_until) console.log(`  cooldown     ${chalk.yellow(`haiku on anthropic until ${s.zai_cooldown_until}`)} (${s.zai_cooldown_why})`);
   console.log(`  zai lane     ${s.zai_base_url}  key ${s.zai_key_set ? 'set' : 'NOT SET'}  header ${s.zai_header_mode}`);
   console.log(`  anthropic    ${s.anth_base_url}`);
   console.log(`  requests     zai ${s.requests.zai}, anthropic ${s.requests.anthropic}, errors ${s.requests.errors}`);

@@ -31,7 +31,10 @@ test('every field emitted by real traffic is documented, on the line kind the do
     rig.config.maxBodyBytes = 100;
     await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
     rig.config.maxBodyBytes = 64 << 20;
-    await rig.zai.stop(); // refused: the proxy answers an Anthropic-shaped 502 and logs err_type net
+    await rig.zai.stop(); // refused: falls back to anthropic (fallback_from), the z.ai attempt logs err_type net
+    const fellBack = await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
+    assert.is(fellBack.status, 200);
+    rig.config.fallback = false; // now the proxy itself answers an Anthropic-shaped 502
     const refused = await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
     assert.is(refused.status, 502);
     assert.is(JSON.parse(refused.text).error.type, 'api_error');
@@ -50,9 +53,9 @@ test('every field emitted by real traffic is documented, on the line kind the do
       if (where !== 'both') assert.is(line.event, where, `${k} appears on a ${line.event} line`);
     }
   }
-  // The traffic above exercises nearly every field; the rest belong to retries and fallbacks.
+  // The traffic above exercises nearly every field; the other two are proven in reliability.test.ts.
   const unseen = [...doc.keys()].filter((k) => !seen.has(k)).sort();
-  assert.equal(unseen, ['fallback_from', 'retry']);
+  assert.equal(unseen, ['retry', 'thinking_removed']);
   const net = lines.find((l) => l.err_type === 'net')!;
   assert.equal([net.status, net.lane], [0, 'zai']);
   assert.match(net.error ?? '', 'unreachable');
