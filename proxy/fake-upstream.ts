@@ -2,7 +2,7 @@
 // It records exactly what crossed the wire and answers JSON and realistic, spaced SSE.
 import http from 'node:http';
 import https from 'node:https';
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TlsMaterial } from './test-ca.js';
 import type { Usage } from './sse.js';
@@ -18,6 +18,11 @@ export interface RecordedRequest {
 
 export interface SentResponse {
   status: number;
+  /** The request-id header sent with it. */
+  requestId: string;
+  /** SHA-256 of every body byte written, and whether the client went away before the end. */
+  sha256?: string;
+  aborted?: boolean;
   usage?: Usage;
   events: number;
   /** Epoch ms at which each SSE event was written. */
@@ -35,6 +40,8 @@ export interface Fault {
   resetAfterEvents?: number;
   /** Never answer (the headers never come). */
   hangBeforeHeaders?: boolean;
+  /** Reset the connection instead of answering. */
+  resetBeforeHeaders?: boolean;
   /** Stop sending after this many SSE events, keeping the connection open. */
   hangAfterEvents?: number;
   /** Delay before the response headers. */
@@ -52,6 +59,11 @@ export interface FakeUpstreamOptions {
   deltas?: number;
   eventGapMs?: number;
   usage?: Usage;
+  /**
+   * How thinking blocks are signed: 'anthropic' signs with a secret and, like the real API, rejects
+   * history blocks whose signature it did not issue; 'glm' signs with opaque ids and checks nothing.
+   */
+  thinking?: 'anthropic' | 'glm';
 }
 
 const DEFAULT_USAGE: Required<Usage> = {
@@ -74,6 +86,7 @@ function credentialOf(req: http.IncomingMessage, header: 'x-api-key' | 'authoriz
 }
 
 export class FakeUpstream {
+  private readonly signingKey = randomBytes(16);
   readonly requests: RecordedRequest[] = [];
   readonly responses: SentResponse[] = [];
   fault: Fault | undefined;
@@ -82,7 +95,9 @@ export class FakeUpstream {
   port = 0;
 
   constructor(readonly opts: FakeUpstreamOptions) {
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.handle(req, res).catch(() => res.destroy());
+    };
     this.server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -128,9 +143,10 @@ export class FakeUpstream {
     const prefix = this.opts.prefix ?? '';
     const fullPath = (req.url ?? '/').split('?')[0]!;
     const send = (status: number, payload: string, headers: Record<string, string> = {}): void => {
-      res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_fake_${randomBytes(6).toString('hex')}`, ...headers });
+      const requestId = `req_fake_${randomBytes(6).toString('hex')}`;
+      res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, ...headers });
       res.end(req.method === 'HEAD' ? undefined : payload);
-      this.responses.push({ status, events: 0, eventTimes: [] });
+      this.responses.push({ status, requestId, events: 0, eventTimes: [] });
     };
     if (!fullPath.startsWith(prefix)) {
       send(404, errorBody('not_found_error', `${this.name}: no route ${fullPath}`));
@@ -139,6 +155,10 @@ export class FakeUpstream {
     const path = fullPath.slice(prefix.length) || '/';
     const fault = this.fault;
     if (fault?.hangBeforeHeaders) return; // the client or proxy must time out
+    if (fault?.resetBeforeHeaders) {
+      abruptClose(req.socket);
+      return;
+    }
     if (fault?.firstByteDelayMs) await new Promise((r) => setTimeout(r, fault.firstByteDelayMs));
     if (fault?.status) {
       send(fault.status, fault.body !== undefined ? JSON.stringify(fault.body) : errorBody('api_error', `${this.name}: injected ${fault.status}`), fault.headers);
@@ -162,8 +182,14 @@ export class FakeUpstream {
         send(400, errorBody('invalid_request_error', `${this.name}: model: Field required`));
         return;
       }
-      if (parsed.stream === true) await this.stream(res, parsed.model, fault);
-      else this.json(res, parsed.model);
+      const problem = this.thinkingProblem(parsed);
+      if (problem) {
+        send(400, errorBody('invalid_request_error', problem));
+        return;
+      }
+      const thinking = (parsed.thinking as { type?: string } | undefined)?.type === 'enabled';
+      if (parsed.stream === true) await this.stream(res, parsed.model, fault, thinking);
+      else this.json(res, parsed.model, thinking);
       return;
     }
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
@@ -174,6 +200,33 @@ export class FakeUpstream {
     send(200, '{}');
   }
 
+  /** A signature this fake issues for a thinking text. */
+  private sign(text: string): string {
+    if (this.opts.thinking === 'glm') return `glm-${randomBytes(12).toString('hex')}`;
+    return `anth-${createHmac('sha256', this.signingKey).update(text).digest('base64')}`;
+  }
+
+  /** The real API's checks on thinking blocks in the history, as far as the tests need them. */
+  private thinkingProblem(body: Record<string, unknown>): string | undefined {
+    if (this.opts.thinking !== 'anthropic' || !Array.isArray(body.messages)) return undefined;
+    const messages = body.messages as { role?: string; content?: unknown }[];
+    for (const [i, m] of messages.entries()) {
+      if (m.role !== 'assistant' || !Array.isArray(m.content)) continue;
+      for (const [j, b] of (m.content as { type?: string; thinking?: string; signature?: string }[]).entries()) {
+        if (b.type === 'thinking' && b.signature !== `anth-${createHmac('sha256', this.signingKey).update(b.thinking ?? '').digest('base64')}`) {
+          return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+        }
+      }
+    }
+    const enabled = (body.thinking as { type?: string } | undefined)?.type === 'enabled';
+    const last = [...messages].reverse().find((m) => m.role === 'assistant');
+    const blocks = Array.isArray(last?.content) ? (last!.content as { type?: string }[]) : [];
+    if (enabled && blocks.some((b) => b.type === 'tool_use') && blocks[0]?.type !== 'thinking' && blocks[0]?.type !== 'redacted_thinking') {
+      return 'messages: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block';
+    }
+    return undefined;
+  }
+
   private replyText(): string {
     return `ok from ${this.name}`;
   }
@@ -182,61 +235,88 @@ export class FakeUpstream {
     return { ...DEFAULT_USAGE, ...this.opts.usage } as Required<Usage>;
   }
 
-  private json(res: http.ServerResponse, model: string): void {
+  private json(res: http.ServerResponse, model: string, thinking: boolean): void {
     const usage = this.usage();
     const text = this.replyText();
+    const thought = `${this.name} thinks`;
     const payload = JSON.stringify({
       id: `msg_${randomBytes(8).toString('hex')}`,
       type: 'message',
       role: 'assistant',
       model,
-      content: [{ type: 'text', text }],
+      content: [...(thinking ? [{ type: 'thinking', thinking: thought, signature: this.sign(thought) }] : []), { type: 'text', text }],
       stop_reason: 'end_turn',
       stop_sequence: null,
       usage,
     });
-    res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${randomBytes(6).toString('hex')}` });
+    const requestId = `req_fake_${randomBytes(6).toString('hex')}`;
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
     res.end(payload);
-    this.responses.push({ status: 200, usage, events: 0, eventTimes: [], text });
+    this.responses.push({ status: 200, requestId, usage, events: 0, eventTimes: [], text, sha256: createHash('sha256').update(payload).digest('hex') });
   }
 
-  private async stream(res: http.ServerResponse, model: string, fault: Fault | undefined): Promise<void> {
+  private async stream(res: http.ServerResponse, model: string, fault: Fault | undefined, thinking: boolean): Promise<void> {
     const usage = this.usage();
     const deltas = this.opts.deltas ?? 5;
     const gap = this.opts.eventGapMs ?? 20;
     const text = this.replyText();
     const pieces = splitText(text, deltas);
-    const sent: SentResponse = { status: 200, usage, events: 0, eventTimes: [], text };
+    const requestId = `req_fake_${randomBytes(6).toString('hex')}`;
+    const sent: SentResponse = { status: 200, requestId, usage, events: 0, eventTimes: [], text, aborted: false };
     this.responses.push(sent);
+    const hash = createHash('sha256');
+    res.on('close', () => {
+      if (!res.writableFinished) sent.aborted = true;
+    });
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      'request-id': `req_fake_${randomBytes(6).toString('hex')}`,
+      'request-id': requestId,
     });
     res.flushHeaders();
+    const thought = `${this.name} thinks`;
+    const thinkingEvents: [string, unknown][] = thinking
+      ? [
+          ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }],
+          ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: thought } }],
+          ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: this.sign(thought) } }],
+          ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+        ]
+      : [];
+    const textIndex = thinking ? 1 : 0;
     const events: [string, unknown][] = [
       ['message_start', { type: 'message_start', message: { id: `msg_${randomBytes(8).toString('hex')}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, cache_creation_input_tokens: usage.cache_creation_input_tokens, cache_read_input_tokens: usage.cache_read_input_tokens, output_tokens: 1 } } }],
-      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
       ['ping', { type: 'ping' }],
-      ...pieces.map((p): [string, unknown] => ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: p } }]),
-      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+      ...thinkingEvents,
+      ['content_block_start', { type: 'content_block_start', index: textIndex, content_block: { type: 'text', text: '' } }],
+      ...pieces.map((p): [string, unknown] => ['content_block_delta', { type: 'content_block_delta', index: textIndex, delta: { type: 'text_delta', text: p } }]),
+      ['content_block_stop', { type: 'content_block_stop', index: textIndex }],
       ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } }],
       ['message_stop', { type: 'message_stop' }],
     ];
     for (const [i, [name, data]] of events.entries()) {
       if (res.destroyed) return;
       if (fault?.resetAfterEvents !== undefined && i >= fault.resetAfterEvents) {
-        res.socket?.resetAndDestroy();
+        if (res.socket) abruptClose(res.socket);
         return;
       }
       if (fault?.hangAfterEvents !== undefined && i >= fault.hangAfterEvents) return;
       if (name === 'content_block_delta') await new Promise((r) => setTimeout(r, gap));
-      res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+      const chunk = `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+      hash.update(chunk);
+      res.write(chunk);
       sent.events++;
       sent.eventTimes.push(Date.now());
     }
+    sent.sha256 = hash.digest('hex');
     res.end();
   }
+}
+
+/** Drop the connection without an answer: a TCP reset where Node can send one (plain sockets), else a close. */
+function abruptClose(socket: Socket): void {
+  if (typeof socket.resetAndDestroy === 'function' && !(socket as { encrypted?: boolean }).encrypted) socket.resetAndDestroy();
+  else socket.destroy();
 }
 
 function splitText(text: string, n: number): string[] {

@@ -155,6 +155,37 @@ export class Router extends EventEmitter<RouterEvents> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Log a request the front rejected before it could reach the router (malformed HTTP → 400). */
+  recordRejected(info: { code: string; method?: string | undefined; path?: string | undefined; h2: boolean }): void {
+    const request: RequestInfo = {
+      rid: randomBytes(4).toString('hex'),
+      method: info.method ?? '?',
+      path: info.path ?? '(unparsed)',
+      query: '',
+      body: Buffer.alloc(0),
+      json: undefined,
+      model: undefined,
+      stream: false,
+      h2: info.h2,
+      rawHeaders: [],
+    };
+    const record: UsageRecord = {
+      v: SCHEMA_VERSION,
+      event: 'decision',
+      ts: Date.now() / 1000,
+      rid: request.rid,
+      attempt: 1,
+      lane: 'anthropic',
+      decision: 'pass_through',
+      reason: `malformed HTTP from the client (${info.code}) → 400 from the proxy`,
+      path: request.path,
+      h2: info.h2,
+      paused: this.opts.state.paused,
+    };
+    this.emit('decided', { record, request });
+    this.emit('completed', { record: { ...record, event: 'complete', ts: Date.now() / 1000, status: 400, err_type: 'bad_request', error: info.code }, request });
+  }
+
   private sendError(res: http.ServerResponse, status: number, type: AnthropicErrorType, message: string): void {
     const body = anthropicErrorJson(type, message);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -494,9 +525,13 @@ export class Router extends EventEmitter<RouterEvents> {
         // Headers go to the client now, not with the first body chunk.
         res.flushHeaders();
 
+        let wentIdle = false;
         const armIdle = (): void => {
           clearTimeout(idleTimer);
-          idleTimer = setTimeout(() => upRes.destroy(timeoutError(`no data for ${config.idleTimeoutMs} ms`)), config.idleTimeoutMs);
+          idleTimer = setTimeout(() => {
+            wentIdle = true;
+            upRes.destroy(timeoutError(`no data for ${config.idleTimeoutMs} ms`));
+          }, config.idleTimeoutMs);
         };
         armIdle();
 
@@ -517,19 +552,16 @@ export class Router extends EventEmitter<RouterEvents> {
           clearTimeout(idleTimer);
           res.end(() => finish({}));
         });
-        upRes.on('error', (err: NodeJS.ErrnoException) => {
-          if (finished) return;
-          const timedOut = err.code === 'ETIMEDOUT';
-          const msg = `proxy: ${target.lane} upstream ${target.url.host} ${timedOut ? 'went idle' : 'connection lost'} mid-response (${timedOut ? err.message : (err.code ?? err.message)})`;
-          this.failMidStream(res, isSse, msg);
-          finish({ err_type: timedOut ? 'timeout' : 'stream_error', error: msg });
-        });
-        upRes.on('close', () => {
+        const failed = (err?: NodeJS.ErrnoException): void => {
           if (finished || upRes.complete) return;
-          const msg = `proxy: ${target.lane} upstream ${target.url.host} closed mid-response`;
+          const msg = wentIdle
+            ? `proxy: ${target.lane} upstream ${target.url.host} went idle mid-response (no data for ${config.idleTimeoutMs} ms)`
+            : `proxy: ${target.lane} upstream ${target.url.host} connection lost mid-response (${err?.code ?? err?.message ?? 'closed'})`;
           this.failMidStream(res, isSse, msg);
-          finish({ err_type: 'stream_error', error: msg });
-        });
+          finish({ err_type: wentIdle ? 'timeout' : 'stream_error', error: msg });
+        };
+        upRes.on('error', failed);
+        upRes.on('close', () => failed());
       });
 
       upReq.end(target.body);

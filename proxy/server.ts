@@ -42,7 +42,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   const ca = await ensureCa(config.caDir, INTERCEPT_HOSTS);
   const state = new LiveState(config.logsDir, { pausedAtStart: config.offloadPaused, headerMode: config.zaiHeaderMode });
   const logPath = usageLogPath(config.logsDir);
-  const log = new UsageLog(logPath);
+  const log = new UsageLog(logPath, { maxBytes: config.logMaxBytes, keep: config.logKeep });
   const frontSecret = randomBytes(24).toString('hex');
   const controlToken = randomBytes(24).toString('hex');
   const startedAt = new Date();
@@ -100,6 +100,12 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
     throw err;
   }
   const startedFront = front;
+  // Malformed HTTP never reaches the router; mockttp answers it 400. It still gets its log lines.
+  await startedFront.server.on('client-error', (e) => {
+    // Only parse errors and non-HTTP bytes sent straight to the port: resets of idle sockets are not requests.
+    if (!e.errorCode?.startsWith('HPE_') && !e.errorCode?.startsWith('UNKNOWN_PROTOCOL')) return;
+    router.recordRejected({ code: e.errorCode, method: e.request.method, path: e.request.path, h2: e.request.httpVersion === '2.0' });
+  });
   let stopped = false;
   return {
     port: startedFront.port,

@@ -1,5 +1,5 @@
 // logs/usage.jsonl writer (DESIGN §4): one append-only file per process, one write per line.
-import { closeSync, mkdirSync, openSync, writeSync, fsyncSync, chmodSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Decision, Lane } from './decide.js';
 import type { HeaderMode } from './config.js';
@@ -16,7 +16,8 @@ export interface UsageRecord {
   rid: string;
   attempt: number;
   lane: Lane;
-  upstream: string;
+  /** Absent when the proxy answered without choosing an upstream (e.g. malformed HTTP). */
+  upstream?: string;
   model?: string;
   upstream_model?: string;
   decision: Decision;
@@ -66,20 +67,45 @@ export function serializeRecord(rec: UsageRecord): string {
 /**
  * Appends lines synchronously: each line is in the kernel before the caller goes on, so a decision
  * line is on disk before the upstream is dialled and a SIGKILL cannot hide an in-flight request.
- * A ~300-byte write costs microseconds, far below one upstream round trip.
+ * A ~300-byte write costs microseconds, far below one upstream round trip. Rotates by size:
+ * usage.jsonl → usage.jsonl.1 → … → usage.jsonl.KEEP, the oldest dropped.
  */
 export class UsageLog {
   private fd: number | undefined;
+  private size = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly rotation: { maxBytes: number; keep: number } = { maxBytes: 0, keep: 1 },
+  ) {
     mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'a', 0o600);
-    chmodSync(path, 0o600);
+    this.open();
+  }
+
+  private open(): void {
+    this.fd = openSync(this.path, 'a', 0o600);
+    chmodSync(this.path, 0o600);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  private rotate(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    const { keep } = this.rotation;
+    rmSync(`${this.path}.${keep}`, { force: true });
+    for (let i = keep - 1; i >= 1; i--) {
+      if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+    }
+    renameSync(this.path, `${this.path}.1`);
+    this.open();
   }
 
   write(rec: UsageRecord): void {
     if (this.fd === undefined) return;
-    writeSync(this.fd, serializeRecord(rec));
+    const line = serializeRecord(rec);
+    const bytes = Buffer.byteLength(line);
+    if (this.rotation.maxBytes > 0 && this.size > 0 && this.size + bytes > this.rotation.maxBytes) this.rotate();
+    writeSync(this.fd!, line);
+    this.size += bytes;
   }
 
   close(): void {

@@ -93,3 +93,24 @@ export function npmRun(name: string, args: string[], env: Record<string, string>
     ...opts,
   });
 }
+
+/** The assistant's text from a Messages answer, streamed (text_delta pieces) or JSON. */
+export function replyText(body: string): string {
+  const deltas = [...body.matchAll(/^data: (.*)$/gm)]
+    .map((m) => {
+      try {
+        return JSON.parse(m[1]!) as { delta?: { type?: string; text?: string } };
+      } catch {
+        return {};
+      }
+    })
+    .filter((e) => e.delta?.type === 'text_delta')
+    .map((e) => e.delta!.text ?? '');
+  if (deltas.length) return deltas.join('');
+  try {
+    const j = JSON.parse(body) as { content?: { type: string; text?: string }[] };
+    return (j.content ?? []).filter((b) => b.type === 'text').map((b) => b.text).join('');
+  } catch {
+    return '';
+  }
+}

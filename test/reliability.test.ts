@@ -1,8 +1,14 @@
-// Faults with a defined outcome: what the client sees, what the log says, and that the proxy keeps serving.
+// Faults with a defined outcome: what the client sees, what each fake received, what the log says, and
+// that the proxy keeps serving the next request.
+import net from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig.js';
-import { completions, eventually, logLines, message, postMessages, proxyAgent, within } from './helpers.js';
+import { fetch } from 'undici';
+import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig.js';
+import { summarizeLog } from '../proxy/reports.js';
+import type { UsageRecord } from '../proxy/usage-log.js';
+import { completions, eventually, logLines, message, postMessages, proxyAgent, replyText, within } from './helpers.js';
 
 async function withRig(opts: Parameters<typeof startRig>[0], fn: (rig: Rig) => Promise<void>): Promise<void> {
   const rig = await startRig(opts);
@@ -13,47 +19,232 @@ async function withRig(opts: Parameters<typeof startRig>[0], fn: (rig: Rig) => P
   }
 }
 
+async function send(rig: Rig, model: string, stream: boolean, body: Record<string, unknown> = {}) {
+  const agent = proxyAgent(rig);
+  try {
+    return await within(15_000, postMessages(agent, message(model, stream, body)));
+  } finally {
+    await agent.close();
+  }
+}
+
+/** The completion lines of the last request (all its attempts). */
+async function lastRequest(rig: Rig, attempts: number): Promise<UsageRecord[]> {
+  await eventually(() => completions(rig).length >= attempts, 5000, `${attempts} completion lines`);
+  const rid = completions(rig).at(-1)!.rid;
+  return completions(rig).filter((c) => c.rid === rid);
+}
+
 test('z.ai 401 in one header mode → one retry in the other, streams included; the working mode sticks', async () => {
   await withRig({ zai: { requireKey: { value: FAKE_ZAI_KEY, header: 'authorization' } } }, async (rig) => {
-    const agent = proxyAgent(rig);
-    try {
-      const r = await within(10_000, postMessages(agent, message('claude-haiku-4-5', true)));
-      assert.is(r.status, 200);
-      assert.match(r.text, 'event: message_stop');
-      assert.not.match(r.text, 'authentication_error');
-      assert.equal(rig.zai.requests.map((q) => [q.headers['x-api-key'], q.headers.authorization]), [
-        [FAKE_ZAI_KEY, undefined],
-        [undefined, `Bearer ${FAKE_ZAI_KEY}`],
-      ]);
-      await eventually(() => completions(rig).length === 2);
-      const [a1, a2] = completions(rig);
-      assert.equal([a1!.attempt, a1!.status, a1!.err_type, a1!.header_mode, a1!.retry], [1, 401, '401', 'x-api-key', undefined]);
-      assert.equal([a2!.attempt, a2!.status, a2!.err_type, a2!.header_mode, a2!.retry], [2, 200, undefined, 'authorization', true]);
-      assert.is(a1!.rid, a2!.rid);
-      assert.is(logLines(rig).filter((l) => l.event === 'decision').length, 2);
-      // Later requests start in the mode that worked.
-      await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
-      assert.is(rig.zai.requests.length, 3);
-      assert.is(rig.zai.requests[2]!.headers.authorization, `Bearer ${FAKE_ZAI_KEY}`);
-      assert.is(rig.proxy.state.zaiHeaderMode, 'authorization');
-    } finally {
-      await agent.close();
-    }
+    const r = await send(rig, 'claude-haiku-4-5', true);
+    assert.is(r.status, 200);
+    assert.match(r.text, 'event: message_stop');
+    assert.not.match(r.text, 'authentication_error');
+    assert.equal(rig.zai.requests.map((q) => [q.headers['x-api-key'], q.headers.authorization]), [
+      [FAKE_ZAI_KEY, undefined],
+      [undefined, `Bearer ${FAKE_ZAI_KEY}`],
+    ]);
+    const [a1, a2] = await lastRequest(rig, 2);
+    assert.equal([a1!.attempt, a1!.status, a1!.err_type, a1!.header_mode, a1!.retry], [1, 401, '401', 'x-api-key', undefined]);
+    assert.equal([a2!.attempt, a2!.status, a2!.err_type, a2!.header_mode, a2!.retry], [2, 200, undefined, 'authorization', true]);
+    assert.is(logLines(rig).filter((l) => l.event === 'decision').length, 2);
+    await send(rig, 'claude-haiku-4-5', false);
+    assert.is(rig.zai.requests.length, 3);
+    assert.is(rig.zai.requests[2]!.headers.authorization, `Bearer ${FAKE_ZAI_KEY}`);
+    assert.is(rig.proxy.state.zaiHeaderMode, 'authorization');
   });
 });
 
 test('a 401 in both header modes reaches the client as the upstream answered it, after exactly one retry', async () => {
   await withRig({ zai: { requireKey: { value: 'some-other-key', header: 'either' } } }, async (rig) => {
+    const r = await send(rig, 'claude-haiku-4-5', true);
+    assert.is(r.status, 401);
+    assert.is(JSON.parse(r.text).error.type, 'authentication_error');
+    assert.is(rig.zai.requests.length, 2);
+    assert.is(rig.anthropic.requests.length, 0, 'an auth failure is not a fallback case');
+    assert.is(rig.proxy.state.zaiHeaderMode, 'x-api-key');
+  });
+});
+
+const FALLBACK_CASES: [string, (rig: Rig) => Promise<void> | void, string][] = [
+  ['refused', (rig) => rig.zai.stop(), 'net'],
+  ['reset before headers', (rig) => void (rig.zai.fault = { resetBeforeHeaders: true }), 'net'],
+  ['first-byte timeout', (rig) => void ((rig.zai.fault = { hangBeforeHeaders: true }), (rig.config.firstByteTimeoutMs = 300), (rig.config.nonstreamTimeoutMs = 300)), 'timeout'],
+  ['429 with z.ai code 1302', (rig) => void (rig.zai.fault = { status: 429, body: { error: { code: '1302', message: 'High concurrency usage of this API' } } }), '429'],
+  ['500', (rig) => void (rig.zai.fault = { status: 500 }), '5xx'],
+  ['529 overloaded', (rig) => void (rig.zai.fault = { status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }), '5xx'],
+];
+
+for (const [name, inject, errType] of FALLBACK_CASES) {
+  test(`fallback before the first byte: z.ai ${name} → answered by anthropic with the client's own request`, async () => {
+    await withRig({ env: { CCP_ZAI_COOLDOWN_S: '0' } }, async (rig) => {
+      await inject(rig);
+      for (const stream of [true, false]) {
+        rig.anthropic.reset();
+        const raw = JSON.stringify(message('claude-haiku-4-5-20251001', stream));
+        const agent = proxyAgent(rig);
+        const r = await within(15_000, postMessages(agent, raw, { headers: { authorization: 'Bearer sk-ant-oat01-client-token', 'anthropic-beta': 'oauth-2025-04-20' } })).finally(() => agent.close());
+        assert.is(r.status, 200, `${name} stream=${stream}: ${r.text}`);
+        assert.is(replyText(r.text), 'ok from anthropic-fake');
+        const got = rig.anthropic.requests[0]!;
+        assert.ok(got.body.equals(Buffer.from(raw)), 'the original body bytes');
+        assert.is(got.headers.authorization, 'Bearer sk-ant-oat01-client-token');
+        assert.is(got.headers['anthropic-beta'], 'oauth-2025-04-20');
+        assert.not.match(JSON.stringify(got.headers), FAKE_ZAI_KEY);
+        const [a1, a2] = await lastRequest(rig, stream ? 2 : 4);
+        assert.equal([a1!.lane, a1!.err_type, a1!.attempt], ['zai', errType, 1]);
+        assert.equal([a2!.lane, a2!.decision, a2!.fallback_from, a2!.attempt, a2!.status], ['anthropic', 'fallback', 'zai', 2, 200]);
+        assert.is(a1!.rid, a2!.rid);
+      }
+    });
+  });
+}
+
+test('CCP_FALLBACK=0: the client gets the upstream error, or an Anthropic-shaped JSON error for transport failures', async () => {
+  await withRig({ env: { CCP_FALLBACK: '0', CCP_ZAI_COOLDOWN_S: '0' } }, async (rig) => {
+    rig.zai.fault = { status: 429, body: { error: { code: '1302', message: 'High concurrency' } }, headers: { 'retry-after': '3' } };
+    const limited = await send(rig, 'claude-haiku-4-5', true);
+    assert.is(limited.status, 429);
+    assert.is(JSON.parse(limited.text).error.code, '1302');
+    assert.is(limited.headers['retry-after'], '3');
+    await rig.zai.stop();
+    const refused = await send(rig, 'claude-haiku-4-5', true);
+    assert.is(refused.status, 502);
+    assert.equal(Object.keys(JSON.parse(refused.text)), ['type', 'error']);
+    assert.is(JSON.parse(refused.text).error.type, 'api_error');
+    assert.match(JSON.parse(refused.text).error.message, 'zai upstream');
+    assert.is(rig.anthropic.requests.length, 0);
+  });
+});
+
+test('cooldown: a z.ai quota failure keeps haiku on anthropic (decision cooldown) until it ends; retry-after can lengthen it', async () => {
+  await withRig({ env: { CCP_ZAI_COOLDOWN_S: '300' } }, async (rig) => {
+    rig.zai.fault = { status: 429, body: { error: { code: '1302', message: 'High concurrency' } }, headers: { 'retry-after': '900' } };
+    await send(rig, 'claude-haiku-4-5', true);
+    rig.zai.fault = undefined;
+    const before = rig.zai.requests.length;
+    const r = await send(rig, 'claude-haiku-4-5', true);
+    assert.is(replyText(r.text), 'ok from anthropic-fake');
+    assert.is(rig.zai.requests.length, before, 'z.ai not tried during the cooldown');
+    const [c] = await lastRequest(rig, 3);
+    assert.equal([c!.lane, c!.decision, c!.attempt], ['anthropic', 'cooldown', 1]);
+    const status = (await (await fetch(`${rig.proxyUrl}/__ccp/status`)).json()) as { zai_cooldown_until: string; zai_cooldown_why: string };
+    const left = (Date.parse(status.zai_cooldown_until) - Date.now()) / 1000;
+    assert.ok(left > 880 && left <= 900, `cooldown left ${left}s`);
+    assert.match(status.zai_cooldown_why, 'z.ai code 1302');
+    // When it ends, haiku goes back to z.ai.
+    rig.proxy.state.zaiCooldownUntil = Date.now() - 1;
+    assert.is(replyText((await send(rig, 'claude-haiku-4-5', false)).text), 'ok from zai-fake');
+  });
+  await withRig({ env: { CCP_ZAI_COOLDOWN_S: '0' } }, async (rig) => {
+    rig.zai.fault = { status: 429, body: { error: { code: '1302', message: 'x' } } };
+    await send(rig, 'claude-haiku-4-5', false);
+    assert.not.ok(rig.proxy.state.coolingDown(), 'CCP_ZAI_COOLDOWN_S=0 disables it');
+  });
+});
+
+test('mid-stream reset: the client gets an Anthropic error event and a failed end, never a clean truncated stream; no retry', async () => {
+  await withRig({}, async (rig) => {
+    rig.anthropic.fault = { resetAfterEvents: 5 };
     const agent = proxyAgent(rig);
+    let text = '';
+    let failure: Error | undefined;
     try {
-      const r = await within(10_000, postMessages(agent, message('claude-haiku-4-5', true)));
-      assert.is(r.status, 401);
-      assert.is(JSON.parse(r.text).error.type, 'authentication_error');
-      assert.is(rig.zai.requests.length, 2);
-      assert.is(rig.proxy.state.zaiHeaderMode, 'x-api-key');
+      const res = await fetch('https://api.anthropic.com/v1/messages', { dispatcher: agent, method: 'POST', headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' }, body: JSON.stringify(message('claude-sonnet-4-5', true)) });
+      assert.is(res.status, 200);
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body!) text += decoder.decode(chunk as Uint8Array, { stream: true });
+    } catch (e) {
+      failure = e as Error;
     } finally {
       await agent.close();
     }
+    assert.ok(failure, `the stream ended cleanly after: ${text}`);
+    assert.match(text, 'event: error');
+    assert.match(text, '"type":"api_error"');
+    assert.not.match(text, 'message_stop');
+    const [c] = await lastRequest(rig, 1);
+    assert.equal([c!.status, c!.err_type], [200, 'stream_error']);
+    assert.ok(c!.sse_events! >= 4 && c!.resp_bytes! > 0, `events ${c!.sse_events}, bytes ${c!.resp_bytes}`);
+    assert.is(rig.anthropic.requests.length, 1, 'nothing is retried after bytes reached the client');
+    assert.is((await send(rig, 'claude-sonnet-4-5', false)).status, 200, 'the proxy keeps serving');
+  });
+});
+
+test('idle timeout mid-stream: error event, failed end, err_type timeout', async () => {
+  await withRig({}, async (rig) => {
+    rig.config.idleTimeoutMs = 400;
+    rig.zai.fault = { hangAfterEvents: 4 };
+    const agent = proxyAgent(rig);
+    const t0 = Date.now();
+    const outcome = await within(10_000, postMessages(agent, message('claude-haiku-4-5', true)).then((r) => r.text, (e: Error) => `FAILED ${e.message}`)).finally(() => agent.close());
+    assert.ok(Date.now() - t0 < 5000, 'the client was not left hanging');
+    const [c] = await lastRequest(rig, 1);
+    assert.equal([c!.err_type, c!.lane], ['timeout', 'zai']);
+    assert.match(c!.error ?? '', 'no data for 400 ms', JSON.stringify(c));
+    assert.ok(outcome.startsWith('FAILED') || outcome.includes('event: error'), outcome);
+  });
+});
+
+test('client abort (Esc): the upstream request is aborted at once and the log says client_abort', async () => {
+  await withRig({ anthropic: { eventGapMs: 200, deltas: 20 } }, async (rig) => {
+    const agent = proxyAgent(rig);
+    const ac = new AbortController();
+    try {
+      const res = await fetch('https://api.anthropic.com/v1/messages', { dispatcher: agent, signal: ac.signal, method: 'POST', headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' }, body: JSON.stringify(message('claude-opus-4-1', true)) });
+      const reader = res.body!.getReader();
+      await reader.read();
+      ac.abort();
+    } catch {
+      // aborted
+    }
+    const t0 = Date.now();
+    await eventually(() => rig.anthropic.responses[0]?.aborted === true, 3000, 'upstream aborted');
+    assert.ok(Date.now() - t0 < 2000);
+    const [c] = await lastRequest(rig, 1);
+    assert.is(c!.err_type, 'client_abort');
+    assert.ok(rig.anthropic.responses[0]!.events < 20, 'generation stopped upstream');
+    await agent.close();
+  });
+});
+
+test('bad input: no model → anthropic untouched; malformed HTTP → 400 from the proxy; both logged; the proxy keeps serving', async () => {
+  await withRig({}, async (rig) => {
+    const r = await send(rig, 'x', false, { model: undefined });
+    assert.is(r.status, 400);
+    assert.match(r.text, 'model: Field required');
+    const [c] = await lastRequest(rig, 1);
+    assert.equal([c!.lane, c!.decision, c!.err_type], ['anthropic', 'pass_through', '4xx']);
+    assert.match(c!.reason ?? '', 'no model');
+
+    const reply = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(rig.proxy.port, '127.0.0.1', () => s.write('GARBAGE / NOTHTTP\r\n\r\n'));
+      let data = '';
+      s.on('data', (d) => (data += d.toString()));
+      s.on('close', () => resolve(data));
+      s.on('error', reject);
+      s.setTimeout(3000, () => s.destroy());
+    });
+    assert.match(reply, /^HTTP\/1\.1 400/);
+    await eventually(() => completions(rig).some((l) => l.err_type === 'bad_request'), 3000, 'a log line for the malformed request');
+    const bad = completions(rig).find((l) => l.err_type === 'bad_request')!;
+    assert.equal([bad.status, bad.upstream], [400, undefined]);
+    assert.match(bad.error ?? '', /^(HPE_|UNKNOWN_PROTOCOL)/);
+    assert.is((await send(rig, 'claude-haiku-4-5', true)).status, 200, 'the proxy keeps serving');
+  });
+});
+
+test('log rotation by size; readers see every line across the rotated files', async () => {
+  await withRig({ env: { CCP_LOG_MAX_MB: String(3000 / 1024 / 1024), CCP_LOG_KEEP: '3' } }, async (rig) => {
+    for (let i = 0; i < 6; i++) await send(rig, i % 2 ? 'claude-sonnet-4-5' : 'claude-haiku-4-5', false);
+    await eventually(() => completions(rig).length >= 1);
+    assert.ok(existsSync(`${rig.proxy.logPath}.1`), 'rotated once at least');
+    assert.not.ok(existsSync(`${rig.proxy.logPath}.4`), 'keeps at most CCP_LOG_KEEP rotated files');
+    for (const f of [rig.proxy.logPath, `${rig.proxy.logPath}.1`]) assert.ok(readFileSync(f, 'utf8').length <= 3000);
+    const m = await summarizeLog(rig.proxy.logPath);
+    assert.ok(m.totals.requests >= 4 && m.totals.requests <= 6, `${m.totals.requests} requests across ${m.source.files.length} files`);
+    assert.is(m.source.malformed, 0, 'no line is split across files');
   });
 });
 
