@@ -248,4 +248,53 @@ test('log rotation by size; readers see every line across the rotated files', as
   });
 });
 
+test('cross-lane thinking: z.ai-signed history blocks are removed on the anthropic lane; anthropic-signed ones kept', async () => {
+  await withRig({ anthropic: { thinking: 'anthropic' }, zai: { thinking: 'glm' } }, async (rig) => {
+    const thinking = { type: 'enabled', budget_tokens: 1024 };
+    // Turn 1 on anthropic (sonnet), turn 2 on z.ai (haiku): each answers with a thinking block it signed.
+    const t1 = JSON.parse((await send(rig, 'claude-sonnet-4-5', false, { thinking })).text) as { content: Record<string, unknown>[] };
+    const t2 = await send(rig, 'claude-haiku-4-5', true, { thinking });
+    const glmSig = /"signature":"(glm-[0-9a-f]+)"/.exec(t2.text)?.[1];
+    assert.ok(glmSig, 'z.ai streamed a signature');
+    const anthThinking = t1.content.find((b) => b.type === 'thinking')!;
+    assert.match(String(anthThinking.signature), /^anth-/);
+    const history = [
+      { role: 'user', content: 'first' },
+      { role: 'assistant', content: [anthThinking, { type: 'text', text: 'ok' }] },
+      { role: 'user', content: 'second' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'zai-fake thinks', signature: glmSig }, { type: 'tool_use', id: 'toolu_1', name: 'Read', input: { file: 'a' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'file body' }] },
+    ];
+    const turn3 = { thinking, messages: history };
+    // The real API (and the fake) rejects the z.ai-signed block: this is what a fallback would hit unguarded.
+    const direct = await fetch(`${rig.anthropic.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': FAKE_ANTHROPIC_KEY },
+      body: JSON.stringify(message('claude-haiku-4-5', false, turn3)),
+      dispatcher: new (await import('undici')).Agent({ connect: { ca: readFileSync(rig.upstreamCaPath, 'utf8') } }),
+    });
+    assert.is(direct.status, 400);
+    assert.match(await direct.text(), 'Invalid `signature` in `thinking` block');
+
+    // Through the proxy, while paused (the haiku turn goes to anthropic): accepted.
+    rig.proxy.state.paused = true;
+    rig.anthropic.reset();
+    const r = await send(rig, 'claude-haiku-4-5', true, turn3);
+    assert.is(r.status, 200, r.text);
+    const sent = JSON.parse(rig.anthropic.requests[0]!.body.toString()) as { thinking?: unknown; messages: { content: unknown }[] };
+    assert.equal(sent.messages[1]!.content, history[1]!.content, 'the anthropic-signed block is untouched');
+    assert.equal(sent.messages[3]!.content, [history[3]!.content[1]], 'only the z.ai-signed block is gone');
+    assert.is(sent.thinking, undefined, 'thinking dropped: the last assistant turn has tool_use and no thinking block left');
+    const [c] = await lastRequest(rig, 3);
+    assert.equal([c!.lane, c!.decision, c!.thinking_removed], ['anthropic', 'failover_paused', 1]);
+
+    // A conversation with no z.ai-signed blocks is forwarded byte for byte.
+    rig.anthropic.reset();
+    const clean = JSON.stringify(message('claude-sonnet-4-5', false, { thinking, messages: history.slice(0, 3) }));
+    const agent = proxyAgent(rig);
+    await postMessages(agent, clean).finally(() => agent.close());
+    assert.ok(rig.anthropic.requests[0]!.body.equals(Buffer.from(clean)));
+  });
+});
+
 test.run();
