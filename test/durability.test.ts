@@ -1,0 +1,80 @@
+// The proxy as a separate process (npm run mitm) through a fault run: nothing it writes anywhere carries
+// a key or token, and a SIGKILL mid-request still leaves the decision line on disk.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execa } from 'execa';
+import { ProxyAgent, fetch } from 'undici';
+import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startFakes } from '../proxy/rig.js';
+import { isAlive, readRunState } from '../proxy/run-state.js';
+import { eventually, message, npmRun, postMessages, within } from './helpers.js';
+
+const OAUTH = 'sk-ant-oat01-durability-oauth-token-777777';
+
+test('fault run through npm run mitm: no secret in console or logs; SIGKILL mid-stream leaves the decision line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ccp-durable-'));
+  const fakes = await startFakes(dir, { zai: { requireKey: { value: FAKE_ZAI_KEY, header: 'authorization' } }, anthropic: { eventGapMs: 100, deltas: 30 } });
+  const port = await new Promise<number>((r) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => r(p));
+    });
+  });
+  const env: Record<string, string> = { ...fakes.env, MITM_PORT: String(port), CCP_ENV_FILE: join(dir, 'sub-env.sh'), CCP_ZAI_COOLDOWN_S: '0' };
+  const logsDir = env.CCP_LOGS_DIR!;
+  let out = '';
+  const child = execa('npm', ['run', '-s', 'mitm'], { env: { ...env, FORCE_COLOR: '0' }, reject: false, timeout: 120_000, all: true });
+  child.all!.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    await eventually(() => out.includes('In another terminal'), 20_000, 'mitm banner');
+    const state = readRunState(logsDir)!;
+    const agent = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] } });
+    try {
+      // 401 → header-mode retry; then 500 → fallback; sonnet with OAuth; a malformed request.
+      assert.is((await within(10_000, postMessages(agent, message('claude-haiku-4-5', true), { headers: { authorization: `Bearer ${OAUTH}` } }))).status, 200);
+      fakes.zai.fault = { status: 500 };
+      assert.is((await within(10_000, postMessages(agent, message('claude-haiku-4-5', true), { headers: { authorization: `Bearer ${OAUTH}` } }))).status, 200);
+      fakes.zai.fault = undefined;
+      assert.is((await within(10_000, postMessages(agent, message('claude-sonnet-4-5', false), { headers: { 'x-api-key': '', authorization: `Bearer ${OAUTH}` } }))).status, 200);
+      await new Promise<void>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => s.write('POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n'));
+        s.on('close', () => resolve());
+        s.on('error', () => resolve());
+        s.resume();
+      });
+      // A long stream in flight when the proxy is killed.
+      const res = await fetch('https://api.anthropic.com/v1/messages', { dispatcher: agent, method: 'POST', headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' }, body: JSON.stringify(message('claude-opus-4-1', true)) });
+      const reader = res.body!.getReader();
+      await reader.read();
+      process.kill(state.pid, 'SIGKILL');
+      await eventually(() => !isAlive(state.pid), 5000, 'proxy dead');
+      await reader.read().then(() => undefined, () => undefined);
+    } finally {
+      await agent.close().catch(() => undefined);
+    }
+    await within(10_000, child);
+
+    const lines = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; rid: string; model?: string });
+    const done = new Set(lines.filter((l) => l.event === 'complete').map((l) => l.rid));
+    const open = lines.filter((l) => l.event === 'decision' && !done.has(l.rid));
+    assert.equal(open.map((l) => l.model), ['claude-opus-4-1'], 'the killed request shows as a decision without completion');
+    const verify = await npmRun('verify-routing', ['--grace', '0', '--expect', 'haiku=zai'], { CCP_LOGS_DIR: logsDir });
+    assert.is(verify.exitCode, 1);
+    assert.match(String(verify.stdout), `FAIL  every decision has a completion (grace 0s): 1 decision(s) never completed [rids: ${open[0]!.rid}]`);
+
+    // Everything the proxy wrote: console output and every file in its logs directory.
+    const written = [out, ...readdirSync(logsDir).map((f) => readFileSync(join(logsDir, f), 'utf8'))].join('\n');
+    assert.ok(lines.length >= 10 && out.includes('fallback'), 'the fault run happened');
+    for (const secret of [FAKE_ZAI_KEY, FAKE_ANTHROPIC_KEY, OAUTH, 'sk-ant-']) assert.not.match(written, secret, `${secret} was written`);
+  } finally {
+    if (child.pid && isAlive(child.pid)) child.kill('SIGKILL');
+    await fakes.anthropic.stop();
+    await fakes.zai.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
