@@ -18,6 +18,7 @@ export interface ProxyStatus {
   log_path: string;
   ca_fingerprint: string;
   requests: { zai: number; anthropic: number; errors: number };
+  memory: { rss: number; heap_used: number; array_buffers: number };
 }
 
 export type Running =

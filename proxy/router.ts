@@ -119,6 +119,8 @@ export class Router extends EventEmitter<RouterEvents> {
   private readonly httpAgent: http.Agent;
   /** Thinking signatures Z.AI produced in this process (hashed, bounded). */
   readonly zaiSignatures = new SignatureMemory();
+  /** Ends every attempt still in flight, so a shutdown still writes their completion lines. */
+  private readonly inFlight = new Set<() => void>();
   port = 0;
 
   constructor(private readonly opts: RouterOptions) {
@@ -148,7 +150,13 @@ export class Router extends EventEmitter<RouterEvents> {
     return this.port;
   }
 
+  /** Abort every attempt in flight (err_type shutdown); their completion lines are written before this returns. */
+  abortInFlight(): void {
+    for (const abort of [...this.inFlight]) abort();
+  }
+
   async close(): Promise<void> {
+    this.abortInFlight();
     this.httpsAgent.destroy();
     this.httpAgent.destroy();
     this.server.closeAllConnections();
@@ -384,6 +392,7 @@ export class Router extends EventEmitter<RouterEvents> {
       const finish = (extra: Partial<UsageRecord>, outcome: AttemptOutcome = { kind: 'done' }): void => {
         if (finished) return;
         finished = true;
+        this.inFlight.delete(abortForShutdown);
         clearTimeout(idleTimer);
         clearTimeout(connectTimer);
         const now = performance.now();
@@ -438,6 +447,14 @@ export class Router extends EventEmitter<RouterEvents> {
         if (logged) this.emit('completed', { record, request });
         resolve(outcome);
       };
+
+      const abortForShutdown = (): void => {
+        const msg = 'proxy: shutting down with this request in flight';
+        finish({ err_type: 'shutdown', error: msg, ...(res.headersSent ? {} : { status: 0 }) });
+        upReq.destroy();
+        res.destroy();
+      };
+      this.inFlight.add(abortForShutdown);
 
       const lib = target.url.protocol === 'https:' ? https : http;
       const upReq = lib.request({

@@ -30,6 +30,15 @@ export interface ProxyHandle {
   stop(): Promise<void>;
 }
 
+/** Live memory in MB. With --expose-gc (the load tasks start the proxy so) a GC runs first, so the figures are live data. */
+export function memoryMb(): { rss: number; heap_used: number; array_buffers: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) gc();
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
+  return { rss: mb(m.rss), heap_used: mb(m.heapUsed), array_buffers: mb(m.arrayBuffers) };
+}
+
 export class PortInUseError extends Error {
   constructor(readonly port: number) {
     super(`port ${port} is already in use`);
@@ -72,6 +81,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       log_path: logPath,
       ca_fingerprint: ca.fingerprint,
       requests: { ...counts },
+      memory: memoryMb(),
     }),
   });
   router.on('decided', ({ record }: AttemptEvent) => log.write(record));
@@ -121,6 +131,8 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      // In-flight attempts are ended first, so their completion lines are written before the log closes.
+      router.abortInFlight();
       await startedFront.stop();
       await router.close();
       log.close();

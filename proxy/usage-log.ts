@@ -6,7 +6,7 @@ import type { HeaderMode } from './config.js';
 
 export const SCHEMA_VERSION = 1;
 
-export type ErrType = '401' | '429' | '5xx' | '4xx' | 'net' | 'timeout' | 'client_abort' | 'stream_error' | 'bad_request';
+export type ErrType = '401' | '429' | '5xx' | '4xx' | 'net' | 'timeout' | 'client_abort' | 'stream_error' | 'bad_request' | 'shutdown';
 
 /** Every field a line may carry. Absent when unknown, never invented. docs/METRICS-SCHEMA.md documents each one. */
 export interface UsageRecord {
