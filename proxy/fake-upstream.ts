@@ -189,7 +189,7 @@ export class FakeUpstream {
       }
       const thinking = (parsed.thinking as { type?: string } | undefined)?.type === 'enabled';
       if (parsed.stream === true) await this.stream(res, parsed.model, fault, thinking);
-      else this.json(res, parsed.model, thinking);
+      else this.json(res, parsed.model, thinking, fault);
       return;
     }
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
@@ -235,7 +235,7 @@ export class FakeUpstream {
     return { ...DEFAULT_USAGE, ...this.opts.usage } as Required<Usage>;
   }
 
-  private json(res: http.ServerResponse, model: string, thinking: boolean): void {
+  private json(res: http.ServerResponse, model: string, thinking: boolean, fault?: Fault): void {
     const usage = this.usage();
     const text = this.replyText();
     const thought = `${this.name} thinks`;
@@ -251,6 +251,12 @@ export class FakeUpstream {
     });
     const requestId = `req_fake_${randomBytes(6).toString('hex')}`;
     res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
+    if (fault?.resetAfterEvents !== undefined) {
+      // The JSON form of a mid-response reset: half the body, then the connection drops.
+      res.write(payload.slice(0, payload.length >> 1), () => res.socket && abruptClose(res.socket));
+      this.responses.push({ status: 200, requestId, events: 0, eventTimes: [], aborted: true });
+      return;
+    }
     res.end(payload);
     this.responses.push({ status: 200, requestId, usage, events: 0, eventTimes: [], text, sha256: createHash('sha256').update(payload).digest('hex') });
   }

@@ -145,6 +145,67 @@ test('pause flips the CLI’s haiku to anthropic on the next run, without a rest
   }
 });
 
+test('z.ai 429 (code 1302) → the CLI is answered by the anthropic fake, is_error false', async () => {
+  rig.zai.fault = { status: 429, body: { error: { code: '1302', message: 'High concurrency usage of this API' } } };
+  try {
+    const out = await claude('haiku', { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
+    assert.is(out.is_error, false);
+    assert.is(out.result, 'ok from anthropic-fake');
+    await eventually(() => completions(rig).some((c) => c.decision === 'fallback'));
+    const fb = completions(rig).filter((c) => c.decision === 'fallback').pop()!;
+    assert.equal([fb.lane, fb.fallback_from, fb.status], ['anthropic', 'zai', 200]);
+  } finally {
+    rig.zai.fault = undefined;
+    rig.proxy.state.zaiCooldownUntil = 0;
+  }
+});
+
+test('z.ai 401 in one header mode → the CLI succeeds in the other', async () => {
+  rig.zai.opts.requireKey = { value: FAKE_ZAI_KEY, header: 'authorization' };
+  rig.proxy.state.zaiHeaderMode = 'x-api-key';
+  try {
+    const out = await claude('haiku', { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
+    assert.is(out.is_error, false);
+    assert.is(out.result, 'ok from zai-fake');
+    await eventually(() => completions(rig).some((c) => c.retry === true && c.status === 200));
+    assert.is(rig.proxy.state.zaiHeaderMode, 'authorization');
+  } finally {
+    rig.zai.opts.requireKey = { value: FAKE_ZAI_KEY, header: 'either' };
+    rig.proxy.state.zaiHeaderMode = 'x-api-key';
+  }
+});
+
+test('mid-stream reset → the CLI reports an error instead of a truncated answer', async () => {
+  rig.anthropic.reset();
+  rig.anthropic.fault = { resetAfterEvents: 6 };
+  const home = mkdtempSync(join(tmpdir(), 'ccp-claude-home-'));
+  try {
+    const run = await execa(CLAUDE, ['-p', '--model', 'sonnet', 'ok', '--output-format', 'json'], {
+      extendEnv: false,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, HTTPS_PROXY: rig.proxyUrl, NO_PROXY: '127.0.0.1,localhost', NODE_EXTRA_CA_CERTS: rig.proxy.ca.certPath, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0', ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY },
+      timeout: 90_000,
+      reject: false,
+      stdin: 'ignore',
+    });
+    const out = String(run.stdout);
+    let parsed: { is_error?: boolean; result?: string } = {};
+    try {
+      parsed = JSON.parse(out);
+    } catch {
+      // a non-JSON failure report is an error report too
+    }
+    // Every answer the fake gives is cut mid-response (the CLI retries a failed stream as a plain request).
+    assert.ok(rig.anthropic.requests.filter((q) => q.url.startsWith('/v1/messages')).length >= 1);
+    assert.ok(run.exitCode !== 0 || parsed.is_error === true, `the CLI reported success: ${out}`);
+    assert.is.not(parsed.result, 'ok from anthropic-fake');
+    assert.not.match(out, '"is_error":false');
+    await eventually(() => completions(rig).some((c) => c.err_type === 'stream_error' && c.lane === 'anthropic'));
+  } finally {
+    rig.anthropic.fault = undefined;
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
 test('npm run prove: real claude through the running proxy, answers matched to log lines, verify PASS', async () => {
   const home = mkdtempSync(join(tmpdir(), 'ccp-prove-home-'));
   // The rig's proxy runs in this process: the state file names this pid, which its status endpoint reports.
