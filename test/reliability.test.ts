@@ -168,6 +168,7 @@ test('mid-stream reset: the client gets an Anthropic error event and a failed en
     assert.equal([c!.status, c!.err_type], [200, 'stream_error']);
     assert.ok(c!.sse_events! >= 4 && c!.resp_bytes! > 0, `events ${c!.sse_events}, bytes ${c!.resp_bytes}`);
     assert.is(rig.anthropic.requests.length, 1, 'nothing is retried after bytes reached the client');
+    rig.anthropic.fault = undefined;
     assert.is((await send(rig, 'claude-sonnet-4-5', false)).status, 200, 'the proxy keeps serving');
   });
 });
