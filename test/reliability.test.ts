@@ -8,7 +8,7 @@ import { fetch } from 'undici';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig.js';
 import { summarizeLog } from '../proxy/reports.js';
 import type { UsageRecord } from '../proxy/usage-log.js';
-import { completions, eventually, logLines, message, postMessages, proxyAgent, replyText, within } from './helpers.js';
+import { completions, eventually, logLines, message, npmRun, postMessages, proxyAgent, replyText, within } from './helpers.js';
 
 async function withRig(opts: Parameters<typeof startRig>[0], fn: (rig: Rig) => Promise<void>): Promise<void> {
   const rig = await startRig(opts);
@@ -101,6 +101,34 @@ for (const [name, inject, errType] of FALLBACK_CASES) {
   });
 }
 
+test('fallback on a TLS failure (untrusted z.ai certificate) and on a connect timeout (TLS handshake never completes)', async () => {
+  const { createTestTls } = await import('../proxy/test-ca.js');
+  const { FakeUpstream } = await import('../proxy/fake-upstream.js');
+  const stranger = await new FakeUpstream({ name: 'stranger', tls: await createTestTls('untrusted CA'), prefix: '/api/anthropic' }).start();
+  const tarpit = net.createServer(() => {}); // accepts, never speaks TLS
+  await new Promise<void>((r) => tarpit.listen(0, '127.0.0.1', () => r()));
+  try {
+    await withRig({ env: { CCP_ZAI_COOLDOWN_S: '0' } }, async (rig) => {
+      for (const [base, errType, text] of [
+        [stranger.baseUrl, 'net', /UNABLE_TO_VERIFY|CERT|SELF_SIGNED/],
+        [`https://127.0.0.1:${(tarpit.address() as net.AddressInfo).port}/api/anthropic`, 'timeout', /connect timeout after 300 ms/],
+      ] as const) {
+        rig.config.zaiBaseUrl = new URL(base);
+        rig.config.connectTimeoutMs = 300;
+        const r = await send(rig, 'claude-haiku-4-5', true);
+        assert.is(replyText(r.text), 'ok from anthropic-fake');
+        const [a1, a2] = await lastRequest(rig, 2);
+        assert.equal([a1!.lane, a1!.err_type, a2!.decision], ['zai', errType, 'fallback']);
+        assert.match(a1!.error ?? '', text, a1!.error);
+      }
+      assert.is(stranger.requests.length, 0, 'nothing was sent to a host whose certificate failed');
+    });
+  } finally {
+    await stranger.stop();
+    tarpit.close();
+  }
+});
+
 test('CCP_FALLBACK=0: the client gets the upstream error, or an Anthropic-shaped JSON error for transport failures', async () => {
   await withRig({ env: { CCP_FALLBACK: '0', CCP_ZAI_COOLDOWN_S: '0' } }, async (rig) => {
     rig.zai.fault = { status: 429, body: { error: { code: '1302', message: 'High concurrency' } }, headers: { 'retry-after': '3' } };
@@ -133,6 +161,11 @@ test('cooldown: a z.ai quota failure keeps haiku on anthropic (decision cooldown
     const left = (Date.parse(status.zai_cooldown_until) - Date.now()) / 1000;
     assert.ok(left > 880 && left <= 900, `cooldown left ${left}s`);
     assert.match(status.zai_cooldown_why, 'z.ai code 1302');
+    // npm run status shows it too (the state file names this process, which runs the proxy).
+    const { writeRunState } = await import('../proxy/run-state.js');
+    writeRunState(rig.config.logsDir, { pid: process.pid, port: rig.proxy.port, token: rig.proxy.controlToken, started_at: rig.proxy.startedAt.toISOString(), ca_cert: rig.proxy.ca.certPath, ca_fingerprint: rig.proxy.ca.fingerprint, log_path: rig.proxy.logPath });
+    const shown = await npmRun('status', [], { CCP_LOGS_DIR: rig.config.logsDir });
+    assert.match(String(shown.stdout), `cooldown     haiku on anthropic until ${status.zai_cooldown_until} (HTTP 429, z.ai code 1302, retry-after 900s)`);
     // When it ends, haiku goes back to z.ai.
     rig.proxy.state.zaiCooldownUntil = Date.now() - 1;
     assert.is(replyText((await send(rig, 'claude-haiku-4-5', false)).text), 'ok from zai-fake');
