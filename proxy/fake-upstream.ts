@@ -64,6 +64,8 @@ export interface FakeUpstreamOptions {
    * history blocks whose signature it did not issue; 'glm' signs with opaque ids and checks nothing.
    */
   thinking?: 'anthropic' | 'glm';
+  /** Put the send time (epoch ms, sub-ms precision) into each text delta, for delivery-delay measurements. */
+  stampEvents?: boolean;
 }
 
 const DEFAULT_USAGE: Required<Usage> = {
@@ -308,7 +310,8 @@ export class FakeUpstream {
       }
       if (fault?.hangAfterEvents !== undefined && i >= fault.hangAfterEvents) return;
       if (name === 'content_block_delta') await new Promise((r) => setTimeout(r, gap));
-      const chunk = `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+      const stamped = this.opts.stampEvents && name === 'content_block_delta' ? { ...(data as object), sent_at: performance.timeOrigin + performance.now() } : data;
+      const chunk = `event: ${name}\ndata: ${JSON.stringify(stamped)}\n\n`;
       hash.update(chunk);
       res.write(chunk);
       sent.events++;
