@@ -12,6 +12,7 @@ import { REPO_ROOT } from './config.js';
 import { percentile } from './percentiles.js';
 import { FAKE_ANTHROPIC_KEY, startFakes } from './rig.js';
 import { readRunState } from './run-state.js';
+import { serializeRecord, type UsageRecord } from './usage-log.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -208,19 +209,27 @@ export async function runBench(opts: BenchOptions): Promise<{ json: Record<strin
       }
       return got;
     }
-    // Warm the connections so time to first event is measured on kept-alive connections.
-    for (const m of MODES) await Promise.all(Array.from({ length: Math.min(streams, 20) }, () => post(ds[m], m, small)));
     const streamRes: Record<string, unknown> = {};
     const delaysBy: Record<Mode, number[]> = { direct: [], mitm: [], baseurl: [] };
     const ttfeBy: Record<Mode, number[]> = { direct: [], mitm: [], baseurl: [] };
+    const startBy: Record<Mode, number[]> = { direct: [], mitm: [], baseurl: [] };
+    // Time to first event: one stream at a time on a kept-alive connection (what one user feels).
+    const ttfeN = q ? 30 : 100;
+    say(`streams: time to first event, ${ttfeN} sequential streams per mode on kept-alive connections…`);
+    const dk = makeDispatchers(1);
+    for (const m of MODES) await oneStream(dk[m], m, [], []); // warm
+    for (let r = 0; r < 5; r++) for (const m of MODES) for (let i = 0; i < ttfeN / 5; i++) await oneStream(dk[m], m, [], ttfeBy[m]);
+    for (const d of Object.values(dk)) await d.close();
+    // Per-event delivery delay with many streams at once.
+    for (const m of MODES) await Promise.all(Array.from({ length: Math.min(streams, 20) }, () => post(ds[m], m, small)));
     say(`streams: ${streams} concurrent × ${events} events × ${gap} ms per mode, interleaved…`);
     for (let r = 0; r < 2; r++) {
       for (const m of MODES) {
-        const got = await Promise.all(Array.from({ length: streams }, () => oneStream(ds[m], m, delaysBy[m], ttfeBy[m])));
+        const got = await Promise.all(Array.from({ length: streams }, () => oneStream(ds[m], m, delaysBy[m], startBy[m])));
         if (got.some((g) => g !== events)) say(`  ${m}: a stream lost events (${got.filter((g) => g !== events).length})`);
       }
     }
-    for (const m of MODES) streamRes[m] = { event_delay_ms: stats(delaysBy[m]), time_to_first_event_ms: stats(ttfeBy[m]) };
+    for (const m of MODES) streamRes[m] = { event_delay_ms: stats(delaysBy[m]), time_to_first_event_ms: stats(ttfeBy[m]), first_event_under_load_ms: stats(startBy[m]) };
     results.streams = { streams, events, gap_ms: gap, ...streamRes };
     for (const d of Object.values(ds)) await d.close();
     say(`streams: event delay p50/p99 direct ${stats(delaysBy.direct).p50}/${stats(delaysBy.direct).p99} ms, mitm ${stats(delaysBy.mitm).p50}/${stats(delaysBy.mitm).p99} ms`);
@@ -284,16 +293,53 @@ export async function runBench(opts: BenchOptions): Promise<{ json: Record<strin
   return { json, markdown };
 }
 
-/** A realistic mixed log: decision + completion pairs, both lanes, streams and JSON. */
+/** A realistic mixed log, written by the real serializer in the router's field order: decision +
+ * completion pairs, both lanes, streams and JSON, a few errors. */
 export function writeSyntheticLog(file: string, lines: number): void {
   const fd = openSync(file, 'w');
   const t0 = 1_795_000_000;
   let chunk = '';
   for (let i = 0; i < lines / 2; i++) {
     const haiku = i % 3 !== 0;
-    const base = `"v":1,"rid":"${(i + 0x10000000).toString(16)}","attempt":1,"lane":"${haiku ? 'zai' : 'anthropic'}","upstream":"${haiku ? 'api.z.ai' : 'api.anthropic.com'}","model":"${haiku ? 'claude-haiku-4-5-20251001' : 'claude-sonnet-4-5-20250929'}","decision":"${haiku ? 'forced_model' : 'pass_through'}","reason":"${haiku ? 'haiku model → zai lane' : 'sonnet → anthropic lane'}","path":"/v1/messages","op":"${i % 5 ? 'stream' : 'nonstream'}","req_bytes":${4000 + (i % 997)},"h2":${i % 7 === 0},${haiku ? '"header_mode":"x-api-key",' : ''}"paused":false`;
-    chunk += `{"event":"decision","ts":${t0 + i * 0.5},${base}}\n`;
-    chunk += `{"event":"complete","ts":${t0 + i * 0.5 + 0.3},${base},"status":${i % 101 ? 200 : 529},${i % 101 ? '' : '"err_type":"5xx",'}"latency_ms":${300 + (i % 1700)},"ttfb_ms":${20 + (i % 90)},"ttft_ms":${120 + (i % 800)},"stream_ms":${200 + (i % 1500)},"sse_events":${10 + (i % 40)},"input_tokens":${1000 + (i % 5000)},"output_tokens":${20 + (i % 900)},"cache_creation_input_tokens":${i % 50},"cache_read_input_tokens":${i % 20000},"stop_reason":"end_turn","resp_bytes":${2000 + (i % 9000)}}\n`;
+    const decision: UsageRecord = {
+      v: 1,
+      event: 'decision',
+      ts: t0 + i * 0.5,
+      rid: (i + 0x10000000).toString(16),
+      attempt: 1,
+      lane: haiku ? 'zai' : 'anthropic',
+      upstream: haiku ? 'api.z.ai' : 'api.anthropic.com',
+      model: haiku ? 'claude-haiku-4-5-20251001' : 'claude-sonnet-4-5-20250929',
+      decision: haiku ? 'forced_model' : 'pass_through',
+      reason: haiku ? 'haiku model → zai lane' : 'claude-sonnet-4-5-20250929 → anthropic lane',
+      path: '/v1/messages',
+      op: i % 5 ? 'stream' : 'nonstream',
+      req_bytes: 4000 + (i % 997),
+      h2: i % 7 === 0,
+      ...(haiku ? { header_mode: 'x-api-key' as const } : {}),
+      paused: false,
+    };
+    const failed = i % 101 === 0;
+    chunk += serializeRecord(decision);
+    chunk += serializeRecord({
+      ...decision,
+      event: 'complete',
+      ts: decision.ts + 0.3,
+      status: failed ? 529 : 200,
+      ...(failed ? { err_type: '5xx' as const } : {}),
+      latency_ms: 300 + (i % 1700),
+      ttfb_ms: 20 + (i % 90),
+      ttft_ms: 120 + (i % 800),
+      stream_ms: 200 + (i % 1500),
+      sse_events: 10 + (i % 40),
+      input_tokens: 1000 + (i % 5000),
+      output_tokens: 20 + (i % 900),
+      cache_creation_input_tokens: i % 50,
+      cache_read_input_tokens: i % 20000,
+      stop_reason: 'end_turn',
+      resp_bytes: 2000 + (i % 9000),
+      request_id: `req_${(i * 7919).toString(36)}`,
+    });
     if (chunk.length > 1 << 20) {
       writeSync(fd, chunk);
       chunk = '';
@@ -355,11 +401,11 @@ function benchMarkdown(j: Record<string, any>): string {
     '',
     `## ${j.streams.streams} concurrent streams × ${j.streams.events} events × ${j.streams.gap_ms} ms`,
     '',
-    '| mode | event delay p50 | p99 | time to first event p50 | p99 |',
-    '|---|---|---|---|---|',
-    ...MODES.map((m) => `| ${m} | ${j.streams[m].event_delay_ms.p50} | ${j.streams[m].event_delay_ms.p99} | ${j.streams[m].time_to_first_event_ms.p50} | ${j.streams[m].time_to_first_event_ms.p99} |`),
+    '| mode | event delay p50 | p99 | first event, one stream p50 | p99 | first event, all streams starting at once p50 | p99 |',
+    '|---|---|---|---|---|---|---|',
+    ...MODES.map((m) => `| ${m} | ${j.streams[m].event_delay_ms.p50} | ${j.streams[m].event_delay_ms.p99} | ${j.streams[m].time_to_first_event_ms.p50} | ${j.streams[m].time_to_first_event_ms.p99} | ${j.streams[m].first_event_under_load_ms.p50} | ${j.streams[m].first_event_under_load_ms.p99} |`),
     '',
-    'Event delay = client receive time − the fake upstream\'s send time stamped into each event (both epoch clocks of this machine).',
+    'Event delay = client receive time − the fake upstream\'s send time stamped into each event (both epoch clocks of this machine). First event, one stream = sequential streams on a kept-alive connection; all at once = the concurrent run, where the proxy\'s per-request CPU queues up.',
     '',
     `## ${j.slow_streams.streams} concurrent slow streams through the proxy`,
     '',

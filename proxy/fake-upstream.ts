@@ -94,6 +94,8 @@ export class FakeUpstream {
   fault: Fault | undefined;
   private server: http.Server | https.Server;
   private readonly sockets = new Set<Socket>();
+  /** Connections accepted so far (keep-alive reuse shows as few). */
+  connections = 0;
   port = 0;
 
   constructor(readonly opts: FakeUpstreamOptions) {
@@ -102,6 +104,7 @@ export class FakeUpstream {
     };
     this.server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
     this.server.on('connection', (s: Socket) => {
+      this.connections++;
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });

@@ -2,7 +2,6 @@
 // malformed lines, and reading the original Python kit's lines too (DESIGN §4).
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { UsageRecord } from './usage-log.js';
 
 /** A line as the readers see it, whichever kit wrote it. */
@@ -18,23 +17,22 @@ export interface ReadStats {
   outside: number;
 }
 
-/** Normalise one parsed line; undefined when it is not a usage record. */
+/** Normalise one parsed line in place; undefined when it is not a usage record. */
 export function normalizeLine(raw: unknown): LogEntry | undefined {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const r = raw as Record<string, unknown>;
-  if (typeof r.ts !== 'number') return undefined;
-  const out = { ...r } as LogEntry & Record<string, unknown>;
-  // The original kit wrote upstream "anth" and lane "anthropic"/"zai"; the Go shim used "" for no error.
+  const out = raw as LogEntry & Record<string, unknown>;
+  if (typeof out.ts !== 'number') return undefined;
+  // The original kit wrote upstream "anth"; the Go shim used "" for no error.
   if (out.upstream === 'anth') out.upstream = 'api.anthropic.com';
   if ((out.err_type as unknown) === '' || out.err_type === null) delete out.err_type;
   if (typeof out.attempt !== 'number') out.attempt = 1;
-  if (r.event === 'decision') return { ...out, kind: 'decision' };
-  if (r.event === 'complete' || r.event === 'error') return { ...out, kind: 'completion' };
+  const event = out.event as unknown;
+  if (event === 'decision') out.kind = 'decision';
+  else if (event === 'complete' || event === 'error') out.kind = 'completion';
   // Original kit completion lines have no event but a numeric status (-1 marks its decision lines).
-  if (r.event === undefined && typeof r.status === 'number') {
-    return r.status === -1 ? { ...out, kind: 'decision' } : { ...out, kind: 'completion' };
-  }
-  return undefined;
+  else if (event === undefined && typeof out.status === 'number') out.kind = out.status === -1 ? 'decision' : 'completion';
+  else return undefined;
+  return out;
 }
 
 /** usage.jsonl plus its rotated siblings (usage.jsonl.1 … N), oldest first. */
@@ -58,32 +56,92 @@ export interface ReadOptions {
   includeRotated?: boolean;
 }
 
+/** How this kit's writer starts every decision line (fields are always written in the same order). */
+const DECISION_PREFIX = Buffer.from('{"v":1,"event":"decision","ts":');
+const RID_AFTER_TS = Buffer.from(',"rid":"');
+const ATTEMPT_AFTER_RID = Buffer.from('","attempt":');
+
+/** End of the number written at buf[from…] (digits, dot, sign, exponent). */
+function numberEnd(buf: Buffer, from: number, end: number): number {
+  let i = from;
+  while (i < end) {
+    const c = buf[i]!;
+    if ((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69) i++;
+    else break;
+  }
+  return i;
+}
+
+function bytesAt(buf: Buffer, at: number, what: Buffer, end: number): boolean {
+  return at + what.length <= end && buf.compare(what, 0, what.length, at, at + what.length) === 0;
+}
+
+/**
+ * Decision lines carry nothing the readers need beyond rid, attempt and time, and they are half of
+ * every log: read those three straight from the bytes of this kit's fixed field order, without
+ * decoding or JSON.parse. Any other shape (the original kit's lines, edits) goes to the parser.
+ */
+function fastDecision(buf: Buffer, start: number, end: number): LogEntry | undefined {
+  if (buf[end - 1] !== 125 /* } */ || !bytesAt(buf, start, DECISION_PREFIX, end)) return undefined;
+  const tsFrom = start + DECISION_PREFIX.length;
+  const tsEnd = numberEnd(buf, tsFrom, end);
+  if (tsEnd === tsFrom || !bytesAt(buf, tsEnd, RID_AFTER_TS, end)) return undefined;
+  const ridFrom = tsEnd + RID_AFTER_TS.length;
+  const ridEnd = buf.indexOf(34 /* " */, ridFrom);
+  if (ridEnd === -1 || ridEnd >= end || !bytesAt(buf, ridEnd, ATTEMPT_AFTER_RID, end)) return undefined;
+  const attemptFrom = ridEnd + ATTEMPT_AFTER_RID.length;
+  const attemptEnd = numberEnd(buf, attemptFrom, end);
+  const ts = Number(buf.toString('latin1', tsFrom, tsEnd));
+  const attempt = Number(buf.toString('latin1', attemptFrom, attemptEnd));
+  if (Number.isNaN(ts) || !Number.isInteger(attempt)) return undefined;
+  return { kind: 'decision', ts, rid: buf.toString('latin1', ridFrom, ridEnd), attempt };
+}
+
 /** Calls `onEntry` for every usage record in order; returns what was read and skipped. */
 export async function readLog(path: string, onEntry: (e: LogEntry) => void, opts: ReadOptions = {}): Promise<ReadStats> {
   const stats: ReadStats = { files: logFiles(path, opts.includeRotated ?? true), lines: 0, malformed: 0, ignored: 0, outside: 0 };
-  for (const file of stats.files) {
-    const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const line of rl) {
-      if (line.trim() === '') continue;
-      stats.lines++;
+  const handle = (buf: Buffer, start: number, lineEnd: number): void => {
+    let end = lineEnd;
+    if (end > start && buf[end - 1] === 13) end--; // \r
+    while (start < end && (buf[start] === 32 || buf[start] === 9)) start++;
+    if (start >= end) return;
+    stats.lines++;
+    let entry = fastDecision(buf, start, end);
+    if (!entry) {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(line);
+        parsed = JSON.parse(buf.toString('utf8', start, end));
       } catch {
         stats.malformed++;
-        continue;
+        return;
       }
-      const entry = normalizeLine(parsed);
+      entry = normalizeLine(parsed);
       if (!entry) {
         stats.ignored++;
-        continue;
+        return;
       }
-      if (opts.since !== undefined && entry.ts < opts.since) {
-        stats.outside++;
-        continue;
-      }
-      onEntry(entry);
     }
+    if (opts.since !== undefined && entry.ts < opts.since) {
+      stats.outside++;
+      return;
+    }
+    onEntry(entry);
+  };
+  for (const file of stats.files) {
+    // Large raw chunks split on newlines as bytes (readline and string decoding dominated big logs).
+    let rest: Buffer | undefined;
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, start);
+        if (nl === -1) break;
+        handle(buf, start, nl);
+        start = nl + 1;
+      }
+      rest = start < buf.length ? buf.subarray(start) : undefined;
+    }
+    if (rest) handle(rest, 0, rest.length);
   }
   return stats;
 }

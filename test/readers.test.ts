@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseSince, readLog } from '../proxy/log-reader.js';
-import { percentile } from '../proxy/percentiles.js';
+import { Samples, percentile } from '../proxy/percentiles.js';
 import { summarizeLog, verifyLog } from '../proxy/reports.js';
 import { parseExpect } from '../proxy/verify.js';
 import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/ab-report.js';
@@ -41,6 +41,23 @@ test('nearest-rank percentiles, checked by hand', () => {
   assert.is(percentile([], 50), undefined);
   const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
   assert.equal([percentile(hundred, 50), percentile(hundred, 95), percentile(hundred, 99)], [50, 95, 99]);
+});
+
+test('quantiles by selection equal nearest-rank over a sorted copy, duplicates included', () => {
+  let seed = 42;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (const n of [1, 2, 3, 7, 20, 101, 1000, 5003]) {
+    const s = new Samples();
+    const xs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = Math.round(rnd() * (i % 3 ? 5000 : 20)) / 10; // many duplicates in a third of the values
+      xs.push(Math.fround(v));
+      s.push(v);
+    }
+    xs.sort((a, b) => a - b);
+    const r = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1000) / 1000);
+    assert.equal(s.quantiles(), { p50: r(percentile(xs, 50)), p95: r(percentile(xs, 95)), p99: r(percentile(xs, 99)) }, `n=${n}`);
+  }
 });
 
 test('summarize: per-lane counts, exact percentiles, tokens, offload share; malformed and foreign lines counted', async () => {
