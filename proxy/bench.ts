@@ -217,9 +217,14 @@ export async function runBench(opts: BenchOptions): Promise<{ json: Record<strin
     const ttfeN = q ? 30 : 100;
     say(`streams: time to first event, ${ttfeN} sequential streams per mode on kept-alive connections…`);
     const dk = makeDispatchers(1);
+    // Short streams here: only the first event is timed.
+    fakes.anthropic.opts.deltas = 2;
+    fakes.anthropic.opts.eventGapMs = 5;
     for (const m of MODES) await oneStream(dk[m], m, [], []); // warm
     for (let r = 0; r < 5; r++) for (const m of MODES) for (let i = 0; i < ttfeN / 5; i++) await oneStream(dk[m], m, [], ttfeBy[m]);
     for (const d of Object.values(dk)) await d.close();
+    fakes.anthropic.opts.deltas = events;
+    fakes.anthropic.opts.eventGapMs = gap;
     // Per-event delivery delay with many streams at once.
     for (const m of MODES) await Promise.all(Array.from({ length: Math.min(streams, 20) }, () => post(ds[m], m, small)));
     say(`streams: ${streams} concurrent × ${events} events × ${gap} ms per mode, interleaved…`);

@@ -1,0 +1,28 @@
+// npm run bench -- --quick as a smoke test: it completes and writes its files. Timings are never asserted
+// here; the benchmark's figures are read in results/BENCH.md.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { npmRun } from './helpers.js';
+
+test('npm run bench -- --quick completes and writes BENCH.md and BENCH.json with every scenario', async () => {
+  const results = mkdtempSync(join(tmpdir(), 'ccp-bench-results-'));
+  try {
+    const r = await npmRun('bench', ['--quick'], { CCP_RESULTS_DIR: results }, { timeout: 240_000 });
+    assert.is(r.exitCode, 0, String(r.stdout) + String(r.stderr));
+    assert.match(String(r.stdout), 'Targets:');
+    assert.ok(existsSync(join(results, 'BENCH.md')));
+    const j = JSON.parse(readFileSync(join(results, 'BENCH.json'), 'utf8'));
+    for (const k of ['machine', 'startup', 'small', 'streams', 'slow_streams', 'large_request', 'readers']) assert.ok(j[k], k);
+    for (const m of ['direct', 'mitm', 'baseurl']) assert.ok(j.small[m].sequential_ms.n > 0, m);
+    assert.is(j.slow_streams.all_events_delivered, true);
+    const md = readFileSync(join(results, 'BENCH.md'), 'utf8');
+    for (const h of ['## Targets', '## Small non-streaming requests', 'concurrent streams', 'slow streams', '2 MB', 'Readers over', 'Start-up']) assert.match(md, h);
+  } finally {
+    rmSync(results, { recursive: true, force: true });
+  }
+});
+
+test.run();
