@@ -36,10 +36,10 @@ interface CliResult {
 }
 
 /** One `claude -p` run in a fresh HOME, configured only through the environment a user sources. */
-async function claude(model: string, credential: Record<string, string>): Promise<CliResult> {
+async function runClaude(model: string, credential: Record<string, string>) {
   const home = mkdtempSync(join(tmpdir(), 'ccp-claude-home-'));
   try {
-    const run = await execa(CLAUDE, ['-p', '--model', model, 'ok', '--output-format', 'json'], {
+    return await execa(CLAUDE, ['-p', '--model', model, 'ok', '--output-format', 'json'], {
       extendEnv: false,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -55,11 +55,16 @@ async function claude(model: string, credential: Record<string, string>): Promis
       reject: false,
       stdin: 'ignore',
     });
-    assert.is(run.exitCode, 0, `claude exited ${run.exitCode}: ${run.stderr}\n${run.stdout}`);
-    return JSON.parse(run.stdout) as CliResult;
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/** A run that must succeed; its JSON result. */
+async function claude(model: string, credential: Record<string, string>): Promise<CliResult> {
+  const run = await runClaude(model, credential);
+  assert.is(run.exitCode, 0, `claude exited ${run.exitCode}: ${run.stderr}\n${run.stdout}`);
+  return JSON.parse(String(run.stdout)) as CliResult;
 }
 
 test.before(async () => {
@@ -178,15 +183,8 @@ test('z.ai 401 in one header mode → the CLI succeeds in the other', async () =
 test('mid-stream reset → the CLI reports an error instead of a truncated answer', async () => {
   rig.anthropic.reset();
   rig.anthropic.fault = { resetAfterEvents: 6 };
-  const home = mkdtempSync(join(tmpdir(), 'ccp-claude-home-'));
   try {
-    const run = await execa(CLAUDE, ['-p', '--model', 'sonnet', 'ok', '--output-format', 'json'], {
-      extendEnv: false,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, HTTPS_PROXY: rig.proxyUrl, NO_PROXY: '127.0.0.1,localhost', NODE_EXTRA_CA_CERTS: rig.proxy.ca.certPath, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0', ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY },
-      timeout: 90_000,
-      reject: false,
-      stdin: 'ignore',
-    });
+    const run = await runClaude('sonnet', { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
     const out = String(run.stdout);
     let parsed: { is_error?: boolean; result?: string } = {};
     try {
@@ -202,7 +200,6 @@ test('mid-stream reset → the CLI reports an error instead of a truncated answe
     await eventually(() => completions(rig).some((c) => c.err_type === 'stream_error' && c.lane === 'anthropic'));
   } finally {
     rig.anthropic.fault = undefined;
-    rmSync(home, { recursive: true, force: true });
   }
 });
 
