@@ -250,14 +250,25 @@ export async function runBench(opts: BenchOptions): Promise<{ json: Record<strin
     let peak = before.rssMb;
     const sampler = setInterval(() => (peak = Math.max(peak, procStat(proxy.pid).rssMb)), 100);
     const dslow = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [mitmCa] }, connections: slowN });
-    const slowGot = await Promise.all(Array.from({ length: slowN }, () => oneStream(dslow, 'mitm', [], [])));
+    const slowErrors: string[] = [];
+    const slowGot = await Promise.all(
+      Array.from({ length: slowN }, () =>
+        oneStream(dslow, 'mitm', [], []).catch((e: Error) => {
+          slowErrors.push(e.message);
+          return -1;
+        }),
+      ),
+    );
+    const short = slowGot.filter((g) => g !== slowEvents);
+    if (short.length) say(`  incomplete streams: events received ${JSON.stringify(short.slice(0, 20))}; errors ${JSON.stringify([...new Set(slowErrors)].slice(0, 5))}`);
     clearInterval(sampler);
     await dslow.close();
     results.slow_streams = {
       streams: slowN,
       events_each: slowEvents,
       all_events_delivered: slowGot.every((g) => g === slowEvents),
-      streams_incomplete: slowGot.filter((g) => g !== slowEvents).length,
+      streams_incomplete: short.length,
+      ...(slowErrors.length ? { errors: [...new Set(slowErrors)].slice(0, 5) } : {}),
       proxy_rss_before_mb: Math.round(before.rssMb),
       proxy_rss_peak_mb: Math.round(peak),
     };
