@@ -49,11 +49,10 @@ export interface RouterOptions {
   config: Config;
   state: LiveState;
   frontSecret: string;
-  controlToken: string;
   /** Extra CA certificates (PEM) trusted for upstream TLS. */
   upstreamCa?: string;
-  /** Answers GET /__ccp/status. */
-  status: () => Record<string, unknown>;
+  /** Answers the /__ccp/ control endpoints. */
+  control: { handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>; closeStreams(): void };
 }
 
 interface LaneTarget {
@@ -163,6 +162,7 @@ export class Router extends EventEmitter<RouterEvents> {
 
   async close(): Promise<void> {
     this.abortInFlight();
+    this.opts.control.closeStreams();
     this.httpsAgent.destroy();
     this.httpAgent.destroy();
     this.server.closeAllConnections();
@@ -213,7 +213,7 @@ export class Router extends EventEmitter<RouterEvents> {
       return;
     }
     if (header(req, 'x-ccp-route') === 'control') {
-      await this.handleControl(req, res);
+      await this.opts.control.handle(req, res);
       return;
     }
     const { config, state } = this.opts;
@@ -610,34 +610,6 @@ export class Router extends EventEmitter<RouterEvents> {
     } else {
       res.destroy();
     }
-  }
-
-  private async handleControl(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    req.resume();
-    if (req.method === 'GET' && path === '/__ccp/status') {
-      const body = JSON.stringify(this.opts.status());
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-      return;
-    }
-    if (path === '/__ccp/pause' || path === '/__ccp/resume') {
-      if (req.method !== 'POST') {
-        this.sendError(res, 405, 'invalid_request_error', `${path} takes POST`);
-        return;
-      }
-      // A custom header cannot be sent cross-site without a CORS preflight, which is never granted.
-      if (!safeEqual(header(req, 'x-ccp-token'), this.opts.controlToken)) {
-        this.sendError(res, 403, 'permission_error', 'proxy: control requests need the x-ccp-token from logs/mitm.state.json');
-        return;
-      }
-      this.opts.state.setPaused(path === '/__ccp/pause');
-      const body = JSON.stringify({ paused: this.opts.state.paused });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-      return;
-    }
-    this.sendError(res, 404, 'not_found_error', `proxy: no control endpoint ${path}`);
   }
 }
 

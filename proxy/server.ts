@@ -10,6 +10,8 @@ import { LiveState } from './live-state.js';
 import { Router, type AttemptEvent } from './router.js';
 import { UsageLog } from './usage-log.js';
 import { createBodyTee } from './body-tee.js';
+import { ControlApi } from './control.js';
+import { LiveStats } from './live-stats.js';
 
 export function usageLogPath(logsDir: string): string {
   return join(logsDir, 'usage.jsonl');
@@ -58,13 +60,8 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   const counts = { zai: 0, anthropic: 0, errors: 0 };
   let front: Front | undefined;
 
-  const router = new Router({
-    config,
-    state,
-    frontSecret,
-    controlToken,
-    ...(config.upstreamCaFile ? { upstreamCa: readFileSync(config.upstreamCaFile, 'utf8') } : {}),
-    status: () => ({
+  const live = new LiveStats();
+  const status = () => ({
       pid: process.pid,
       port: front?.port ?? config.port,
       started_at: startedAt.toISOString(),
@@ -82,13 +79,21 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       ca_fingerprint: ca.fingerprint,
       requests: { ...counts },
       memory: memoryMb(),
-    }),
+    });
+  const control = new ControlApi({ state, controlToken, status, live });
+  const router = new Router({
+    config,
+    state,
+    frontSecret,
+    ...(config.upstreamCaFile ? { upstreamCa: readFileSync(config.upstreamCaFile, 'utf8') } : {}),
+    control,
   });
   router.on('decided', ({ record }: AttemptEvent) => log.write(record));
   router.on('completed', ({ record }: AttemptEvent) => {
     log.write(record);
     counts[record.lane]++;
     if (record.err_type) counts.errors++;
+    live.add(record);
   });
   if (config.bodyTee) router.on('decided', createBodyTee(config.logsDir));
 

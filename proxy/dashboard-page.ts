@@ -1,0 +1,84 @@
+// The live dashboard: one self-contained page (no CDN, no build step). The control token is embedded so
+// the page can pause/resume; another site cannot read it (no CORS) nor send it (custom header → preflight).
+
+export function dashboardHtml(controlToken: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ccp-lanes: live</title>
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<link rel="icon" href="data:,">
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#0f1115;color:#e6e6e6}
+header{display:flex;gap:16px;align-items:center;padding:12px 20px;background:#181b22;border-bottom:1px solid #2a2f3a}
+h1{font-size:16px;margin:0;font-weight:600}
+.pill{padding:2px 10px;border-radius:10px;font-size:12px}
+.on{background:#1f4d2e;color:#9be6b0}.off{background:#5a3b12;color:#ffd28a}.cool{background:#4a1f1f;color:#ffb0b0}
+button{background:#2d3748;color:#fff;border:1px solid #4a5568;border-radius:6px;padding:6px 14px;cursor:pointer}
+main{padding:16px 20px;display:grid;gap:16px}
+.lanes{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px}
+.card{background:#181b22;border:1px solid #2a2f3a;border-radius:8px;padding:12px}
+.card h2{font-size:14px;margin:0 0 8px}.zai h2{color:#d6a4ff}.anthropic h2{color:#7fd3ff}
+dl{display:grid;grid-template-columns:auto 1fr;gap:2px 12px;margin:0}dt{color:#9aa3b2}dd{margin:0;text-align:right;font-variant-numeric:tabular-nums}
+table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #2a2f3a}
+th{color:#9aa3b2;font-weight:500}.err{color:#ff8a8a}.lane-zai{color:#d6a4ff}.lane-anthropic{color:#7fd3ff}
+.muted{color:#9aa3b2;font-size:12px}
+</style></head>
+<body>
+<header><h1>ccp-lanes</h1><span id="offload" class="pill on">offload on</span><span id="cooldown" class="pill cool" hidden></span>
+<button id="toggle" type="button">Pause offload</button><span class="muted" id="conn">connecting…</span></header>
+<main>
+<section class="lanes" id="lanes"></section>
+<section class="card"><h2>Errors and decisions</h2><div id="errs" class="muted">none yet</div></section>
+<section class="card"><h2>Recent requests</h2>
+<table><thead><tr><th>time</th><th>model / path</th><th>lane</th><th>decision</th><th>status</th><th>TTFT ms</th><th>latency ms</th><th>tokens in/out</th><th>rid</th></tr></thead><tbody id="recent"></tbody></table></section>
+</main>
+<script>
+const TOKEN = ${JSON.stringify(controlToken)};
+let status = null;
+const $ = (id) => document.getElementById(id);
+const fmt = (v) => v === undefined || v === null ? '-' : Math.round(v);
+const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
+function renderStatus(s) {
+  status = s;
+  $('offload').textContent = s.paused ? 'offload paused' : 'offload on';
+  $('offload').className = 'pill ' + (s.paused ? 'off' : 'on');
+  $('toggle').textContent = s.paused ? 'Resume offload' : 'Pause offload';
+  const cd = $('cooldown');
+  if (s.zai_cooldown_until) { cd.hidden = false; cd.textContent = 'z.ai cooling down until ' + new Date(s.zai_cooldown_until).toLocaleTimeString() + ' (' + s.zai_cooldown_why + ')'; }
+  else cd.hidden = true;
+}
+function renderStats(st) {
+  $('lanes').innerHTML = Object.entries(st.lanes).map(([lane, l]) =>
+    '<div class="card ' + esc(lane) + '" data-lane="' + esc(lane) + '"><h2>' + esc(lane) + ' lane</h2><dl>' +
+    '<dt>requests</dt><dd data-k="requests">' + l.requests + '</dd><dt>errors</dt><dd data-k="errors">' + l.errors + '</dd>' +
+    '<dt>TTFT p50 / p95</dt><dd>' + fmt(l.ttft_ms.p50) + ' / ' + fmt(l.ttft_ms.p95) + ' ms</dd>' +
+    '<dt>latency p50 / p95</dt><dd>' + fmt(l.latency_ms.p50) + ' / ' + fmt(l.latency_ms.p95) + ' ms</dd>' +
+    '<dt>tokens in / out</dt><dd>' + l.tokens.input + ' / ' + l.tokens.output + '</dd><dt>cache read</dt><dd>' + l.tokens.cache_read + '</dd></dl></div>').join('') || '<div class="muted">no requests yet</div>';
+  const errs = Object.entries(st.errors_by_type).map(([k, v]) => esc(k) + ': ' + v).join(', ');
+  const dec = Object.entries(st.decisions).map(([k, v]) => esc(k) + ': ' + v).join(', ');
+  $('errs').textContent = '';
+  $('errs').innerHTML = 'errors: ' + (errs || 'none') + '<br>decisions: ' + (dec || 'none');
+  $('recent').innerHTML = st.recent.map((r) => '<tr data-rid="' + esc(r.rid) + '"><td>' + new Date(r.ts * 1000).toLocaleTimeString() + '</td><td>' + esc(r.model ?? r.path ?? '') +
+    '</td><td class="lane-' + esc(r.lane) + '">' + esc(r.lane) + '</td><td>' + esc(r.decision) + '</td><td class="' + (r.err_type ? 'err' : '') + '">' + (r.status ?? '') + (r.err_type ? ' ' + esc(r.err_type) : '') +
+    '</td><td>' + fmt(r.ttft_ms) + '</td><td>' + fmt(r.latency_ms) + '</td><td>' + (r.input_tokens ?? '-') + ' / ' + (r.output_tokens ?? '-') + '</td><td>' + esc(r.rid) + '</td></tr>').join('');
+}
+async function refresh() {
+  const r = await fetch('/__ccp/stats', { cache: 'no-store' });
+  const j = await r.json();
+  renderStatus(j.status); renderStats(j.stats);
+}
+$('toggle').addEventListener('click', async () => {
+  const what = status && status.paused ? 'resume' : 'pause';
+  const r = await fetch('/__ccp/' + what, { method: 'POST', headers: { 'x-ccp-token': TOKEN } });
+  if (r.ok) await refresh();
+});
+// Live: one event stream; a refresh per event, coalesced so bursts do not storm the proxy.
+let pending = false;
+function schedule() { if (pending) return; pending = true; setTimeout(() => { pending = false; refresh(); }, 250); }
+const es = new EventSource('/__ccp/events');
+es.addEventListener('open', () => { $('conn').textContent = 'live'; });
+es.addEventListener('error', () => { $('conn').textContent = 'reconnecting…'; });
+es.addEventListener('request', schedule);
+es.addEventListener('status', schedule);
+refresh();
+</script></body></html>`;
+}

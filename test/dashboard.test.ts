@@ -1,0 +1,113 @@
+// The live dashboard in a real headless Chromium (Debian's, driven by playwright-core), the JSON and
+// Prometheus endpoints, and that another site in the same browser cannot flip pause/resume.
+import http from 'node:http';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chromium, type Browser } from 'playwright-core';
+import { fetch } from 'undici';
+import { startRig, type Rig } from '../proxy/rig.js';
+import { REPO_ROOT } from '../proxy/config.js';
+import { message, postMessages, proxyAgent, replyText, within } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+let rig: Rig;
+let browser: Browser;
+
+test.before(async () => {
+  rig = await startRig();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 30_000,
+  });
+});
+
+test.after(async () => {
+  await browser?.close();
+  await rig?.stop();
+});
+
+async function haiku() {
+  const agent = proxyAgent(rig);
+  try {
+    return await within(10_000, postMessages(agent, message('claude-haiku-4-5', true)));
+  } finally {
+    await agent.close();
+  }
+}
+
+test('status, stats and Prometheus metrics endpoints', async () => {
+  await haiku();
+  const stats = (await (await fetch(`${rig.proxyUrl}/__ccp/stats`)).json()) as { stats: { lanes: Record<string, { requests: number }>; recent: { rid: string }[] } };
+  assert.ok(stats.stats.lanes.zai!.requests >= 1);
+  const metrics = await (await fetch(`${rig.proxyUrl}/__ccp/metrics`)).text();
+  assert.match(metrics, /ccp_requests_total\{lane="zai",decision="forced_model",status_class="2xx"\} \d+/);
+  assert.match(metrics, /ccp_ttft_seconds_bucket\{le="[0-9.]+",lane="zai"\} \d+/);
+  assert.match(metrics, /ccp_offload_paused 0/);
+});
+
+test('the page loads with nothing from the network, shows a new request within 2 s, and its switch pauses the next haiku request', async () => {
+  const page = await browser.newPage();
+  const external: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(rig.proxyUrl)) external.push(r.url());
+  });
+  await page.goto(`${rig.proxyUrl}/__ccp/`, { timeout: 15_000 });
+  await page.waitForSelector('#conn:text("live")', { timeout: 10_000 });
+  const before = Date.now();
+  await haiku();
+  const rid = (await (await fetch(`${rig.proxyUrl}/__ccp/stats`)).json() as { stats: { recent: { rid: string }[] } }).stats.recent[0]!.rid;
+  await page.waitForSelector(`tr[data-rid="${rid}"]`, { timeout: 2000 });
+  assert.ok(Date.now() - before < 4000);
+  assert.match((await page.textContent(`tr[data-rid="${rid}"]`)) ?? '', /claude-haiku-4-5.*zai.*forced_model.*200/);
+
+  await page.click('#toggle');
+  await page.waitForSelector('#offload:text("offload paused")', { timeout: 5000 });
+  assert.is(rig.proxy.state.paused, true);
+  const r = await haiku();
+  assert.is(replyText(r.text), 'ok from anthropic-fake');
+  const last = (await (await fetch(`${rig.proxyUrl}/__ccp/stats`)).json() as { stats: { recent: { lane: string; decision: string }[] } }).stats.recent[0]!;
+  assert.equal([last.lane, last.decision], ['anthropic', 'failover_paused']);
+  await page.click('#toggle');
+  await page.waitForSelector('#offload:text("offload on")', { timeout: 5000 });
+  assert.is(rig.proxy.state.paused, false);
+
+  // The screenshot is kept under results/ (git-ignored) for a person to look at.
+  mkdirSync(join(REPO_ROOT, 'results'), { recursive: true });
+  await page.screenshot({ path: join(REPO_ROOT, 'results', 'dashboard.png'), fullPage: true });
+  assert.equal(external, [], 'the page loaded nothing from elsewhere');
+  await page.close();
+});
+
+test('another site open in the same browser cannot pause the proxy (no token, no CORS)', async () => {
+  const evil = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!doctype html><form id="f" method="POST" action="${rig.proxyUrl}/__ccp/pause"></form>
+<script>
+fetch('${rig.proxyUrl}/__ccp/pause', { method: 'POST', mode: 'no-cors' }).catch(() => {});
+fetch('${rig.proxyUrl}/__ccp/pause', { method: 'POST', headers: { 'x-ccp-token': 'guess' } }).catch(() => {});
+fetch('${rig.proxyUrl}/__ccp/').then((r) => r.text()).then((t) => { document.title = 'read:' + t.length; }).catch(() => { document.title = 'blocked'; });
+window.submitForm = () => document.getElementById('f').submit();
+</script>`);
+  });
+  await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
+  const page = await browser.newPage();
+  try {
+    await page.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`, { timeout: 10_000 });
+    await page.waitForFunction(() => document.title !== '', undefined, { timeout: 5000 });
+    assert.is(await page.title(), 'blocked', 'another origin could read the dashboard (and its token)');
+    assert.is(rig.proxy.state.paused, false, 'a cross-site fetch paused the proxy');
+    await page.evaluate(() => (window as unknown as { submitForm: () => void }).submitForm());
+    await page.waitForLoadState('load', { timeout: 5000 }).catch(() => undefined);
+    await page.waitForTimeout(500);
+  } finally {
+    await page.close();
+    evil.close();
+  }
+  assert.is(rig.proxy.state.paused, false);
+});
+
+test.run();
