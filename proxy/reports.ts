@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readLog, type ReadOptions } from './log-reader.js';
 import { Summarizer, type Metrics } from './summarize.js';
 import { RoutingVerifier, type Expectation, type Verdict } from './verify.js';
+import { ReportCollector } from './html-report.js';
 
 export const DEFAULT_EXPECT = 'haiku=zai,sonnet=anthropic';
 
@@ -18,6 +19,19 @@ export function writeMetrics(resultsDir: string, m: Metrics): string {
   const file = join(resultsDir, 'METRICS.json');
   writeFileSync(file, JSON.stringify(m, null, 2) + '\n');
   return file;
+}
+
+/** One pass for the visual report: the summary, the verdict and the distributions together. */
+export async function reportData(path: string, expect: Expectation[], opts: ReadOptions = {}) {
+  const s = new Summarizer();
+  const v = new RoutingVerifier(expect);
+  const c = new ReportCollector();
+  const stats = await readLog(path, (e) => {
+    s.add(e);
+    v.add(e);
+    c.add(e);
+  }, opts);
+  return { metrics: s.result(stats, opts.since), verdict: v.result(), collector: c };
 }
 
 export async function verifyLog(path: string, expect: Expectation[], opts: ReadOptions & { graceS?: number; now?: number } = {}): Promise<Verdict> {

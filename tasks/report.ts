@@ -4,22 +4,27 @@ import { join } from 'node:path';
 import { argv } from 'zx';
 import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/ab-report.js';
 import { parseSince } from '../proxy/log-reader.js';
-import { summarizeLog } from '../proxy/reports.js';
+import { DEFAULT_EXPECT, reportData, summarizeLog } from '../proxy/reports.js';
+import { htmlReport } from '../proxy/html-report.js';
+import { parseExpect } from '../proxy/verify.js';
 import { usageLogPath } from '../proxy/server.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `
-Usage: npm run report [-- --since 2h|ISO] [--file PATH]
+Usage: npm run report [-- --since 2h|ISO] [--file PATH] [--html]
 
 Writes results/H1H2-AB.md (HTTP/1.1 vs HTTP/2 on the client leg, per lane) and
 results/ZAI-Header-AB.md (x-api-key vs Bearer on the Z.AI lane): n, error rate, p50/p95 latency and
 TTFT, 401s and retries, and a one-line verdict, which says "not enough data" when either arm has
-fewer than ${MIN_PER_ARM} requests. Exit 2 when there is no log.`);
+fewer than ${MIN_PER_ARM} requests. --html also writes results/summary.html: a self-contained page
+(inline SVG) with the verify-routing verdict at the top, per-lane totals, TTFT and latency
+distributions, requests over time, tokens, errors and decisions. Exit 2 when there is no log.`);
 
 const config = configOrExit();
 const file = typeof argv.file === 'string' ? argv.file : usageLogPath(config.logsDir);
 const since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
-const m = await summarizeLog(file, since !== undefined ? { since } : {});
+const opts = since !== undefined ? { since } : {};
+const m = await summarizeLog(file, opts);
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);
   process.exit(2);
@@ -30,4 +35,10 @@ for (const [name, text] of [['H1H2-AB.md', h1h2Report(m)], ['ZAI-Header-AB.md', 
   writeFileSync(path, text);
   console.log(`wrote ${path}`);
   for (const line of text.split('\n').filter((l) => l.startsWith('Verdict:'))) console.log(`  ${line}`);
+}
+if (argv.html) {
+  const { metrics, verdict, collector } = await reportData(file, parseExpect(DEFAULT_EXPECT), opts);
+  const path = join(config.resultsDir, 'summary.html');
+  writeFileSync(path, htmlReport(metrics, verdict, collector));
+  console.log(`wrote ${path}`);
 }
