@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { caPaths } from './ca.js';
 import type { Config } from './config.js';
 import { findRunning, type Running } from './control-client.js';
+import { listeningSockets } from './port-owner.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -161,32 +162,10 @@ export async function runDoctor(opts: { config: Config; env: Record<string, stri
   }
 
   if (running.kind === 'running') {
-    const listening = listeningAddresses(running.state.port);
+    const listening = listeningSockets(running.state.port).map((l) => l.address);
     if (listening.length && listening.every((a) => a === '127.0.0.1')) add('OK', 'loopback only', `port ${running.state.port} listens on 127.0.0.1 only`);
     else if (!listening.length) add('WARN', 'loopback only', 'could not read the listening sockets (not Linux?)');
     else add('FAIL', 'loopback only', `port ${running.state.port} listens on ${listening.join(', ')}`, 'npm run stop && npm run mitm');
-  }
-  return out;
-}
-
-/** Local addresses that listen on `port`, from /proc/net/tcp{,6} (Linux). */
-function listeningAddresses(port: number): string[] {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  const out: string[] = [];
-  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] !== '0A' || !cols[1]?.endsWith(`:${hexPort}`)) continue;
-      const hex = cols[1].split(':')[0]!;
-      if (v6) out.push(hex === '00000000000000000000000000000000' ? '::' : hex === '00000000000000000000000001000000' ? '::1' : hex);
-      else out.push(hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.'));
-    }
   }
   return out;
 }

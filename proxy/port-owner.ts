@@ -7,10 +7,24 @@ export interface PortOwner {
   command: string;
 }
 
-function listeningInodes(port: number): Set<string> {
-  const inodes = new Set<string>();
+export interface ListeningSocket {
+  /** Local address, dotted IPv4 or the raw hex of an IPv6 one ('::' and '::1' spelled out). */
+  address: string;
+  inode: string;
+}
+
+function decodeAddress(hex: string, v6: boolean): string {
+  if (!v6) return hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.');
+  if (hex === '00000000000000000000000000000000') return '::';
+  if (hex === '00000000000000000000000001000000') return '::1';
+  return hex;
+}
+
+/** Sockets listening on `port`, from /proc/net/tcp{,6} (Linux; empty elsewhere). */
+export function listeningSockets(port: number): ListeningSocket[] {
+  const out: ListeningSocket[] = [];
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -20,14 +34,14 @@ function listeningInodes(port: number): Set<string> {
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       // local_address is HEX_IP:HEX_PORT; state 0A is LISTEN; inode is column 10.
-      if (cols.length > 9 && cols[1]?.endsWith(`:${hexPort}`) && cols[3] === '0A') inodes.add(cols[9]!);
+      if (cols.length > 9 && cols[1]?.endsWith(`:${hexPort}`) && cols[3] === '0A') out.push({ address: decodeAddress(cols[1].split(':')[0]!, v6), inode: cols[9]! });
     }
   }
-  return inodes;
+  return out;
 }
 
 function fromProc(port: number): PortOwner | undefined {
-  const inodes = listeningInodes(port);
+  const inodes = new Set(listeningSockets(port).map((l) => l.inode));
   if (inodes.size === 0) return undefined;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -9,8 +9,7 @@ import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../proxy/config.js';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig.js';
-import { writeRunState } from '../proxy/run-state.js';
-import { completions, eventually, npmRun } from './helpers.js';
+import { announceRig, completions, eventually, npmRun } from './helpers.js';
 
 /** Newest version that declares Node 20 support; newer ones work the same way. */
 export const CLAUDE_CODE_VERSION = process.env.CCP_TEST_CLAUDE_VERSION ?? '2.1.197';
@@ -206,15 +205,7 @@ test('mid-stream reset → the CLI reports an error instead of a truncated answe
 test('npm run prove: real claude through the running proxy, answers matched to log lines, verify PASS', async () => {
   const home = mkdtempSync(join(tmpdir(), 'ccp-prove-home-'));
   // The rig's proxy runs in this process: the state file names this pid, which its status endpoint reports.
-  writeRunState(rig.config.logsDir, {
-    pid: process.pid,
-    port: rig.proxy.port,
-    token: rig.proxy.controlToken,
-    started_at: rig.proxy.startedAt.toISOString(),
-    ca_cert: rig.proxy.ca.certPath,
-    ca_fingerprint: rig.proxy.ca.fingerprint,
-    log_path: rig.proxy.logPath,
-  });
+  announceRig(rig);
   const env = { CCP_LOGS_DIR: rig.config.logsDir, HOME: home, ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY, ANTHROPIC_BASE_URL: 'http://127.0.0.1:1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0' };
   try {
     const r = await npmRun('prove', ['--claude', CLAUDE], env, { timeout: 240_000 });

@@ -6,8 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { noProxyCovers } from '../proxy/doctor.js';
 import { startRig, type Rig } from '../proxy/rig.js';
-import { writeRunState } from '../proxy/run-state.js';
-import { npmRun } from './helpers.js';
+import { announceRig, npmRun } from './helpers.js';
 
 let rig: Rig;
 let home: string;
@@ -16,15 +15,7 @@ let good: Record<string, string>;
 test.before(async () => {
   rig = await startRig();
   // The proxy runs in this process; the state file names it, as npm run mitm would.
-  writeRunState(rig.config.logsDir, {
-    pid: process.pid,
-    port: rig.proxy.port,
-    token: rig.proxy.controlToken,
-    started_at: rig.proxy.startedAt.toISOString(),
-    ca_cert: rig.proxy.ca.certPath,
-    ca_fingerprint: rig.proxy.ca.fingerprint,
-    log_path: rig.proxy.logPath,
-  });
+  announceRig(rig);
   home = mkdtempSync(join(tmpdir(), 'ccp-doctor-home-'));
   // A stand-in `claude` on PATH that only answers --version: doctor is what is tested here.
   mkdirSync(join(home, 'bin'));

@@ -6,6 +6,7 @@ import { ProxyAgent, fetch } from 'undici';
 import { REPO_ROOT } from '../proxy/config.js';
 import { FAKE_ANTHROPIC_KEY, type Rig } from '../proxy/rig.js';
 import type { UsageRecord } from '../proxy/usage-log.js';
+import { writeRunState } from '../proxy/run-state.js';
 
 export const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
@@ -113,4 +114,18 @@ export function replyText(body: string): string {
   } catch {
     return '';
   }
+}
+
+/** Write the pid and state files for a rig whose proxy runs in this process, as npm run mitm would,
+ * so tasks that find the proxy through them (status, prove, doctor) talk to the rig. */
+export function announceRig(rig: Rig): void {
+  writeRunState(rig.config.logsDir, {
+    pid: process.pid,
+    port: rig.proxy.port,
+    token: rig.proxy.controlToken,
+    started_at: rig.proxy.startedAt.toISOString(),
+    ca_cert: rig.proxy.ca.certPath,
+    ca_fingerprint: rig.proxy.ca.fingerprint,
+    log_path: rig.proxy.logPath,
+  });
 }

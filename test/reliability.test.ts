@@ -8,7 +8,7 @@ import { fetch } from 'undici';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig.js';
 import { summarizeLog } from '../proxy/reports.js';
 import type { UsageRecord } from '../proxy/usage-log.js';
-import { completions, eventually, logLines, message, npmRun, postMessages, proxyAgent, replyText, within } from './helpers.js';
+import { announceRig, completions, eventually, logLines, message, npmRun, postMessages, proxyAgent, replyText, within } from './helpers.js';
 
 async function withRig(opts: Parameters<typeof startRig>[0], fn: (rig: Rig) => Promise<void>): Promise<void> {
   const rig = await startRig(opts);
@@ -162,8 +162,7 @@ test('cooldown: a z.ai quota failure keeps haiku on anthropic (decision cooldown
     assert.ok(left > 880 && left <= 900, `cooldown left ${left}s`);
     assert.match(status.zai_cooldown_why, 'z.ai code 1302');
     // npm run status shows it too (the state file names this process, which runs the proxy).
-    const { writeRunState } = await import('../proxy/run-state.js');
-    writeRunState(rig.config.logsDir, { pid: process.pid, port: rig.proxy.port, token: rig.proxy.controlToken, started_at: rig.proxy.startedAt.toISOString(), ca_cert: rig.proxy.ca.certPath, ca_fingerprint: rig.proxy.ca.fingerprint, log_path: rig.proxy.logPath });
+    announceRig(rig);
     const shown = await npmRun('status', [], { CCP_LOGS_DIR: rig.config.logsDir });
     assert.match(String(shown.stdout), `cooldown     haiku on anthropic until ${status.zai_cooldown_until} (HTTP 429, z.ai code 1302, retry-after 900s)`);
     // When it ends, haiku goes back to z.ai.

@@ -191,7 +191,7 @@ test('the env script works sourced from zsh, refuses to run unsourced, rejects a
 });
 
 test('--help of every task says what it does and exits 0', async () => {
-  for (const task of ['mitm', 'stop', 'status', 'pause', 'env', 'demo', 'summarize', 'verify-routing']) {
+  for (const task of ['mitm', 'stop', 'status', 'pause', 'resume', 'env', 'demo', 'summarize', 'verify-routing', 'report', 'bundle', 'pilot', 'prove', 'doctor', 'bench', 'soak', 'burst', 'chaos']) {
     const r = await npmRun(task, ['--help'], env);
     assert.is(r.exitCode, 0, task);
     assert.match(String(r.stdout), 'Usage: npm run', task);
