@@ -108,6 +108,13 @@ export class LiveStats {
     return { lanes, errors_by_type: Object.fromEntries(this.errorsByType), decisions: Object.fromEntries(this.decisions), recent: [...this.recent] };
   }
 
+  /** Completed attempts per lane and failed ones in all, for the status endpoint. */
+  counts(): { zai: number; anthropic: number; errors: number } {
+    let errors = 0;
+    for (const l of this.lanes.values()) errors += l.errors;
+    return { zai: this.lanes.get('zai')?.requests ?? 0, anthropic: this.lanes.get('anthropic')?.requests ?? 0, errors };
+  }
+
   /** Live updates for the dashboard's event stream; returns the unsubscribe function. */
   subscribe(fn: (r: LiveSnapshot['recent'][number]) => void): () => void {
     this.listeners.add(fn);

@@ -57,7 +57,6 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   const frontSecret = randomBytes(24).toString('hex');
   const controlToken = randomBytes(24).toString('hex');
   const startedAt = new Date();
-  const counts = { zai: 0, anthropic: 0, errors: 0 };
   let front: Front | undefined;
 
   const live = new LiveStats();
@@ -77,7 +76,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       filter_chain: config.filterChain,
       log_path: logPath,
       ca_fingerprint: ca.fingerprint,
-      requests: { ...counts },
+      requests: live.counts(),
       memory: memoryMb(),
     });
   const control = new ControlApi({ state, controlToken, status, live });
@@ -91,8 +90,6 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   router.on('decided', ({ record }: AttemptEvent) => log.write(record));
   router.on('completed', ({ record }: AttemptEvent) => {
     log.write(record);
-    counts[record.lane]++;
-    if (record.err_type) counts.errors++;
     live.add(record);
   });
   if (config.bodyTee) router.on('decided', createBodyTee(config.logsDir));

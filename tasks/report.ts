@@ -24,7 +24,9 @@ const config = configOrExit();
 const file = typeof argv.file === 'string' ? argv.file : usageLogPath(config.logsDir);
 const since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
 const opts = since !== undefined ? { since } : {};
-const m = await summarizeLog(file, opts);
+// One pass over the log either way: --html needs the distributions too, the A/B reports only the summary.
+const html = argv.html ? await reportData(file, parseExpect(DEFAULT_EXPECT), opts) : undefined;
+const m = html?.metrics ?? (await summarizeLog(file, opts));
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);
   process.exit(2);
@@ -36,9 +38,8 @@ for (const [name, text] of [['H1H2-AB.md', h1h2Report(m)], ['ZAI-Header-AB.md', 
   console.log(`wrote ${path}`);
   for (const line of text.split('\n').filter((l) => l.startsWith('Verdict:'))) console.log(`  ${line}`);
 }
-if (argv.html) {
-  const { metrics, verdict, collector } = await reportData(file, parseExpect(DEFAULT_EXPECT), opts);
+if (html) {
   const path = join(config.resultsDir, 'summary.html');
-  writeFileSync(path, htmlReport(metrics, verdict, collector));
+  writeFileSync(path, htmlReport(html.metrics, html.verdict, html.collector));
   console.log(`wrote ${path}`);
 }
