@@ -46,6 +46,11 @@ export interface Fault {
   hangAfterEvents?: number;
   /** Delay before the response headers. */
   firstByteDelayMs?: number;
+  /**
+   * Reset a kept-alive connection when another request arrives on it, unread: what a server that
+   * closed the connection as idle just as the request was written looks like to the client.
+   */
+  resetReusedConnections?: boolean;
 }
 
 export interface FakeUpstreamOptions {
@@ -94,6 +99,8 @@ export class FakeUpstream {
   fault: Fault | undefined;
   private server: http.Server | https.Server;
   private readonly sockets = new Set<Socket>();
+  /** Requests seen per connection, so a reused connection can be told from a new one. */
+  private readonly requestsOnSocket = new WeakMap<Socket, number>();
   /** Connections accepted so far (keep-alive reuse shows as few). */
   connections = 0;
   port = 0;
@@ -140,6 +147,12 @@ export class FakeUpstream {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const served = this.requestsOnSocket.get(req.socket) ?? 0;
+    this.requestsOnSocket.set(req.socket, served + 1);
+    if (served > 0 && this.fault?.resetReusedConnections) {
+      abruptClose(req.socket);
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
     const body = Buffer.concat(chunks);

@@ -113,6 +113,17 @@ function newRid(): string {
   return ((Math.random() * 0x100000000) >>> 0).toString(16).padStart(8, '0');
 }
 
+/** How long an idle upstream socket stays pooled (shorter when the server announces less). */
+const POOLED_SOCKET_IDLE_MS = 30_000;
+
+/**
+ * A kept-alive socket the server closed while idle fails the next request written on it before any
+ * response byte: the server never saw that request, so it is safe to send again on a new connection.
+ */
+function isStaleSocketError(req: http.ClientRequest, err: NodeJS.ErrnoException): boolean {
+  return req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+}
+
 function timeoutError(message: string): Error {
   return Object.assign(new Error(message), { code: 'ETIMEDOUT' });
 }
@@ -121,6 +132,9 @@ export class Router extends EventEmitter<RouterEvents> {
   private readonly server: http.Server;
   private readonly httpsAgent: https.Agent;
   private readonly httpAgent: http.Agent;
+  /** One-off connections for the retry after a stale kept-alive socket (the pool may hold more stale ones). */
+  private readonly freshHttpsAgent: https.Agent;
+  private readonly freshHttpAgent: http.Agent;
   /** Thinking signatures Z.AI produced in this process (hashed, bounded). */
   readonly zaiSignatures = new SignatureMemory();
   /** Ends every attempt still in flight, so a shutdown still writes their completion lines. */
@@ -132,8 +146,13 @@ export class Router extends EventEmitter<RouterEvents> {
     // Extra roots are added to, not substituted for, the public roots. One secure context built once:
     // a `ca` option would make https.Agent fold every root certificate into its pool key per request.
     const secureContext = opts.upstreamCa ? tls.createSecureContext({ ca: [...tls.rootCertificates, opts.upstreamCa] }) : undefined;
-    this.httpsAgent = new https.Agent({ keepAlive: true, ...(secureContext ? { secureContext } : {}) });
-    this.httpAgent = new http.Agent({ keepAlive: true });
+    // `timeout` is the idle life of a pooled socket; with it set, Node also honours a server's
+    // `Keep-Alive: timeout=N` hint and drops the socket a second before the server would.
+    const pool = { keepAlive: true, timeout: POOLED_SOCKET_IDLE_MS };
+    this.httpsAgent = new https.Agent({ ...pool, ...(secureContext ? { secureContext } : {}) });
+    this.httpAgent = new http.Agent(pool);
+    this.freshHttpsAgent = new https.Agent({ keepAlive: false, ...(secureContext ? { secureContext } : {}) });
+    this.freshHttpAgent = new http.Agent({ keepAlive: false });
     this.server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         // Last resort: nothing escapes the router; the client gets an error and the proxy keeps running.
@@ -163,8 +182,7 @@ export class Router extends EventEmitter<RouterEvents> {
   async close(): Promise<void> {
     this.abortInFlight();
     this.opts.control.closeStreams();
-    this.httpsAgent.destroy();
-    this.httpAgent.destroy();
+    for (const agent of [this.httpsAgent, this.httpAgent, this.freshHttpsAgent, this.freshHttpAgent]) agent.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -457,137 +475,149 @@ export class Router extends EventEmitter<RouterEvents> {
       const abortForShutdown = (): void => {
         const msg = 'proxy: shutting down with this request in flight';
         finish({ err_type: 'shutdown', error: msg, ...(res.headersSent ? {} : { status: 0 }) });
-        upReq.destroy();
+        current.destroy();
         res.destroy();
       };
       this.inFlight.add(abortForShutdown);
 
-      const lib = target.url.protocol === 'https:' ? https : http;
-      const upReq = lib.request({
-        protocol: target.url.protocol,
-        hostname: target.url.hostname,
-        port: target.url.port || undefined,
-        method: request.method,
-        path: target.url.pathname + target.url.search,
-        headers: target.headers,
-        agent: target.url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
-        timeout: firstByteMs,
-      });
-
-      // Connect timeout: only until a new socket is connected (kept-alive sockets are already).
-      const connectTimer = setTimeout(() => upReq.destroy(timeoutError(`connect timeout after ${config.connectTimeoutMs} ms`)), config.connectTimeoutMs);
-      upReq.on('socket', (socket) => {
-        if (!socket.connecting) {
-          clearTimeout(connectTimer);
-          return;
-        }
-        socket.once(socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
-      });
-      upReq.on('timeout', () => upReq.destroy(timeoutError(`no response headers within ${firstByteMs} ms`)));
-
+      const isHttps = target.url.protocol === 'https:';
+      let connectTimer: NodeJS.Timeout | undefined;
+      let staleSocketRetried = false;
       // The client went away (Esc in Claude Code): abort the upstream at once, so generation stops there too.
       const onClientClose = (): void => {
         if (finished || res.writableFinished) return;
-        upReq.destroy();
+        current.destroy();
         finish({ status, err_type: 'client_abort' });
       };
       res.on('close', onClientClose);
 
-      upReq.on('error', (err: NodeJS.ErrnoException) => {
-        if (finished) return;
-        const timedOut = err.code === 'ETIMEDOUT';
-        const errType: ErrType = timedOut ? 'timeout' : 'net';
-        const msg = `proxy: ${target.lane} upstream ${target.url.host} ${timedOut ? 'timed out' : 'unreachable'} (${timedOut ? err.message : (err.code ?? err.message)})`;
-        if (res.headersSent) {
-          this.failMidStream(res, isSse, msg);
-          finish({ err_type: timedOut ? 'timeout' : 'stream_error', error: msg });
-        } else if (opts.canFallback) {
-          res.off('close', onClientClose);
-          finish({ status: 0, err_type: errType, error: msg }, { kind: 'fallback' });
-        } else {
-          this.sendError(res, timedOut ? 504 : 502, timedOut ? 'timeout_error' : 'api_error', msg);
-          finish({ status: 0, err_type: errType, error: msg });
-        }
-      });
+      const dial = (fresh: boolean): http.ClientRequest => {
+        const upReq = (isHttps ? https : http).request({
+          protocol: target.url.protocol,
+          hostname: target.url.hostname,
+          port: target.url.port || undefined,
+          method: request.method,
+          path: target.url.pathname + target.url.search,
+          headers: target.headers,
+          agent: isHttps ? (fresh ? this.freshHttpsAgent : this.httpsAgent) : fresh ? this.freshHttpAgent : this.httpAgent,
+          timeout: firstByteMs,
+        });
 
-      upReq.on('response', (upRes) => {
-        clearTimeout(connectTimer);
-        upReq.setTimeout(0);
-        ttfb = performance.now() - t0;
-        status = upRes.statusCode ?? 0;
-        opts.onStatus?.(status);
-        const rid = upRes.headers['request-id'];
-        if (typeof rid === 'string') requestId = rid;
+        // Connect timeout: only until a new socket is connected (kept-alive sockets are already).
+        connectTimer = setTimeout(() => upReq.destroy(timeoutError(`connect timeout after ${config.connectTimeoutMs} ms`)), config.connectTimeoutMs);
+        upReq.on('socket', (socket) => {
+          if (!socket.connecting) {
+            clearTimeout(connectTimer);
+            return;
+          }
+          socket.once(socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+        });
+        upReq.on('timeout', () => upReq.destroy(timeoutError(`no response headers within ${firstByteMs} ms`)));
 
-        // Nothing has reached the client yet: this answer may be replaced by another attempt.
-        const retry401 = opts.retry401 && status === 401;
-        const fallback = opts.canFallback && fallbackStatus(status);
-        if ((retry401 || fallback) && !res.headersSent) {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          upRes.on('data', (c: Buffer) => {
-            if (size < 1 << 20) chunks.push(c);
-            size += c.length;
-          });
-          const done = (): void => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            this.maybeCooldown(status, text, upRes.headers['retry-after']);
+        upReq.on('error', (err: NodeJS.ErrnoException) => {
+          if (finished) return;
+          if (status === 0 && !staleSocketRetried && isStaleSocketError(upReq, err)) {
+            staleSocketRetried = true;
+            clearTimeout(connectTimer);
+            current = dial(true);
+            return;
+          }
+          const timedOut = err.code === 'ETIMEDOUT';
+          const errType: ErrType = timedOut ? 'timeout' : 'net';
+          const msg = `proxy: ${target.lane} upstream ${target.url.host} ${timedOut ? 'timed out' : 'unreachable'} (${timedOut ? err.message : (err.code ?? err.message)})`;
+          if (res.headersSent) {
+            this.failMidStream(res, isSse, msg);
+            finish({ err_type: timedOut ? 'timeout' : 'stream_error', error: msg });
+          } else if (opts.canFallback) {
             res.off('close', onClientClose);
-            finish({}, retry401 ? { kind: 'retry_header_mode' } : { kind: 'fallback' });
+            finish({ status: 0, err_type: errType, error: msg }, { kind: 'fallback' });
+          } else {
+            this.sendError(res, timedOut ? 504 : 502, timedOut ? 'timeout_error' : 'api_error', msg);
+            finish({ status: 0, err_type: errType, error: msg });
+          }
+        });
+
+        upReq.on('response', (upRes) => {
+          clearTimeout(connectTimer);
+          upReq.setTimeout(0);
+          ttfb = performance.now() - t0;
+          status = upRes.statusCode ?? 0;
+          opts.onStatus?.(status);
+          const rid = upRes.headers['request-id'];
+          if (typeof rid === 'string') requestId = rid;
+
+          // Nothing has reached the client yet: this answer may be replaced by another attempt.
+          const retry401 = opts.retry401 && status === 401;
+          const fallback = opts.canFallback && fallbackStatus(status);
+          if ((retry401 || fallback) && !res.headersSent) {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            upRes.on('data', (c: Buffer) => {
+              if (size < 1 << 20) chunks.push(c);
+              size += c.length;
+            });
+            const done = (): void => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              this.maybeCooldown(status, text, upRes.headers['retry-after']);
+              res.off('close', onClientClose);
+              finish({}, retry401 ? { kind: 'retry_header_mode' } : { kind: 'fallback' });
+            };
+            upRes.on('end', done);
+            upRes.on('error', done);
+            return;
+          }
+
+          const ct = String(upRes.headers['content-type'] ?? '');
+          isSse = ct.includes('text/event-stream');
+          const isJson = ct.includes('json');
+          if (target.lane === 'zai' && status === 429) this.maybeCooldown(status, '', upRes.headers['retry-after']);
+          res.writeHead(status, upRes.statusMessage, responseHeaders(upRes.rawHeaders));
+          // Headers go to the client now, not with the first body chunk.
+          res.flushHeaders();
+
+          let wentIdle = false;
+          const armIdle = (): void => {
+            clearTimeout(idleTimer);
+            idleTimer = setTimeout(() => {
+              wentIdle = true;
+              upRes.destroy(timeoutError(`no data for ${config.idleTimeoutMs} ms`));
+            }, config.idleTimeoutMs);
           };
-          upRes.on('end', done);
-          upRes.on('error', done);
-          return;
-        }
-
-        const ct = String(upRes.headers['content-type'] ?? '');
-        isSse = ct.includes('text/event-stream');
-        const isJson = ct.includes('json');
-        if (target.lane === 'zai' && status === 429) this.maybeCooldown(status, '', upRes.headers['retry-after']);
-        res.writeHead(status, upRes.statusMessage, responseHeaders(upRes.rawHeaders));
-        // Headers go to the client now, not with the first body chunk.
-        res.flushHeaders();
-
-        let wentIdle = false;
-        const armIdle = (): void => {
-          clearTimeout(idleTimer);
-          idleTimer = setTimeout(() => {
-            wentIdle = true;
-            upRes.destroy(timeoutError(`no data for ${config.idleTimeoutMs} ms`));
-          }, config.idleTimeoutMs);
-        };
-        armIdle();
-
-        upRes.on('data', (chunk: Buffer) => {
           armIdle();
-          respBytes += chunk.length;
-          if (isSse) sse.push(chunk, performance.now());
-          else if (isJson && jsonBytes + chunk.length <= MAX_JSON_OBSERVE) {
-            jsonChunks.push(chunk);
-            jsonBytes += chunk.length;
-          }
-          if (!res.write(chunk)) {
-            upRes.pause();
-            res.once('drain', () => upRes.resume());
-          }
-        });
-        upRes.on('end', () => {
-          clearTimeout(idleTimer);
-          res.end(() => finish({}));
-        });
-        const failed = (err?: NodeJS.ErrnoException): void => {
-          if (finished || upRes.complete) return;
-          const msg = wentIdle
-            ? `proxy: ${target.lane} upstream ${target.url.host} went idle mid-response (no data for ${config.idleTimeoutMs} ms)`
-            : `proxy: ${target.lane} upstream ${target.url.host} connection lost mid-response (${err?.code ?? err?.message ?? 'closed'})`;
-          this.failMidStream(res, isSse, msg);
-          finish({ err_type: wentIdle ? 'timeout' : 'stream_error', error: msg });
-        };
-        upRes.on('error', failed);
-        upRes.on('close', () => failed());
-      });
 
-      upReq.end(target.body);
+          upRes.on('data', (chunk: Buffer) => {
+            armIdle();
+            respBytes += chunk.length;
+            if (isSse) sse.push(chunk, performance.now());
+            else if (isJson && jsonBytes + chunk.length <= MAX_JSON_OBSERVE) {
+              jsonChunks.push(chunk);
+              jsonBytes += chunk.length;
+            }
+            if (!res.write(chunk)) {
+              upRes.pause();
+              res.once('drain', () => upRes.resume());
+            }
+          });
+          upRes.on('end', () => {
+            clearTimeout(idleTimer);
+            res.end(() => finish({}));
+          });
+          const failed = (err?: NodeJS.ErrnoException): void => {
+            if (finished || upRes.complete) return;
+            const msg = wentIdle
+              ? `proxy: ${target.lane} upstream ${target.url.host} went idle mid-response (no data for ${config.idleTimeoutMs} ms)`
+              : `proxy: ${target.lane} upstream ${target.url.host} connection lost mid-response (${err?.code ?? err?.message ?? 'closed'})`;
+            this.failMidStream(res, isSse, msg);
+            finish({ err_type: wentIdle ? 'timeout' : 'stream_error', error: msg });
+          };
+          upRes.on('error', failed);
+          upRes.on('close', () => failed());
+        });
+
+        upReq.end(target.body);
+        return upReq;
+      };
+      let current: http.ClientRequest = dial(false);
     });
   }
 

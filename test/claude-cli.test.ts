@@ -78,6 +78,10 @@ test.after(async () => {
 test.before.each(() => {
   rig.anthropic.reset();
   rig.zai.reset();
+  // Each test starts from a fresh proxy state, whatever the one before it left behind.
+  rig.proxy.state.paused = false;
+  rig.proxy.state.zaiCooldownUntil = 0;
+  rig.proxy.state.zaiHeaderMode = 'x-api-key';
 });
 
 function messagesRequests(f: { requests: { url: string; headers: Record<string, unknown> }[] }) {

@@ -101,6 +101,31 @@ for (const [name, inject, errType] of FALLBACK_CASES) {
   });
 }
 
+test('a kept-alive upstream connection the server dropped is redialled once: no fallback, no error, on both lanes', async () => {
+  await withRig({}, async (rig) => {
+    for (const [model, fake, lane] of [
+      ['claude-haiku-4-5', rig.zai, 'zai'],
+      ['claude-sonnet-4-5', rig.anthropic, 'anthropic'],
+    ] as const) {
+      const first = await send(rig, model, true);
+      assert.is(first.status, 200);
+      const connections = fake.connections;
+      fake.fault = { resetReusedConnections: true };
+      for (const stream of [true, false]) {
+        const r = await send(rig, model, stream);
+        assert.is(r.status, 200, `${model} stream=${stream}: ${r.text}`);
+        assert.is(replyText(r.text), `ok from ${fake.name}`);
+        const [only] = await lastRequest(rig, 1);
+        assert.equal([only!.lane, only!.status, only!.attempt, only!.err_type], [lane, 200, 1, undefined]);
+        assert.is(completions(rig).filter((c) => c.rid === only!.rid).length, 1, 'one attempt, no fallback');
+      }
+      assert.ok(fake.connections > connections, 'the request was sent again on a new connection');
+      fake.fault = undefined;
+    }
+    assert.not.ok(completions(rig).some((c) => c.decision === 'fallback'));
+  });
+});
+
 test('fallback on a TLS failure (untrusted z.ai certificate) and on a connect timeout (TLS handshake never completes)', async () => {
   const { createTestTls } = await import('../proxy/test-ca.js');
   const { FakeUpstream } = await import('../proxy/fake-upstream.js');
