@@ -1,6 +1,9 @@
-// The front: mockttp terminates TLS for the intercepted hosts only, tunnels everything else raw, and
-// forwards intercepted (and direct, base-URL mode) requests over loopback to the router (DESIGN §1).
+// The front: mockttp terminates TLS for the intercepted hosts only and tunnels everything else raw.
+// Intercepted and direct (base-URL mode) requests go to the router: HTTP/1.1 ones in-process, HTTP/2
+// ones through mockttp's rules over the loopback hop (DESIGN §1).
+import http from 'node:http';
 import net from 'node:net';
+import type tls from 'node:tls';
 import { getLocal, type Mockttp } from 'mockttp';
 
 export interface FrontOptions {
@@ -12,11 +15,15 @@ export interface FrontOptions {
   routerPort: number;
   /** Per-run secret the router requires, so no other local process can use it as a relay. */
   frontSecret: string;
+  /** The router's request handler, for the in-process handover of HTTP/1.1 requests. */
+  serve?: (req: http.IncomingMessage, res: http.ServerResponse, via: { route: 'api' | 'control'; h2: boolean }) => void;
 }
 
 export interface Front {
   server: Mockttp;
   port: number;
+  /** Whether HTTP/1.1 API and control requests go to the router in-process (else over loopback). */
+  inProcess: boolean;
   stop(): Promise<void>;
 }
 
@@ -109,5 +116,57 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   // A body listener, even a no-op, stops mockttp retaining each in-flight response body (mockttp #209).
   await server.on('response-body-data', () => {});
 
-  return { server, port: address.port, stop: () => server.stop() };
+  const inProcess = opts.serve ? handOverInProcess(server, opts, selfHosts, opts.serve) : false;
+  return { server, port: address.port, inProcess, stop: () => server.stop() };
+}
+
+/** Host header without its port, lower-cased (IPv6 brackets kept). */
+function hostnameOf(host: string): string {
+  const h = host.toLowerCase();
+  return h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.split(':')[0]!;
+}
+
+/**
+ * The hot path without the loopback hop. mockttp terminates TLS (or accepts the plain request) and its
+ * HTTP/1.1 server parses it; instead of matching rules and re-sending the request over loopback HTTP
+ * to the router, the requests the rules above would forward are given to the router's handler in this
+ * process. That removes a serialise/parse round on each side per request and per chunk, and the
+ * loopback sockets whose port numbers mockttp's loop detection can mistake for the client's.
+ * Everything else (other hosts, absolute-form proxy requests, Expect: 100-continue, HTTP/2) still goes
+ * through mockttp's own handler and the rules. Relies on mockttp's combo server keeping its HTTP/1.1
+ * sub-server in `_httpServer` (mockttp 4.x, @httptoolkit/httpolyglot); if that changes, nothing is
+ * patched and every request takes the loopback route, which is equivalent, only slower.
+ */
+function handOverInProcess(server: Mockttp, opts: FrontOptions, selfHosts: string[], serve: NonNullable<FrontOptions['serve']>): boolean {
+  const h1 = (server as unknown as { server?: { _httpServer?: unknown } }).server?._httpServer;
+  if (!(h1 instanceof http.Server) || h1.listenerCount('request') === 0) return false;
+  const intercepted = new Set(opts.interceptHosts.map((h) => h.toLowerCase()));
+  const self = new Set(selfHosts);
+
+  const routeOf = (req: http.IncomingMessage): 'api' | 'control' | undefined => {
+    const url = req.url ?? '';
+    const host = req.headers.host;
+    // Absolute-form (plain-HTTP proxy) requests and requests without a host are left to mockttp.
+    if (!url.startsWith('/') || typeof host !== 'string') return undefined;
+    if ((req.socket as tls.TLSSocket).encrypted) return intercepted.has(hostnameOf(host)) ? 'api' : undefined;
+    if (self.has(host.toLowerCase())) return url.startsWith(CONTROL_PREFIX) ? 'control' : 'api';
+    return intercepted.has(hostnameOf(host)) ? 'api' : undefined;
+  };
+
+  // The 'request' event is intercepted on this one server's emit rather than by swapping listeners:
+  // httpolyglot mirrors listener removal across its sub-servers, so removing mockttp's listener here
+  // would also remove it from the HTTP/2 server.
+  const emit = h1.emit.bind(h1) as (event: string | symbol, ...args: unknown[]) => boolean;
+  h1.emit = function emitWithHandover(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'request') {
+      const [req, res] = args as [http.IncomingMessage, http.ServerResponse];
+      const route = routeOf(req);
+      if (route) {
+        serve(req, res, { route, h2: false });
+        return true;
+      }
+    }
+    return emit(event, ...args);
+  } as typeof h1.emit;
+  return true;
 }

@@ -135,6 +135,8 @@ export class Router extends EventEmitter<RouterEvents> {
   /** One-off connections for the retry after a stale kept-alive socket (the pool may hold more stale ones). */
   private readonly freshHttpsAgent: https.Agent;
   private readonly freshHttpAgent: http.Agent;
+  /** Requests that reached the router over its loopback port (the rest were handed over in-process). */
+  loopbackRequests = 0;
   /** Thinking signatures Z.AI produced in this process (hashed, bounded). */
   readonly zaiSignatures = new SignatureMemory();
   /** Ends every attempt still in flight, so a shutdown still writes their completion lines. */
@@ -154,11 +156,13 @@ export class Router extends EventEmitter<RouterEvents> {
     this.freshHttpsAgent = new https.Agent({ keepAlive: false, ...(secureContext ? { secureContext } : {}) });
     this.freshHttpAgent = new http.Agent({ keepAlive: false });
     this.server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        // Last resort: nothing escapes the router; the client gets an error and the proxy keeps running.
-        if (!res.headersSent) this.sendError(res, 500, 'api_error', `proxy: internal error (${(err as Error).message})`);
-        else res.destroy();
-      });
+      this.loopbackRequests++;
+      if (!safeEqual(header(req, 'x-ccp-front'), this.opts.frontSecret)) {
+        req.resume();
+        this.sendError(res, 403, 'permission_error', 'proxy: the router only serves requests from its own front');
+        return;
+      }
+      this.serve(req, res, { route: header(req, 'x-ccp-route') === 'control' ? 'control' : 'api', h2: header(req, 'x-ccp-h2') === '1' });
     });
     // Long generations must not be cut by Node's server-side timeouts.
     this.server.requestTimeout = 0;
@@ -224,13 +228,19 @@ export class Router extends EventEmitter<RouterEvents> {
     res.end(body);
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (!safeEqual(header(req, 'x-ccp-front'), this.opts.frontSecret)) {
-      req.resume();
-      this.sendError(res, 403, 'permission_error', 'proxy: the router only serves requests from its own front');
-      return;
-    }
-    if (header(req, 'x-ccp-route') === 'control') {
+  /**
+   * Serve one client request: from the front in-process (the usual path) or over the loopback port.
+   * Nothing escapes: on an internal error the client gets an error and the proxy keeps running.
+   */
+  serve(req: http.IncomingMessage, res: http.ServerResponse, via: { route: 'api' | 'control'; h2: boolean }): void {
+    this.handle(req, res, via).catch((err: unknown) => {
+      if (!res.headersSent) this.sendError(res, 500, 'api_error', `proxy: internal error (${(err as Error).message})`);
+      else res.destroy();
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, via: { route: 'api' | 'control'; h2: boolean }): Promise<void> {
+    if (via.route === 'control') {
       await this.opts.control.handle(req, res);
       return;
     }
@@ -260,7 +270,7 @@ export class Router extends EventEmitter<RouterEvents> {
       json,
       model: typeof json?.model === 'string' ? json.model : undefined,
       stream: json?.stream === true,
-      h2: header(req, 'x-ccp-h2') === '1',
+      h2: via.h2,
       rawHeaders: req.rawHeaders,
     };
     const logged = !config.filterChain || isMessagesPath(method, path);

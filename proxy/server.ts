@@ -104,6 +104,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       forceH1: config.forceH1,
       routerPort,
       frontSecret,
+      serve: (req, res, via) => router.serve(req, res, via),
     });
   } catch (err) {
     await router.close();

@@ -166,8 +166,10 @@ async function curl(args: string[]) {
 }
 
 test('curl over HTTP/1.1 and HTTP/2 (--proxy --cacert): both legs work and the log tells them apart', async () => {
+  assert.ok(rig.proxy.front.inProcess, 'HTTP/1.1 requests are handed to the router in-process');
   for (const [flag, h2] of [['--http1.1', false], ['--http2', true]] as const) {
     const s = await settled();
+    const loopbackBefore = rig.proxy.router.loopbackRequests;
     const r = await curl([flag, '--cacert', rig.proxy.ca.certPath, '-w', '\n%{http_version}', 'https://api.anthropic.com/v1/messages',
       '-H', `x-api-key: ${FAKE_ANTHROPIC_KEY}`, '-H', 'content-type: application/json', '-d', JSON.stringify(message('claude-haiku-4-5', true))]);
     await s.wait();
@@ -177,6 +179,8 @@ test('curl over HTTP/1.1 and HTTP/2 (--proxy --cacert): both legs work and the l
     const c = lastCompletion();
     assert.is(c.h2, h2);
     assert.is(c.lane, 'zai');
+    // HTTP/1.1 skips the loopback hop; HTTP/2 still takes it through mockttp's rules.
+    assert.is(rig.proxy.router.loopbackRequests - loopbackBefore, h2 ? 1 : 0, `${flag}: requests over the loopback hop`);
   }
 });
 
@@ -200,6 +204,7 @@ test('any other host is tunnelled untouched: the client sees that host’s own c
 });
 
 test('base-URL mode: requests sent straight to the port are routed like intercepted ones', async () => {
+  const loopbackBefore = rig.proxy.router.loopbackRequests;
   const s = await settled(2);
   const h = await fetch(`${rig.proxyUrl}/v1/messages`, { method: 'POST', headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' }, body: JSON.stringify(message('claude-haiku-4-5', false)) });
   assert.is((await h.json() as { content: { text: string }[] }).content[0]!.text, 'ok from zai-fake');
@@ -209,6 +214,11 @@ test('base-URL mode: requests sent straight to the port are routed like intercep
   assert.is(rig.anthropic.requests[0]!.headers['x-api-key'], FAKE_ANTHROPIC_KEY);
   const probe = await fetch(`${rig.proxyUrl}/`, { method: 'HEAD' });
   assert.is(probe.status, 200);
+  const status = await fetch(`${rig.proxyUrl}/__ccp/status`);
+  assert.is(status.status, 200);
+  await status.arrayBuffer();
+  // API and control requests alike were served in-process, none over the router's loopback port.
+  assert.is(rig.proxy.router.loopbackRequests, loopbackBefore);
 });
 
 test('count_tokens, models, settings and telemetry paths all go to the anthropic base URL', async () => {
