@@ -16,6 +16,11 @@ function ms(v: number | undefined): string {
   return v >= 10_000 ? `${(v / 1000).toFixed(1)}s` : `${Math.round(v)}ms`;
 }
 
+/** 1204 → "1,204" (toLocaleString goes through ICU, measurably slower on a line per request). */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 function clock(ts: number): string {
   const d = new Date(ts * 1000);
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
@@ -29,8 +34,8 @@ export function formatRequestLine(r: UsageRecord, paint: Paint = NO_PAINT): stri
   const status = failed ? paint.bad(`${r.status ?? 0} ${r.err_type}`) : paint.ok(String(r.status ?? 0));
   const tokens =
     r.input_tokens !== undefined || r.output_tokens !== undefined
-      ? ` in ${(r.input_tokens ?? 0).toLocaleString('en-US')} out ${(r.output_tokens ?? 0).toLocaleString('en-US')}` +
-        (r.cache_read_input_tokens ? ` cache ${r.cache_read_input_tokens.toLocaleString('en-US')}` : '')
+      ? ` in ${thousands(r.input_tokens ?? 0)} out ${thousands(r.output_tokens ?? 0)}` +
+        (r.cache_read_input_tokens ? ` cache ${thousands(r.cache_read_input_tokens)}` : '')
       : '';
   const ttft = r.ttft_ms !== undefined ? ` ttft ${ms(r.ttft_ms)}` : '';
   const extra = [r.attempt > 1 ? `attempt ${r.attempt}` : '', r.h2 ? 'h2' : ''].filter(Boolean).join(' ');

@@ -582,20 +582,24 @@ export class Router extends EventEmitter<RouterEvents> {
           const isJson = ct.includes('json');
           if (target.lane === 'zai' && status === 429) this.maybeCooldown(status, '', upRes.headers['retry-after']);
           res.writeHead(status, upRes.statusMessage, responseHeaders(upRes.rawHeaders));
-          // Headers go to the client now, not with the first body chunk.
-          res.flushHeaders();
+          // Headers reach the client at once: with the first body chunk when that came in the same
+          // read (one write, one TLS record), otherwise on the next turn of the event loop, so a
+          // stream's headers never wait for its first event.
+          let bodyStarted = false;
+          setImmediate(() => {
+            if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
+          });
 
           let wentIdle = false;
-          const armIdle = (): void => {
-            clearTimeout(idleTimer);
-            idleTimer = setTimeout(() => {
-              wentIdle = true;
-              upRes.destroy(timeoutError(`no data for ${config.idleTimeoutMs} ms`));
-            }, config.idleTimeoutMs);
-          };
-          armIdle();
+          idleTimer = setTimeout(() => {
+            wentIdle = true;
+            upRes.destroy(timeoutError(`no data for ${config.idleTimeoutMs} ms`));
+          }, config.idleTimeoutMs);
+          // Restarted on every chunk: refresh() re-arms the same timer, cheaper than a new one per chunk.
+          const armIdle = (): void => void idleTimer?.refresh();
 
           upRes.on('data', (chunk: Buffer) => {
+            bodyStarted = true;
             armIdle();
             respBytes += chunk.length;
             if (isSse) sse.push(chunk, performance.now());

@@ -1,15 +1,16 @@
 // npm run mitm — start the proxy in the foreground.
-import { argv, chalk } from 'zx';
+import { colorsEnabled, makeColors } from '../proxy/colors.js';
 import { ConfigError, loadConfig } from '../proxy/config.js';
 import { formatBanner } from '../proxy/banner.js';
 import { formatRequestLine, type Paint } from '../proxy/console-line.js';
+import { LineBatcher } from '../proxy/line-batcher.js';
 import { findRunning } from '../proxy/control-client.js';
 import { findPortOwner } from '../proxy/port-owner.js';
 import { clearRunState, writeRunState } from '../proxy/run-state.js';
 import { PortInUseError, startProxy } from '../proxy/server.js';
 import { writeSubEnv } from '../proxy/sub-env.js';
 
-if (argv.help || argv.h) {
+if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
   console.log(`Usage: npm run mitm
 
 Starts the lane-splitting proxy on 127.0.0.1:$MITM_PORT (default 8082) in the foreground.
@@ -19,6 +20,7 @@ Stop with Ctrl-C or 'npm run stop'.`);
   process.exit(0);
 }
 
+const chalk = makeColors(colorsEnabled(process.env, process.stdout.isTTY === true));
 const paint: Paint = { zai: chalk.magenta, anthropic: chalk.cyan, ok: chalk.green, bad: chalk.red, dim: chalk.gray };
 
 let config;
@@ -68,7 +70,8 @@ const subEnvPath = writeSubEnv(config.envFile, { caCertPath: proxy.ca.certPath, 
 console.log(formatBanner(proxy, { subEnvPath, pid: process.pid }));
 console.log('');
 
-proxy.router.on('completed', ({ record }) => console.log(formatRequestLine(record, paint)));
+const requestLines = new LineBatcher((text) => process.stdout.write(text));
+proxy.router.on('completed', ({ record }) => requestLines.push(formatRequestLine(record, paint)));
 
 // Keep serving: one bad request or a library hiccup must not take every terminal's proxy down.
 process.on('uncaughtException', (err) => console.error(chalk.red(`ccp: internal error (still running): ${err.message}`)));
@@ -78,6 +81,7 @@ let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
+  requestLines.flush();
   console.log(chalk.gray(`\nccp: ${signal}: stopping, flushing the log…`));
   const hardStop = setTimeout(() => process.exit(1), 5000);
   try {
@@ -86,6 +90,7 @@ const shutdown = async (signal: string) => {
     clearRunState(config.logsDir, process.pid);
     clearTimeout(hardStop);
   }
+  requestLines.flush();
   console.log(chalk.gray('ccp: stopped.'));
   process.exit(0);
 };

@@ -1,0 +1,21 @@
+// ANSI colours for the long-running proxy's console. The task scripts get theirs from zx's chalk; the
+// proxy process does not load zx at all (≈24 MB of resident memory for two helpers it would use).
+export interface Colors {
+  magenta(s: string): string;
+  cyan(s: string): string;
+  green(s: string): string;
+  red(s: string): string;
+  gray(s: string): string;
+}
+
+/** Colour when forced (FORCE_COLOR other than 0), else on a terminal unless NO_COLOR or TERM=dumb. */
+export function colorsEnabled(env: NodeJS.ProcessEnv, isTty: boolean): boolean {
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return isTty && env.TERM !== 'dumb';
+}
+
+export function makeColors(enabled: boolean): Colors {
+  const sgr = (open: number, close: number) => (s: string) => (enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s);
+  return { magenta: sgr(35, 39), cyan: sgr(36, 39), green: sgr(32, 39), red: sgr(31, 39), gray: sgr(90, 39) };
+}
