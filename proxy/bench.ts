@@ -295,8 +295,21 @@ export async function runBench(opts: BenchOptions): Promise<{ json: Record<strin
   say(`readers: generating a ${lines.toLocaleString('en-US')}-line log…`);
   const logFile = join(dir, 'big-usage.jsonl');
   writeSyntheticLog(logFile, lines);
-  const readers = await execa(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, 'proxy', 'bench-readers.ts'), logFile], { timeout: 300_000 });
-  results.readers = { lines, ...(JSON.parse(String(readers.stdout).trim().split('\n').pop()!) as object) };
+  const runReader = async (reader: 'summarize' | 'verify') => {
+    const child = await execa(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, 'proxy', 'bench-readers.ts'), logFile, reader], { timeout: 300_000 });
+    return JSON.parse(String(child.stdout).trim().split('\n').pop()!) as { seconds: number; max_rss_mb: number; requests?: number; verify_exit?: number };
+  };
+  const sum = await runReader('summarize');
+  const ver = await runReader('verify');
+  results.readers = {
+    lines,
+    summarize_s: sum.seconds,
+    summarize_rss_mb: sum.max_rss_mb,
+    verify_s: ver.seconds,
+    verify_rss_mb: ver.max_rss_mb,
+    requests: sum.requests,
+    verify_exit: ver.verify_exit,
+  };
   say(`readers: ${JSON.stringify(results.readers)}`);
   rmSync(dir, { recursive: true, force: true });
 
@@ -388,7 +401,7 @@ function targetsOf(j: Record<string, any>): Targets {
     { name: `${j.slow_streams?.streams} slow streams: all events delivered`, value: j.slow_streams?.all_events_delivered, target: 'true', ok: j.slow_streams?.all_events_delivered === true },
     { name: `${j.slow_streams?.streams} slow streams: proxy peak RSS (MB)`, value: j.slow_streams?.proxy_rss_peak_mb, target: '≤ 200 MB', ok: j.slow_streams?.proxy_rss_peak_mb <= 200 },
     { name: `summarize over ${j.readers?.lines} lines: wall time (s)`, value: j.readers?.summarize_s, target: '≤ 3 s', ok: j.readers?.summarize_s <= 3 },
-    { name: `summarize over ${j.readers?.lines} lines: peak RSS (MB)`, value: j.readers?.max_rss_mb, target: '≤ 150 MB', ok: j.readers?.max_rss_mb <= 150 },
+    { name: `summarize over ${j.readers?.lines} lines: peak RSS (MB)`, value: j.readers?.summarize_rss_mb, target: '≤ 150 MB', ok: j.readers?.summarize_rss_mb <= 150 },
     { name: 'proxy ready with the CA present (ms)', value: j.startup?.ready_ms, target: '≤ 1000 ms', ok: j.startup?.ready_ms <= 1000 },
   ];
 }
@@ -449,7 +462,7 @@ function benchMarkdown(j: Record<string, any>): string {
     '',
     `## Readers over a ${j.readers.lines.toLocaleString('en-US')}-line log`,
     '',
-    `summarize ${j.readers.summarize_s} s, verify-routing ${j.readers.verify_s} s, peak RSS ${j.readers.max_rss_mb} MB (one process running both, tsx loader included).`,
+    `summarize ${j.readers.summarize_s} s, peak RSS ${j.readers.summarize_rss_mb} MB; verify-routing ${j.readers.verify_s} s, peak RSS ${j.readers.verify_rss_mb} MB (each in its own process, tsx loader included).`,
     '',
     '## Start-up',
     '',

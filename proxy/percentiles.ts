@@ -31,21 +31,26 @@ export class Samples {
   }
 
   quantiles(): { p50?: number; p95?: number; p99?: number } {
-    if (this.n === 0) return {};
-    const view = this.buf.subarray(0, this.n);
-    // Float32 storage: round back to the 0.001 ms the log is written with.
-    const r = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1000) / 1000);
-    // Three selections instead of a full sort: each leaves everything left of rank k ≤ it, so the next
-    // (higher) rank only needs the part to its right. Same nearest-rank values as sorting.
-    const rank = (p: number) => Math.min(this.n, Math.max(1, Math.ceil((p / 100) * this.n))) - 1;
-    const k50 = rank(50);
-    const k95 = rank(95);
-    const k99 = rank(99);
-    select(view, k50, 0);
-    select(view, k95, k50);
-    select(view, k99, k95);
-    return { p50: r(view[k50]), p95: r(view[k95]), p99: r(view[k99]) };
+    return quantilesInPlace(this.buf.subarray(0, this.n));
   }
+}
+
+/** p50/p95/p99 (nearest rank) of the samples in `view`, which is reordered. */
+export function quantilesInPlace(view: Float32Array): { p50?: number; p95?: number; p99?: number } {
+  const n = view.length;
+  if (n === 0) return {};
+  // Float32 storage: round back to the 0.001 ms the log is written with.
+  const r = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1000) / 1000);
+  // Three selections instead of a full sort: each leaves everything left of rank k ≤ it, so the next
+  // (higher) rank only needs the part to its right. Same nearest-rank values as sorting.
+  const rank = (p: number) => Math.min(n, Math.max(1, Math.ceil((p / 100) * n))) - 1;
+  const k50 = rank(50);
+  const k95 = rank(95);
+  const k99 = rank(99);
+  select(view, k50, 0);
+  select(view, k95, k50);
+  select(view, k99, k95);
+  return { p50: r(view[k50]), p95: r(view[k95]), p99: r(view[k99]) };
 }
 
 /** Hoare quickselect: afterwards a[k] holds the value of rank k, smaller values left of it, larger right. */

@@ -2,7 +2,7 @@
 // fed entries one by one (so a million-line log streams through in constant memory per sample).
 import { isHaikuModel } from './decide.js';
 import type { LogEntry, ReadStats } from './log-reader.js';
-import { Samples } from './percentiles.js';
+import { quantilesInPlace } from './percentiles.js';
 
 export interface Quantiles {
   p50?: number;
@@ -39,14 +39,86 @@ export interface Metrics {
   decisions_without_completion: number;
 }
 
+/** Dimensions a completed attempt is grouped by, besides its lane. */
+const DIMENSIONS = ['op', 'http', 'header', 'decision'] as const;
+type Dimension = (typeof DIMENSIONS)[number];
+const NONE = 0xffff;
+
+/**
+ * Every completed attempt's latency and TTFT, stored once with the ids of the groups it belongs to.
+ * Per-group percentiles are taken at the end from the matching rows, one group at a time: a copy of
+ * every sample per group (totals, lane, op, http, header mode, decision) was most of summarize's memory
+ * on million-line logs.
+ */
+class SampleTable {
+  private n = 0;
+  private cap = 1024;
+  private latency = new Float32Array(this.cap);
+  private ttft = new Float32Array(this.cap);
+  private lane = new Uint16Array(this.cap);
+  private dims: Record<Dimension, Uint16Array> = { op: new Uint16Array(this.cap), http: new Uint16Array(this.cap), header: new Uint16Array(this.cap), decision: new Uint16Array(this.cap) };
+  private scratch = new Float32Array(0);
+
+  private grow(): void {
+    this.cap *= 2;
+    const f32 = (a: Float32Array) => { const b = new Float32Array(this.cap); b.set(a); return b; };
+    const u16 = (a: Uint16Array) => { const b = new Uint16Array(this.cap); b.set(a); return b; };
+    this.latency = f32(this.latency);
+    this.ttft = f32(this.ttft);
+    this.lane = u16(this.lane);
+    for (const d of DIMENSIONS) this.dims[d] = u16(this.dims[d]);
+  }
+
+  /** NaN marks a missing value. */
+  push(latency: number, ttft: number, lane: number, ids: Record<Dimension, number>): void {
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.latency[i] = latency;
+    this.ttft[i] = ttft;
+    this.lane[i] = lane;
+    for (const d of DIMENSIONS) this.dims[d][i] = ids[d];
+  }
+
+  /** Quantiles over the rows of `lane` (all lanes when undefined) whose `dim` is `id`. */
+  quantiles(lane?: number, dim?: Dimension, id?: number): { latency: Quantiles; ttft: Quantiles } {
+    if (this.scratch.length < this.n) this.scratch = new Float32Array(this.n);
+    const pick = (col: Float32Array): Quantiles => {
+      const key = dim ? this.dims[dim] : undefined;
+      let k = 0;
+      for (let i = 0; i < this.n; i++) {
+        if (lane !== undefined && this.lane[i] !== lane) continue;
+        if (key && key[i] !== id) continue;
+        const v = col[i]!;
+        if (v === v) this.scratch[k++] = v; // not NaN
+      }
+      return quantilesInPlace(this.scratch.subarray(0, k));
+    };
+    return { latency: pick(this.latency), ttft: pick(this.ttft) };
+  }
+}
+
+/** Small integer ids for the values of one grouping field. */
+class Ids {
+  private readonly ids = new Map<string, number>();
+  id(value: string): number {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      // More distinct values than an id holds only in a corrupt log; they share the last id.
+      id = Math.min(this.ids.size, NONE - 1);
+      this.ids.set(value, id);
+    }
+    return id;
+  }
+}
+
 class Group {
   requests = 0;
   errors = 0;
   retries = 0;
   errTypes: Record<string, number> = {};
-  latency = new Samples();
-  ttft = new Samples();
   tokens = { input: 0, output: 0, cache_creation: 0, cache_read: 0 };
+
+  constructor(readonly id = NONE) {}
 
   add(e: LogEntry): void {
     this.requests++;
@@ -55,42 +127,37 @@ class Group {
       this.errors++;
       this.errTypes[e.err_type] = (this.errTypes[e.err_type] ?? 0) + 1;
     }
-    if (typeof e.latency_ms === 'number') this.latency.push(e.latency_ms);
-    if (typeof e.ttft_ms === 'number') this.ttft.push(e.ttft_ms);
     this.tokens.input += e.input_tokens ?? 0;
     this.tokens.output += e.output_tokens ?? 0;
     this.tokens.cache_creation += e.cache_creation_input_tokens ?? 0;
     this.tokens.cache_read += e.cache_read_input_tokens ?? 0;
   }
 
-  result(): GroupSummary {
+  result(q: { latency: Quantiles; ttft: Quantiles }): GroupSummary {
     return {
       requests: this.requests,
       errors: this.errors,
       retries: this.retries,
       err_types: this.errTypes,
-      latency_ms: this.latency.quantiles(),
-      ttft_ms: this.ttft.quantiles(),
+      latency_ms: q.latency,
+      ttft_ms: q.ttft,
       tokens: { ...this.tokens },
     };
   }
 }
 
 class LaneGroup extends Group {
-  byOp = new Map<string, Group>();
-  byHttp = new Map<string, Group>();
-  byHeaderMode = new Map<string, Group>();
-  byDecision = new Map<string, Group>();
+  readonly by: Record<Dimension, Map<string, Group>> = { op: new Map(), http: new Map(), header: new Map(), decision: new Map() };
 }
 
-function sub(map: Map<string, Group>, key: string): Group {
+function sub(map: Map<string, Group>, key: string, ids: Ids): Group {
   let g = map.get(key);
-  if (!g) map.set(key, (g = new Group()));
+  if (!g) map.set(key, (g = new Group(ids.id(key))));
   return g;
 }
 
-function results(map: Map<string, Group>): Record<string, GroupSummary> {
-  return Object.fromEntries([...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, g]) => [k, g.result()]));
+function results(map: Map<string, Group>, table: SampleTable, lane: number, dim: Dimension): Record<string, GroupSummary> {
+  return Object.fromEntries([...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, g]) => [k, g.result(table.quantiles(lane, dim, g.id))]));
 }
 
 /** Where a status alone says an attempt failed (old-kit lines carry no err_type for status 0). */
@@ -107,6 +174,9 @@ function withErrType(e: LogEntry): LogEntry {
 export class Summarizer {
   private totals = new Group();
   private lanes = new Map<string, LaneGroup>();
+  private samples = new SampleTable();
+  private laneIds = new Ids();
+  private ids: Record<Dimension, Ids> = { op: new Ids(), http: new Ids(), header: new Ids(), decision: new Ids() };
   private haikuRequests = 0;
   private haikuOnZai = 0;
   private first: number | undefined;
@@ -126,13 +196,23 @@ export class Summarizer {
     const e = withErrType(raw);
     const laneName = e.lane ?? 'unknown';
     let lane = this.lanes.get(laneName);
-    if (!lane) this.lanes.set(laneName, (lane = new LaneGroup()));
+    if (!lane) this.lanes.set(laneName, (lane = new LaneGroup(this.laneIds.id(laneName))));
     this.totals.add(e);
     lane.add(e);
-    sub(lane.byOp, e.op ?? 'other').add(e);
-    sub(lane.byHttp, e.h2 ? 'h2' : 'h1').add(e);
-    if (laneName === 'zai' && e.header_mode) sub(lane.byHeaderMode, e.header_mode).add(e);
-    sub(lane.byDecision, e.decision ?? 'unknown').add(e);
+    const op = sub(lane.by.op, e.op ?? 'other', this.ids.op);
+    const http = sub(lane.by.http, e.h2 ? 'h2' : 'h1', this.ids.http);
+    const header = laneName === 'zai' && e.header_mode ? sub(lane.by.header, e.header_mode, this.ids.header) : undefined;
+    const decision = sub(lane.by.decision, e.decision ?? 'unknown', this.ids.decision);
+    op.add(e);
+    http.add(e);
+    header?.add(e);
+    decision.add(e);
+    this.samples.push(typeof e.latency_ms === 'number' ? e.latency_ms : NaN, typeof e.ttft_ms === 'number' ? e.ttft_ms : NaN, lane.id, {
+      op: op.id,
+      http: http.id,
+      header: header?.id ?? NONE,
+      decision: decision.id,
+    });
     if (isHaikuModel(e.model)) {
       if ((e.attempt ?? 1) === 1) this.haikuRequests++;
       if (laneName === 'zai' && !e.err_type) this.haikuOnZai++;
@@ -144,18 +224,18 @@ export class Summarizer {
     const lanes: Record<string, LaneSummary> = {};
     for (const [name, g] of [...this.lanes.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       lanes[name] = {
-        ...g.result(),
-        by_op: results(g.byOp),
-        by_http: results(g.byHttp),
-        by_header_mode: results(g.byHeaderMode),
-        by_decision: results(g.byDecision),
+        ...g.result(this.samples.quantiles(g.id)),
+        by_op: results(g.by.op, this.samples, g.id, 'op'),
+        by_http: results(g.by.http, this.samples, g.id, 'http'),
+        by_header_mode: results(g.by.header, this.samples, g.id, 'header'),
+        by_decision: results(g.by.decision, this.samples, g.id, 'decision'),
       };
     }
     return {
       generated_at: new Date().toISOString(),
       source: { files: stats.files, lines: stats.lines, malformed: stats.malformed, ignored: stats.ignored, outside_window: stats.outside },
       window: { ...(since !== undefined ? { since: iso(since) } : {}), ...(this.first !== undefined ? { first: iso(this.first), last: iso(this.last) } : {}) },
-      totals: this.totals.result(),
+      totals: this.totals.result(this.samples.quantiles()),
       lanes,
       haiku: {
         requests: this.haikuRequests,

@@ -116,6 +116,65 @@ test('summarize --since skips older lines; rotated files are read oldest first',
   assert.throws(() => parseSince('yesterday'), /--since/);
 });
 
+test('reading in small chunks: lines longer than the buffer, \\r\\n, non-ASCII and a torn last line read the same', async () => {
+  const long = 'x'.repeat(300);
+  const file = join(dir, 'chunks.jsonl');
+  writeFileSync(file, [
+    pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 5, error: long }),
+    pair({ ts: T + 1, lane: 'anthropic', model: 'claude-sonnet-4', latency_ms: 6, reason: 'sonnet → anthropic lane ✓' }).replace('\n', '\r\n'),
+    '{"v":1,"event":"complete","ts":',
+  ].join('\n'));
+  const read = async (chunkBytes?: number) => {
+    const seen: unknown[] = [];
+    const stats = await readLog(file, (e) => seen.push(e), { includeRotated: false, ...(chunkBytes ? { chunkBytes } : {}) });
+    return { seen, stats };
+  };
+  const whole = await read();
+  const small = await read(16);
+  assert.is(whole.seen.length, 4);
+  assert.is(whole.stats.malformed, 1);
+  assert.equal(small, whole);
+  assert.is((whole.seen[1] as { error: string }).error, long);
+  assert.is((whole.seen[3] as { reason: string }).reason, 'sonnet → anthropic lane ✓');
+});
+
+test('per-group percentiles (op, http, header mode, decision) equal nearest rank over each group, checked by brute force', async () => {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const rows = Array.from({ length: 600 }, (_, i) => {
+    const lane = pick(['zai', 'anthropic']);
+    return {
+      ts: T + i, lane, model: lane === 'zai' ? 'claude-haiku-4-5' : 'claude-sonnet-4', op: pick(['stream', 'nonstream']), h2: rnd() < 0.5,
+      decision: pick(['forced_model', 'pass_through', 'fallback']), latency_ms: Math.round(rnd() * 5000) / 10,
+      ...(lane === 'zai' ? { header_mode: pick(['x-api-key', 'authorization']) } : {}),
+      ...(rnd() < 0.8 ? { ttft_ms: Math.round(rnd() * 900) / 10 } : {}),
+    };
+  });
+  const m = await summarizeLog(write('groups.jsonl', rows.map((r) => pair(r))), { includeRotated: false });
+  const expected = (xs: typeof rows, f: 'latency_ms' | 'ttft_ms') => {
+    const v = xs.map((r) => r[f as keyof typeof r] as number | undefined).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    return v.length ? { p50: percentile(v, 50), p95: percentile(v, 95), p99: percentile(v, 99) } : {};
+  };
+  const check = (got: { latency_ms: unknown; ttft_ms: unknown; requests: number }, xs: typeof rows, what: string) => {
+    assert.is(got.requests, xs.length, what);
+    assert.equal(got.latency_ms, expected(xs, 'latency_ms'), `${what} latency`);
+    assert.equal(got.ttft_ms, expected(xs, 'ttft_ms'), `${what} ttft`);
+  };
+  check(m.totals, rows, 'totals');
+  let groups = 0;
+  for (const lane of ['zai', 'anthropic']) {
+    const inLane = rows.filter((r) => r.lane === lane);
+    const l = m.lanes[lane]!;
+    check(l, inLane, lane);
+    for (const [k, g] of Object.entries(l.by_op)) (check(g, inLane.filter((r) => r.op === k), `${lane} op ${k}`), groups++);
+    for (const [k, g] of Object.entries(l.by_http)) (check(g, inLane.filter((r) => (r.h2 ? 'h2' : 'h1') === k), `${lane} http ${k}`), groups++);
+    for (const [k, g] of Object.entries(l.by_header_mode)) (check(g, inLane.filter((r) => r.header_mode === k), `${lane} header ${k}`), groups++);
+    for (const [k, g] of Object.entries(l.by_decision)) (check(g, inLane.filter((r) => r.decision === k), `${lane} decision ${k}`), groups++);
+  }
+  assert.is(groups, 2 * (2 + 2 + 3) + 2);
+});
+
 test('verify: clean log passes; each violation fails naming the rid', async () => {
   const expect = parseExpect('haiku=zai,sonnet=anthropic');
   const clean = write('clean.jsonl', [
