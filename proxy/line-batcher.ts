@@ -1,23 +1,20 @@
-// Console output for the mitm terminal, written in batches: one write per interval instead of one
-// synchronous write per request, which under load cost more CPU than routing the request itself.
+// Console output for the mitm terminal: the lines completed in one turn of the event loop go out in
+// one write instead of one synchronous write each. Not later than that, so a crash loses nothing the
+// proxy had already finished.
 export class LineBatcher {
   private lines: string[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private scheduled: NodeJS.Immediate | undefined;
 
-  constructor(
-    private readonly write: (text: string) => void,
-    private readonly intervalMs = 50,
-  ) {}
+  constructor(private readonly write: (text: string) => void) {}
 
   push(line: string): void {
     this.lines.push(line);
-    // unref: pending console output never keeps the process alive; shutdown calls flush().
-    this.timer ??= setTimeout(() => this.flush(), this.intervalMs).unref();
+    this.scheduled ??= setImmediate(() => this.flush());
   }
 
   flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
     if (this.lines.length === 0) return;
     const text = this.lines.join('\n') + '\n';
     this.lines = [];
