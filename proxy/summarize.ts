@@ -70,13 +70,16 @@ class SampleTable {
   }
 
   /** NaN marks a missing value. */
-  push(latency: number, ttft: number, lane: number, ids: Record<Dimension, number>): void {
+  push(latency: number, ttft: number, lane: number, op: number, http: number, header: number, decision: number): void {
     if (this.n === this.cap) this.grow();
     const i = this.n++;
     this.latency[i] = latency;
     this.ttft[i] = ttft;
     this.lane[i] = lane;
-    for (const d of DIMENSIONS) this.dims[d][i] = ids[d];
+    this.dims.op[i] = op;
+    this.dims.http[i] = http;
+    this.dims.header[i] = header;
+    this.dims.decision[i] = decision;
   }
 
   /** Quantiles over the rows of `lane` (all lanes when undefined) whose `dim` is `id`. */
@@ -183,6 +186,18 @@ export class Summarizer {
   private last: number | undefined;
   /** rid:attempt of decisions still waiting for their completion. */
   private open = new Set<string>();
+  /** A log holds a handful of model ids: classify each once. */
+  private haikuByModel = new Map<string, boolean>();
+
+  private isHaiku(model: string | undefined): boolean {
+    if (!model) return false;
+    let haiku = this.haikuByModel.get(model);
+    if (haiku === undefined) {
+      haiku = isHaikuModel(model);
+      if (this.haikuByModel.size < 1000) this.haikuByModel.set(model, haiku);
+    }
+    return haiku;
+  }
 
   add(raw: LogEntry): void {
     this.first = Math.min(this.first ?? raw.ts, raw.ts);
@@ -207,13 +222,10 @@ export class Summarizer {
     http.add(e);
     header?.add(e);
     decision.add(e);
-    this.samples.push(typeof e.latency_ms === 'number' ? e.latency_ms : NaN, typeof e.ttft_ms === 'number' ? e.ttft_ms : NaN, lane.id, {
-      op: op.id,
-      http: http.id,
-      header: header?.id ?? NONE,
-      decision: decision.id,
-    });
-    if (isHaikuModel(e.model)) {
+    const latency = typeof e.latency_ms === 'number' ? e.latency_ms : NaN;
+    const ttft = typeof e.ttft_ms === 'number' ? e.ttft_ms : NaN;
+    this.samples.push(latency, ttft, lane.id, op.id, http.id, header?.id ?? NONE, decision.id);
+    if (this.isHaiku(e.model)) {
       if ((e.attempt ?? 1) === 1) this.haikuRequests++;
       if (laneName === 'zai' && !e.err_type) this.haikuOnZai++;
     }
