@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { ProxyAgent, fetch } from 'undici';
+import { mitmCommand } from './mitm-command.js';
 import { REPO_ROOT } from './config.js';
 import type { Fault } from './fake-upstream.js';
 import { readLog, type LogEntry } from './log-reader.js';
@@ -77,7 +78,8 @@ class ProxyProcess {
 
   async start(): Promise<void> {
     this.out = '';
-    this.child = execa(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, 'tasks', 'mitm.ts')], {
+    const mitm = mitmCommand();
+    this.child = execa(mitm.file, mitm.args, {
       // --expose-gc: the status endpoint then reports live memory after a collection.
       env: { ...this.env, FORCE_COLOR: '0', NODE_OPTIONS: '--expose-gc' },
       reject: false,
