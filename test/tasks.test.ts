@@ -1,6 +1,6 @@
 // The task scripts as a user runs them: npm run mitm/status/pause/resume/stop/env, the env script in
 // bash and zsh, a busy port, a bad setting. Every process is bounded and stopped by its pid.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa, type ResultPromise } from 'execa';
 import { ProxyAgent } from 'undici';
+import { REPO_ROOT } from '../proxy/config.js';
 import { startFakes } from '../proxy/rig.js';
 import { isAlive, pidFilePath, readRunState, stateFilePath } from '../proxy/run-state.js';
 import { writeSubEnv } from '../proxy/sub-env.js';
@@ -47,6 +48,8 @@ async function startMitm(extra: Record<string, string> = {}): Promise<{ child: R
 }
 
 test('mitm → status → pause/resume live → stop: pid and state files, banner, request lines, clean shutdown', async () => {
+  mkdirSync(join(REPO_ROOT, '.cache'), { recursive: true });
+  writeFileSync(join(REPO_ROOT, '.cache', 'mitm-0000000000000000.mjs'), '// a bundle of older sources\n');
   const { child, output } = await startMitm();
   const logsDir = env.CCP_LOGS_DIR!;
   const port = Number(env.MITM_PORT);
@@ -61,6 +64,12 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     assert.is(statSync(stateFilePath(logsDir)).mode & 0o777, 0o600);
     assert.is(Number(readFileSync(pidFilePath(logsDir), 'utf8')), state.pid);
     assert.ok(existsSync(env.CCP_ENV_FILE!), 'env file regenerated');
+    // The all-day process runs the esbuild bundle, not the tsx loader; stale bundles are gone.
+    const cmdline = readFileSync(`/proc/${state.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    assert.ok(cmdline.some((a) => a.endsWith(join('tasks', 'launch.mjs'))), cmdline.join(' '));
+    assert.not.match(cmdline.join(' '), 'tsx');
+    const bundles = readdirSync(join(REPO_ROOT, '.cache')).filter((f) => /^mitm-[0-9a-f]{16}\.mjs$/.test(f));
+    assert.is(bundles.length, 1, bundles.join(', '));
     assert.match(readFileSync(env.CCP_ENV_FILE!, 'utf8'), state.ca_cert);
 
     const status = await npmRun('status', [], env);
