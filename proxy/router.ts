@@ -13,6 +13,7 @@ import { decide, isMessagesPath, mapModel, type Lane, type LaneDecision } from '
 import { anthropicErrorEvent, anthropicErrorJson, type AnthropicErrorType } from './errors.js';
 import { anthropicLaneHeaders, responseHeaders, zaiLaneHeaders, type OutHeaders } from './headers.js';
 import type { LiveState } from './live-state.js';
+import { readMessagesBody } from './messages-body.js';
 import { SseObserver, observeJsonBody, type Usage } from './sse.js';
 import { SignatureMemory, signaturesInMessage, stripForeignThinking } from './thinking-guard.js';
 import { SCHEMA_VERSION, type ErrType, type UsageRecord } from './usage-log.js';
@@ -26,8 +27,8 @@ export interface RequestInfo {
   path: string;
   query: string;
   body: Buffer;
-  /** The body parsed once, for /v1/messages requests that are JSON objects. */
-  json: Record<string, unknown> | undefined;
+  /** The body as a JSON object (parsed at most once, and only when needed), for /v1/messages requests. */
+  json(): Record<string, unknown> | undefined;
   model: string | undefined;
   stream: boolean;
   h2: boolean;
@@ -199,7 +200,7 @@ export class Router extends EventEmitter<RouterEvents> {
       path: info.path ?? '(unparsed)',
       query: '',
       body: Buffer.alloc(0),
-      json: undefined,
+      json: () => undefined,
       model: undefined,
       stream: false,
       h2: info.h2,
@@ -252,24 +253,17 @@ export class Router extends EventEmitter<RouterEvents> {
 
     const { body, tooLarge } = await readBody(req, config.maxBodyBytes);
     const t0 = performance.now();
-    let json: Record<string, unknown> | undefined;
-    if (!tooLarge && isMessagesPath(method, path)) {
-      try {
-        const parsed: unknown = JSON.parse(body.toString('utf8'));
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
-      } catch {
-        // Not JSON: it goes to Anthropic untouched, which answers it (decision pass_through).
-      }
-    }
+    // Not JSON, or not a messages call: it goes to Anthropic untouched, which answers it (pass_through).
+    const parsed = !tooLarge && isMessagesPath(method, path) ? readMessagesBody(body) : undefined;
     const request: RequestInfo = {
       rid: newRid(),
       method,
       path,
       query: q === -1 ? '' : rawUrl.slice(q),
       body,
-      json,
-      model: typeof json?.model === 'string' ? json.model : undefined,
-      stream: json?.stream === true,
+      json: parsed ? parsed.json : () => undefined,
+      model: parsed?.model,
+      stream: parsed?.stream ?? false,
       h2: via.h2,
       rawHeaders: req.rawHeaders,
     };
@@ -345,8 +339,9 @@ export class Router extends EventEmitter<RouterEvents> {
     let body = request.body;
     let upstreamModel: string | undefined;
     const mapped = request.model ? mapModel(request.model, config.zaiModelMap) : undefined;
-    if (mapped && request.json) {
-      body = Buffer.from(JSON.stringify({ ...request.json, model: mapped }));
+    const json = mapped ? request.json() : undefined;
+    if (mapped && json) {
+      body = Buffer.from(JSON.stringify({ ...json, model: mapped }));
       upstreamModel = mapped;
     }
     return {
@@ -363,8 +358,9 @@ export class Router extends EventEmitter<RouterEvents> {
   private anthropicTarget(request: RequestInfo): LaneTarget {
     let body = request.body;
     let thinkingRemoved: number | undefined;
-    if (request.json && this.zaiSignatures.size > 0 && body.includes('"thinking"')) {
-      const guarded = stripForeignThinking(request.json, (sig) => this.zaiSignatures.has(sig));
+    const json = this.zaiSignatures.size > 0 && body.includes('"thinking"') ? request.json() : undefined;
+    if (json) {
+      const guarded = stripForeignThinking(json, (sig) => this.zaiSignatures.has(sig));
       if (guarded.removed > 0) {
         body = Buffer.from(JSON.stringify(guarded.body));
         thinkingRemoved = guarded.removed;

@@ -11,7 +11,7 @@ import { fetch, type ProxyAgent } from 'undici';
 import { FakeUpstream } from '../proxy/fake-upstream.js';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig.js';
 import { createTestTls } from '../proxy/test-ca.js';
-import { completions, eventually, logLines, message, postMessages, proxyAgent, within } from './helpers.js';
+import { completions, eventually, logLines, message, postMessages, proxyAgent, replyText, within } from './helpers.js';
 
 const GAP_MS = 80;
 const DELTAS = 5;
@@ -311,6 +311,22 @@ test('a 2 MB prompt body streams through intact', async () => {
   const r = await within(15_000, postMessages(agent, big));
   assert.is(r.status, 200);
   assert.is(rig.anthropic.requests[0]!.body.length, Buffer.byteLength(JSON.stringify(big)));
+});
+
+test('large bodies shaped as Claude Code sends them (model first, stream last) route and log like any other', async () => {
+  const system = 'z'.repeat(512 * 1024);
+  const shaped = (model: string) => ({ model, max_tokens: 32, system, messages: [{ role: 'user', content: 'Say ok.' }], stream: true });
+  const s = await settled(2);
+  const sonnet = await within(15_000, postMessages(agent, shaped('claude-sonnet-4-5')));
+  const haiku = await within(15_000, postMessages(agent, shaped('claude-haiku-4-5')));
+  await s.wait();
+  assert.equal([sonnet.status, haiku.status], [200, 200]);
+  assert.is(replyText(sonnet.text), 'ok from anthropic-fake');
+  assert.is(replyText(haiku.text), 'ok from zai-fake');
+  assert.ok(rig.anthropic.requests[0]!.body.equals(Buffer.from(JSON.stringify(shaped('claude-sonnet-4-5')))), 'byte-identical on the Anthropic lane');
+  const [a, z] = completions(rig).slice(-2);
+  assert.equal([a!.lane, a!.model, a!.op, a!.decision], ['anthropic', 'claude-sonnet-4-5', 'stream', 'pass_through']);
+  assert.equal([z!.lane, z!.model, z!.op, z!.decision], ['zai', 'claude-haiku-4-5', 'stream', 'forced_model']);
 });
 
 test('the router refuses anything that did not come through the front', async () => {

@@ -346,6 +346,20 @@ test('cross-lane thinking: z.ai-signed history blocks are removed on the anthrop
     const [c] = await lastRequest(rig, 3);
     assert.equal([c!.lane, c!.decision, c!.thinking_removed], ['anthropic', 'failover_paused', 1]);
 
+    // The same history in a large Sonnet turn shaped as Claude Code sends it (routed from the body's
+    // ends without a full parse): the guard still parses it and removes the z.ai-signed block.
+    rig.anthropic.reset();
+    const large = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 32, system: 's'.repeat(200 * 1024), ...turn3, stream: true });
+    const largeAgent = proxyAgent(rig);
+    const before = completions(rig).length;
+    const lr = await within(15_000, postMessages(largeAgent, large)).finally(() => largeAgent.close());
+    assert.is(lr.status, 200, lr.text);
+    const sentLarge = JSON.parse(rig.anthropic.requests[0]!.body.toString()) as { messages: { content: unknown }[] };
+    assert.equal(sentLarge.messages[3]!.content, [history[3]!.content[1]], 'large body: only the z.ai-signed block is gone');
+    await eventually(() => completions(rig).length > before, 5000, 'the large turn\'s completion line');
+    const cl = completions(rig).at(-1);
+    assert.equal([cl!.lane, cl!.model, cl!.op, cl!.thinking_removed], ['anthropic', 'claude-sonnet-4-5', 'stream', 1]);
+
     // A conversation with no z.ai-signed blocks is forwarded byte for byte.
     rig.anthropic.reset();
     const clean = JSON.stringify(message('claude-sonnet-4-5', false, { thinking, messages: history.slice(0, 3) }));
