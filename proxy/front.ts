@@ -130,8 +130,8 @@ function hostnameOf(host: string): string {
  * The hot path without the loopback hop. mockttp terminates TLS (or accepts the plain request) and its
  * HTTP/1.1 server parses it; instead of matching rules and re-sending the request over loopback HTTP
  * to the router, the requests the rules above would forward are given to the router's handler in this
- * process. That removes a serialise/parse round on each side per request and per chunk, and the
- * loopback sockets whose port numbers mockttp's loop detection can mistake for the client's.
+ * process. That removes a serialise/parse round on each side per request and per chunk, and
+ * mockttp's rule matching and request/response tracking.
  * Everything else (other hosts, absolute-form proxy requests, Expect: 100-continue, HTTP/2) still goes
  * through mockttp's own handler and the rules. Relies on mockttp's combo server keeping its HTTP/1.1
  * sub-server in `_httpServer` (mockttp 4.x, @httptoolkit/httpolyglot); if that changes, nothing is

@@ -57,7 +57,7 @@ export function leadingModel(buf: Buffer): string | undefined {
   if (buf[i] !== 0x22 /* " */) return undefined;
   const end = buf.indexOf(0x22, i + 1);
   // A model id is short; a backslash would need JSON unescaping: leave those to the parser.
-  if (end === -1 || end - i > 256 || buf.indexOf(0x5c /* \ */, i + 1) !== -1 && buf.indexOf(0x5c, i + 1) < end) return undefined;
+  if (end === -1 || end - i > 256 || buf.subarray(i + 1, end).includes(0x5c /* \ */)) return undefined;
   const after = skipSpace(buf, end + 1);
   if (buf[after] !== 0x2c /* , */ && buf[after] !== 0x7d /* } */) return undefined;
   return buf.toString('utf8', i + 1, end);
