@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { ProxyAgent, fetch } from 'undici';
 import { mitmCommand } from './mitm-command.js';
-import { REPO_ROOT } from './config.js';
 import type { Fault } from './fake-upstream.js';
 import { readLog, type LogEntry } from './log-reader.js';
 import { percentile } from './percentiles.js';

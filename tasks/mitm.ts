@@ -20,15 +20,15 @@ Stop with Ctrl-C or 'npm run stop'.`);
   process.exit(0);
 }
 
-const chalk = makeColors(colorsEnabled(process.env, process.stdout.isTTY === true));
-const paint: Paint = { zai: chalk.magenta, anthropic: chalk.cyan, ok: chalk.green, bad: chalk.red, dim: chalk.gray };
+const colors = makeColors(colorsEnabled(process.env, process.stdout.isTTY === true));
+const paint: Paint = { zai: colors.magenta, anthropic: colors.cyan, ok: colors.green, bad: colors.red, dim: colors.gray };
 
 let config;
 try {
   config = loadConfig();
 } catch (e) {
   if (e instanceof ConfigError) {
-    console.error(chalk.red(`ccp: bad setting ${e.message}`));
+    console.error(colors.red(`ccp: bad setting ${e.message}`));
     process.exit(2);
   }
   throw e;
@@ -36,7 +36,7 @@ try {
 
 const existing = await findRunning(config.logsDir);
 if (existing.kind === 'running') {
-  console.error(chalk.red(`ccp: a proxy is already running (pid ${existing.state.pid}, port ${existing.state.port}).`));
+  console.error(colors.red(`ccp: a proxy is already running (pid ${existing.state.pid}, port ${existing.state.port}).`));
   console.error(`Stop it with 'npm run stop', or start another one elsewhere: MITM_PORT=8083 CCP_LOGS_DIR=./logs-8083 npm run mitm`);
   process.exit(1);
 }
@@ -49,11 +49,11 @@ try {
     const owner = findPortOwner(e.port);
     const command = owner?.command.replace(/\s+/g, ' ').trim().slice(0, 120);
     const who = owner ? `pid ${owner.pid} (${command || 'unknown command'})` : 'another process';
-    console.error(chalk.red(`ccp: port ${e.port} is already in use by ${who}.`));
+    console.error(colors.red(`ccp: port ${e.port} is already in use by ${who}.`));
     console.error(`Fix: if that is an earlier ccp proxy, run 'npm run stop'; otherwise pick a free port: MITM_PORT=${e.port + 1} npm run mitm`);
     process.exit(1);
   }
-  console.error(chalk.red(`ccp: could not start: ${(e as Error).message}`));
+  console.error(colors.red(`ccp: could not start: ${(e as Error).message}`));
   process.exit(1);
 }
 
@@ -74,15 +74,15 @@ const requestLines = new LineBatcher((text) => process.stdout.write(text));
 proxy.router.on('completed', ({ record }) => requestLines.push(formatRequestLine(record, paint)));
 
 // Keep serving: one bad request or a library hiccup must not take every terminal's proxy down.
-process.on('uncaughtException', (err) => console.error(chalk.red(`ccp: internal error (still running): ${err.message}`)));
-process.on('unhandledRejection', (err) => console.error(chalk.red(`ccp: internal error (still running): ${(err as Error)?.message ?? err}`)));
+process.on('uncaughtException', (err) => console.error(colors.red(`ccp: internal error (still running): ${err.message}`)));
+process.on('unhandledRejection', (err) => console.error(colors.red(`ccp: internal error (still running): ${(err as Error)?.message ?? err}`)));
 
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   requestLines.flush();
-  console.log(chalk.gray(`\nccp: ${signal}: stopping, flushing the log…`));
+  console.log(colors.gray(`\nccp: ${signal}: stopping, flushing the log…`));
   const hardStop = setTimeout(() => process.exit(1), 5000);
   try {
     await proxy.stop();
@@ -91,7 +91,7 @@ const shutdown = async (signal: string) => {
     clearTimeout(hardStop);
   }
   requestLines.flush();
-  console.log(chalk.gray('ccp: stopped.'));
+  console.log(colors.gray('ccp: stopped.'));
   process.exit(0);
 };
 process.on('SIGINT', () => void shutdown('SIGINT'));
