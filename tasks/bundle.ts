@@ -1,12 +1,13 @@
 // npm run bundle — a redacted, scanned review bundle: directory + 0600 .tgz.
 import { join } from 'node:path';
 import { argv, chalk } from 'zx';
-import { BundleSecretError, buildBundle, bundleName, collectState } from '../proxy/bundle.js';
-import { REPO_ROOT } from '../proxy/config.js';
-import { appendHandoff, handoffSection } from '../proxy/handoff.js';
-import { DEFAULT_EXPECT, summarizeLog, verifyLog } from '../proxy/reports.js';
-import { usageLogPath } from '../proxy/server.js';
-import { parseExpect } from '../proxy/verify.js';
+import { BundleSecretError, buildBundle, bundleName, collectState } from '../proxy/read/bundle.js';
+import { REPO_ROOT } from '../proxy/common/config.js';
+import { appendHandoff, handoffSection } from '../proxy/read/handoff.js';
+import { DEFAULT_EXPECT, summarizeLog, verifyLog } from '../proxy/read/reports.js';
+import { usageLogPath } from '../proxy/common/logs-layout.js';
+import { parseExpect } from '../proxy/read/verify.js';
+import { findRunning } from '../proxy/ops/control-client.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `
@@ -21,14 +22,17 @@ file, body samples (unless --with-bodies). --handoff appends a dated section to 
 
 const config = configOrExit();
 const now = new Date();
+const running = await findRunning(config.logsDir);
+const proxy = running.kind === 'running' ? { status: running.status } : running.kind === 'unverified' ? { unverifiedPid: running.pid } : {};
 try {
   if (argv.handoff) {
     const log = usageLogPath(config.logsDir);
-    const [metrics, verdict, state] = await Promise.all([summarizeLog(log), verifyLog(log, parseExpect(DEFAULT_EXPECT)), collectState(config)]);
+    const [metrics, verdict, state] = await Promise.all([summarizeLog(log), verifyLog(log, parseExpect(DEFAULT_EXPECT)), collectState(config, proxy)]);
     const outDir = typeof argv.out === 'string' ? argv.out : config.bundleDir;
     appendHandoff(join(REPO_ROOT, 'docs', 'SESSION_HANDOFF.md'), handoffSection({ now, state, bundle: `${join(outDir, bundleName(now))}.tgz`, metrics, verdict }));
   }
   const b = await buildBundle(config, {
+    proxy,
     ...(typeof argv.out === 'string' ? { outDir: argv.out } : {}),
     withBodies: Boolean(argv['with-bodies']),
     skipRedactionForTests: Boolean(argv['unsafe-skip-redaction-for-tests']),

@@ -1,7 +1,7 @@
 // npm run demo — the whole kit offline: fake upstreams, the real proxy, real client traffic, evidence.
 import { join } from 'node:path';
 import { argv } from 'zx';
-import { runDemo } from '../proxy/demo.js';
+import { runDemo } from '../proxy/rig/demo.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `

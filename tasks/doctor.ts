@@ -1,6 +1,6 @@
 // npm run doctor — is this shell set up to go through the running proxy? One line per check, with the fix.
 import { argv, chalk } from 'zx';
-import { formatDoctor, runDoctor } from '../proxy/doctor.js';
+import { formatDoctor, runDoctor } from '../proxy/ops/doctor.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `

@@ -1,8 +1,8 @@
 // npm run env — write env/sub-env.sh for this machine's CA and port.
 import { argv } from 'zx';
-import { caPaths } from '../proxy/ca.js';
-import { writeSubEnv } from '../proxy/sub-env.js';
-import { envFileHint } from '../proxy/banner.js';
+import { caPaths } from '../proxy/common/ca-files.js';
+import { writeSubEnv } from '../proxy/ops/sub-env.js';
+import { envFileHint } from '../proxy/serve/banner.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `

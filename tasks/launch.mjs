@@ -28,9 +28,9 @@ const result = await build({
 // esbuild answers from a helper process; end it rather than keep it beside the proxy all day.
 await stop();
 const code = result.outputFiles[0].contents;
-// One level below the repo root, like proxy/ and tasks/: the sources find the root as '..' from
-// import.meta.url. Named by content, so concurrent starts never see a half-written file.
-const dir = join(root, '.cache');
+// Two levels below the repo root, like proxy/common/config.ts: the sources find the root as '../..'
+// from import.meta.url. Named by content, so concurrent starts never see a half-written file.
+const dir = join(root, '.cache', 'bundles');
 const name = basename(entry).replace(/\.ts$/, '');
 const file = `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
 const out = join(dir, file);

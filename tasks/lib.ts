@@ -1,6 +1,6 @@
 // Shared by the task scripts: load config or exit with the clear message.
 import { chalk } from 'zx';
-import { ConfigError, loadConfig, type Config } from '../proxy/config.js';
+import { ConfigError, loadConfig, type Config } from '../proxy/common/config.js';
 
 export function configOrExit(): Config {
   try {

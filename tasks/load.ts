@@ -1,6 +1,6 @@
 // npm run soak | burst | chaos — bounded load against the built-in fakes, ending with invariant checks.
 import { argv } from 'zx';
-import { runLoad, type LoadMode } from '../proxy/load.js';
+import { runLoad, type LoadMode } from '../proxy/rig/load.js';
 import { helpRequested } from './lib.js';
 
 const mode = (['soak', 'burst', 'chaos'] as const).find((m) => process.argv.includes(`--${m}`)) as LoadMode;

@@ -1,14 +1,14 @@
 // npm run mitm — start the proxy in the foreground.
-import { colorsEnabled, makeColors } from '../proxy/colors.js';
-import { ConfigError, loadConfig } from '../proxy/config.js';
-import { formatBanner } from '../proxy/banner.js';
-import { formatRequestLine, type Paint } from '../proxy/console-line.js';
-import { LineBatcher } from '../proxy/line-batcher.js';
-import { findRunning } from '../proxy/control-client.js';
-import { findPortOwner } from '../proxy/port-owner.js';
-import { clearRunState, writeRunState } from '../proxy/run-state.js';
-import { PortInUseError, startProxy } from '../proxy/server.js';
-import { writeSubEnv } from '../proxy/sub-env.js';
+import { colorsEnabled, makeColors } from '../proxy/common/colors.js';
+import { ConfigError, loadConfig } from '../proxy/common/config.js';
+import { formatBanner } from '../proxy/serve/banner.js';
+import { formatRequestLine, type Paint } from '../proxy/serve/console-line.js';
+import { LineBatcher } from '../proxy/serve/line-batcher.js';
+import { findRunning } from '../proxy/ops/control-client.js';
+import { findPortOwner } from '../proxy/ops/port-owner.js';
+import { clearRunState, writeRunState } from '../proxy/ops/run-state.js';
+import { PortInUseError, startProxy } from '../proxy/serve/server.js';
+import { writeSubEnv } from '../proxy/ops/sub-env.js';
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
   console.log(`Usage: npm run mitm

@@ -1,7 +1,7 @@
 // npm run pause / npm run resume — flip the offload live, without a restart.
 import { argv, chalk } from 'zx';
-import { findRunning, setPausedLive } from '../proxy/control-client.js';
-import { writePauseFlag } from '../proxy/live-state.js';
+import { findRunning, setPausedLive } from '../proxy/ops/control-client.js';
+import { writePauseFlag } from '../proxy/common/logs-layout.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 const paused = !process.argv.includes('--resume');

@@ -1,7 +1,7 @@
 // npm run pilot — the dual-terminal pilot acceptance (T1–T6), offline; writes results/TESTS.md.
 import { join } from 'node:path';
 import { argv } from 'zx';
-import { runPilot } from '../proxy/pilot.js';
+import { runPilot } from '../proxy/rig/pilot.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `

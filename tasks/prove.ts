@@ -1,9 +1,9 @@
 // npm run prove — the quick proofs against your running proxy with your real claude.
 import { argv, chalk } from 'zx';
 import { execa } from 'execa';
-import { findRunning } from '../proxy/control-client.js';
-import { prove, proxiedEnv } from '../proxy/prove.js';
-import { formatVerdict } from '../proxy/verify.js';
+import { findRunning } from '../proxy/ops/control-client.js';
+import { prove, proxiedEnv } from '../proxy/ops/prove.js';
+import { formatVerdict } from '../proxy/read/verify.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `

@@ -2,12 +2,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argv } from 'zx';
-import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/ab-report.js';
-import { parseSince } from '../proxy/log-reader.js';
-import { DEFAULT_EXPECT, reportData, summarizeLog } from '../proxy/reports.js';
-import { htmlReport } from '../proxy/html-report.js';
-import { parseExpect } from '../proxy/verify.js';
-import { usageLogPath } from '../proxy/server.js';
+import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/read/ab-report.js';
+import { parseSince } from '../proxy/read/log-reader.js';
+import { DEFAULT_EXPECT, reportData, summarizeLog } from '../proxy/read/reports.js';
+import { htmlReport } from '../proxy/read/html-report.js';
+import { parseExpect } from '../proxy/read/verify.js';
+import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `

@@ -1,6 +1,6 @@
 // npm run status — is the proxy running, on which port, paused or not, what has it done.
 import { argv, chalk } from 'zx';
-import { findRunning } from '../proxy/control-client.js';
+import { findRunning } from '../proxy/ops/control-client.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `

@@ -1,7 +1,7 @@
 // npm run stop — stop the proxy named by logs/mitm.pid (never by process name).
 import { argv, chalk, sleep } from 'zx';
-import { findRunning } from '../proxy/control-client.js';
-import { clearRunState, isAlive } from '../proxy/run-state.js';
+import { findRunning } from '../proxy/ops/control-client.js';
+import { clearRunState, isAlive } from '../proxy/ops/run-state.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `

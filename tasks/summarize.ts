@@ -1,9 +1,9 @@
 // npm run summarize — per-lane counts, errors, latency/TTFT percentiles and tokens from the usage log.
 import { argv } from 'zx';
-import { parseSince } from '../proxy/log-reader.js';
-import { summarizeLog, writeMetrics } from '../proxy/reports.js';
-import { formatMetrics } from '../proxy/summarize.js';
-import { usageLogPath } from '../proxy/server.js';
+import { parseSince } from '../proxy/read/log-reader.js';
+import { summarizeLog, writeMetrics } from '../proxy/read/reports.js';
+import { formatMetrics } from '../proxy/read/summarize.js';
+import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { argv, chalk } from 'zx';
 import { execa } from 'execa';
-import { REPO_ROOT } from '../proxy/config.js';
+import { REPO_ROOT } from '../proxy/common/config.js';
 
 const FILE_TIMEOUT_MS = 10 * 60_000;
 const only = argv._.map(String);

@@ -1,9 +1,9 @@
 // npm run verify-routing — PASS/FAIL per routing rule; exit 0 pass, 1 violation, 2 no data.
 import { argv } from 'zx';
-import { parseSince } from '../proxy/log-reader.js';
-import { DEFAULT_EXPECT, verifyLog } from '../proxy/reports.js';
-import { formatVerdict, parseExpect } from '../proxy/verify.js';
-import { usageLogPath } from '../proxy/server.js';
+import { parseSince } from '../proxy/read/log-reader.js';
+import { DEFAULT_EXPECT, verifyLog } from '../proxy/read/reports.js';
+import { formatVerdict, parseExpect } from '../proxy/read/verify.js';
+import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `

@@ -7,9 +7,9 @@ import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tar from 'tar';
-import { handoffSection } from '../proxy/handoff.js';
-import { findSecret, redact } from '../proxy/redact.js';
-import { summarizeLog, verifyLog } from '../proxy/reports.js';
+import { handoffSection } from '../proxy/read/handoff.js';
+import { findSecret, redact } from '../proxy/read/redact.js';
+import { summarizeLog, verifyLog } from '../proxy/read/reports.js';
 import { npmRun } from './helpers.js';
 
 const ZAI_KEY = 'zai-planted-key-9f8e7d6c5b4a';
@@ -141,7 +141,7 @@ test('--handoff section: toggles, versions, bundle path, summarize headline, ver
 });
 
 test('npm run bundle -- --handoff appends a dated section to docs/SESSION_HANDOFF.md (restored after)', async () => {
-  const { REPO_ROOT } = await import('../proxy/config.js');
+  const { REPO_ROOT } = await import('../proxy/common/config.js');
   const file = join(REPO_ROOT, 'docs', 'SESSION_HANDOFF.md');
   const original = readFileSync(file, 'utf8');
   try {

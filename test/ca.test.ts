@@ -7,9 +7,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getLocal } from 'mockttp';
 import { ProxyAgent, fetch } from 'undici';
-import { caPaths, ensureCa } from '../proxy/ca.js';
-import { FakeUpstream } from '../proxy/fake-upstream.js';
-import { createTestTls } from '../proxy/test-ca.js';
+import { caPaths } from '../proxy/common/ca-files.js';
+import { ensureCa } from '../proxy/serve/ca.js';
+import { FakeUpstream } from '../proxy/rig/fake-upstream.js';
+import { createTestTls } from '../proxy/rig/test-ca.js';
 import { within } from './helpers.js';
 
 const HOSTS = ['api.anthropic.com'];

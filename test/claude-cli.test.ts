@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { REPO_ROOT } from '../proxy/config.js';
-import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig.js';
+import { REPO_ROOT } from '../proxy/common/config.js';
+import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
 import { announceRig, completions, eventually, npmRun } from './helpers.js';
 
 /** Newest version that declares Node 20 support; newer ones work the same way. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, REPO_ROOT, SETTINGS, parseConfig } from '../proxy/config.js';
+import { ConfigError, REPO_ROOT, SETTINGS, parseConfig } from '../proxy/common/config.js';
 
 function errorOf(env: Record<string, string>): ConfigError {
   try {

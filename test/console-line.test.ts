@@ -1,10 +1,10 @@
 // The mitm console: one readable line per request, written in batches.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatRequestLine } from '../proxy/console-line.js';
-import { LineBatcher } from '../proxy/line-batcher.js';
-import { colorsEnabled, makeColors } from '../proxy/colors.js';
-import type { UsageRecord } from '../proxy/usage-log.js';
+import { formatRequestLine } from '../proxy/serve/console-line.js';
+import { LineBatcher } from '../proxy/serve/line-batcher.js';
+import { colorsEnabled, makeColors } from '../proxy/common/colors.js';
+import type { UsageRecord } from '../proxy/common/log-schema.js';
 
 const record: UsageRecord = {
   v: 1, event: 'complete', ts: 1796398922.831, rid: 'c7df20da', attempt: 1, lane: 'zai', model: 'claude-haiku-4-5',

@@ -8,8 +8,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chromium, type Browser } from 'playwright-core';
 import { fetch } from 'undici';
-import { startRig, type Rig } from '../proxy/rig.js';
-import { REPO_ROOT } from '../proxy/config.js';
+import { startRig, type Rig } from '../proxy/rig/rig.js';
+import { REPO_ROOT } from '../proxy/common/config.js';
 import { message, postMessages, proxyAgent, replyText, within } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decide, isHaikuModel, mapModel, type DecideInput } from '../proxy/decide.js';
+import { isHaikuModel } from '../proxy/common/models.js';
+import { decide, mapModel, type DecideInput } from '../proxy/serve/decide.js';
 
 const base: DecideInput = {
   method: 'POST',

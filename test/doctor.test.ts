@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { noProxyCovers } from '../proxy/doctor.js';
-import { startRig, type Rig } from '../proxy/rig.js';
+import { noProxyCovers } from '../proxy/ops/doctor.js';
+import { startRig, type Rig } from '../proxy/rig/rig.js';
 import { announceRig, npmRun } from './helpers.js';
 
 let rig: Rig;
@@ -68,7 +68,7 @@ test('a shell set up by env/sub-env.sh: every check OK, including a real interce
 test('each problem is a FAIL or WARN with its one-line fix', async () => {
   const port = rig.proxy.port;
   const otherCa = join(home, 'other.pem');
-  writeFileSync(otherCa, (await import('../proxy/test-ca.js').then((m) => m.createTestTls())).caCert);
+  writeFileSync(otherCa, (await import('../proxy/rig/test-ca.js').then((m) => m.createTestTls())).caCert);
   const cases: [string, Record<string, string>, RegExp][] = [
     ['no HTTPS_PROXY', without(good, 'HTTPS_PROXY'), new RegExp(`^FAIL  HTTPS_PROXY: is not set.*\\n\\s+fix: source env/sub-env.sh ${port}`, 'm')],
     ['HTTPS_PROXY elsewhere', { ...good, HTTPS_PROXY: 'http://127.0.0.1:1' }, /^FAIL  HTTPS_PROXY: is http:\/\/127\.0\.0\.1:1/m],

@@ -8,8 +8,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { ProxyAgent, fetch } from 'undici';
-import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startFakes } from '../proxy/rig.js';
-import { isAlive, readRunState } from '../proxy/run-state.js';
+import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startFakes } from '../proxy/rig/rig.js';
+import { isAlive, readRunState } from '../proxy/ops/run-state.js';
 import { eventually, message, npmRun, postMessages, within } from './helpers.js';
 
 const OAUTH = 'sk-ant-oat01-durability-oauth-token-777777';

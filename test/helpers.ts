@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type Options } from 'execa';
 import { ProxyAgent, fetch } from 'undici';
-import { REPO_ROOT } from '../proxy/config.js';
-import { FAKE_ANTHROPIC_KEY, type Rig } from '../proxy/rig.js';
-import type { UsageRecord } from '../proxy/usage-log.js';
-import { writeRunState } from '../proxy/run-state.js';
+import { REPO_ROOT } from '../proxy/common/config.js';
+import { FAKE_ANTHROPIC_KEY, type Rig } from '../proxy/rig/rig.js';
+import type { UsageRecord } from '../proxy/common/log-schema.js';
+import { writeRunState } from '../proxy/ops/run-state.js';
 
 export const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 

@@ -8,9 +8,9 @@ import * as assert from 'uvu/assert';
 import Anthropic from '@anthropic-ai/sdk';
 import { execa } from 'execa';
 import { fetch, type ProxyAgent } from 'undici';
-import { FakeUpstream } from '../proxy/fake-upstream.js';
-import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig.js';
-import { createTestTls } from '../proxy/test-ca.js';
+import { FakeUpstream } from '../proxy/rig/fake-upstream.js';
+import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
+import { createTestTls } from '../proxy/rig/test-ca.js';
 import { completions, eventually, logLines, message, postMessages, proxyAgent, replyText, within } from './helpers.js';
 
 const GAP_MS = 80;

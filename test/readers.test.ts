@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseSince, readLog } from '../proxy/log-reader.js';
-import { Samples, percentile } from '../proxy/percentiles.js';
-import { summarizeLog, verifyLog } from '../proxy/reports.js';
-import { parseExpect } from '../proxy/verify.js';
-import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/ab-report.js';
+import { parseSince, readLog } from '../proxy/read/log-reader.js';
+import { Samples, percentile } from '../proxy/common/percentiles.js';
+import { summarizeLog, verifyLog } from '../proxy/read/reports.js';
+import { parseExpect } from '../proxy/read/verify.js';
+import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/read/ab-report.js';
 import { npmRun } from './helpers.js';
 
 let dir: string;

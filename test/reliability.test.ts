@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fetch } from 'undici';
-import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig.js';
-import { summarizeLog } from '../proxy/reports.js';
-import type { UsageRecord } from '../proxy/usage-log.js';
+import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
+import { summarizeLog } from '../proxy/read/reports.js';
+import type { UsageRecord } from '../proxy/common/log-schema.js';
 import { announceRig, completions, eventually, logLines, message, npmRun, postMessages, proxyAgent, replyText, within } from './helpers.js';
 
 async function withRig(opts: Parameters<typeof startRig>[0], fn: (rig: Rig) => Promise<void>): Promise<void> {
@@ -127,8 +127,8 @@ test('a kept-alive upstream connection the server dropped is redialled once: no 
 });
 
 test('fallback on a TLS failure (untrusted z.ai certificate) and on a connect timeout (TLS handshake never completes)', async () => {
-  const { createTestTls } = await import('../proxy/test-ca.js');
-  const { FakeUpstream } = await import('../proxy/fake-upstream.js');
+  const { createTestTls } = await import('../proxy/rig/test-ca.js');
+  const { FakeUpstream } = await import('../proxy/rig/fake-upstream.js');
   const stranger = await new FakeUpstream({ name: 'stranger', tls: await createTestTls('untrusted CA'), prefix: '/api/anthropic' }).start();
   const tarpit = net.createServer(() => {}); // accepts, never speaks TLS
   await new Promise<void>((r) => tarpit.listen(0, '127.0.0.1', () => r()));

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chromium } from 'playwright-core';
-import { writeSyntheticLog } from '../proxy/bench.js';
-import { REPO_ROOT } from '../proxy/config.js';
-import type { Metrics } from '../proxy/summarize.js';
+import { writeSyntheticLog } from '../proxy/rig/bench.js';
+import { REPO_ROOT } from '../proxy/common/config.js';
+import type { Metrics } from '../proxy/read/summarize.js';
 import { npmRun } from './helpers.js';
 
 test('summary.html: verdict, totals and every chart agree with summarize --json', async () => {

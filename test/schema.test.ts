@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { REPO_ROOT } from '../proxy/config.js';
-import { startRig } from '../proxy/rig.js';
-import { USAGE_RECORD_FIELDS } from '../proxy/usage-log.js';
+import { REPO_ROOT } from '../proxy/common/config.js';
+import { startRig } from '../proxy/rig/rig.js';
+import { USAGE_RECORD_FIELDS } from '../proxy/common/log-schema.js';
 import { logLines, message, postMessages, proxyAgent, within } from './helpers.js';
 
 function documentedFields(): Map<string, string> {

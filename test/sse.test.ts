@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SseObserver, observeJsonBody } from '../proxy/sse.js';
+import { SseObserver, observeJsonBody } from '../proxy/serve/sse.js';
 
 const STREAM = [
   'event: message_start',

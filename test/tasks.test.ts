@@ -8,10 +8,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa, type ResultPromise } from 'execa';
 import { ProxyAgent } from 'undici';
-import { REPO_ROOT } from '../proxy/config.js';
-import { startFakes } from '../proxy/rig.js';
-import { isAlive, pidFilePath, readRunState, stateFilePath } from '../proxy/run-state.js';
-import { writeSubEnv } from '../proxy/sub-env.js';
+import { REPO_ROOT } from '../proxy/common/config.js';
+import { startFakes } from '../proxy/rig/rig.js';
+import { pidFilePath, stateFilePath } from '../proxy/common/logs-layout.js';
+import { isAlive, readRunState } from '../proxy/ops/run-state.js';
+import { writeSubEnv } from '../proxy/ops/sub-env.js';
 import { eventually, message, npmRun, postMessages, within } from './helpers.js';
 
 let dir: string;
@@ -48,8 +49,8 @@ async function startMitm(extra: Record<string, string> = {}): Promise<{ child: R
 }
 
 test('mitm → status → pause/resume live → stop: pid and state files, banner, request lines, clean shutdown', async () => {
-  mkdirSync(join(REPO_ROOT, '.cache'), { recursive: true });
-  writeFileSync(join(REPO_ROOT, '.cache', 'mitm-0000000000000000.mjs'), '// a bundle of older sources\n');
+  mkdirSync(join(REPO_ROOT, '.cache', 'bundles'), { recursive: true });
+  writeFileSync(join(REPO_ROOT, '.cache', 'bundles', 'mitm-0000000000000000.mjs'), '// a bundle of older sources\n');
   const { child, output } = await startMitm();
   const logsDir = env.CCP_LOGS_DIR!;
   const port = Number(env.MITM_PORT);
@@ -68,7 +69,7 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     const cmdline = readFileSync(`/proc/${state.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     assert.ok(cmdline.some((a) => a.endsWith(join('tasks', 'launch.mjs'))), cmdline.join(' '));
     assert.not.match(cmdline.join(' '), 'tsx');
-    const bundles = readdirSync(join(REPO_ROOT, '.cache')).filter((f) => /^mitm-[0-9a-f]{16}\.mjs$/.test(f));
+    const bundles = readdirSync(join(REPO_ROOT, '.cache', 'bundles')).filter((f) => /^mitm-[0-9a-f]{16}\.mjs$/.test(f));
     assert.is(bundles.length, 1, bundles.join(', '));
     assert.match(readFileSync(env.CCP_ENV_FILE!, 'utf8'), state.ca_cert);
 

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { FAKE_ANTHROPIC_KEY, startRig, type Rig } from '../proxy/rig.js';
-import { bodyTeePath } from '../proxy/body-tee.js';
-import { teeFlagPath } from '../proxy/live-state.js';
+import { FAKE_ANTHROPIC_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
+import { bodyTeePath, teeFlagPath } from '../proxy/common/logs-layout.js';
 import { completions, eventually, logLines, message, postMessages, proxyAgent, within } from './helpers.js';
 
 async function withRig(env: Record<string, string>, fn: (rig: Rig) => Promise<void>): Promise<void> {

@@ -1,0 +1,222 @@
+// Configuration: read and validated in one place. Nothing else in the kit reads process.env.
+import { readFileSync, existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import dotenv from 'dotenv';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Hosts whose TLS the proxy terminates. Everything else is tunnelled untouched. */
+export const INTERCEPT_HOSTS = ['api.anthropic.com'] as const;
+
+export type HeaderMode = 'x-api-key' | 'authorization';
+export const HEADER_MODES: readonly HeaderMode[] = ['x-api-key', 'authorization'];
+
+export interface ModelMapEntry {
+  /** Case-insensitive substring of the requested model id. */
+  match: string;
+  /** Model id sent upstream instead. */
+  target: string;
+}
+
+export interface Config {
+  port: number;
+  zaiApiKey: string | undefined;
+  zaiBaseUrl: URL;
+  zaiHeaderMode: HeaderMode;
+  zaiModelMap: ModelMapEntry[];
+  anthBaseUrl: URL;
+  anthVersion: string;
+  forceHaikuToZai: boolean;
+  offloadPaused: boolean;
+  forceH1: boolean;
+  filterChain: boolean;
+  bodyTee: boolean;
+  maxBodyBytes: number;
+  /** Extra PEM CA trusted for upstream TLS (corporate roots, the built-in fake upstreams). */
+  upstreamCaFile: string | undefined;
+  logsDir: string;
+  resultsDir: string;
+  caDir: string;
+  bundleDir: string;
+  /** Where mitm and env write the sourceable terminal script. */
+  envFile: string;
+  /** Retry a Z.AI failure once on Anthropic before any byte reached the client. */
+  fallback: boolean;
+  /** Seconds Haiku stays on Anthropic after a Z.AI quota/concurrency failure; 0 disables. */
+  zaiCooldownS: number;
+  connectTimeoutMs: number;
+  /** Streaming requests: how long to wait for the upstream's response headers. */
+  firstByteTimeoutMs: number;
+  /** Non-streaming requests: the headers come only with the whole answer. */
+  nonstreamTimeoutMs: number;
+  /** Longest silence between two body chunks of a response. */
+  idleTimeoutMs: number;
+  logMaxBytes: number;
+  logKeep: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Every setting the kit understands, with its default. `.env.example` is checked against this list by a test. */
+export const SETTINGS: Record<string, string> = {
+  MITM_PORT: '8082',
+  ZAI_API_KEY: '',
+  ZAI_BASE_URL: 'https://api.z.ai/api/anthropic',
+  ZAI_HEADER_MODE: 'x-api-key',
+  ZAI_MODEL_MAP: '',
+  ANTH_BASE_URL: 'https://api.anthropic.com',
+  ANTH_VERSION: '2023-06-01',
+  FORCE_HAIKU_TO_ZAI: '1',
+  OFFLOAD_PAUSED: '0',
+  MITM_FORCE_H1: '0',
+  MITM_FILTER_CHAIN: '0',
+  ENABLE_BODY_TEE: '0',
+  CCP_MAX_BODY_MB: '64',
+  CCP_UPSTREAM_CA: '',
+  CCP_LOGS_DIR: './logs',
+  CCP_RESULTS_DIR: './results',
+  CCP_CA_DIR: '~/.ccp/ca',
+  BUNDLE_DIR: '~/Downloads',
+  CCP_ENV_FILE: './env/sub-env.sh',
+  CCP_FALLBACK: '1',
+  CCP_ZAI_COOLDOWN_S: '300',
+  CCP_CONNECT_TIMEOUT_MS: '10000',
+  CCP_FIRST_BYTE_TIMEOUT_MS: '90000',
+  CCP_NONSTREAM_TIMEOUT_MS: '600000',
+  CCP_IDLE_TIMEOUT_MS: '180000',
+  CCP_LOG_MAX_MB: '100',
+  CCP_LOG_KEEP: '5',
+};
+
+function pick(env: Env, name: string): string {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? SETTINGS[name]! : v.trim();
+}
+
+function parseBool(env: Env, name: string): boolean {
+  const v = pick(env, name).toLowerCase();
+  if (v === '1' || v === 'true' || v === 'yes' || v === 'on') return true;
+  if (v === '0' || v === 'false' || v === 'no' || v === 'off') return false;
+  throw new ConfigError(name, `invalid value "${env[name]}"; allowed: 1 or 0 (also true/false, yes/no, on/off)`);
+}
+
+function parsePort(env: Env, name: string): number {
+  const raw = pick(env, name);
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) {
+    throw new ConfigError(name, `invalid port "${raw}"; allowed: a whole number from 1 to 65535`);
+  }
+  return n;
+}
+
+function parseNumber(env: Env, name: string, opts: { min: number; integer?: boolean; what: string }): number {
+  const raw = pick(env, name);
+  const n = Number(raw);
+  if (raw === '' || !Number.isFinite(n) || n < opts.min || (opts.integer && !Number.isInteger(n))) {
+    throw new ConfigError(name, `invalid value "${raw}"; allowed: ${opts.what}`);
+  }
+  return n;
+}
+
+function parseUrl(env: Env, name: string): URL {
+  const raw = pick(env, name);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `invalid URL "${raw}"; allowed: an absolute http:// or https:// URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(name, `invalid URL "${raw}"; allowed: an absolute http:// or https:// URL`);
+  }
+  if (url.search || url.hash) {
+    throw new ConfigError(name, `"${raw}" must not carry a query or fragment`);
+  }
+  // The path is a prefix that request paths are appended to.
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+}
+
+export function parseModelMap(raw: string, name = 'ZAI_MODEL_MAP'): ModelMapEntry[] {
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((pair) => {
+    const [match, target, ...rest] = pair.split('=').map((s) => s.trim());
+    if (!match || !target || rest.length > 0) {
+      throw new ConfigError(name, `invalid entry "${pair.trim()}"; allowed: comma-separated substring=model pairs, e.g. haiku=glm-4.5-air`);
+    }
+    return { match: match.toLowerCase(), target };
+  });
+}
+
+function expandPath(raw: string, base: string): string {
+  const withHome = raw === '~' || raw.startsWith('~/') ? join(homedir(), raw.slice(1)) : raw;
+  return isAbsolute(withHome) ? withHome : resolve(base, withHome);
+}
+
+/** Pure: turn an environment record into a validated Config. Relative paths resolve from the repo root, never the cwd. */
+export function parseConfig(env: Env, root = REPO_ROOT): Config {
+  const headerMode = pick(env, 'ZAI_HEADER_MODE').toLowerCase();
+  if (!HEADER_MODES.includes(headerMode as HeaderMode)) {
+    throw new ConfigError('ZAI_HEADER_MODE', `invalid value "${env.ZAI_HEADER_MODE}"; allowed: ${HEADER_MODES.join(' | ')}`);
+  }
+  const maxMbRaw = pick(env, 'CCP_MAX_BODY_MB');
+  const maxMb = Number(maxMbRaw);
+  if (!Number.isFinite(maxMb) || maxMb <= 0) {
+    throw new ConfigError('CCP_MAX_BODY_MB', `invalid value "${maxMbRaw}"; allowed: a positive number of megabytes`);
+  }
+  const key = env.ZAI_API_KEY?.trim();
+  const upstreamCa = env.CCP_UPSTREAM_CA?.trim();
+  const upstreamCaFile = upstreamCa ? expandPath(upstreamCa, root) : undefined;
+  if (upstreamCaFile && !existsSync(upstreamCaFile)) {
+    throw new ConfigError('CCP_UPSTREAM_CA', `file not found: ${upstreamCaFile}; allowed: a path to a PEM certificate file`);
+  }
+  return {
+    port: parsePort(env, 'MITM_PORT'),
+    zaiApiKey: key ? key : undefined,
+    zaiBaseUrl: parseUrl(env, 'ZAI_BASE_URL'),
+    zaiHeaderMode: headerMode as HeaderMode,
+    zaiModelMap: parseModelMap(pick(env, 'ZAI_MODEL_MAP')),
+    anthBaseUrl: parseUrl(env, 'ANTH_BASE_URL'),
+    anthVersion: pick(env, 'ANTH_VERSION'),
+    forceHaikuToZai: parseBool(env, 'FORCE_HAIKU_TO_ZAI'),
+    offloadPaused: parseBool(env, 'OFFLOAD_PAUSED'),
+    forceH1: parseBool(env, 'MITM_FORCE_H1'),
+    filterChain: parseBool(env, 'MITM_FILTER_CHAIN'),
+    bodyTee: parseBool(env, 'ENABLE_BODY_TEE'),
+    maxBodyBytes: Math.floor(maxMb * 1024 * 1024),
+    upstreamCaFile,
+    logsDir: expandPath(pick(env, 'CCP_LOGS_DIR'), root),
+    resultsDir: expandPath(pick(env, 'CCP_RESULTS_DIR'), root),
+    caDir: expandPath(pick(env, 'CCP_CA_DIR'), root),
+    bundleDir: expandPath(pick(env, 'BUNDLE_DIR'), root),
+    envFile: expandPath(pick(env, 'CCP_ENV_FILE'), root),
+    fallback: parseBool(env, 'CCP_FALLBACK'),
+    zaiCooldownS: parseNumber(env, 'CCP_ZAI_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
+    connectTimeoutMs: parseNumber(env, 'CCP_CONNECT_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
+    firstByteTimeoutMs: parseNumber(env, 'CCP_FIRST_BYTE_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
+    nonstreamTimeoutMs: parseNumber(env, 'CCP_NONSTREAM_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
+    idleTimeoutMs: parseNumber(env, 'CCP_IDLE_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
+    logMaxBytes: Math.floor(parseNumber(env, 'CCP_LOG_MAX_MB', { min: 0, what: 'megabytes, 0 or more (0 never rotates)' }) * 1024 * 1024),
+    logKeep: parseNumber(env, 'CCP_LOG_KEEP', { min: 1, integer: true, what: 'a whole number of rotated files, at least 1' }),
+  };
+}
+
+/** The process environment overlaid on `.env` from the repo root (the shell wins over the file). */
+export function readEnv(root = REPO_ROOT, processEnv: Env = process.env): Env {
+  const file = join(root, '.env');
+  const fromFile = existsSync(file) ? dotenv.parse(readFileSync(file)) : {};
+  return { ...fromFile, ...processEnv };
+}
+
+export function loadConfig(overrides: Env = {}): Config {
+  return parseConfig({ ...readEnv(), ...overrides });
+}

@@ -1,0 +1,72 @@
+// The usage log's line format (DESIGN §4), shared by the writer in the running proxy and every reader.
+import type { HeaderMode } from './config.js';
+
+export type Lane = 'zai' | 'anthropic';
+export type Decision =
+  | 'forced_model'
+  | 'failover_paused'
+  | 'offload_off'
+  | 'no_zai_key'
+  | 'cooldown'
+  | 'fallback'
+  | 'pass_through';
+
+export const SCHEMA_VERSION = 1;
+
+export type ErrType = '401' | '429' | '5xx' | '4xx' | 'net' | 'timeout' | 'client_abort' | 'stream_error' | 'bad_request' | 'shutdown';
+
+/** Every field a line may carry. Absent when unknown, never invented. docs/METRICS-SCHEMA.md documents each one. */
+export interface UsageRecord {
+  v: typeof SCHEMA_VERSION;
+  event: 'decision' | 'complete';
+  ts: number;
+  rid: string;
+  attempt: number;
+  lane: Lane;
+  /** Absent when the proxy answered without choosing an upstream (e.g. malformed HTTP). */
+  upstream?: string;
+  model?: string;
+  upstream_model?: string;
+  decision: Decision;
+  reason?: string;
+  path: string;
+  op?: 'stream' | 'nonstream';
+  status?: number;
+  err_type?: ErrType;
+  error?: string;
+  latency_ms?: number;
+  ttfb_ms?: number;
+  ttft_ms?: number;
+  stream_ms?: number;
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
+  stop_reason?: string;
+  sse_events?: number;
+  req_bytes?: number;
+  resp_bytes?: number;
+  h2?: boolean;
+  header_mode?: HeaderMode;
+  retry?: boolean;
+  fallback_from?: Lane;
+  paused?: boolean;
+  request_id?: string;
+  thinking_removed?: number;
+}
+
+/** Every field name of UsageRecord, at run time (docs/METRICS-SCHEMA.md is tested against it). */
+export const USAGE_RECORD_FIELDS = [
+  'v', 'event', 'ts', 'rid', 'attempt', 'lane', 'upstream', 'model', 'upstream_model', 'decision', 'reason', 'path', 'op',
+  'status', 'err_type', 'error', 'latency_ms', 'ttfb_ms', 'ttft_ms', 'stream_ms', 'input_tokens', 'output_tokens',
+  'cache_creation_input_tokens', 'cache_read_input_tokens', 'stop_reason', 'sse_events', 'req_bytes', 'resp_bytes', 'h2',
+  'header_mode', 'retry', 'fallback_from', 'paused', 'request_id', 'thinking_removed',
+] as const satisfies readonly (keyof UsageRecord)[];
+// Compile-time: the list above names every field of UsageRecord.
+const allFieldsListed: Exclude<keyof UsageRecord, (typeof USAGE_RECORD_FIELDS)[number]> extends never ? true : false = true;
+void allFieldsListed;
+
+/** One line. JSON.stringify already leaves out undefined fields, so "absent" means unknown. */
+export function serializeRecord(rec: UsageRecord): string {
+  return JSON.stringify(rec) + '\n';
+}

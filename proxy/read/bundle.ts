@@ -1,0 +1,172 @@
+// The review bundle: logs, results, docs, STATE.json and MANIFEST.json, every text file redacted, the
+// finished bundle scanned independently of the redactor, then packed into a 0600 .tgz with `tar`.
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { execa } from 'execa';
+import * as tar from 'tar';
+import { caPaths, certFingerprint } from '../common/ca-files.js';
+import { REPO_ROOT, type Config } from '../common/config.js';
+import type { ProxyStatus } from '../common/proxy-status.js';
+import { bodyTeePath, logFiles, usageLogPath } from '../common/logs-layout.js';
+import { findSecret, redact } from './redact.js';
+
+export interface BundleOptions {
+  /** What the task learned about the running proxy, for STATE.json. */
+  proxy: ProxyFacts;
+  /** Parent directory of the bundle; BUNDLE_DIR by default. */
+  outDir?: string;
+  withBodies?: boolean;
+  /** Test-only: copy files without redaction, to prove the final scan does not depend on the redactor. */
+  skipRedactionForTests?: boolean;
+  now?: Date;
+}
+
+export interface BundleResult {
+  dir: string;
+  tgz: string;
+  files: string[];
+  redactedFiles: string[];
+}
+
+export class BundleSecretError extends Error {
+  constructor(readonly file: string, readonly what: string) {
+    super(`secret found in ${file} (${what}); the bundle was deleted`);
+    this.name = 'BundleSecretError';
+  }
+}
+
+/** Files a bundle never carries, wherever they are. */
+function neverInclude(name: string): boolean {
+  return name === '.env' || name.endsWith('-key.pem') || name.endsWith('.key') || name === 'mitm.state.json' || name.startsWith('.env.');
+}
+
+function walk(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(p));
+    else if (entry.isFile() && !neverInclude(entry.name)) out.push(p);
+  }
+  return out;
+}
+
+function isText(buf: Buffer): boolean {
+  return !buf.subarray(0, 8192).includes(0);
+}
+
+export function bundleName(now: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `agentos_tmp_review-${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+}
+
+async function quiet(cmd: string, args: string[], cwd = REPO_ROOT): Promise<string | undefined> {
+  const r = await execa(cmd, args, { cwd, reject: false, timeout: 15_000, stdin: 'ignore' }).catch(() => undefined);
+  return r && r.exitCode === 0 ? String(r.stdout).trim() : undefined;
+}
+
+function packageVersion(path: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the task learned about the running proxy (readers never ask the proxy themselves). */
+export interface ProxyFacts {
+  /** Its /__ccp/status answer, when one is running and verified. */
+  status?: ProxyStatus;
+  /** A pid-file process that did not answer as the proxy. */
+  unverifiedPid?: number;
+}
+
+/** STATE.json: what was in force, which versions, which commit, whether the proxy runs. No secrets. */
+export async function collectState(config: Config, proxy: ProxyFacts): Promise<Record<string, unknown>> {
+  const live = proxy.status;
+  const dirty = await quiet('git', ['status', '--porcelain']);
+  return {
+    generated_at: new Date().toISOString(),
+    toggles: {
+      source: live ? 'running proxy' : 'configuration (no proxy running)',
+      FORCE_HAIKU_TO_ZAI: live?.force_haiku_to_zai ?? config.forceHaikuToZai,
+      OFFLOAD_PAUSED: live?.paused ?? config.offloadPaused,
+      ZAI_HEADER_MODE: live?.zai_header_mode ?? config.zaiHeaderMode,
+      MITM_FORCE_H1: live?.force_h1 ?? config.forceH1,
+      MITM_FILTER_CHAIN: live?.filter_chain ?? config.filterChain,
+      ENABLE_BODY_TEE: config.bodyTee,
+      ZAI_MODEL_MAP: config.zaiModelMap.map((e) => `${e.match}=${e.target}`).join(','),
+      zai_key_set: config.zaiApiKey !== undefined,
+      ZAI_BASE_URL: config.zaiBaseUrl.href,
+      ANTH_BASE_URL: config.anthBaseUrl.href,
+    },
+    versions: {
+      node: process.version,
+      npm: await quiet('npm', ['--version']),
+      kit: packageVersion(join(REPO_ROOT, 'package.json')),
+      mockttp: packageVersion(join(REPO_ROOT, 'node_modules', 'mockttp', 'package.json')),
+      claude: (await quiet('claude', ['--version'])) ?? 'not installed',
+    },
+    git: { commit: await quiet('git', ['rev-parse', 'HEAD']), dirty: dirty === undefined ? undefined : dirty.length > 0 },
+    proxy: live
+      ? { running: true, pid: live.pid, port: live.port, started_at: live.started_at }
+      : { running: false, ...(proxy.unverifiedPid !== undefined ? { unverified_pid: proxy.unverifiedPid } : {}), configured_port: config.port },
+    ca_fingerprint: certFingerprint(caPaths(config.caDir).certPath) ?? 'no CA yet',
+  };
+}
+
+export async function buildBundle(config: Config, opts: BundleOptions): Promise<BundleResult> {
+  const now = opts.now ?? new Date();
+  const parent = opts.outDir ?? config.bundleDir;
+  const dir = join(parent, bundleName(now));
+  const tgz = `${dir}.tgz`;
+  const secrets = [config.zaiApiKey].filter((s): s is string => !!s);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+  const sources: { from: string; to: string }[] = [];
+  for (const f of logFiles(usageLogPath(config.logsDir), true)) sources.push({ from: f, to: join('logs', basename(f)) });
+  if (opts.withBodies && existsSync(bodyTeePath(config.logsDir))) sources.push({ from: bodyTeePath(config.logsDir), to: join('logs', 'body-samples.jsonl') });
+  for (const f of walk(config.resultsDir)) sources.push({ from: f, to: join('results', relative(config.resultsDir, f)) });
+  for (const f of walk(join(REPO_ROOT, 'docs'))) sources.push({ from: f, to: join('docs', relative(join(REPO_ROOT, 'docs'), f)) });
+
+  const redactedFiles: string[] = [];
+  try {
+    for (const { from, to } of sources) {
+      const dest = join(dir, to);
+      mkdirSync(dirname(dest), { recursive: true });
+      const buf = readFileSync(from);
+      if (isText(buf) && !opts.skipRedactionForTests) {
+        const text = buf.toString('utf8');
+        const clean = redact(text, secrets);
+        if (clean !== text) redactedFiles.push(to);
+        writeFileSync(dest, clean, { mode: 0o600 });
+      } else {
+        copyFileSync(from, dest);
+        chmodSync(dest, 0o600);
+      }
+    }
+    writeFileSync(join(dir, 'STATE.json'), JSON.stringify(await collectState(config, opts.proxy), null, 2) + '\n', { mode: 0o600 });
+
+    // The final scan reads what is really in the bundle, independent of what the redactor did.
+    const files = walk(dir).map((f) => relative(dir, f)).sort();
+    for (const f of files) {
+      const what = findSecret(readFileSync(join(dir, f)).toString('latin1'), secrets);
+      if (what) throw new BundleSecretError(f, what);
+    }
+    const manifest = files.map((f) => {
+      const buf = readFileSync(join(dir, f));
+      return { path: f, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
+    });
+    writeFileSync(join(dir, 'MANIFEST.json'), JSON.stringify({ generated_at: now.toISOString(), files: manifest }, null, 2) + '\n', { mode: 0o600 });
+
+    await tar.c({ gzip: true, file: tgz, cwd: parent, portable: true }, [basename(dir)]);
+    chmodSync(tgz, 0o600);
+    return { dir, tgz, files: [...files, 'MANIFEST.json'].sort(), redactedFiles };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(tgz, { force: true });
+    throw e;
+  }
+}
+

@@ -1,0 +1,170 @@
+// Streams usage.jsonl line by line (never the whole file), across rotated files, tolerating torn and
+// malformed lines, and reading the original Python kit's lines too (DESIGN §4).
+import { open } from 'node:fs/promises';
+import type { UsageRecord } from '../common/log-schema.js';
+import { logFiles } from '../common/logs-layout.js';
+
+/** A line as the readers see it, whichever kit wrote it. */
+export type LogEntry = Partial<UsageRecord> & { kind: 'decision' | 'completion'; ts: number; rid?: string };
+
+export interface ReadStats {
+  files: string[];
+  lines: number;
+  malformed: number;
+  /** Valid JSON that is not a usage record (e.g. the `{}` the old kit seeded logs with). */
+  ignored: number;
+  /** Lines outside the time window. */
+  outside: number;
+}
+
+/** Normalise one parsed line in place; undefined when it is not a usage record. */
+export function normalizeLine(raw: unknown): LogEntry | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const out = raw as LogEntry & Record<string, unknown>;
+  if (typeof out.ts !== 'number') return undefined;
+  // The original kit wrote upstream "anth"; the Go shim used "" for no error.
+  if (out.upstream === 'anth') out.upstream = 'api.anthropic.com';
+  if ((out.err_type as unknown) === '' || out.err_type === null) delete out.err_type;
+  if (typeof out.attempt !== 'number') out.attempt = 1;
+  const event = out.event as unknown;
+  if (event === 'decision') out.kind = 'decision';
+  else if (event === 'complete' || event === 'error') out.kind = 'completion';
+  // Original kit completion lines have no event but a numeric status (-1 marks its decision lines).
+  else if (event === undefined && typeof out.status === 'number') out.kind = out.status === -1 ? 'decision' : 'completion';
+  else return undefined;
+  return out;
+}
+
+export interface ReadOptions {
+  /** Epoch seconds; entries before it are skipped. */
+  since?: number;
+  includeRotated?: boolean;
+  /** Read size; the buffer grows when one line is longer. */
+  chunkBytes?: number;
+}
+
+const DEFAULT_CHUNK = 4 << 20;
+
+/** How this kit's writer starts every decision line (fields are always written in the same order). */
+const DECISION_PREFIX = Buffer.from('{"v":1,"event":"decision","ts":');
+const RID_AFTER_TS = Buffer.from(',"rid":"');
+const ATTEMPT_AFTER_RID = Buffer.from('","attempt":');
+
+/** End of the number written at buf[from…] (digits, dot, sign, exponent). */
+function numberEnd(buf: Buffer, from: number, end: number): number {
+  let i = from;
+  while (i < end) {
+    const c = buf[i]!;
+    if ((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69) i++;
+    else break;
+  }
+  return i;
+}
+
+/** A byte loop: for these short prefixes it beats Buffer.compare, whose native call and offset checks cost more per line. */
+function bytesAt(buf: Buffer, at: number, what: Buffer, end: number): boolean {
+  const n = what.length;
+  if (at + n > end) return false;
+  for (let i = 0; i < n; i++) if (buf[at + i] !== what[i]) return false;
+  return true;
+}
+
+/**
+ * Decision lines carry nothing the readers need beyond rid, attempt and time, and they are half of
+ * every log: read those three straight from the bytes of this kit's fixed field order, without
+ * decoding or JSON.parse. Any other shape (the original kit's lines, edits) goes to the parser.
+ */
+function fastDecision(buf: Buffer, start: number, end: number): LogEntry | undefined {
+  if (buf[end - 1] !== 125 /* } */ || !bytesAt(buf, start, DECISION_PREFIX, end)) return undefined;
+  const tsFrom = start + DECISION_PREFIX.length;
+  const tsEnd = numberEnd(buf, tsFrom, end);
+  if (tsEnd === tsFrom || !bytesAt(buf, tsEnd, RID_AFTER_TS, end)) return undefined;
+  const ridFrom = tsEnd + RID_AFTER_TS.length;
+  const ridEnd = buf.indexOf(34 /* " */, ridFrom);
+  if (ridEnd === -1 || ridEnd >= end || !bytesAt(buf, ridEnd, ATTEMPT_AFTER_RID, end)) return undefined;
+  const attemptFrom = ridEnd + ATTEMPT_AFTER_RID.length;
+  const attemptEnd = numberEnd(buf, attemptFrom, end);
+  const ts = Number(buf.toString('latin1', tsFrom, tsEnd));
+  const attempt = Number(buf.toString('latin1', attemptFrom, attemptEnd));
+  if (Number.isNaN(ts) || !Number.isInteger(attempt)) return undefined;
+  return { kind: 'decision', ts, rid: buf.toString('latin1', ridFrom, ridEnd), attempt };
+}
+
+/** Calls `onEntry` for every usage record in order; returns what was read and skipped. */
+export async function readLog(path: string, onEntry: (e: LogEntry) => void, opts: ReadOptions = {}): Promise<ReadStats> {
+  const stats: ReadStats = { files: logFiles(path, opts.includeRotated ?? true), lines: 0, malformed: 0, ignored: 0, outside: 0 };
+  const handle = (buf: Buffer, start: number, lineEnd: number): void => {
+    let end = lineEnd;
+    if (end > start && buf[end - 1] === 13) end--; // \r
+    while (start < end && (buf[start] === 32 || buf[start] === 9)) start++;
+    if (start >= end) return;
+    stats.lines++;
+    let entry = fastDecision(buf, start, end);
+    if (!entry) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(buf.toString('utf8', start, end));
+      } catch {
+        stats.malformed++;
+        return;
+      }
+      entry = normalizeLine(parsed);
+      if (!entry) {
+        stats.ignored++;
+        return;
+      }
+    }
+    if (opts.since !== undefined && entry.ts < opts.since) {
+      stats.outside++;
+      return;
+    }
+    onEntry(entry);
+  };
+  for (const file of stats.files) {
+    // One reused buffer, filled by plain reads and split on newline bytes: a read stream allocates a
+    // buffer per chunk and needs a copy to join each chunk to the line it cut, which cost more time
+    // and memory than the parsing on million-line logs.
+    let buf = Buffer.allocUnsafe(opts.chunkBytes ?? DEFAULT_CHUNK);
+    let have = 0;
+    const fh = await open(file, 'r');
+    try {
+      for (;;) {
+        if (have === buf.length) {
+          // One line longer than the buffer: grow it.
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, have);
+          buf = bigger;
+        }
+        const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
+        if (bytesRead === 0) break;
+        const end = have + bytesRead;
+        let start = 0;
+        for (;;) {
+          const nl = buf.indexOf(10, start);
+          if (nl === -1 || nl >= end) break;
+          handle(buf, start, nl);
+          start = nl + 1;
+        }
+        // handle() keeps no reference into buf, so the unfinished line can move to the front.
+        buf.copy(buf, 0, start, end);
+        have = end - start;
+      }
+    } finally {
+      await fh.close();
+    }
+    if (have > 0) handle(buf, 0, have);
+  }
+  return stats;
+}
+
+/** `2h`, `30m`, `45s`, `1d` ago, or an ISO date; epoch seconds. */
+export function parseSince(value: string, now = Date.now()): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(value.trim());
+  if (m) {
+    const mult = { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+    return now / 1000 - Number(m[1]) * mult;
+  }
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new Error(`--since: "${value}" is neither a duration (30m, 2h, 1d) nor an ISO date`);
+  return t / 1000;
+}

@@ -1,0 +1,310 @@
+// Summarize usage.jsonl: per lane, and split by op, HTTP version, Z.AI header mode and decision. Pure:
+// fed entries one by one (so a million-line log streams through in constant memory per sample).
+import { isHaikuModel } from '../common/models.js';
+import type { LogEntry, ReadStats } from './log-reader.js';
+import { quantilesInPlace } from '../common/percentiles.js';
+
+export interface Quantiles {
+  p50?: number;
+  p95?: number;
+  p99?: number;
+}
+
+export interface GroupSummary {
+  requests: number;
+  errors: number;
+  /** Attempts that were a 401 header-mode retry. */
+  retries: number;
+  err_types: Record<string, number>;
+  latency_ms: Quantiles;
+  ttft_ms: Quantiles;
+  tokens: { input: number; output: number; cache_creation: number; cache_read: number };
+}
+
+export interface LaneSummary extends GroupSummary {
+  by_op: Record<string, GroupSummary>;
+  by_http: Record<string, GroupSummary>;
+  by_header_mode: Record<string, GroupSummary>;
+  by_decision: Record<string, GroupSummary>;
+}
+
+export interface Metrics {
+  generated_at: string;
+  source: { files: string[]; lines: number; malformed: number; ignored: number; outside_window: number };
+  window: { since?: string; first?: string; last?: string };
+  /** Attempts that completed, all lanes. */
+  totals: GroupSummary;
+  lanes: Record<string, LaneSummary>;
+  haiku: { requests: number; answered_on_zai: number; offload_share: number | null };
+  decisions_without_completion: number;
+}
+
+/** Dimensions a completed attempt is grouped by, besides its lane. */
+const DIMENSIONS = ['op', 'http', 'header', 'decision'] as const;
+type Dimension = (typeof DIMENSIONS)[number];
+const NONE = 0xffff;
+
+/**
+ * Every completed attempt's latency and TTFT, stored once with the ids of the groups it belongs to.
+ * Per-group percentiles are taken at the end from the matching rows, one group at a time: a copy of
+ * every sample per group (totals, lane, op, http, header mode, decision) was most of summarize's memory
+ * on million-line logs.
+ */
+class SampleTable {
+  private n = 0;
+  private cap = 1024;
+  private latency = new Float32Array(this.cap);
+  private ttft = new Float32Array(this.cap);
+  private lane = new Uint16Array(this.cap);
+  private dims: Record<Dimension, Uint16Array> = { op: new Uint16Array(this.cap), http: new Uint16Array(this.cap), header: new Uint16Array(this.cap), decision: new Uint16Array(this.cap) };
+  private scratch = new Float32Array(0);
+
+  private grow(): void {
+    this.cap *= 2;
+    const f32 = (a: Float32Array) => { const b = new Float32Array(this.cap); b.set(a); return b; };
+    const u16 = (a: Uint16Array) => { const b = new Uint16Array(this.cap); b.set(a); return b; };
+    this.latency = f32(this.latency);
+    this.ttft = f32(this.ttft);
+    this.lane = u16(this.lane);
+    for (const d of DIMENSIONS) this.dims[d] = u16(this.dims[d]);
+  }
+
+  /** NaN marks a missing value. */
+  push(latency: number, ttft: number, lane: number, op: number, http: number, header: number, decision: number): void {
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.latency[i] = latency;
+    this.ttft[i] = ttft;
+    this.lane[i] = lane;
+    this.dims.op[i] = op;
+    this.dims.http[i] = http;
+    this.dims.header[i] = header;
+    this.dims.decision[i] = decision;
+  }
+
+  /** Quantiles over the rows of `lane` (all lanes when undefined) whose `dim` is `id`. */
+  quantiles(lane?: number, dim?: Dimension, id?: number): { latency: Quantiles; ttft: Quantiles } {
+    if (this.scratch.length < this.n) this.scratch = new Float32Array(this.n);
+    const pick = (col: Float32Array): Quantiles => {
+      const key = dim ? this.dims[dim] : undefined;
+      let k = 0;
+      for (let i = 0; i < this.n; i++) {
+        if (lane !== undefined && this.lane[i] !== lane) continue;
+        if (key && key[i] !== id) continue;
+        const v = col[i]!;
+        if (v === v) this.scratch[k++] = v; // not NaN
+      }
+      return quantilesInPlace(this.scratch.subarray(0, k));
+    };
+    return { latency: pick(this.latency), ttft: pick(this.ttft) };
+  }
+}
+
+/** Small integer ids for the values of one grouping field. */
+class Ids {
+  private readonly ids = new Map<string, number>();
+  id(value: string): number {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      // More distinct values than an id holds only in a corrupt log; they share the last id.
+      id = Math.min(this.ids.size, NONE - 1);
+      this.ids.set(value, id);
+    }
+    return id;
+  }
+}
+
+class Group {
+  requests = 0;
+  errors = 0;
+  retries = 0;
+  errTypes: Record<string, number> = {};
+  tokens = { input: 0, output: 0, cache_creation: 0, cache_read: 0 };
+
+  constructor(readonly id = NONE) {}
+
+  add(e: LogEntry): void {
+    this.requests++;
+    if (e.retry === true) this.retries++;
+    if (e.err_type) {
+      this.errors++;
+      this.errTypes[e.err_type] = (this.errTypes[e.err_type] ?? 0) + 1;
+    }
+    this.tokens.input += e.input_tokens ?? 0;
+    this.tokens.output += e.output_tokens ?? 0;
+    this.tokens.cache_creation += e.cache_creation_input_tokens ?? 0;
+    this.tokens.cache_read += e.cache_read_input_tokens ?? 0;
+  }
+
+  result(q: { latency: Quantiles; ttft: Quantiles }): GroupSummary {
+    return {
+      requests: this.requests,
+      errors: this.errors,
+      retries: this.retries,
+      err_types: this.errTypes,
+      latency_ms: q.latency,
+      ttft_ms: q.ttft,
+      tokens: { ...this.tokens },
+    };
+  }
+}
+
+class LaneGroup extends Group {
+  readonly by: Record<Dimension, Map<string, Group>> = { op: new Map(), http: new Map(), header: new Map(), decision: new Map() };
+}
+
+function sub(map: Map<string, Group>, key: string, ids: Ids): Group {
+  let g = map.get(key);
+  if (!g) map.set(key, (g = new Group(ids.id(key))));
+  return g;
+}
+
+function results(map: Map<string, Group>, table: SampleTable, lane: number, dim: Dimension): Record<string, GroupSummary> {
+  return Object.fromEntries([...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, g]) => [k, g.result(table.quantiles(lane, dim, g.id))]));
+}
+
+/** Where a status alone says an attempt failed (old-kit lines carry no err_type for status 0). */
+function withErrType(e: LogEntry): LogEntry {
+  if (e.err_type || typeof e.status !== 'number') return e;
+  if (e.status === 0) return { ...e, err_type: 'net' };
+  if (e.status === 401) return { ...e, err_type: '401' };
+  if (e.status === 429) return { ...e, err_type: '429' };
+  if (e.status >= 500) return { ...e, err_type: '5xx' };
+  if (e.status >= 400) return { ...e, err_type: '4xx' };
+  return e;
+}
+
+export class Summarizer {
+  private totals = new Group();
+  private lanes = new Map<string, LaneGroup>();
+  private samples = new SampleTable();
+  private laneIds = new Ids();
+  private ids: Record<Dimension, Ids> = { op: new Ids(), http: new Ids(), header: new Ids(), decision: new Ids() };
+  private haikuRequests = 0;
+  private haikuOnZai = 0;
+  private first: number | undefined;
+  private last: number | undefined;
+  /** rid:attempt of decisions still waiting for their completion. */
+  private open = new Set<string>();
+  /** A log holds a handful of model ids: classify each once. */
+  private haikuByModel = new Map<string, boolean>();
+
+  private isHaiku(model: string | undefined): boolean {
+    if (!model) return false;
+    let haiku = this.haikuByModel.get(model);
+    if (haiku === undefined) {
+      haiku = isHaikuModel(model);
+      if (this.haikuByModel.size < 1000) this.haikuByModel.set(model, haiku);
+    }
+    return haiku;
+  }
+
+  add(raw: LogEntry): void {
+    this.first = Math.min(this.first ?? raw.ts, raw.ts);
+    this.last = Math.max(this.last ?? raw.ts, raw.ts);
+    const key = `${raw.rid}:${raw.attempt ?? 1}`;
+    if (raw.kind === 'decision') {
+      if (raw.rid) this.open.add(key);
+      return;
+    }
+    this.open.delete(key);
+    const e = withErrType(raw);
+    const laneName = e.lane ?? 'unknown';
+    let lane = this.lanes.get(laneName);
+    if (!lane) this.lanes.set(laneName, (lane = new LaneGroup(this.laneIds.id(laneName))));
+    this.totals.add(e);
+    lane.add(e);
+    const op = sub(lane.by.op, e.op ?? 'other', this.ids.op);
+    const http = sub(lane.by.http, e.h2 ? 'h2' : 'h1', this.ids.http);
+    const header = laneName === 'zai' && e.header_mode ? sub(lane.by.header, e.header_mode, this.ids.header) : undefined;
+    const decision = sub(lane.by.decision, e.decision ?? 'unknown', this.ids.decision);
+    op.add(e);
+    http.add(e);
+    header?.add(e);
+    decision.add(e);
+    const latency = typeof e.latency_ms === 'number' ? e.latency_ms : NaN;
+    const ttft = typeof e.ttft_ms === 'number' ? e.ttft_ms : NaN;
+    this.samples.push(latency, ttft, lane.id, op.id, http.id, header?.id ?? NONE, decision.id);
+    if (this.isHaiku(e.model)) {
+      if ((e.attempt ?? 1) === 1) this.haikuRequests++;
+      if (laneName === 'zai' && !e.err_type) this.haikuOnZai++;
+    }
+  }
+
+  result(stats: ReadStats, since?: number): Metrics {
+    const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t * 1000).toISOString());
+    const lanes: Record<string, LaneSummary> = {};
+    for (const [name, g] of [...this.lanes.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      lanes[name] = {
+        ...g.result(this.samples.quantiles(g.id)),
+        by_op: results(g.by.op, this.samples, g.id, 'op'),
+        by_http: results(g.by.http, this.samples, g.id, 'http'),
+        by_header_mode: results(g.by.header, this.samples, g.id, 'header'),
+        by_decision: results(g.by.decision, this.samples, g.id, 'decision'),
+      };
+    }
+    return {
+      generated_at: new Date().toISOString(),
+      source: { files: stats.files, lines: stats.lines, malformed: stats.malformed, ignored: stats.ignored, outside_window: stats.outside },
+      window: { ...(since !== undefined ? { since: iso(since) } : {}), ...(this.first !== undefined ? { first: iso(this.first), last: iso(this.last) } : {}) },
+      totals: this.totals.result(this.samples.quantiles()),
+      lanes,
+      haiku: {
+        requests: this.haikuRequests,
+        answered_on_zai: this.haikuOnZai,
+        offload_share: this.haikuRequests ? Math.round((this.haikuOnZai / this.haikuRequests) * 10000) / 10000 : null,
+      },
+      decisions_without_completion: this.open.size,
+    };
+  }
+}
+
+function fmt(v: number | undefined): string {
+  return v === undefined ? '-' : v >= 10000 ? `${(v / 1000).toFixed(1)}s` : `${Math.round(v)}`;
+}
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+}
+
+/** The terminal table. */
+export function formatMetrics(m: Metrics): string {
+  const head = ['group', 'reqs', 'errs', 'lat p50', 'p95', 'p99', 'ttft p50', 'p95', 'p99', 'in tok', 'out tok', 'cache r/w'];
+  const widths = [30, 6, 5, 8, 7, 7, 8, 7, 7, 9, 8, 13];
+  const line = (label: string, g: GroupSummary) =>
+    row(
+      [
+        label,
+        String(g.requests),
+        String(g.errors),
+        fmt(g.latency_ms.p50),
+        fmt(g.latency_ms.p95),
+        fmt(g.latency_ms.p99),
+        fmt(g.ttft_ms.p50),
+        fmt(g.ttft_ms.p95),
+        fmt(g.ttft_ms.p99),
+        String(g.tokens.input),
+        String(g.tokens.output),
+        `${g.tokens.cache_read}/${g.tokens.cache_creation}`,
+      ],
+      widths,
+    );
+  const out: string[] = [row(head, widths), '-'.repeat(widths.reduce((a, b) => a + b + 2, -2))];
+  for (const [name, lane] of Object.entries(m.lanes)) {
+    out.push(line(`lane ${name}`, lane));
+    for (const [k, g] of Object.entries(lane.by_op)) out.push(line(`  op ${k}`, g));
+    for (const [k, g] of Object.entries(lane.by_http)) out.push(line(`  http ${k}`, g));
+    for (const [k, g] of Object.entries(lane.by_header_mode)) out.push(line(`  header ${k}`, g));
+    for (const [k, g] of Object.entries(lane.by_decision)) out.push(line(`  decision ${k}`, g));
+    const errs = Object.entries(lane.err_types).map(([k, v]) => `${k}=${v}`).join(' ');
+    if (errs) out.push(`  errors by type: ${errs}`);
+  }
+  out.push(line('all lanes', m.totals));
+  const share = m.haiku.offload_share === null ? 'n/a (no haiku requests)' : `${(m.haiku.offload_share * 100).toFixed(1)}%`;
+  out.push('');
+  out.push(`haiku offloaded to zai: ${share} (${m.haiku.answered_on_zai} of ${m.haiku.requests} haiku requests)`);
+  out.push(`source: ${m.source.lines} lines in ${m.source.files.length} file(s); malformed ${m.source.malformed}, ignored ${m.source.ignored}, outside window ${m.source.outside_window}`);
+  if (m.decisions_without_completion) out.push(`in flight or lost: ${m.decisions_without_completion} decision(s) without a completion line`);
+  out.push('times in ms; percentiles are exact nearest-rank over every completed attempt');
+  return out.join('\n');
+}

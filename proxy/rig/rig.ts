@@ -1,0 +1,86 @@
+// The offline rig: built-in fake upstreams (Anthropic over HTTPS, Z.AI over HTTPS under /api/anthropic)
+// with the real proxy pointed at them. Used by demo, tests, pilot and bench alike.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, type Config } from '../common/config.js';
+import { FakeUpstream, type FakeUpstreamOptions } from './fake-upstream.js';
+import { startProxy, type ProxyHandle } from '../serve/server.js';
+import { createTestTls } from './test-ca.js';
+
+/** Fake credentials: shaped like real ones so redaction and leak checks are meaningful. */
+export const FAKE_ZAI_KEY = 'zai-fake-key-0123456789abcdef';
+export const FAKE_ANTHROPIC_KEY = 'sk-ant-api03-fake-client-key-0123456789';
+
+export interface RigOptions {
+  /** Extra environment for the proxy (toggles). */
+  env?: Record<string, string>;
+  /** Where logs, CA and state go; a fresh temp dir by default. */
+  dir?: string;
+  port?: number;
+  anthropic?: Partial<FakeUpstreamOptions>;
+  zai?: Partial<FakeUpstreamOptions>;
+}
+
+export interface Rig {
+  dir: string;
+  anthropic: FakeUpstream;
+  zai: FakeUpstream;
+  /** PEM file of the fakes' CA (what the proxy trusts upstream). */
+  upstreamCaPath: string;
+  env: Record<string, string>;
+  config: Config;
+  proxy: ProxyHandle;
+  proxyUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Start the fakes only; returns the environment that points a proxy at them. */
+export async function startFakes(dir: string, opts: RigOptions = {}) {
+  mkdirSync(dir, { recursive: true });
+  const tls = await createTestTls();
+  const upstreamCaPath = join(dir, 'fake-upstream-ca.pem');
+  writeFileSync(upstreamCaPath, tls.caCert);
+  const anthropic = await new FakeUpstream({ name: 'anthropic-fake', tls, ...opts.anthropic }).start();
+  const zai = await new FakeUpstream({
+    name: 'zai-fake',
+    tls,
+    prefix: '/api/anthropic',
+    requireKey: { value: FAKE_ZAI_KEY, header: 'either' },
+    ...opts.zai,
+  }).start();
+  const env: Record<string, string> = {
+    MITM_PORT: String(opts.port ?? 0),
+    ZAI_API_KEY: FAKE_ZAI_KEY,
+    ZAI_BASE_URL: zai.baseUrl,
+    ANTH_BASE_URL: anthropic.baseUrl,
+    CCP_UPSTREAM_CA: upstreamCaPath,
+    CCP_LOGS_DIR: join(dir, 'logs'),
+    CCP_RESULTS_DIR: join(dir, 'results'),
+    CCP_CA_DIR: join(dir, 'ca'),
+    ...opts.env,
+  };
+  return { anthropic, zai, upstreamCaPath, env };
+}
+
+export async function startRig(opts: RigOptions = {}): Promise<Rig> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ccp-rig-'));
+  const fakes = await startFakes(dir, opts);
+  // MITM_PORT=0 is not a valid user setting; the rig asks the OS for a free port instead.
+  const config = parseConfig({ ...fakes.env, MITM_PORT: '1' });
+  config.port = opts.port ?? 0;
+  const proxy = await startProxy(config);
+  return {
+    dir,
+    ...fakes,
+    config,
+    proxy,
+    proxyUrl: `http://127.0.0.1:${proxy.port}`,
+    async stop() {
+      await proxy.stop();
+      await fakes.anthropic.stop();
+      await fakes.zai.stop();
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// The proxy's own endpoints under /__ccp/ on its port (direct requests only): status, live stats and
+// events for the dashboard, Prometheus metrics, and the token-protected pause/resume.
+import type http from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { ProxyStatus } from '../common/proxy-status.js';
+import { dashboardHtml } from './dashboard-page.js';
+import { anthropicErrorJson, type AnthropicErrorType } from './errors.js';
+import type { LiveState } from './live-state.js';
+import type { LiveStats } from './live-stats.js';
+
+export interface ControlContext {
+  state: LiveState;
+  controlToken: string;
+  status: () => ProxyStatus;
+  live: LiveStats;
+}
+
+function safeEqual(a: string | undefined, b: string): boolean {
+  if (typeof a !== 'string') return false;
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+function send(res: http.ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
+function sendError(res: http.ServerResponse, status: number, type: AnthropicErrorType, message: string): void {
+  send(res, status, 'application/json', anthropicErrorJson(type, message));
+}
+
+export class ControlApi {
+  /** Open dashboard event streams, ended when the proxy stops. */
+  private readonly streams = new Set<http.ServerResponse>();
+
+  constructor(private readonly ctx: ControlContext) {}
+
+  closeStreams(): void {
+    for (const s of this.streams) s.destroy();
+    this.streams.clear();
+  }
+
+  private refreshGauges(): void {
+    const { state, live } = this.ctx;
+    live.mPaused.set(state.paused ? 1 : 0);
+    live.mCooldown.set(state.coolingDown() ? Math.round((state.zaiCooldownUntil - Date.now()) / 1000) : 0);
+  }
+
+  async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    req.resume();
+    const { ctx } = this;
+    if (req.method === 'GET' && (path === '/__ccp/' || path === '/__ccp/dashboard')) {
+      send(res, 200, 'text/html; charset=utf-8', dashboardHtml(ctx.controlToken), {
+        // Self-contained: nothing is loaded from anywhere else, and the page cannot be framed.
+        'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'",
+        'x-frame-options': 'DENY',
+      });
+      return;
+    }
+    if (req.method === 'GET' && path === '/__ccp/status') {
+      send(res, 200, 'application/json', JSON.stringify(ctx.status()));
+      return;
+    }
+    if (req.method === 'GET' && path === '/__ccp/stats') {
+      send(res, 200, 'application/json', JSON.stringify({ status: ctx.status(), stats: ctx.live.snapshot() }));
+      return;
+    }
+    if (req.method === 'GET' && path === '/__ccp/metrics') {
+      this.refreshGauges();
+      send(res, 200, ctx.live.registry.contentType, await ctx.live.registry.metrics());
+      return;
+    }
+    if (req.method === 'GET' && path === '/__ccp/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+      res.write('retry: 2000\n\n');
+      this.streams.add(res);
+      const unsubscribe = ctx.live.subscribe((row) => res.write(`event: request\ndata: ${JSON.stringify(row)}\n\n`));
+      // A modest heartbeat carries pause/cooldown changes; requests are pushed as they complete.
+      const beat = setInterval(() => res.write(`event: status\ndata: ${JSON.stringify({ paused: ctx.state.paused, cooling: ctx.state.coolingDown() })}\n\n`), 5000);
+      res.on('close', () => {
+        clearInterval(beat);
+        unsubscribe();
+        this.streams.delete(res);
+      });
+      return;
+    }
+    if (path === '/__ccp/pause' || path === '/__ccp/resume') {
+      if (req.method !== 'POST') {
+        sendError(res, 405, 'invalid_request_error', `${path} takes POST`);
+        return;
+      }
+      // A custom header cannot be sent cross-site without a CORS preflight, which is never granted.
+      if (!safeEqual(typeof req.headers['x-ccp-token'] === 'string' ? req.headers['x-ccp-token'] : undefined, ctx.controlToken)) {
+        sendError(res, 403, 'permission_error', 'proxy: control requests need the x-ccp-token from logs/mitm.state.json');
+        return;
+      }
+      ctx.state.setPaused(path === '/__ccp/pause');
+      send(res, 200, 'application/json', JSON.stringify({ paused: ctx.state.paused }));
+      return;
+    }
+    sendError(res, 404, 'not_found_error', `proxy: no control endpoint ${path}`);
+  }
+}

@@ -1,0 +1,56 @@
+// The lane decision: a pure function of the request and the toggles (DESIGN §2).
+import type { Decision, Lane } from '../common/log-schema.js';
+import { isHaikuModel } from '../common/models.js';
+
+export interface DecideInput {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** The `model` field of the JSON body, when there is one. */
+  model: string | undefined;
+  forceHaikuToZai: boolean;
+  paused: boolean;
+  hasZaiKey: boolean;
+  zaiCoolingDown: boolean;
+}
+
+export interface LaneDecision {
+  lane: Lane;
+  decision: Decision;
+  /** One short human sentence, shown on the console line, in the log and by verify-routing. */
+  reason: string;
+}
+
+/** `/v1/messages` exactly (Claude Code adds `?beta=true`; callers pass the path without it). */
+export function isMessagesPath(method: string, path: string): boolean {
+  return method === 'POST' && (path === '/v1/messages' || path === '/v1/messages/');
+}
+
+export function decide(input: DecideInput): LaneDecision {
+  if (!isMessagesPath(input.method, input.path)) {
+    return { lane: 'anthropic', decision: 'pass_through', reason: `${input.method} ${input.path} → anthropic lane` };
+  }
+  if (!isHaikuModel(input.model)) {
+    const what = input.model ? `${input.model}` : 'no model in body';
+    return { lane: 'anthropic', decision: 'pass_through', reason: `${what} → anthropic lane` };
+  }
+  if (input.paused) {
+    return { lane: 'anthropic', decision: 'failover_paused', reason: 'haiku, offload paused → anthropic lane' };
+  }
+  if (!input.forceHaikuToZai) {
+    return { lane: 'anthropic', decision: 'offload_off', reason: 'haiku, FORCE_HAIKU_TO_ZAI=0 → anthropic lane' };
+  }
+  if (!input.hasZaiKey) {
+    return { lane: 'anthropic', decision: 'no_zai_key', reason: 'haiku, no ZAI_API_KEY → anthropic lane' };
+  }
+  if (input.zaiCoolingDown) {
+    return { lane: 'anthropic', decision: 'cooldown', reason: 'haiku, z.ai lane cooling down → anthropic lane' };
+  }
+  return { lane: 'zai', decision: 'forced_model', reason: 'haiku model → zai lane' };
+}
+
+/** The model id to send on the Z.AI lane: the first matching map entry, else unchanged. */
+export function mapModel(model: string, map: readonly { match: string; target: string }[]): string | undefined {
+  const m = model.toLowerCase();
+  return map.find((e) => m.includes(e.match))?.target;
+}

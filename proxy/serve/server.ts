@@ -1,0 +1,141 @@
+// Assembles one proxy process: CA → router → front, with the usage log and body tee as observers.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { ensureCa, type CaFiles } from './ca.js';
+import { INTERCEPT_HOSTS, type Config } from '../common/config.js';
+import { usageLogPath } from '../common/logs-layout.js';
+import type { ProxyStatus } from '../common/proxy-status.js';
+import { startFront, type Front } from './front.js';
+import { LiveState } from './live-state.js';
+import { Router, type AttemptEvent } from './router.js';
+import { UsageLog } from './usage-log.js';
+import { createBodyTee } from './body-tee.js';
+import { ControlApi } from './control.js';
+import { LiveStats } from './live-stats.js';
+
+export interface ProxyHandle {
+  port: number;
+  ca: CaFiles;
+  config: Config;
+  state: LiveState;
+  router: Router;
+  front: Front;
+  logPath: string;
+  controlToken: string;
+  startedAt: Date;
+  /** Milliseconds from startProxy() to ready. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+/** Live memory in MB. With --expose-gc (the load tasks start the proxy so) a GC runs first, so the figures are live data. */
+export function memoryMb(): { rss: number; heap_used: number; array_buffers: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) gc();
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
+  return { rss: mb(m.rss), heap_used: mb(m.heapUsed), array_buffers: mb(m.arrayBuffers) };
+}
+
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use`);
+    this.name = 'PortInUseError';
+  }
+}
+
+export async function startProxy(config: Config): Promise<ProxyHandle> {
+  const t0 = performance.now();
+  const ca = await ensureCa(config.caDir, INTERCEPT_HOSTS);
+  const state = new LiveState(config.logsDir, { pausedAtStart: config.offloadPaused, headerMode: config.zaiHeaderMode });
+  const logPath = usageLogPath(config.logsDir);
+  const log = new UsageLog(logPath, { maxBytes: config.logMaxBytes, keep: config.logKeep });
+  const frontSecret = randomBytes(24).toString('hex');
+  const controlToken = randomBytes(24).toString('hex');
+  const startedAt = new Date();
+  let front: Front | undefined;
+
+  const live = new LiveStats();
+  const status = (): ProxyStatus => ({
+      pid: process.pid,
+      port: front?.port ?? config.port,
+      started_at: startedAt.toISOString(),
+      paused: state.paused,
+      zai_cooldown_until: state.coolingDown() ? new Date(state.zaiCooldownUntil).toISOString() : null,
+      zai_cooldown_why: state.coolingDown() ? state.zaiCooldownWhy : null,
+      zai_header_mode: state.zaiHeaderMode,
+      force_haiku_to_zai: config.forceHaikuToZai,
+      zai_key_set: config.zaiApiKey !== undefined,
+      zai_base_url: config.zaiBaseUrl.href,
+      anth_base_url: config.anthBaseUrl.href,
+      force_h1: config.forceH1,
+      filter_chain: config.filterChain,
+      log_path: logPath,
+      ca_fingerprint: ca.fingerprint,
+      requests: live.counts(),
+      memory: memoryMb(),
+    });
+  const control = new ControlApi({ state, controlToken, status, live });
+  const router = new Router({
+    config,
+    state,
+    frontSecret,
+    ...(config.upstreamCaFile ? { upstreamCa: readFileSync(config.upstreamCaFile, 'utf8') } : {}),
+    control,
+  });
+  router.on('decided', ({ record }: AttemptEvent) => log.write(record));
+  router.on('completed', ({ record }: AttemptEvent) => {
+    log.write(record);
+    live.add(record);
+  });
+  if (config.bodyTee) router.on('decided', createBodyTee(config.logsDir));
+
+  const routerPort = await router.listen();
+  try {
+    front = await startFront({
+      port: config.port,
+      caKey: ca.key,
+      caCert: ca.cert,
+      interceptHosts: INTERCEPT_HOSTS,
+      forceH1: config.forceH1,
+      routerPort,
+      frontSecret,
+      serve: (req, res, via) => router.serve(req, res, via),
+    });
+  } catch (err) {
+    await router.close();
+    log.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(config.port);
+    throw err;
+  }
+  const startedFront = front;
+  // Malformed HTTP never reaches the router; mockttp answers it 400. It still gets its log lines.
+  await startedFront.server.on('client-error', (e) => {
+    // Only parse errors and non-HTTP bytes sent straight to the port: resets of idle sockets are not requests.
+    if (!e.errorCode?.startsWith('HPE_') && !e.errorCode?.startsWith('UNKNOWN_PROTOCOL')) return;
+    router.recordRejected({ code: e.errorCode, method: e.request.method, path: e.request.path, h2: e.request.httpVersion === '2.0' });
+  });
+  let stopped = false;
+  return {
+    port: startedFront.port,
+    ca,
+    config,
+    state,
+    router,
+    front: startedFront,
+    logPath,
+    controlToken,
+    startedAt,
+    startupMs: Math.round(performance.now() - t0),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      // In-flight attempts are ended first, so their completion lines are written before the log closes.
+      router.abortInFlight();
+      await startedFront.stop();
+      await router.close();
+      log.close();
+    },
+  };
+}
