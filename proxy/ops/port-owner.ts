@@ -20,10 +20,13 @@ function decodeAddress(hex: string, v6: boolean): string {
   return hex;
 }
 
-/** Sockets listening on `port`, from /proc/net/tcp{,6} (Linux; empty elsewhere). */
-export function listeningSockets(port: number): ListeningSocket[] {
-  const out: ListeningSocket[] = [];
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+interface ListenEntry extends ListeningSocket {
+  port: number;
+}
+
+/** Every listening TCP socket on this machine, from /proc/net/tcp{,6} (Linux; empty elsewhere). */
+function listenEntries(): ListenEntry[] {
+  const out: ListenEntry[] = [];
   for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
     let text: string;
     try {
@@ -34,41 +37,60 @@ export function listeningSockets(port: number): ListeningSocket[] {
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       // local_address is HEX_IP:HEX_PORT; state 0A is LISTEN; inode is column 10.
-      if (cols.length > 9 && cols[1]?.endsWith(`:${hexPort}`) && cols[3] === '0A') out.push({ address: decodeAddress(cols[1].split(':')[0]!, v6), inode: cols[9]! });
+      if (cols.length <= 9 || cols[3] !== '0A') continue;
+      const [ip, port] = cols[1]!.split(':');
+      out.push({ address: decodeAddress(ip!, v6), port: parseInt(port!, 16), inode: cols[9]! });
     }
   }
   return out;
 }
 
+/** Sockets listening on `port` (Linux; empty elsewhere). */
+export function listeningSockets(port: number): ListeningSocket[] {
+  return listenEntries()
+    .filter((e) => e.port === port)
+    .map(({ address, inode }) => ({ address, inode }));
+}
+
+/** Inodes of the sockets process `pid` holds open, from /proc/PID/fd (Linux). */
+function socketInodes(pid: number | string): Set<string> {
+  const inodes = new Set<string>();
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return inodes;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return inodes;
+}
+
+/** TCP ports process `pid` listens on (Linux; empty elsewhere). */
+export function listeningPorts(pid: number): number[] {
+  const inodes = socketInodes(pid);
+  return [...new Set(listenEntries().filter((e) => inodes.has(e.inode)).map((e) => e.port))].sort((a, b) => a - b);
+}
+
 function fromProc(port: number): PortOwner | undefined {
-  const inodes = new Set(listeningSockets(port).map((l) => l.inode));
-  if (inodes.size === 0) return undefined;
+  const wanted = new Set(listeningSockets(port).map((l) => l.inode));
+  if (wanted.size === 0) return undefined;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let fds: string[];
+    if (![...socketInodes(entry)].some((i) => wanted.has(i))) continue;
+    let command = '';
     try {
-      fds = readdirSync(`/proc/${entry}/fd`);
+      command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
     } catch {
-      continue;
+      // gone meanwhile
     }
-    for (const fd of fds) {
-      let target: string;
-      try {
-        target = readlinkSync(`/proc/${entry}/fd/${fd}`);
-      } catch {
-        continue;
-      }
-      const m = /^socket:\[(\d+)\]$/.exec(target);
-      if (m && inodes.has(m[1]!)) {
-        let command = '';
-        try {
-          command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-        } catch {
-          // gone meanwhile
-        }
-        return { pid: Number(entry), command };
-      }
-    }
+    return { pid: Number(entry), command };
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 // The proxy's own endpoints under /__ccp/ on its port (direct requests only): status, live stats and
 // events for the dashboard, Prometheus metrics, and the token-protected pause/resume.
 import type http from 'node:http';
+import type { ClientRequest, ClientResponse } from './client-exchange.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { ProxyStatus } from '../common/proxy-status.js';
 import { dashboardHtml } from './dashboard-page.js';
@@ -22,18 +23,19 @@ function safeEqual(a: string | undefined, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
-function send(res: http.ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...extra });
-  res.end(body);
+// HTTP/1.1 and HTTP/2 responses alike (Node's compatibility API): only what both have is used.
+function send(res: ClientResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+  (res as http.ServerResponse).writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...extra });
+  (res as http.ServerResponse).end(body);
 }
 
-function sendError(res: http.ServerResponse, status: number, type: AnthropicErrorType, message: string): void {
+function sendError(res: ClientResponse, status: number, type: AnthropicErrorType, message: string): void {
   send(res, status, 'application/json', anthropicErrorJson(type, message));
 }
 
 export class ControlApi {
   /** Open dashboard event streams, ended when the proxy stops. */
-  private readonly streams = new Set<http.ServerResponse>();
+  private readonly streams = new Set<ClientResponse>();
 
   constructor(private readonly ctx: ControlContext) {}
 
@@ -48,8 +50,9 @@ export class ControlApi {
     live.mCooldown.set(state.coolingDown() ? Math.round((state.zaiCooldownUntil - Date.now()) / 1000) : 0);
   }
 
-  async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!;
+  /** `target` is the request's origin-form path and query. */
+  async handle(req: ClientRequest, res: ClientResponse, target: string): Promise<void> {
+    const path = target.split('?')[0]!;
     req.resume();
     const { ctx } = this;
     if (req.method === 'GET' && (path === '/__ccp/' || path === '/__ccp/dashboard')) {
@@ -74,12 +77,13 @@ export class ControlApi {
       return;
     }
     if (req.method === 'GET' && path === '/__ccp/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-      res.write('retry: 2000\n\n');
+      const stream = res as http.ServerResponse;
+      stream.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+      stream.write('retry: 2000\n\n');
       this.streams.add(res);
-      const unsubscribe = ctx.live.subscribe((row) => res.write(`event: request\ndata: ${JSON.stringify(row)}\n\n`));
+      const unsubscribe = ctx.live.subscribe((row) => stream.write(`event: request\ndata: ${JSON.stringify(row)}\n\n`));
       // A modest heartbeat carries pause/cooldown changes; requests are pushed as they complete.
-      const beat = setInterval(() => res.write(`event: status\ndata: ${JSON.stringify({ paused: ctx.state.paused, cooling: ctx.state.coolingDown() })}\n\n`), 5000);
+      const beat = setInterval(() => stream.write(`event: status\ndata: ${JSON.stringify({ paused: ctx.state.paused, cooling: ctx.state.coolingDown() })}\n\n`), 5000);
       res.on('close', () => {
         clearInterval(beat);
         unsubscribe();

@@ -1,10 +1,11 @@
 // The front: mockttp terminates TLS for the intercepted hosts only and tunnels everything else raw.
-// Intercepted and direct (base-URL mode) requests go to the router: HTTP/1.1 ones in-process, HTTP/2
-// ones through mockttp's rules over the loopback hop (DESIGN §1).
+// Its HTTP/1.1 and HTTP/2 servers parse the requests; the ones routeFor() names are handed to the
+// router (or the control endpoints) in this process, the rest stay with mockttp (DESIGN §1).
 import http from 'node:http';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { getLocal, type Mockttp } from 'mockttp';
+import { clientExchange, isH2, type ClientExchange, type ClientRequest, type ClientResponse } from './client-exchange.js';
 
 export interface FrontOptions {
   port: number;
@@ -12,22 +13,66 @@ export interface FrontOptions {
   caCert: string;
   interceptHosts: readonly string[];
   forceH1: boolean;
-  routerPort: number;
-  /** Per-run secret the router requires, so no other local process can use it as a relay. */
-  frontSecret: string;
-  /** The router's request handler, for the in-process handover of HTTP/1.1 requests. */
-  serve?: (req: http.IncomingMessage, res: http.ServerResponse, via: { route: 'api' | 'control'; h2: boolean }) => void;
+  /** Intercepted Anthropic requests and direct (base-URL mode) requests. */
+  onApi(exchange: ClientExchange): void;
+  /** The proxy's own endpoints under CONTROL_PREFIX on its port. */
+  onControl(req: ClientRequest, res: ClientResponse, target: string): void;
 }
 
 export interface Front {
   server: Mockttp;
   port: number;
-  /** Whether HTTP/1.1 API and control requests go to the router in-process (else over loopback). */
-  inProcess: boolean;
   stop(): Promise<void>;
 }
 
 export const CONTROL_PREFIX = '/__ccp/';
+
+export interface Route {
+  kind: 'api' | 'control';
+  /** Origin-form path and query to serve. */
+  target: string;
+}
+
+export interface RouteHosts {
+  /** Lower-case hostnames whose API traffic the kit handles (api.anthropic.com). */
+  intercept: ReadonlySet<string>;
+  /** Lower-case host:port values that name the proxy itself (127.0.0.1:PORT, localhost:PORT). */
+  self: ReadonlySet<string>;
+}
+
+/** Host without its port, lower-cased (IPv6 brackets kept). */
+function hostnameOf(host: string): string {
+  const h = host.toLowerCase();
+  return h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.split(':')[0]!;
+}
+
+/**
+ * What reaches the router: the one definition, for HTTP/1.1 and HTTP/2 alike. Pure.
+ * - decrypted (TLS-intercepted) requests for an intercepted host → api;
+ * - plain requests to the proxy's own address (base-URL mode) → control under CONTROL_PREFIX, else api;
+ * - plain requests naming an intercepted host (origin- or absolute-form) → api;
+ * - anything else → undefined: mockttp passes it through untouched.
+ */
+export function routeFor(req: { url: string; authority: string | undefined; encrypted: boolean }, hosts: RouteHosts): Route | undefined {
+  let target = req.url;
+  let authority = req.authority;
+  if (!target.startsWith('/')) {
+    // Absolute-form, as a plain-HTTP proxy request: http://host/path.
+    let url: URL;
+    try {
+      url = new URL(target);
+    } catch {
+      return undefined;
+    }
+    if (req.encrypted || (url.protocol !== 'http:' && url.protocol !== 'https:')) return undefined;
+    target = url.pathname + url.search;
+    authority = url.host;
+  }
+  if (authority === undefined) return undefined;
+  const host = authority.toLowerCase();
+  if (!req.encrypted && hosts.self.has(host)) return { kind: target.startsWith(CONTROL_PREFIX) ? 'control' : 'api', target };
+  return hosts.intercept.has(hostnameOf(host)) ? { kind: 'api', target } : undefined;
+}
 
 /**
  * mockttp's start() calls listen(port) with no host, which binds every interface (mockttp #182).
@@ -47,28 +92,6 @@ async function startOnLoopback(server: Mockttp, port: number): Promise<void> {
   }
 }
 
-function forwardToRouter(opts: FrontOptions, route: 'api' | 'control', h2: boolean) {
-  return {
-    // Without this, an upstream reset mid-stream reaches the client as a clean end of a truncated stream.
-    simulateConnectionErrors: true,
-    transformRequest: {
-      setProtocol: 'http' as const,
-      replaceHost: { targetHost: `127.0.0.1:${opts.routerPort}`, updateHostHeader: false },
-      updateHeaders: {
-        'x-ccp-front': opts.frontSecret,
-        'x-ccp-route': route,
-        'x-ccp-h2': h2 ? '1' : '0',
-      },
-    },
-    // The router's own connection headers must not reach the client: mockttp closes idle client
-    // connections after ~5 s, so a relayed `Keep-Alive: timeout=60` would invite resets on reuse.
-    // Header-only response transforms keep streaming.
-    transformResponse: {
-      updateHeaders: { connection: undefined, 'keep-alive': undefined },
-    },
-  };
-}
-
 export async function startFront(opts: FrontOptions): Promise<Front> {
   const server = getLocal({
     https: {
@@ -86,87 +109,66 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
     debug: false,
   });
 
-  // Rules are added after start(): direct (base-URL mode) requests are recognised by the bound port,
-  // which is only known then when port 0 was asked for. Nobody can know the port before this returns.
   await startOnLoopback(server, opts.port);
   const address = (server as unknown as { server?: net.Server }).server?.address();
   if (!address || typeof address === 'string' || address.address !== '127.0.0.1') {
     await server.stop();
     throw new Error(`front bound to ${JSON.stringify(address)}, expected 127.0.0.1 only`);
   }
+  const hosts: RouteHosts = {
+    intercept: new Set(opts.interceptHosts.map((h) => h.toLowerCase())),
+    self: new Set([`127.0.0.1:${address.port}`, `localhost:${address.port}`]),
+  };
+  try {
+    handOver(server, hosts, opts);
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
 
-  // Every rule gets .always(): without it a rule counts as used up after one match.
-  const selfHosts = [`127.0.0.1:${address.port}`, `localhost:${address.port}`];
-  const controlUrl = new RegExp(`^https?://[^/]+${CONTROL_PREFIX.replace(/\//g, '\\/')}`);
-  for (const host of selfHosts) {
-    await server.forAnyRequest().forHost(host).withUrlMatching(controlUrl).always().thenPassThrough(forwardToRouter(opts, 'control', false));
-  }
-  // HTTP/2 requests carry the :scheme pseudo-header; the router cannot see the client leg otherwise.
-  for (const hostname of opts.interceptHosts) {
-    await server.forAnyRequest().forHostname(hostname).withHeaders({ ':scheme': 'https' }).always().thenPassThrough(forwardToRouter(opts, 'api', true));
-    await server.forAnyRequest().forHostname(hostname).always().thenPassThrough(forwardToRouter(opts, 'api', false));
-  }
-  for (const host of selfHosts) {
-    await server.forAnyRequest().forHost(host).withHeaders({ ':scheme': 'http' }).always().thenPassThrough(forwardToRouter(opts, 'api', true));
-    await server.forAnyRequest().forHost(host).always().thenPassThrough(forwardToRouter(opts, 'api', false));
-  }
-  // Plain-HTTP requests for any other host: passed through untouched.
+  // What routeFor() leaves to mockttp: plain-HTTP requests for other hosts, passed through untouched.
+  // .always(): without it a rule counts as used up after one match. Without simulateConnectionErrors
+  // an upstream reset mid-stream would reach the client as a clean end of a truncated stream.
   await server.forUnmatchedRequest().always().thenPassThrough({ simulateConnectionErrors: true });
-
   // A body listener, even a no-op, stops mockttp retaining each in-flight response body (mockttp #209).
   await server.on('response-body-data', () => {});
 
-  const inProcess = opts.serve ? handOverInProcess(server, opts, selfHosts, opts.serve) : false;
-  return { server, port: address.port, inProcess, stop: () => server.stop() };
+  return { server, port: address.port, stop: () => server.stop() };
 }
 
-/** Host header without its port, lower-cased (IPv6 brackets kept). */
-function hostnameOf(host: string): string {
-  const h = host.toLowerCase();
-  return h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.split(':')[0]!;
-}
+/** The request events of Node's HTTP servers that mockttp answers (checkContinue: Expect: 100-continue). */
+const REQUEST_EVENTS = new Set(['request', 'checkContinue', 'checkExpectation']);
 
 /**
- * The hot path without the loopback hop. mockttp terminates TLS (or accepts the plain request) and its
- * HTTP/1.1 server parses it; instead of matching rules and re-sending the request over loopback HTTP
- * to the router, the requests the rules above would forward are given to the router's handler in this
- * process. That removes a serialise/parse round on each side per request and per chunk, and
- * mockttp's rule matching and request/response tracking.
- * Everything else (other hosts, absolute-form proxy requests, Expect: 100-continue, HTTP/2) still goes
- * through mockttp's own handler and the rules. Relies on mockttp's combo server keeping its HTTP/1.1
- * sub-server in `_httpServer` (mockttp 4.x, @httptoolkit/httpolyglot); if that changes, nothing is
- * patched and every request takes the loopback route, which is equivalent, only slower.
+ * The handover. mockttp terminates TLS (or accepts the plain request) and its HTTP/1.1 or HTTP/2 server
+ * parses it; the requests routeFor() names are served here, in this process, before mockttp's own
+ * listener sees them. Relies on mockttp's combo server (@httptoolkit/httpolyglot) keeping its
+ * sub-servers in `_httpServer` and `_http2Server` (docs/ARCHITECTURE.md has the source lines): if a
+ * mockttp update moves them, the proxy refuses to start rather than route API traffic some other way.
+ * The events are intercepted on each server's emit rather than by swapping listeners: httpolyglot
+ * mirrors listener changes across its sub-servers.
  */
-function handOverInProcess(server: Mockttp, opts: FrontOptions, selfHosts: string[], serve: NonNullable<FrontOptions['serve']>): boolean {
-  const h1 = (server as unknown as { server?: { _httpServer?: unknown } }).server?._httpServer;
-  if (!(h1 instanceof http.Server) || h1.listenerCount('request') === 0) return false;
-  const intercepted = new Set(opts.interceptHosts.map((h) => h.toLowerCase()));
-  const self = new Set(selfHosts);
-
-  const routeOf = (req: http.IncomingMessage): 'api' | 'control' | undefined => {
-    const url = req.url ?? '';
-    const host = req.headers.host;
-    // Absolute-form (plain-HTTP proxy) requests and requests without a host are left to mockttp.
-    if (!url.startsWith('/') || typeof host !== 'string') return undefined;
-    if ((req.socket as tls.TLSSocket).encrypted) return intercepted.has(hostnameOf(host)) ? 'api' : undefined;
-    if (self.has(host.toLowerCase())) return url.startsWith(CONTROL_PREFIX) ? 'control' : 'api';
-    return intercepted.has(hostnameOf(host)) ? 'api' : undefined;
-  };
-
-  // The 'request' event is intercepted on this one server's emit rather than by swapping listeners:
-  // httpolyglot mirrors listener removal across its sub-servers, so removing mockttp's listener here
-  // would also remove it from the HTTP/2 server.
-  const emit = h1.emit.bind(h1) as (event: string | symbol, ...args: unknown[]) => boolean;
-  h1.emit = function emitWithHandover(event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'request') {
-      const [req, res] = args as [http.IncomingMessage, http.ServerResponse];
-      const route = routeOf(req);
-      if (route) {
-        serve(req, res, { route, h2: false });
-        return true;
+function handOver(server: Mockttp, hosts: RouteHosts, opts: FrontOptions): void {
+  const combo = (server as unknown as { server?: { _httpServer?: unknown; _http2Server?: unknown } }).server;
+  const subServers = [combo?._httpServer, combo?._http2Server];
+  if (!subServers.every((s) => s instanceof net.Server && s.listenerCount('request') > 0)) {
+    throw new Error('mockttp internals changed: its HTTP/1.1 and HTTP/2 servers were not found, so API requests cannot be handed to the router');
+  }
+  for (const sub of subServers as net.Server[]) {
+    const emit = sub.emit.bind(sub) as (event: string | symbol, ...args: unknown[]) => boolean;
+    sub.emit = function emitWithHandover(event: string | symbol, ...args: unknown[]): boolean {
+      if (typeof event === 'string' && REQUEST_EVENTS.has(event)) {
+        const [req, res] = args as [ClientRequest, ClientResponse];
+        const authority = isH2(req) ? (req.authority ?? req.headers.host) : req.headers.host;
+        const route = routeFor({ url: req.url ?? '', authority, encrypted: (req.socket as tls.TLSSocket | undefined)?.encrypted === true }, hosts);
+        if (route) {
+          if (event === 'checkContinue') (res as http.ServerResponse).writeContinue();
+          if (route.kind === 'control') opts.onControl(req, res, route.target);
+          else opts.onApi(clientExchange(req, res, route.target));
+          return true;
+        }
       }
-    }
-    return emit(event, ...args);
-  } as typeof h1.emit;
-  return true;
+      return emit(event, ...args);
+    } as typeof sub.emit;
+  }
 }

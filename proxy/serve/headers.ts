@@ -18,7 +18,7 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
-/** Headers the front adds for the router; never forwarded. */
+/** The proxy's own headers (x-ccp-token for its control endpoints): never forwarded upstream. */
 export const INTERNAL_PREFIX = 'x-ccp-';
 
 /** Client credentials: never sent to the Z.AI lane. */

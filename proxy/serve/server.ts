@@ -45,97 +45,122 @@ export class PortInUseError extends Error {
   }
 }
 
-export async function startProxy(config: Config): Promise<ProxyHandle> {
-  const t0 = performance.now();
-  const ca = await ensureCa(config.caDir, INTERCEPT_HOSTS);
-  const state = new LiveState(config.logsDir, { pausedAtStart: config.offloadPaused, headerMode: config.zaiHeaderMode });
-  const logPath = usageLogPath(config.logsDir);
-  const log = new UsageLog(logPath, { maxBytes: config.logMaxBytes, keep: config.logKeep });
-  const frontSecret = randomBytes(24).toString('hex');
-  const controlToken = randomBytes(24).toString('hex');
-  const startedAt = new Date();
-  let front: Front | undefined;
+interface Core {
+  config: Config;
+  ca: CaFiles;
+  state: LiveState;
+  live: LiveStats;
+  log: UsageLog;
+  logPath: string;
+  startedAt: Date;
+}
 
-  const live = new LiveStats();
-  const status = (): ProxyStatus => ({
-      pid: process.pid,
-      port: front?.port ?? config.port,
-      started_at: startedAt.toISOString(),
-      paused: state.paused,
-      zai_cooldown_until: state.coolingDown() ? new Date(state.zaiCooldownUntil).toISOString() : null,
-      zai_cooldown_why: state.coolingDown() ? state.zaiCooldownWhy : null,
-      zai_header_mode: state.zaiHeaderMode,
-      force_haiku_to_zai: config.forceHaikuToZai,
-      zai_key_set: config.zaiApiKey !== undefined,
-      zai_base_url: config.zaiBaseUrl.href,
-      anth_base_url: config.anthBaseUrl.href,
-      force_h1: config.forceH1,
-      filter_chain: config.filterChain,
-      log_path: logPath,
-      ca_fingerprint: ca.fingerprint,
-      requests: live.counts(),
-      memory: memoryMb(),
-    });
-  const control = new ControlApi({ state, controlToken, status, live });
+/** GET /__ccp/status: what status, doctor, bundle and the dashboard know of this process. */
+function statusOf(core: Core, port: () => number): ProxyStatus {
+  const { config, state } = core;
+  return {
+    pid: process.pid,
+    port: port(),
+    started_at: core.startedAt.toISOString(),
+    paused: state.paused,
+    zai_cooldown_until: state.coolingDown() ? new Date(state.zaiCooldownUntil).toISOString() : null,
+    zai_cooldown_why: state.coolingDown() ? state.zaiCooldownWhy : null,
+    zai_header_mode: state.zaiHeaderMode,
+    force_haiku_to_zai: config.forceHaikuToZai,
+    zai_key_set: config.zaiApiKey !== undefined,
+    zai_base_url: config.zaiBaseUrl.href,
+    anth_base_url: config.anthBaseUrl.href,
+    force_h1: config.forceH1,
+    filter_chain: config.filterChain,
+    log_path: core.logPath,
+    ca_fingerprint: core.ca.fingerprint,
+    requests: core.live.counts(),
+    memory: memoryMb(),
+  };
+}
+
+/** The router's observers: the usage log (both lines), live stats and the optional body tee. */
+function makeRouter(core: Core): Router {
+  const { config } = core;
   const router = new Router({
     config,
-    state,
-    frontSecret,
+    state: core.state,
     ...(config.upstreamCaFile ? { upstreamCa: readFileSync(config.upstreamCaFile, 'utf8') } : {}),
-    control,
   });
-  router.on('decided', ({ record }: AttemptEvent) => log.write(record));
+  router.on('decided', ({ record }: AttemptEvent) => core.log.write(record));
   router.on('completed', ({ record }: AttemptEvent) => {
-    log.write(record);
-    live.add(record);
+    core.log.write(record);
+    core.live.add(record);
   });
   if (config.bodyTee) router.on('decided', createBodyTee(config.logsDir));
+  return router;
+}
 
-  const routerPort = await router.listen();
-  try {
-    front = await startFront({
-      port: config.port,
-      caKey: ca.key,
-      caCert: ca.cert,
-      interceptHosts: INTERCEPT_HOSTS,
-      forceH1: config.forceH1,
-      routerPort,
-      frontSecret,
-      serve: (req, res, via) => router.serve(req, res, via),
-    });
-  } catch (err) {
-    await router.close();
-    log.close();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(config.port);
-    throw err;
-  }
-  const startedFront = front;
-  // Malformed HTTP never reaches the router; mockttp answers it 400. It still gets its log lines.
-  await startedFront.server.on('client-error', (e) => {
+/** Malformed HTTP never reaches the router; mockttp answers it 400. It still gets its log lines. */
+async function logMalformedRequests(front: Front, router: Router): Promise<void> {
+  await front.server.on('client-error', (e) => {
     // Only parse errors and non-HTTP bytes sent straight to the port: resets of idle sockets are not requests.
     if (!e.errorCode?.startsWith('HPE_') && !e.errorCode?.startsWith('UNKNOWN_PROTOCOL')) return;
     router.recordRejected({ code: e.errorCode, method: e.request.method, path: e.request.path, h2: e.request.httpVersion === '2.0' });
   });
+}
+
+export async function startProxy(config: Config): Promise<ProxyHandle> {
+  const t0 = performance.now();
+  const logPath = usageLogPath(config.logsDir);
+  const core: Core = {
+    config,
+    ca: await ensureCa(config.caDir, INTERCEPT_HOSTS),
+    state: new LiveState(config.logsDir, { pausedAtStart: config.offloadPaused, headerMode: config.zaiHeaderMode }),
+    live: new LiveStats(),
+    log: new UsageLog(logPath, { maxBytes: config.logMaxBytes, keep: config.logKeep }),
+    logPath,
+    startedAt: new Date(),
+  };
+  const controlToken = randomBytes(24).toString('hex');
+  let port = config.port;
+  const control = new ControlApi({ state: core.state, controlToken, status: () => statusOf(core, () => port), live: core.live });
+  const router = makeRouter(core);
+  let front: Front;
+  try {
+    front = await startFront({
+      port: config.port,
+      caKey: core.ca.key,
+      caCert: core.ca.cert,
+      interceptHosts: INTERCEPT_HOSTS,
+      forceH1: config.forceH1,
+      onApi: (exchange) => router.serve(exchange),
+      onControl: (req, res, target) => void control.handle(req, res, target),
+    });
+  } catch (err) {
+    router.close();
+    core.log.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(config.port);
+    throw err;
+  }
+  port = front.port;
+  await logMalformedRequests(front, router);
   let stopped = false;
   return {
-    port: startedFront.port,
-    ca,
+    port,
+    ca: core.ca,
     config,
-    state,
+    state: core.state,
     router,
-    front: startedFront,
+    front,
     logPath,
     controlToken,
-    startedAt,
+    startedAt: core.startedAt,
     startupMs: Math.round(performance.now() - t0),
     async stop() {
       if (stopped) return;
       stopped = true;
       // In-flight attempts are ended first, so their completion lines are written before the log closes.
       router.abortInFlight();
-      await startedFront.stop();
-      await router.close();
-      log.close();
+      control.closeStreams();
+      await front.stop();
+      router.close();
+      core.log.close();
     },
   };
 }
