@@ -1,6 +1,6 @@
 // npm run bench — direct vs through the proxy, side by side in one run → results/BENCH.md + BENCH.json.
 import { argv } from 'zx';
-import { runBench, targetsOf } from '../proxy/rig/bench.js';
+import { runBench, targetsOf } from '../proxy/rig/bench/run.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `

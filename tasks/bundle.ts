@@ -1,6 +1,6 @@
 // npm run bundle — a redacted, scanned review bundle: directory + 0600 .tgz.
 import { join } from 'node:path';
-import { argv, chalk } from 'zx';
+import { argv } from 'zx';
 import { BundleSecretError, buildBundle, bundleName, collectState } from '../proxy/read/bundle.js';
 import { REPO_ROOT } from '../proxy/common/config.js';
 import { appendHandoff, handoffSection } from '../proxy/read/handoff.js';
@@ -8,7 +8,7 @@ import { DEFAULT_EXPECT, summarizeLog, verifyLog } from '../proxy/read/reports.j
 import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { parseExpect } from '../proxy/read/verify.js';
 import { findRunning } from '../proxy/ops/control-client.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `
 Usage: npm run bundle [-- --out DIR] [--handoff] [--with-bodies]
@@ -43,7 +43,7 @@ try {
   console.log(`ccp: ${b.files.length} files; redacted: ${b.redactedFiles.length ? b.redactedFiles.join(', ') : 'nothing needed it'}; final secret scan clean`);
 } catch (e) {
   if (e instanceof BundleSecretError) {
-    console.error(chalk.red(`ccp: ${e.message}`));
+    console.error(colors.red(`ccp: ${e.message}`));
     process.exit(1);
   }
   throw e;

@@ -1,7 +1,7 @@
 // npm run doctor — is this shell set up to go through the running proxy? One line per check, with the fix.
-import { argv, chalk } from 'zx';
+import { argv } from 'zx';
 import { formatDoctor, runDoctor } from '../proxy/ops/doctor.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `
 Usage: npm run doctor [-- --claude PATH]
@@ -15,8 +15,8 @@ Z.AI key present; log directory writable; proxy bound to loopback only. Exit 1 o
 
 const config = configOrExit();
 const results = await runDoctor({ config, env: process.env, ...(typeof argv.claude === 'string' ? { claude: argv.claude } : {}) });
-const colour = { OK: chalk.green, WARN: chalk.yellow, FAIL: chalk.red } as const;
+const colour = { OK: colors.green, WARN: colors.yellow, FAIL: colors.red } as const;
 console.log(formatDoctor(results).replace(/^(OK|WARN|FAIL)/gm, (m) => colour[m as keyof typeof colour](m)));
 const fails = results.filter((r) => r.status === 'FAIL').length;
-console.log(fails ? chalk.red(`\n${fails} check(s) failed`) : chalk.green('\nall checks passed'));
+console.log(fails ? colors.red(`\n${fails} check(s) failed`) : colors.green('\nall checks passed'));
 process.exit(fails ? 1 : 0);

@@ -1,6 +1,4 @@
 // npm run mitm — start the proxy in the foreground.
-import { colorsEnabled, makeColors } from '../proxy/common/colors.js';
-import { ConfigError, loadConfig } from '../proxy/common/config.js';
 import { formatBanner } from '../proxy/serve/banner.js';
 import { formatRequestLine, type Paint } from '../proxy/serve/console-line.js';
 import { LineBatcher } from '../proxy/serve/line-batcher.js';
@@ -9,30 +7,22 @@ import { findPortOwner } from '../proxy/ops/port-owner.js';
 import { clearRunState, writeRunState } from '../proxy/ops/run-state.js';
 import { PortInUseError, startProxy } from '../proxy/serve/server.js';
 import { writeSubEnv } from '../proxy/ops/sub-env.js';
+import { colors, configOrExit, helpRequested } from './lib.js';
 
-if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
-  console.log(`Usage: npm run mitm
+// No zx here (see tasks/lib.ts): the flags are read by hand.
+const flags = new Set(process.argv.slice(2));
+helpRequested({ help: flags.has('--help'), h: flags.has('-h') }, `
+Usage: npm run mitm
 
 Starts the lane-splitting proxy on 127.0.0.1:$MITM_PORT (default 8082) in the foreground.
 Settings come from the environment and .env (see .env.example). Writes logs/mitm.pid,
 logs/mitm.state.json and env/sub-env.sh; logs every request to logs/usage.jsonl.
+The dashboard is at http://127.0.0.1:$MITM_PORT/__ccp/ while it runs.
 Stop with Ctrl-C or 'npm run stop'.`);
-  process.exit(0);
-}
 
-const colors = makeColors(colorsEnabled(process.env, process.stdout.isTTY === true));
 const paint: Paint = { zai: colors.magenta, anthropic: colors.cyan, ok: colors.green, bad: colors.red, dim: colors.gray };
 
-let config;
-try {
-  config = loadConfig();
-} catch (e) {
-  if (e instanceof ConfigError) {
-    console.error(colors.red(`ccp: bad setting ${e.message}`));
-    process.exit(2);
-  }
-  throw e;
-}
+const config = configOrExit();
 
 const existing = await findRunning(config.logsDir);
 if (existing.kind === 'running') {

@@ -1,8 +1,8 @@
 // npm run pause / npm run resume — flip the offload live, without a restart.
-import { argv, chalk } from 'zx';
+import { argv } from 'zx';
 import { findRunning, setPausedLive } from '../proxy/ops/control-client.js';
 import { writePauseFlag } from '../proxy/common/logs-layout.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, helpRequested } from './lib.js';
 
 const paused = !process.argv.includes('--resume');
 helpRequested(argv, `
@@ -18,9 +18,9 @@ const found = await findRunning(config.logsDir);
 if (found.kind === 'running') {
   try {
     const now = await setPausedLive(found.state, paused);
-    console.log(`ccp: offload ${now ? chalk.yellow('paused') : chalk.green('resumed')} on the running proxy (pid ${found.state.pid}, port ${found.state.port}).`);
+    console.log(`ccp: offload ${now ? colors.yellow('paused') : colors.green('resumed')} on the running proxy (pid ${found.state.pid}, port ${found.state.port}).`);
   } catch (e) {
-    console.error(chalk.red(`ccp: could not reach the running proxy: ${(e as Error).message}`));
+    console.error(colors.red(`ccp: could not reach the running proxy: ${(e as Error).message}`));
     process.exit(1);
   }
 } else {

@@ -1,10 +1,10 @@
 // npm run prove — the quick proofs against your running proxy with your real claude.
-import { argv, chalk } from 'zx';
+import { argv } from 'zx';
 import { execa } from 'execa';
 import { findRunning } from '../proxy/ops/control-client.js';
 import { prove, proxiedEnv } from '../proxy/ops/prove.js';
 import { formatVerdict } from '../proxy/read/verify.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `
 Usage: npm run prove [-- --claude PATH]
@@ -18,18 +18,18 @@ requests. Uses your own claude login. Exit 0 when both answered on the right lan
 const config = configOrExit();
 const running = await findRunning(config.logsDir);
 if (running.kind !== 'running') {
-  console.error(chalk.red('ccp: the proxy is not running. Start it with: npm run mitm'));
+  console.error(colors.red('ccp: the proxy is not running. Start it with: npm run mitm'));
   process.exit(2);
 }
 const claude = typeof argv.claude === 'string' ? argv.claude : 'claude';
 const version = await execa(claude, ['--version'], { reject: false, timeout: 30_000, stdin: 'ignore' }).catch(() => undefined);
 if (!version || version.exitCode !== 0) {
-  console.error(chalk.red(`ccp: claude is not installed (or '${claude}' does not run). Install it: npm install -g @anthropic-ai/claude-code`));
+  console.error(colors.red(`ccp: claude is not installed (or '${claude}' does not run). Install it: npm install -g @anthropic-ai/claude-code`));
   process.exit(2);
 }
 console.log(`ccp: proving routing through the proxy on port ${running.state.port} with claude ${String(version.stdout).trim()}\n`);
 const result = await prove({ claude, state: running.state, env: proxiedEnv(process.env, running.state), print: (s) => console.log(s) });
 console.log('\n== verify-routing (these requests only) ==');
 console.log(formatVerdict(result.verdict));
-console.log(result.ok ? chalk.green('\nprove: PASS') : chalk.red('\nprove: FAIL'));
+console.log(result.ok ? colors.green('\nprove: PASS') : colors.red('\nprove: FAIL'));
 process.exit(result.ok ? 0 : 1);

@@ -1,8 +1,8 @@
 // npm run stop — stop the proxy named by logs/mitm.pid (never by process name).
-import { argv, chalk, sleep } from 'zx';
+import { argv, sleep } from 'zx';
 import { findRunning } from '../proxy/ops/control-client.js';
 import { clearRunState, isAlive } from '../proxy/ops/run-state.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `
 Usage: npm run stop [-- --force]
@@ -23,7 +23,7 @@ if (found.kind === 'not_running') {
   process.exit(0);
 } else if (found.kind === 'unverified') {
   if (!argv.force) {
-    console.error(chalk.red(`ccp: pid ${found.pid} from logs/mitm.pid is alive but is not verified as this kit's proxy: ${found.why}.`));
+    console.error(colors.red(`ccp: pid ${found.pid} from logs/mitm.pid is alive but is not verified as this kit's proxy: ${found.why}.`));
     console.error(`Not touching it. If you are sure it is the proxy: npm run stop -- --force`);
     process.exit(1);
   }
@@ -35,7 +35,7 @@ if (found.kind === 'not_running') {
 process.kill(pid, 'SIGTERM');
 for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
 if (isAlive(pid)) {
-  console.error(chalk.red(`ccp: pid ${pid} did not exit within 10 s of SIGTERM; it is still running.`));
+  console.error(colors.red(`ccp: pid ${pid} did not exit within 10 s of SIGTERM; it is still running.`));
   process.exit(1);
 }
 clearRunState(config.logsDir, pid);

@@ -1,7 +1,8 @@
 // npm test — runs every uvu suite in its own process (bounded), then prints `N passed, M failed`.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { argv, chalk } from 'zx';
+import { argv } from 'zx';
+import { colors } from './lib.js';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../proxy/common/config.js';
 
@@ -17,7 +18,7 @@ let passed = 0;
 let failed = 0;
 const failures: string[] = [];
 for (const file of files) {
-  console.log(chalk.bold(`\n── ${file}`));
+  console.log(colors.bold(`\n── ${file}`));
   const t0 = Date.now();
   // execa's timeout kills this child by its pid; nothing is matched by name.
   const run = await execa(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [file], {
@@ -40,8 +41,8 @@ for (const file of files) {
   passed += ok;
   failed += total - ok;
   if (total !== ok || run.exitCode !== 0) failures.push(`${file}: ${total - ok} failed (exit ${run.exitCode})`);
-  console.log(chalk.gray(`   ${ok}/${total} in ${((Date.now() - t0) / 1000).toFixed(1)}s`));
+  console.log(colors.gray(`   ${ok}/${total} in ${((Date.now() - t0) / 1000).toFixed(1)}s`));
 }
-if (failures.length) console.log(chalk.red(`\nFailures:\n  ${failures.join('\n  ')}`));
+if (failures.length) console.log(colors.red(`\nFailures:\n  ${failures.join('\n  ')}`));
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && files.length > 0 ? 0 : 1);

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execa } from 'execa';
 import { ProxyAgent, fetch } from 'undici';
+import { freePort, startProxyProcess } from '../proxy/rig/proxy-process.js';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startFakes } from '../proxy/rig/rig.js';
 import { isAlive, readRunState } from '../proxy/ops/run-state.js';
 import { eventually, message, npmRun, postMessages, within } from './helpers.js';
@@ -17,19 +17,12 @@ const OAUTH = 'sk-ant-oat01-durability-oauth-token-777777';
 test('fault run through npm run mitm: no secret in console or logs; SIGKILL mid-stream leaves the decision line', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ccp-durable-'));
   const fakes = await startFakes(dir, { zai: { requireKey: { value: FAKE_ZAI_KEY, header: 'authorization' } }, anthropic: { eventGapMs: 100, deltas: 30 } });
-  const port = await new Promise<number>((r) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => r(p));
-    });
-  });
+  const port = await freePort();
   const env: Record<string, string> = { ...fakes.env, MITM_PORT: String(port), CCP_ENV_FILE: join(dir, 'sub-env.sh'), CCP_ZAI_COOLDOWN_S: '0' };
   const logsDir = env.CCP_LOGS_DIR!;
-  let out = '';
-  const child = execa('npm', ['run', '-s', 'mitm'], { env: { ...env, FORCE_COLOR: '0' }, reject: false, timeout: 120_000, all: true });
-  child.all!.on('data', (d: Buffer) => (out += d.toString()));
+  const mitm = await startProxyProcess(env, { viaNpm: true, readyTimeoutMs: 20_000, lifetimeMs: 120_000 });
+  const child = mitm.child;
   try {
-    await eventually(() => out.includes('In another terminal'), 20_000, 'mitm banner');
     const state = readRunState(logsDir)!;
     const agent = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] } });
     try {
@@ -66,8 +59,8 @@ test('fault run through npm run mitm: no secret in console or logs; SIGKILL mid-
     assert.match(String(verify.stdout), `FAIL  every decision has a completion (grace 0s): 1 decision(s) never completed [rids: ${open[0]!.rid}]`);
 
     // Everything the proxy wrote: console output and every file in its logs directory.
-    const written = [out, ...readdirSync(logsDir).map((f) => readFileSync(join(logsDir, f), 'utf8'))].join('\n');
-    assert.ok(lines.length >= 10 && out.includes('fallback'), 'the fault run happened');
+    const written = [mitm.output(), ...readdirSync(logsDir).map((f) => readFileSync(join(logsDir, f), 'utf8'))].join('\n');
+    assert.ok(lines.length >= 10 && mitm.output().includes('fallback'), 'the fault run happened');
     for (const secret of [FAKE_ZAI_KEY, FAKE_ANTHROPIC_KEY, OAUTH, 'sk-ant-']) assert.not.match(written, secret, `${secret} was written`);
   } finally {
     if (child.pid && isAlive(child.pid)) child.kill('SIGKILL');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chromium } from 'playwright-core';
-import { writeSyntheticLog } from '../proxy/rig/bench.js';
+import { writeSyntheticLog } from '../proxy/rig/bench/synthetic-log.js';
 import { REPO_ROOT } from '../proxy/common/config.js';
 import type { Metrics } from '../proxy/read/summarize.js';
 import { npmRun } from './helpers.js';

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { ProxyAgent } from 'undici';
 import { REPO_ROOT } from '../proxy/common/config.js';
+import { freePort, startProxyProcess, type ProxyProcess } from '../proxy/rig/proxy-process.js';
 import { startFakes } from '../proxy/rig/rig.js';
 import { pidFilePath, stateFilePath } from '../proxy/common/logs-layout.js';
 import { isAlive, readRunState } from '../proxy/ops/run-state.js';
@@ -18,14 +19,6 @@ import { eventually, message, npmRun, postMessages, within } from './helpers.js'
 let dir: string;
 let fakes: Awaited<ReturnType<typeof startFakes>>;
 let env: Record<string, string>;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ccp-tasks-'));
@@ -39,19 +32,16 @@ test.after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Start `npm run mitm` in the background and wait for its banner. */
-async function startMitm(extra: Record<string, string> = {}): Promise<{ child: ResultPromise; output: () => string }> {
-  let out = '';
-  const child = execa('npm', ['run', '-s', 'mitm'], { env: { ...env, ...extra, FORCE_COLOR: '0' }, reject: false, timeout: 120_000, all: true });
-  child.all!.on('data', (d: Buffer) => (out += d.toString()));
-  await eventually(() => out.includes('In another terminal'), 20_000, `mitm banner (output so far: ${out})`);
-  return { child, output: () => out };
+/** `npm run mitm` in the background, as a user types it; ready once its banner's ready signal is out. */
+function startMitm(extra: Record<string, string> = {}): Promise<ProxyProcess> {
+  return startProxyProcess({ ...env, ...extra }, { viaNpm: true, readyTimeoutMs: 20_000, lifetimeMs: 120_000 });
 }
 
 test('mitm → status → pause/resume live → stop: pid and state files, banner, request lines, clean shutdown', async () => {
   mkdirSync(join(REPO_ROOT, '.cache', 'bundles'), { recursive: true });
   writeFileSync(join(REPO_ROOT, '.cache', 'bundles', 'mitm-0000000000000000.mjs'), '// a bundle of older sources\n');
-  const { child, output } = await startMitm();
+  const mitm = await startMitm();
+  const { child, output } = mitm;
   const logsDir = env.CCP_LOGS_DIR!;
   const port = Number(env.MITM_PORT);
   try {
@@ -59,6 +49,8 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     assert.match(banner, `listening on http://127.0.0.1:${port}`);
     assert.match(banner, /CA SHA-256\s+[0-9A-F:]{95}/);
     assert.match(banner, `source ${env.CCP_ENV_FILE} ${port}`);
+    assert.match(banner, `dashboard    http://127.0.0.1:${port}/__ccp/`);
+    assert.match(banner, new RegExp(`^ccp: ready port=${port} pid=${mitm.pid} startup_ms=\\d+$`, 'm'));
     assert.not.match(banner, env.ZAI_API_KEY!);
     const state = readRunState(logsDir)!;
     assert.ok(state, 'state file written');
@@ -77,6 +69,7 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     assert.is(status.exitCode, 0, String(status.stderr));
     assert.match(String(status.stdout), `running (pid ${state.pid}) on http://127.0.0.1:${port}`);
     assert.match(String(status.stdout), 'offload      on');
+    assert.match(String(status.stdout), `dashboard    http://127.0.0.1:${port}/__ccp/`);
 
     const agent = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] } });
     try {
@@ -114,7 +107,7 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     assert.is(st.exitCode, 3);
     assert.match(String(st.stdout), 'not running');
   } finally {
-    if (child.pid && isAlive(child.pid)) child.kill('SIGKILL');
+    await mitm.stop();
   }
 });
 

@@ -1,4 +1,10 @@
-// The running proxy's /__ccp/status answer: built by the proxy, read by status, doctor, bundle and tests.
+// The running proxy's own endpoints: where they are, and the /__ccp/status answer (built by the proxy,
+// read by status, doctor, bundle and tests).
+
+/** The live dashboard of the proxy on `port`. */
+export function dashboardUrl(port: number): string {
+  return `http://127.0.0.1:${port}/__ccp/`;
+}
 
 /** GET /__ccp/status. */
 export interface ProxyStatus {

@@ -70,104 +70,160 @@ function proxyUrlPort(value: string | undefined): number | undefined {
   }
 }
 
-export async function runDoctor(opts: { config: Config; env: Record<string, string | undefined>; home?: string; claude?: string }): Promise<CheckResult[]> {
-  const { config, env } = opts;
-  const out: CheckResult[] = [];
-  const add = (status: CheckStatus, name: string, detail: string, fix?: string) => out.push({ status, name, detail, ...(status !== 'OK' && fix ? { fix } : {}) });
-  const running: Running = await findRunning(config.logsDir);
-  const port = running.kind === 'running' ? running.state.port : config.port;
-  const source = `source env/sub-env.sh ${port}`;
+export interface DoctorOptions {
+  config: Config;
+  /** The environment of the shell being checked. */
+  env: Record<string, string | undefined>;
+  home?: string;
+  claude?: string;
+}
 
-  if (running.kind === 'running') add('OK', 'proxy running', `pid ${running.state.pid} on 127.0.0.1:${running.state.port}, verified on its control endpoint`);
-  else if (running.kind === 'unverified') add('FAIL', 'proxy running', `pid ${running.pid} from logs/mitm.pid does not answer as this kit's proxy (${running.why})`, 'npm run stop -- --force   # only if that pid is yours; then: npm run mitm');
-  else add('FAIL', 'proxy running', 'no proxy: logs/mitm.pid is missing or stale', 'npm run mitm');
+/** The results so far and what every check needs to know. */
+class Checks {
+  readonly out: CheckResult[] = [];
+  /** The port the shell should point at: the running proxy's, else the configured one. */
+  readonly port: number;
+  readonly source: string;
 
-  const proxyPort = proxyUrlPort(env.HTTPS_PROXY ?? env.https_proxy);
-  if (proxyPort === port) add('OK', 'HTTPS_PROXY', `points at the proxy (${env.HTTPS_PROXY ?? env.https_proxy})`);
-  else add('FAIL', 'HTTPS_PROXY', env.HTTPS_PROXY || env.https_proxy ? `is ${env.HTTPS_PROXY ?? env.https_proxy}, not http://127.0.0.1:${port}` : 'is not set: claude from this shell goes straight to Anthropic', source);
+  constructor(
+    readonly opts: DoctorOptions,
+    readonly running: Running,
+  ) {
+    this.port = running.kind === 'running' ? running.state.port : opts.config.port;
+    this.source = `source env/sub-env.sh ${this.port}`;
+  }
 
-  const certPath = running.kind === 'running' ? running.state.ca_cert : caPaths(config.caDir).certPath;
-  const wantFp = running.kind === 'running' ? running.state.ca_fingerprint : undefined;
-  const extra = env.NODE_EXTRA_CA_CERTS;
+  add(status: CheckStatus, name: string, detail: string, fix?: string): void {
+    this.out.push({ status, name, detail, ...(status !== 'OK' && fix ? { fix } : {}) });
+  }
+}
+
+function checkProxy(c: Checks): void {
+  const r = c.running;
+  if (r.kind === 'running') c.add('OK', 'proxy running', `pid ${r.state.pid} on 127.0.0.1:${r.state.port}, verified on its control endpoint`);
+  else if (r.kind === 'unverified') c.add('FAIL', 'proxy running', `pid ${r.pid} from logs/mitm.pid does not answer as this kit's proxy (${r.why})`, 'npm run stop -- --force   # only if that pid is yours; then: npm run mitm');
+  else c.add('FAIL', 'proxy running', 'no proxy: logs/mitm.pid is missing or stale', 'npm run mitm');
+}
+
+function checkHttpsProxy(c: Checks): void {
+  const value = c.opts.env.HTTPS_PROXY ?? c.opts.env.https_proxy;
+  if (proxyUrlPort(value) === c.port) c.add('OK', 'HTTPS_PROXY', `points at the proxy (${value})`);
+  else c.add('FAIL', 'HTTPS_PROXY', value ? `is ${value}, not http://127.0.0.1:${c.port}` : 'is not set: claude from this shell goes straight to Anthropic', c.source);
+}
+
+function checkExtraCa(c: Checks): void {
+  const wantFp = c.running.kind === 'running' ? c.running.state.ca_fingerprint : undefined;
+  const extra = c.opts.env.NODE_EXTRA_CA_CERTS;
   let extraFp: string | undefined;
   try {
     extraFp = extra ? new X509Certificate(readFileSync(extra)).fingerprint256 : undefined;
   } catch {
     extraFp = undefined;
   }
-  if (!extra) add('FAIL', 'NODE_EXTRA_CA_CERTS', 'is not set: claude will reject the proxy certificate', source);
-  else if (!extraFp) add('FAIL', 'NODE_EXTRA_CA_CERTS', `${extra} is not a readable certificate`, source);
-  else if (wantFp && extraFp !== wantFp) add('FAIL', 'NODE_EXTRA_CA_CERTS', `${extra} is not the running proxy's CA (fingerprint differs)`, source);
-  else add('OK', 'NODE_EXTRA_CA_CERTS', `${extra}${wantFp ? ', fingerprint matches the running proxy' : ''}`);
+  if (!extra) c.add('FAIL', 'NODE_EXTRA_CA_CERTS', 'is not set: claude will reject the proxy certificate', c.source);
+  else if (!extraFp) c.add('FAIL', 'NODE_EXTRA_CA_CERTS', `${extra} is not a readable certificate`, c.source);
+  else if (wantFp && extraFp !== wantFp) c.add('FAIL', 'NODE_EXTRA_CA_CERTS', `${extra} is not the running proxy's CA (fingerprint differs)`, c.source);
+  else c.add('OK', 'NODE_EXTRA_CA_CERTS', `${extra}${wantFp ? ', fingerprint matches the running proxy' : ''}`);
+}
 
-  if (running.kind === 'running') {
-    try {
-      const peer = await interceptedCertificate(running.state.port);
-      const ca = new X509Certificate(readFileSync(running.state.ca_cert));
-      if (peer.checkIssued(ca) && peer.verify(ca.publicKey)) add('OK', `CONNECT ${HOST}`, 'intercepted: the handshake presents a certificate issued by the kit CA');
-      else add('FAIL', `CONNECT ${HOST}`, `answered by a certificate from ${peer.issuer.split('\n').join(', ')}, not the kit CA`, 'npm run stop && npm run mitm');
-    } catch (e) {
-      add('FAIL', `CONNECT ${HOST}`, `no TLS interception through the proxy (${(e as Error).message})`, 'npm run stop && npm run mitm');
-    }
-  } else {
-    add('WARN', `CONNECT ${HOST}`, 'not checked: no running proxy', 'npm run mitm');
+async function checkInterception(c: Checks): Promise<void> {
+  if (c.running.kind !== 'running') {
+    c.add('WARN', `CONNECT ${HOST}`, 'not checked: no running proxy', 'npm run mitm');
+    return;
   }
+  const { state } = c.running;
+  try {
+    const peer = await interceptedCertificate(state.port);
+    const ca = new X509Certificate(readFileSync(state.ca_cert));
+    if (peer.checkIssued(ca) && peer.verify(ca.publicKey)) c.add('OK', `CONNECT ${HOST}`, 'intercepted: the handshake presents a certificate issued by the kit CA');
+    else c.add('FAIL', `CONNECT ${HOST}`, `answered by a certificate from ${peer.issuer.split('\n').join(', ')}, not the kit CA`, 'npm run stop && npm run mitm');
+  } catch (e) {
+    c.add('FAIL', `CONNECT ${HOST}`, `no TLS interception through the proxy (${(e as Error).message})`, 'npm run stop && npm run mitm');
+  }
+}
 
+function checkShellVariables(c: Checks): void {
+  const { env } = c.opts;
   for (const v of ['ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN'] as const) {
-    if (env[v]) add('FAIL', v, v === 'ANTHROPIC_BASE_URL' ? `is set (${env[v]}): claude would route around the proxy` : 'is set: that token would be sent as a bearer to every host claude calls', `unset ${v}`);
-    else add('OK', v, 'not set');
+    if (env[v]) c.add('FAIL', v, v === 'ANTHROPIC_BASE_URL' ? `is set (${env[v]}): claude would route around the proxy` : 'is set: that token would be sent as a bearer to every host claude calls', `unset ${v}`);
+    else c.add('OK', v, 'not set');
   }
-
   const noProxy = env.NO_PROXY ?? env.no_proxy;
-  if (noProxyCovers(noProxy)) add('FAIL', 'NO_PROXY', `"${noProxy}" covers ${HOST}: its requests would bypass the proxy`, `export NO_PROXY=127.0.0.1,localhost`);
-  else add('OK', 'NO_PROXY', noProxy ? `"${noProxy}" leaves ${HOST} to the proxy` : 'not set');
+  if (noProxyCovers(noProxy)) c.add('FAIL', 'NO_PROXY', `"${noProxy}" covers ${HOST}: its requests would bypass the proxy`, `export NO_PROXY=127.0.0.1,localhost`);
+  else c.add('OK', 'NO_PROXY', noProxy ? `"${noProxy}" leaves ${HOST} to the proxy` : 'not set');
+}
 
-  const settings = join(opts.home ?? homedir(), '.claude', 'settings.json');
+async function checkClaude(c: Checks): Promise<void> {
+  const settings = join(c.opts.home ?? homedir(), '.claude', 'settings.json');
   try {
     const j = existsSync(settings) ? (JSON.parse(readFileSync(settings, 'utf8')) as { env?: Record<string, unknown> }) : undefined;
-    if (j?.env && 'NODE_EXTRA_CA_CERTS' in j.env) add('WARN', '~/.claude/settings.json', 'sets NODE_EXTRA_CA_CERTS in env, which Claude Code ignores', `export NODE_EXTRA_CA_CERTS in the shell instead (${source})`);
-    else add('OK', '~/.claude/settings.json', j ? 'does not rely on NODE_EXTRA_CA_CERTS' : 'not present');
+    if (j?.env && 'NODE_EXTRA_CA_CERTS' in j.env) c.add('WARN', '~/.claude/settings.json', 'sets NODE_EXTRA_CA_CERTS in env, which Claude Code ignores', `export NODE_EXTRA_CA_CERTS in the shell instead (${c.source})`);
+    else c.add('OK', '~/.claude/settings.json', j ? 'does not rely on NODE_EXTRA_CA_CERTS' : 'not present');
   } catch (e) {
-    add('WARN', '~/.claude/settings.json', `unreadable (${(e as Error).message.split('\n')[0]})`, `fix the JSON in ${settings}`);
+    c.add('WARN', '~/.claude/settings.json', `unreadable (${(e as Error).message.split('\n')[0]})`, `fix the JSON in ${settings}`);
   }
+  const claude = await execa(c.opts.claude ?? 'claude', ['--version'], { reject: false, timeout: 30_000, stdin: 'ignore', env: { ...c.opts.env } as Record<string, string> }).catch(() => undefined);
+  if (claude && claude.exitCode === 0) c.add('OK', 'claude', String(claude.stdout).trim());
+  else c.add('WARN', 'claude', 'not found on PATH', 'npm install -g @anthropic-ai/claude-code');
+}
 
-  const claude = await execa(opts.claude ?? 'claude', ['--version'], { reject: false, timeout: 30_000, stdin: 'ignore', env: { ...env } as Record<string, string> }).catch(() => undefined);
-  if (claude && claude.exitCode === 0) add('OK', 'claude', String(claude.stdout).trim());
-  else add('WARN', 'claude', 'not found on PATH', 'npm install -g @anthropic-ai/claude-code');
-
-  const { keyPath } = caPaths(config.caDir);
+function checkCa(c: Checks): void {
+  const { certPath: ownCert, keyPath } = caPaths(c.opts.config.caDir);
+  const certPath = c.running.kind === 'running' ? c.running.state.ca_cert : ownCert;
   try {
     const x = new X509Certificate(readFileSync(certPath));
     const days = Math.floor((Date.parse(x.validTo) - Date.now()) / 86_400_000);
-    if (days < 30) add('WARN', 'CA validity', `expires in ${days} days`, 'npm run stop && npm run mitm   # renews a CA that is about to expire');
-    else add('OK', 'CA validity', `${days} days left`);
+    if (days < 30) c.add('WARN', 'CA validity', `expires in ${days} days`, 'npm run stop && npm run mitm   # renews a CA that is about to expire');
+    else c.add('OK', 'CA validity', `${days} days left`);
   } catch {
-    add('WARN', 'CA validity', 'no CA yet', 'npm run mitm');
+    c.add('WARN', 'CA validity', 'no CA yet', 'npm run mitm');
   }
   if (existsSync(keyPath)) {
     const mode = statSync(keyPath).mode & 0o777;
-    if (mode === 0o600) add('OK', 'CA key permissions', `${keyPath} is 0600`);
-    else add('FAIL', 'CA key permissions', `${keyPath} is ${mode.toString(8).padStart(4, '0')}`, `chmod 600 ${keyPath}`);
+    if (mode === 0o600) c.add('OK', 'CA key permissions', `${keyPath} is 0600`);
+    else c.add('FAIL', 'CA key permissions', `${keyPath} is ${mode.toString(8).padStart(4, '0')}`, `chmod 600 ${keyPath}`);
   }
+}
 
-  if (config.zaiApiKey) add('OK', 'Z.AI key', `set; header mode ${config.zaiHeaderMode}`);
-  else add('WARN', 'Z.AI key', 'ZAI_API_KEY is not set: Haiku stays on Anthropic (decision no_zai_key)', 'put ZAI_API_KEY=… in .env and restart: npm run stop && npm run mitm');
+function checkZaiKey(c: Checks): void {
+  const { config } = c.opts;
+  if (config.zaiApiKey) c.add('OK', 'Z.AI key', `set; header mode ${config.zaiHeaderMode}`);
+  else c.add('WARN', 'Z.AI key', 'ZAI_API_KEY is not set: Haiku stays on Anthropic (decision no_zai_key)', 'put ZAI_API_KEY=… in .env and restart: npm run stop && npm run mitm');
+}
 
+function checkLogsDir(c: Checks): void {
+  const dir = c.opts.config.logsDir;
   try {
-    mkdirSync(config.logsDir, { recursive: true });
-    accessSync(config.logsDir, constants.W_OK);
-    add('OK', 'log directory', `${config.logsDir} is writable`);
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    c.add('OK', 'log directory', `${dir} is writable`);
   } catch {
-    add('FAIL', 'log directory', `${config.logsDir} is not writable`, `chmod u+w ${config.logsDir}   # or set CCP_LOGS_DIR`);
+    c.add('FAIL', 'log directory', `${dir} is not writable`, `chmod u+w ${dir}   # or set CCP_LOGS_DIR`);
   }
+}
 
-  if (running.kind === 'running') {
-    const listening = listeningSockets(running.state.port).map((l) => l.address);
-    if (listening.length && listening.every((a) => a === '127.0.0.1')) add('OK', 'loopback only', `port ${running.state.port} listens on 127.0.0.1 only`);
-    else if (!listening.length) add('WARN', 'loopback only', 'could not read the listening sockets (not Linux?)');
-    else add('FAIL', 'loopback only', `port ${running.state.port} listens on ${listening.join(', ')}`, 'npm run stop && npm run mitm');
-  }
-  return out;
+function checkLoopback(c: Checks): void {
+  if (c.running.kind !== 'running') return;
+  const port = c.running.state.port;
+  const listening = listeningSockets(port).map((l) => l.address);
+  if (listening.length && listening.every((a) => a === '127.0.0.1')) c.add('OK', 'loopback only', `port ${port} listens on 127.0.0.1 only`);
+  else if (!listening.length) c.add('WARN', 'loopback only', 'could not read the listening sockets (not Linux?)');
+  else c.add('FAIL', 'loopback only', `port ${port} listens on ${listening.join(', ')}`, 'npm run stop && npm run mitm');
+}
+
+export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
+  const c = new Checks(opts, await findRunning(opts.config.logsDir));
+  checkProxy(c);
+  checkHttpsProxy(c);
+  checkExtraCa(c);
+  await checkInterception(c);
+  checkShellVariables(c);
+  await checkClaude(c);
+  checkCa(c);
+  checkZaiKey(c);
+  checkLogsDir(c);
+  checkLoopback(c);
+  return c.out;
 }
 
 export function formatDoctor(results: CheckResult[]): string {

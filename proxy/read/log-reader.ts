@@ -90,6 +90,44 @@ function fastDecision(buf: Buffer, start: number, end: number): LogEntry | undef
   return { kind: 'decision', ts, rid: buf.toString('latin1', ridFrom, ridEnd), attempt };
 }
 
+/**
+ * Calls `handle(buf, start, end)` for every line of `file` (without its newline). One reused buffer,
+ * filled by plain reads and split on newline bytes: a read stream allocates a buffer per chunk and needs
+ * a copy to join each chunk to the line it cut, which cost more time and memory than the parsing on
+ * million-line logs. `handle` must keep no reference into the buffer.
+ */
+async function forEachLine(file: string, chunkBytes: number, handle: (buf: Buffer, start: number, end: number) => void): Promise<void> {
+  let buf = Buffer.allocUnsafe(chunkBytes);
+  let have = 0;
+  const fh = await open(file, 'r');
+  try {
+    for (;;) {
+      if (have === buf.length) {
+        // One line longer than the buffer: grow it.
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
+      if (bytesRead === 0) break;
+      const end = have + bytesRead;
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, start);
+        if (nl === -1 || nl >= end) break;
+        handle(buf, start, nl);
+        start = nl + 1;
+      }
+      // The unfinished line moves to the front.
+      buf.copy(buf, 0, start, end);
+      have = end - start;
+    }
+  } finally {
+    await fh.close();
+  }
+  if (have > 0) handle(buf, 0, have);
+}
+
 /** Calls `onEntry` for every usage record in order; returns what was read and skipped. */
 export async function readLog(path: string, onEntry: (e: LogEntry) => void, opts: ReadOptions = {}): Promise<ReadStats> {
   const stats: ReadStats = { files: logFiles(path, opts.includeRotated ?? true), lines: 0, malformed: 0, ignored: 0, outside: 0 };
@@ -120,40 +158,7 @@ export async function readLog(path: string, onEntry: (e: LogEntry) => void, opts
     }
     onEntry(entry);
   };
-  for (const file of stats.files) {
-    // One reused buffer, filled by plain reads and split on newline bytes: a read stream allocates a
-    // buffer per chunk and needs a copy to join each chunk to the line it cut, which cost more time
-    // and memory than the parsing on million-line logs.
-    let buf = Buffer.allocUnsafe(opts.chunkBytes ?? DEFAULT_CHUNK);
-    let have = 0;
-    const fh = await open(file, 'r');
-    try {
-      for (;;) {
-        if (have === buf.length) {
-          // One line longer than the buffer: grow it.
-          const bigger = Buffer.allocUnsafe(buf.length * 2);
-          buf.copy(bigger, 0, 0, have);
-          buf = bigger;
-        }
-        const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
-        if (bytesRead === 0) break;
-        const end = have + bytesRead;
-        let start = 0;
-        for (;;) {
-          const nl = buf.indexOf(10, start);
-          if (nl === -1 || nl >= end) break;
-          handle(buf, start, nl);
-          start = nl + 1;
-        }
-        // handle() keeps no reference into buf, so the unfinished line can move to the front.
-        buf.copy(buf, 0, start, end);
-        have = end - start;
-      }
-    } finally {
-      await fh.close();
-    }
-    if (have > 0) handle(buf, 0, have);
-  }
+  for (const file of stats.files) await forEachLine(file, opts.chunkBytes ?? DEFAULT_CHUNK, handle);
   return stats;
 }
 

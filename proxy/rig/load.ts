@@ -2,18 +2,17 @@
 // memory can be measured and it can be restarted. Every run ends by checking the invariants.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { ProxyAgent, fetch } from 'undici';
-import { mitmCommand } from './mitm-command.js';
-import type { Fault } from './fake-upstream.js';
-import { readLog, type LogEntry } from '../read/log-reader.js';
+import { usageLogPath } from '../common/logs-layout.js';
 import { percentile } from '../common/percentiles.js';
-import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startFakes } from './rig.js';
 import { fetchStatus } from '../ops/control-client.js';
-import { isAlive, readRunState } from '../ops/run-state.js';
+import { readRunState } from '../ops/run-state.js';
+import { readLog, type LogEntry } from '../read/log-reader.js';
+import type { Fault } from './fake-upstream.js';
+import { freePort, startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startFakes } from './rig.js';
 
 export type LoadMode = 'soak' | 'burst' | 'chaos';
 
@@ -59,54 +58,6 @@ function rssMb(pid: number): number {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-class ProxyProcess {
-  child: ResultPromise | undefined;
-  pid = 0;
-  private out = '';
-
-  constructor(private readonly env: Record<string, string>) {}
-
-  async start(): Promise<void> {
-    this.out = '';
-    const mitm = mitmCommand();
-    this.child = execa(mitm.file, mitm.args, {
-      // --expose-gc: the status endpoint then reports live memory after a collection.
-      env: { ...this.env, FORCE_COLOR: '0', NODE_OPTIONS: '--expose-gc' },
-      reject: false,
-      all: true,
-      timeout: 30 * 60_000,
-    });
-    this.child.all!.on('data', (d: Buffer) => (this.out += d.toString()));
-    const until = Date.now() + 20_000;
-    while (!this.out.includes('In another terminal')) {
-      if (Date.now() > until) throw new Error(`proxy did not start: ${this.out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    this.pid = readRunState(this.env.CCP_LOGS_DIR!)!.pid;
-  }
-
-  /** SIGTERM, as `npm run stop` does; waits for the clean shutdown. */
-  async stop(): Promise<void> {
-    if (!this.child) return;
-    if (isAlive(this.pid)) process.kill(this.pid, 'SIGTERM');
-    await this.child;
-    this.child = undefined;
-  }
-
-  get output(): string {
-    return this.out;
-  }
-}
-
 async function oneRequest(agent: ProxyAgent, i: number, forceStream = false): Promise<Outcome> {
   const model = MODELS[i % MODELS.length]!;
   const stream = forceStream || i % 5 !== 4;
@@ -142,14 +93,165 @@ async function oneRequest(agent: ProxyAgent, i: number, forceStream = false): Pr
   }
 }
 
+type Fakes = Awaited<ReturnType<typeof startFakes>>;
+
+/** The proxy process of a run; chaos replaces it half way. --expose-gc: its status reports live memory after a collection. */
+class LoadProxy {
+  current!: ProxyProcess;
+  restarts = 0;
+  constructor(private readonly env: Record<string, string>) {}
+  async start(): Promise<void> {
+    this.current = await startProxyProcess({ ...this.env, NODE_OPTIONS: '--expose-gc' }, { readyTimeoutMs: 20_000 });
+  }
+  async restart(): Promise<void> {
+    await this.current.stop();
+    await this.start();
+    this.restarts++;
+  }
+  rss(): number {
+    return rssMb(this.current.pid);
+  }
+  /** Live heap + buffers after a GC, as the proxy reports it. */
+  async liveMb(): Promise<number> {
+    const m = (await fetchStatus(this.current.port)).memory;
+    return Math.round((m.heap_used + m.array_buffers) * 10) / 10;
+  }
+}
+
+interface Run {
+  opts: LoadOptions;
+  fakes: Fakes;
+  proxy: LoadProxy;
+  agent: ProxyAgent;
+  outcomes: Outcome[];
+  t0: number;
+}
+
+/** burst: every stream at once. */
+async function driveBurst(run: Run): Promise<void> {
+  run.opts.print(`burst: ${run.opts.concurrency} concurrent streams…`);
+  run.outcomes.push(...(await Promise.all(Array.from({ length: run.opts.concurrency }, (_, i) => oneRequest(run.agent, i, true)))));
+}
+
+/** chaos: faults on the fakes in turn, and one proxy restart half way through. */
+async function injectChaos(run: Run, until: number): Promise<void> {
+  const faults: Fault[] = [{ status: 500 }, { status: 429, body: { error: { code: '1302', message: 'High concurrency' } } }, { resetAfterEvents: 5 }, { status: 529 }];
+  for (let k = 0; Date.now() < until; ) {
+    run.fakes.zai.fault = faults[k++ % faults.length]!;
+    if (k % 2 === 0) run.fakes.anthropic.fault = { resetAfterEvents: 6 };
+    await new Promise((r) => setTimeout(r, 700));
+    run.fakes.zai.fault = undefined;
+    run.fakes.anthropic.fault = undefined;
+    await new Promise((r) => setTimeout(r, 500));
+    if (run.proxy.restarts === 0 && Date.now() > run.t0 + (until - run.t0) / 2) {
+      run.opts.print('chaos: restarting the proxy mid-run…');
+      await run.proxy.restart();
+    }
+  }
+}
+
+/** soak and chaos: `concurrency` clients sending one request after another until the time is up. */
+async function driveTimed(run: Run): Promise<void> {
+  const until = run.t0 + run.opts.seconds * 1000;
+  let next = 0;
+  let lastReport = run.t0;
+  const client = async () => {
+    while (Date.now() < until) {
+      const o = await oneRequest(run.agent, next++);
+      run.outcomes.push(o);
+      // A client that cannot connect (the proxy is restarting) waits a little, as Claude Code's retry does.
+      if (o.status === 0) await new Promise((r) => setTimeout(r, 200));
+      if (Date.now() - lastReport > 5000) {
+        lastReport = Date.now();
+        run.opts.print(`${run.opts.mode}: ${Math.round((Date.now() - run.t0) / 1000)}s, ${run.outcomes.length} requests, proxy RSS ${run.proxy.rss()} MB`);
+      }
+    }
+  };
+  await Promise.all([run.opts.mode === 'chaos' ? injectChaos(run, until) : Promise.resolve(), ...Array.from({ length: run.opts.concurrency }, client)]);
+}
+
+interface Memory {
+  baseline: number;
+  baselineLive: number;
+  peak: number;
+  final: number;
+  finalLive: number;
+}
+
+/** The invariants, from the log and from what the fakes received. */
+async function checkInvariants(run: Run, logPath: string, mem: Memory): Promise<Invariant[]> {
+  const { fakes, outcomes } = run;
+  const attempts = new Map<string, { d: number; c: number }>();
+  await readLog(logPath, (e: LogEntry) => {
+    const k = `${e.rid}:${e.attempt}`;
+    const a = attempts.get(k) ?? { d: 0, c: 0 };
+    if (e.kind === 'decision') a.d++;
+    else a.c++;
+    attempts.set(k, a);
+  });
+  const unpaired = [...attempts.entries()].filter(([, a]) => a.d !== 1 || a.c !== 1).map(([k]) => k);
+  const answered = outcomes.filter((o) => o.status > 0).length;
+  const firstAttempts = [...attempts.keys()].filter((k) => k.endsWith(':1')).length;
+  const byId = new Map([...fakes.anthropic.responses, ...fakes.zai.responses].map((r) => [r.requestId, r]));
+  const ok = outcomes.filter((o) => o.status === 200 && o.complete);
+  const corrupted = ok.filter((o) => {
+    const sent = o.requestId ? byId.get(o.requestId) : undefined;
+    return !sent || sent.sha256 !== o.sha256;
+  });
+  const zaiLeak = fakes.zai.requests.filter((q) => {
+    const h = JSON.stringify(q.headers);
+    return h.includes(FAKE_ANTHROPIC_KEY) || h.includes(OAUTH) || q.headers['x-api-key'] !== FAKE_ZAI_KEY;
+  });
+  const anthLeak = fakes.anthropic.requests.filter((q) => JSON.stringify(q.headers).includes(FAKE_ZAI_KEY));
+  // After a restart the baseline is the new process's; either way live data must not keep growing.
+  const growth = mem.finalLive - mem.baselineLive;
+  const invariants: Invariant[] = [
+    { name: 'every attempt has exactly one decision and one completion line', pass: unpaired.length === 0 && firstAttempts >= answered, detail: `${attempts.size} attempts, ${unpaired.length} unpaired${unpaired.length ? ` (${unpaired.slice(0, 5).join(', ')})` : ''}; ${firstAttempts} requests logged for ${answered} answered` },
+    { name: 'no stream corrupted (client bytes = fake bytes, by SHA-256)', pass: corrupted.length === 0 && ok.length > 0, detail: `${ok.length} complete answers checked, ${corrupted.length} differ` },
+    { name: 'no credential crossed lanes', pass: zaiLeak.length === 0 && anthLeak.length === 0, detail: `z.ai fake ${fakes.zai.requests.length} requests (${zaiLeak.length} bad), anthropic fake ${fakes.anthropic.requests.length} (${anthLeak.length} bad)` },
+    { name: 'proxy memory returns to baseline (live heap + buffers after GC ≤ +10 MB)', pass: Number.isFinite(growth) && growth <= 10, detail: `live ${mem.baselineLive} → ${mem.finalLive} MB; RSS baseline ${mem.baseline} MB, peak ${mem.peak} MB, after ${mem.final} MB` },
+  ];
+  if (run.opts.mode === 'burst') invariants.push({ name: 'every stream of the burst completed', pass: ok.length === outcomes.length, detail: `${ok.length}/${outcomes.length}` });
+  return invariants;
+}
+
+function failedBy(outcomes: Outcome[]): string {
+  const counts: Record<string, number> = {};
+  for (const o of outcomes.filter((x) => !(x.status === 200 && x.complete))) {
+    const k = o.status === 0 ? (o.error ?? 'error').split(':')[0]!.replace(/\s+/g, '_') : o.status === 200 ? 'truncated' : String(o.status);
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
+  return Object.entries(counts).map(([k, v]) => `${k}:${v}`).join(',') || 'none';
+}
+
+function figuresOf(run: Run, elapsedS: number, mem: Memory): Record<string, number | string> {
+  const { outcomes, fakes } = run;
+  const ok = outcomes.filter((o) => o.status === 200 && o.complete);
+  const lat = outcomes.filter((o) => o.status === 200).map((o) => o.ms).sort((a, b) => a - b);
+  return {
+    mode: run.opts.mode,
+    seconds: Math.round(elapsedS * 10) / 10,
+    requests: outcomes.length,
+    ok: ok.length,
+    failed: outcomes.length - ok.length,
+    failed_by: failedBy(outcomes),
+    zai_answers: ok.filter((o) => fakes.zai.responses.some((r) => r.requestId === o.requestId)).length,
+    p50_ms: Math.round(percentile(lat, 50) ?? NaN),
+    p99_ms: Math.round(percentile(lat, 99) ?? NaN),
+    rss_baseline_mb: mem.baseline,
+    rss_peak_mb: mem.peak,
+    rss_after_mb: mem.final,
+    live_baseline_mb: mem.baselineLive,
+    live_after_mb: mem.finalLive,
+    restarts: run.proxy.restarts,
+  };
+}
+
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), `ccp-${opts.mode}-`));
   const fakes = await startFakes(dir, { anthropic: { eventGapMs: 20, deltas: 5 }, zai: { eventGapMs: 20, deltas: 5 } });
   const env: Record<string, string> = { ...fakes.env, MITM_PORT: String(await freePort()), CCP_ENV_FILE: join(dir, 'sub-env.sh'), CCP_ZAI_COOLDOWN_S: '2' };
-  const proxy = new ProxyProcess(env);
-  const outcomes: Outcome[] = [];
-  let peakRss = 0;
-  let restarts = 0;
+  const proxy = new LoadProxy(env);
   try {
     await proxy.start();
     const caPem = readFileSync(readRunState(env.CCP_LOGS_DIR!)!.ca_cert, 'utf8');
@@ -157,132 +259,24 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     // Warm up, then take the baseline.
     for (let i = 0; i < 20; i++) await oneRequest(agent, i);
     await new Promise((r) => setTimeout(r, 500));
-    const liveMb = async () => {
-      const m = (await fetchStatus(Number(env.MITM_PORT))).memory;
-      return Math.round((m.heap_used + m.array_buffers) * 10) / 10;
-    };
-    const baseline = rssMb(proxy.pid);
-    const baselineLive = await liveMb();
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(proxy.pid) || 0)), 100);
-    const t0 = Date.now();
-    let next = 0;
-
-    if (opts.mode === 'burst') {
-      opts.print(`burst: ${opts.concurrency} concurrent streams…`);
-      const all = await Promise.all(Array.from({ length: opts.concurrency }, (_, i) => oneRequest(agent, i, true)));
-      outcomes.push(...all);
-    } else {
-      const until = t0 + opts.seconds * 1000;
-      const faults: (Fault | 'stop')[] = [{ status: 500 }, { status: 429, body: { error: { code: '1302', message: 'High concurrency' } } }, { resetAfterEvents: 5 }, { status: 529 }];
-      let lastReport = t0;
-      const chaos = opts.mode === 'chaos'
-        ? (async () => {
-            // Faults on the fakes in turn, and one proxy restart half way through.
-            let k = 0;
-            while (Date.now() < until) {
-              const f = faults[k++ % faults.length]!;
-              if (f !== 'stop') fakes.zai.fault = f;
-              if (k % 2 === 0) fakes.anthropic.fault = { resetAfterEvents: 6 };
-              await new Promise((r) => setTimeout(r, 700));
-              fakes.zai.fault = undefined;
-              fakes.anthropic.fault = undefined;
-              await new Promise((r) => setTimeout(r, 500));
-              if (restarts === 0 && Date.now() > t0 + (until - t0) / 2) {
-                opts.print('chaos: restarting the proxy mid-run…');
-                await proxy.stop();
-                await proxy.start();
-                restarts++;
-              }
-            }
-          })()
-        : Promise.resolve();
-      await Promise.all([
-        chaos,
-        ...Array.from({ length: opts.concurrency }, async () => {
-          while (Date.now() < until) {
-            const o = await oneRequest(agent, next++);
-            outcomes.push(o);
-            // A client that cannot connect (the proxy is restarting) waits a little, as Claude Code's retry does.
-            if (o.status === 0) await new Promise((r) => setTimeout(r, 200));
-            if (Date.now() - lastReport > 5000) {
-              lastReport = Date.now();
-              opts.print(`${opts.mode}: ${Math.round((Date.now() - t0) / 1000)}s, ${outcomes.length} requests, proxy RSS ${rssMb(proxy.pid)} MB`);
-            }
-          }
-        }),
-      ]);
-    }
+    const mem: Memory = { baseline: proxy.rss(), baselineLive: await proxy.liveMb(), peak: 0, final: NaN, finalLive: NaN };
+    const sampler = setInterval(() => (mem.peak = Math.max(mem.peak, proxy.rss() || 0)), 100);
+    const run: Run = { opts, fakes, proxy, agent, outcomes: [], t0: Date.now() };
+    await (opts.mode === 'burst' ? driveBurst(run) : driveTimed(run));
     clearInterval(sampler);
-    const elapsed = (Date.now() - t0) / 1000;
+    const elapsed = (Date.now() - run.t0) / 1000;
     await agent.close();
     await new Promise((r) => setTimeout(r, 1500));
-    const final = rssMb(proxy.pid);
-    const finalLive = await liveMb();
-    await proxy.stop();
-
-    // Invariants, from the log and from what the fakes received.
-    const attempts = new Map<string, { d: number; c: number }>();
-    await readLog(join(env.CCP_LOGS_DIR!, 'usage.jsonl'), (e: LogEntry) => {
-      const k = `${e.rid}:${e.attempt}`;
-      const a = attempts.get(k) ?? { d: 0, c: 0 };
-      if (e.kind === 'decision') a.d++;
-      else a.c++;
-      attempts.set(k, a);
-    });
-    const unpaired = [...attempts.entries()].filter(([, a]) => a.d !== 1 || a.c !== 1).map(([k]) => k);
-    const answered = outcomes.filter((o) => o.status > 0).length;
-    const firstAttempts = [...attempts.keys()].filter((k) => k.endsWith(':1')).length;
-    const byId = new Map([...fakes.anthropic.responses, ...fakes.zai.responses].map((r) => [r.requestId, r]));
-    const ok = outcomes.filter((o) => o.status === 200 && o.complete);
-    const corrupted = ok.filter((o) => {
-      const sent = o.requestId ? byId.get(o.requestId) : undefined;
-      return !sent || sent.sha256 !== o.sha256;
-    });
-    const zaiLeak = fakes.zai.requests.filter((q) => {
-      const h = JSON.stringify(q.headers);
-      return h.includes(FAKE_ANTHROPIC_KEY) || h.includes(OAUTH) || q.headers['x-api-key'] !== FAKE_ZAI_KEY;
-    });
-    const anthLeak = fakes.anthropic.requests.filter((q) => JSON.stringify(q.headers).includes(FAKE_ZAI_KEY));
-    // After a restart the baseline is the new process's; either way live data must not keep growing.
-    const growth = finalLive - baselineLive;
-    const invariants: Invariant[] = [
-      { name: 'every attempt has exactly one decision and one completion line', pass: unpaired.length === 0 && firstAttempts >= answered, detail: `${attempts.size} attempts, ${unpaired.length} unpaired${unpaired.length ? ` (${unpaired.slice(0, 5).join(', ')})` : ''}; ${firstAttempts} requests logged for ${answered} answered` },
-      { name: 'no stream corrupted (client bytes = fake bytes, by SHA-256)', pass: corrupted.length === 0 && ok.length > 0, detail: `${ok.length} complete answers checked, ${corrupted.length} differ` },
-      { name: 'no credential crossed lanes', pass: zaiLeak.length === 0 && anthLeak.length === 0, detail: `z.ai fake ${fakes.zai.requests.length} requests (${zaiLeak.length} bad), anthropic fake ${fakes.anthropic.requests.length} (${anthLeak.length} bad)` },
-      { name: 'proxy memory returns to baseline (live heap + buffers after GC ≤ +10 MB)', pass: Number.isFinite(growth) && growth <= 10, detail: `live ${baselineLive} → ${finalLive} MB; RSS baseline ${baseline} MB, peak ${peakRss} MB, after ${final} MB` },
-    ];
-    if (opts.mode === 'burst') {
-      invariants.push({ name: 'every stream of the burst completed', pass: ok.length === outcomes.length, detail: `${ok.length}/${outcomes.length}` });
-    }
-    const lat = outcomes.filter((o) => o.status === 200).map((o) => o.ms).sort((a, b) => a - b);
-    const figures = {
-      mode: opts.mode,
-      seconds: Math.round(elapsed * 10) / 10,
-      requests: outcomes.length,
-      ok: ok.length,
-      failed: outcomes.length - ok.length,
-      failed_by: Object.entries(
-        outcomes.filter((o) => !(o.status === 200 && o.complete)).reduce<Record<string, number>>((acc, o) => {
-          const k = o.status === 0 ? (o.error ?? 'error').split(':')[0]!.replace(/\s+/g, '_') : o.status === 200 ? 'truncated' : String(o.status);
-          acc[k] = (acc[k] ?? 0) + 1;
-          return acc;
-        }, {}),
-      ).map(([k, v]) => `${k}:${v}`).join(',') || 'none',
-      zai_answers: ok.filter((o) => fakes.zai.responses.some((r) => r.requestId === o.requestId)).length,
-      p50_ms: Math.round(percentile(lat, 50) ?? NaN),
-      p99_ms: Math.round(percentile(lat, 99) ?? NaN),
-      rss_baseline_mb: baseline,
-      rss_peak_mb: peakRss,
-      rss_after_mb: final,
-      live_baseline_mb: baselineLive,
-      live_after_mb: finalLive,
-      restarts,
-    };
+    mem.final = proxy.rss();
+    mem.finalLive = await proxy.liveMb();
+    await proxy.current.stop();
+    const invariants = await checkInvariants(run, usageLogPath(env.CCP_LOGS_DIR!), mem);
+    const figures = figuresOf(run, elapsed, mem);
     opts.print(Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(' '));
     for (const inv of invariants) opts.print(`${inv.pass ? 'PASS' : 'FAIL'}  ${inv.name}: ${inv.detail}`);
     return { ok: invariants.every((i) => i.pass), invariants, figures };
   } finally {
-    await proxy.stop().catch(() => undefined);
+    await proxy.current?.stop().catch(() => undefined);
     await fakes.anthropic.stop();
     await fakes.zai.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -1,12 +1,36 @@
 // The mitm start banner. Pure: it never sees the Z.AI key, only whether one is set.
 import { relative } from 'node:path';
 import { REPO_ROOT } from '../common/config.js';
+import { dashboardUrl } from '../common/proxy-status.js';
 import type { ProxyHandle } from './server.js';
 
 /** How a user names the env script from the repo root (absolute when it lives elsewhere). */
 export function envFileHint(path: string): string {
   const rel = relative(REPO_ROOT, path);
   return rel.startsWith('..') ? path : rel;
+}
+
+/**
+ * The banner's last line, for whatever starts the proxy as a child process and waits for it to serve
+ * (bench, load, tests): `ccp: ready port=8082 pid=4242 startup_ms=231`. Printed only once the port
+ * accepts connections and the pid and state files are written.
+ */
+export const READY_SIGNAL = 'ccp: ready';
+
+export interface ReadySignal {
+  port: number;
+  pid: number;
+  startupMs: number;
+}
+
+export function readyLine(r: ReadySignal): string {
+  return `${READY_SIGNAL} port=${r.port} pid=${r.pid} startup_ms=${r.startupMs}`;
+}
+
+/** The ready signal in a process's output so far, or undefined while it has not come. */
+export function findReadySignal(output: string): ReadySignal | undefined {
+  const m = new RegExp(`^${READY_SIGNAL} port=(\\d+) pid=(\\d+) startup_ms=(\\d+)$`, 'm').exec(output);
+  return m ? { port: Number(m[1]), pid: Number(m[2]), startupMs: Number(m[3]) } : undefined;
 }
 
 export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: number }): string {
@@ -21,10 +45,12 @@ export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: nu
     `  zai lane     haiku → ${c.zaiBaseUrl.href}  key ${c.zaiApiKey ? 'set' : 'NOT SET (haiku stays on anthropic)'}  header ${p.state.zaiHeaderMode}  model map ${map}`,
     `  anthropic    everything else → ${c.anthBaseUrl.href} with the client's own credentials`,
     `  toggles      FORCE_HAIKU_TO_ZAI=${onOff(c.forceHaikuToZai)} paused=${onOff(p.state.paused)} MITM_FORCE_H1=${onOff(c.forceH1)} MITM_FILTER_CHAIN=${onOff(c.filterChain)} ENABLE_BODY_TEE=${onOff(c.bodyTee)}`,
+    `  dashboard    ${dashboardUrl(p.port)}`,
     `  usage log    ${p.logPath}`,
     `  env file     ${opts.subEnvPath}`,
     ``,
     `In another terminal:  source ${envFileHint(opts.subEnvPath)} ${p.port}   then run claude as usual.`,
     `Live toggles: npm run pause | npm run resume    Stop: npm run stop (or Ctrl-C)`,
+    readyLine({ port: p.port, pid: opts.pid, startupMs: p.startupMs }),
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 // Child of the benchmark: summarize or verify-routing over one log file, then its time and this
 // process's peak RSS. One process per reader, so each peak is that reader's own.
-import { DEFAULT_EXPECT, summarizeLog, verifyLog } from '../read/reports.js';
-import { parseExpect } from '../read/verify.js';
+import { DEFAULT_EXPECT, summarizeLog, verifyLog } from '../../read/reports.js';
+import { parseExpect } from '../../read/verify.js';
 
 const [file, reader] = process.argv.slice(2) as [string, 'summarize' | 'verify'];
 const t = performance.now();

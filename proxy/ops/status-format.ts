@@ -1,0 +1,19 @@
+// What `npm run status` prints about a running proxy. Pure: the status and the colours are passed in.
+import type { Colors } from '../common/colors.js';
+import { dashboardUrl, type ProxyStatus } from '../common/proxy-status.js';
+
+export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): string {
+  const upS = Math.round((nowMs - Date.parse(s.started_at)) / 1000);
+  return [
+    c.green(`ccp: running (pid ${s.pid}) on http://127.0.0.1:${s.port}, up ${upS}s`),
+    `  offload      ${s.paused ? c.yellow('PAUSED (haiku stays on anthropic; npm run resume)') : 'on'}   FORCE_HAIKU_TO_ZAI=${s.force_haiku_to_zai ? 1 : 0}`,
+    ...(s.zai_cooldown_until ? [`  cooldown     ${c.yellow(`haiku on anthropic until ${s.zai_cooldown_until}`)} (${s.zai_cooldown_why})`] : []),
+    `  zai lane     ${s.zai_base_url}  key ${s.zai_key_set ? 'set' : 'NOT SET'}  header ${s.zai_header_mode}`,
+    `  anthropic    ${s.anth_base_url}`,
+    `  requests     zai ${s.requests.zai}, anthropic ${s.requests.anthropic}, errors ${s.requests.errors}`,
+    `  dashboard    ${dashboardUrl(s.port)}`,
+    `  CA SHA-256   ${s.ca_fingerprint}`,
+    `  usage log    ${s.log_path}`,
+    `  terminal     source env/sub-env.sh ${s.port}`,
+  ].join('\n');
+}

@@ -1,0 +1,94 @@
+// The house's rules, checked on the sources: arrows between the wings point one way, no import cycle,
+// nothing in proxy/ imports tasks/, and the log readers load neither the running proxy nor mockttp.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { build } from 'esbuild';
+import { REPO_ROOT } from '../proxy/common/config.js';
+import { mitmCommand } from '../proxy/rig/proxy-process.js';
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : /\.(ts|mjs)$/.test(f) ? [p] : [];
+  });
+}
+
+/** Every relative import of every file (static, type-only, re-exports and dynamic), as repo-relative paths. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const abs of [...files(join(REPO_ROOT, 'proxy')), ...files(join(REPO_ROOT, 'tasks'))]) {
+    const src = readFileSync(abs, 'utf8');
+    const specs = [...src.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)(['"])(\.{1,2}\/[^'"]+)\1/g)].map((m) => m[2]!);
+    graph.set(
+      relative(REPO_ROOT, abs),
+      specs.map((s) => relative(REPO_ROOT, resolve(dirname(abs), s)).replace(/\.js$/, '.ts')),
+    );
+  }
+  return graph;
+}
+
+/** What each wing may import, besides itself. */
+const ALLOWED: Record<string, string[]> = {
+  common: [],
+  serve: ['common'],
+  read: ['common'],
+  ops: ['common', 'read'],
+  rig: ['common', 'serve', 'read', 'ops'],
+};
+
+const wingOf = (path: string) => /^proxy\/([^/]+)\//.exec(path)?.[1];
+
+test('every file of proxy/ lives in a wing, and arrows between wings point one way', () => {
+  const graph = importGraph();
+  const wrong: string[] = [];
+  for (const [from, tos] of graph) {
+    if (!from.startsWith('proxy/')) continue;
+    const wing = wingOf(from);
+    assert.ok(wing && wing in ALLOWED, `${from} is not in a wing (${Object.keys(ALLOWED).join(', ')})`);
+    for (const to of tos) {
+      if (to.startsWith('tasks/')) wrong.push(`${from} → ${to} (proxy/ never imports tasks/)`);
+      const target = wingOf(to);
+      if (target && target !== wing && !ALLOWED[wing!]!.includes(target)) wrong.push(`${from} → ${to}`);
+    }
+  }
+  assert.equal(wrong, []);
+});
+
+test('no import cycle anywhere in proxy/ and tasks/', () => {
+  const graph = importGraph();
+  const state = new Map<string, 'open' | 'done'>();
+  const cycles: string[] = [];
+  const visit = (node: string, path: string[]): void => {
+    if (state.get(node) === 'done') return;
+    if (state.get(node) === 'open') {
+      cycles.push([...path.slice(path.indexOf(node)), node].join(' → '));
+      return;
+    }
+    state.set(node, 'open');
+    for (const next of graph.get(node) ?? []) visit(next, [...path, node]);
+    state.set(node, 'done');
+  };
+  for (const node of graph.keys()) visit(node, []);
+  assert.equal(cycles, []);
+});
+
+test('the log readers load neither the running proxy nor mockttp (esbuild metafile of each reader task)', async () => {
+  for (const task of ['summarize', 'verify-routing', 'report', 'bundle']) {
+    const r = await build({ entryPoints: [join(REPO_ROOT, 'tasks', `${task}.ts`)], bundle: true, platform: 'node', format: 'esm', packages: 'external', write: false, metafile: true, logLevel: 'silent' });
+    const inputs = Object.keys(r.metafile.inputs);
+    assert.ok(inputs.some((i) => i.includes('proxy/read/')), `${task}: the metafile names the readers it bundles`);
+    assert.equal(inputs.filter((i) => i.includes('proxy/serve/')), [], `${task} bundles the running proxy`);
+    const external = Object.values(r.metafile.inputs).flatMap((i) => i.imports.filter((x) => x.external).map((x) => x.path));
+    assert.not.ok(external.some((p) => p === 'mockttp' || p.startsWith('mockttp/')), `${task} imports mockttp: ${external.join(', ')}`);
+  }
+});
+
+test('the proxy-process helper starts exactly what npm run mitm runs', () => {
+  const script = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.mitm;
+  const { args } = mitmCommand();
+  assert.is(script, `node ${args.map((a) => relative(REPO_ROOT, a)).join(' ')}`);
+});
+
+test.run();
