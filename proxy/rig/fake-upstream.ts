@@ -1,11 +1,14 @@
-// A simulated Anthropic-compatible upstream (Anthropic or Z.AI), used by demo, tests, pilot and bench.
-// It records exactly what crossed the wire and answers JSON and realistic, spaced SSE.
+// A simulated Anthropic-compatible upstream, with an Anthropic or a Z.AI personality, used by demo,
+// tests, pilot, load and bench. It records exactly what crossed the wire and answers JSON and
+// realistic, spaced SSE; faults and the Z.AI personality (zai-personality.ts) make it fail the ways the
+// real upstreams do.
 import http from 'node:http';
 import https from 'node:https';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TlsMaterial } from './test-ca.js';
 import type { Usage } from '../serve/sse.js';
+import { defaultPlanUsage, exhaustedWindow, quotaAnswer, strictSchemaProblem, zaiErrorAnswer, type PlanUsage } from './zai-personality.js';
 
 export interface RecordedRequest {
   method: string;
@@ -51,6 +54,14 @@ export interface Fault {
    * closed the connection as idle just as the request was written looks like to the client.
    */
   resetReusedConnections?: boolean;
+  /** Answer with this Z.AI business code (status and body from zai-personality.ts). */
+  zaiCode?: number;
+  /** With zaiCode 1308/1310: the reset time named in the message. */
+  resetAt?: Date;
+  /** With an error answer: send the headers and half the body, then nothing more (the connection stays open). */
+  stallBody?: boolean;
+  /** The fault spares this many requests first (counted down), e.g. to fail only a retry. */
+  skipRequests?: number;
 }
 
 export interface FakeUpstreamOptions {
@@ -71,6 +82,15 @@ export interface FakeUpstreamOptions {
   thinking?: 'anthropic' | 'glm';
   /** Put the send time (epoch ms, sub-ms precision) into each text delta, for delivery-delay measurements. */
   stampEvents?: boolean;
+  /**
+   * 'zai': errors in Z.AI's shape with business codes, streamed usage only in message_delta, the plan's
+   * usage at /api/monitor/usage/quota/limit, and 1308/1310 once a window is used up.
+   */
+  personality?: 'anthropic' | 'zai';
+  /** Refuse unknown top-level fields with 400 "<field>: Extra inputs are not permitted": the first one named, or 'all'. */
+  strictSchema?: 'first' | 'all';
+  /** Anthropic personality: the subscription's unified rate-limit headers, sent on answers to OAuth (subscription) requests. */
+  unifiedRateLimit?: Record<string, string>;
 }
 
 const DEFAULT_USAGE: Required<Usage> = {
@@ -80,8 +100,12 @@ const DEFAULT_USAGE: Required<Usage> = {
   cache_read_input_tokens: 11,
 };
 
+function newRequestId(): string {
+  return `req_fake_${randomBytes(6).toString('hex')}`;
+}
+
 function errorBody(type: string, message: string): string {
-  return JSON.stringify({ type: 'error', error: { type, message }, request_id: `req_fake_${randomBytes(6).toString('hex')}` });
+  return JSON.stringify({ type: 'error', error: { type, message }, request_id: newRequestId() });
 }
 
 function credentialOf(req: http.IncomingMessage, header: 'x-api-key' | 'authorization' | 'either'): string | undefined {
@@ -97,6 +121,8 @@ export class FakeUpstream {
   readonly requests: RecordedRequest[] = [];
   readonly responses: SentResponse[] = [];
   fault: Fault | undefined;
+  /** Z.AI personality: the coding plan's windows, served at /api/monitor/usage/quota/limit. */
+  planUsage: PlanUsage = defaultPlanUsage();
   private server: http.Server | https.Server;
   private readonly sockets = new Set<Socket>();
   /** Requests seen per connection, so a reused connection can be told from a new one. */
@@ -146,6 +172,28 @@ export class FakeUpstream {
     this.fault = undefined;
   }
 
+  private get zai(): boolean {
+    return this.opts.personality === 'zai';
+  }
+
+  /** A whole answer at once; recorded. */
+  private send(req: http.IncomingMessage, res: http.ServerResponse, status: number, payload: string, headers: Record<string, string> = {}): void {
+    const requestId = newRequestId();
+    res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, ...headers });
+    res.end(req.method === 'HEAD' ? undefined : payload);
+    this.responses.push({ status, requestId, events: 0, eventTimes: [] });
+  }
+
+  /** An error in this personality's shape: Anthropic's, or Z.AI's with a business code. */
+  private sendError(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, message: string, zaiCode?: number): void {
+    if (this.zai && zaiCode !== undefined) {
+      const a = zaiErrorAnswer(zaiCode, { requestId: newRequestId() });
+      this.send(req, res, a.status, a.body);
+    } else {
+      this.send(req, res, status, errorBody(type, `${this.name}: ${message}`));
+    }
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const served = this.requestsOnSocket.get(req.socket) ?? 0;
     this.requestsOnSocket.set(req.socket, served + 1);
@@ -160,62 +208,104 @@ export class FakeUpstream {
 
     const prefix = this.opts.prefix ?? '';
     const fullPath = (req.url ?? '/').split('?')[0]!;
-    const send = (status: number, payload: string, headers: Record<string, string> = {}): void => {
-      const requestId = `req_fake_${randomBytes(6).toString('hex')}`;
-      res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, ...headers });
-      res.end(req.method === 'HEAD' ? undefined : payload);
-      this.responses.push({ status, requestId, events: 0, eventTimes: [] });
-    };
+    if (this.zai && req.method === 'GET' && fullPath === '/api/monitor/usage/quota/limit') {
+      this.answerQuota(req, res);
+      return;
+    }
     if (!fullPath.startsWith(prefix)) {
-      send(404, errorBody('not_found_error', `${this.name}: no route ${fullPath}`));
+      this.send(req, res, 404, errorBody('not_found_error', `${this.name}: no route ${fullPath}`));
       return;
     }
     const path = fullPath.slice(prefix.length) || '/';
-    const fault = this.fault;
-    if (fault?.hangBeforeHeaders) return; // the client or proxy must time out
-    if (fault?.resetBeforeHeaders) {
-      abruptClose(req.socket);
-      return;
-    }
-    if (fault?.firstByteDelayMs) await new Promise((r) => setTimeout(r, fault.firstByteDelayMs));
-    if (fault?.status) {
-      send(fault.status, fault.body !== undefined ? JSON.stringify(fault.body) : errorBody('api_error', `${this.name}: injected ${fault.status}`), fault.headers);
-      return;
-    }
-
-    if (req.method === 'POST' && path === '/v1/messages') {
-      const need = this.opts.requireKey;
-      if (need && credentialOf(req, need.header ?? 'either') !== need.value) {
-        send(401, errorBody('authentication_error', `${this.name}: invalid x-api-key`));
-        return;
-      }
-      let parsed: Record<string, unknown>;
-      try {
-        parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-      } catch {
-        send(400, errorBody('invalid_request_error', `${this.name}: body is not valid JSON`));
-        return;
-      }
-      if (typeof parsed.model !== 'string') {
-        send(400, errorBody('invalid_request_error', `${this.name}: model: Field required`));
-        return;
-      }
-      const problem = this.thinkingProblem(parsed);
-      if (problem) {
-        send(400, errorBody('invalid_request_error', problem));
-        return;
-      }
-      const thinking = (parsed.thinking as { type?: string } | undefined)?.type === 'enabled';
-      if (parsed.stream === true) await this.stream(res, parsed.model, fault, thinking);
-      else this.json(res, parsed.model, thinking, fault);
-      return;
-    }
-    if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
-      send(200, JSON.stringify({ input_tokens: Math.max(1, Math.round(body.length / 4)) }));
-      return;
-    }
+    if (await this.answerFault(req, res)) return;
+    if (req.method === 'POST' && path === '/v1/messages') await this.answerMessages(req, res, body);
+    else if (req.method === 'POST' && path === '/v1/messages/count_tokens') this.send(req, res, 200, JSON.stringify({ input_tokens: Math.max(1, Math.round(body.length / 4)) }));
     // Claude Code's other calls (settings, telemetry, HEAD / probes): a harmless empty answer.
-    send(200, '{}');
+    else this.send(req, res, 200, '{}');
+  }
+
+  /** The switched-on fault, if it ends this request before an answer is formed; true when it did. */
+  private async answerFault(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
+    const fault = this.fault;
+    if (!fault) return false;
+    if (fault.skipRequests) {
+      fault.skipRequests--;
+      return false;
+    }
+    if (fault.hangBeforeHeaders) return true; // the client or proxy must time out
+    if (fault.resetBeforeHeaders) {
+      abruptClose(req.socket);
+      return true;
+    }
+    if (fault.firstByteDelayMs) await new Promise((r) => setTimeout(r, fault.firstByteDelayMs));
+    let answer: { status: number; body: string } | undefined;
+    if (fault.zaiCode !== undefined) answer = zaiErrorAnswer(fault.zaiCode, { requestId: newRequestId(), ...(fault.resetAt ? { resetAt: fault.resetAt } : {}) });
+    else if (fault.status) answer = { status: fault.status, body: fault.body !== undefined ? JSON.stringify(fault.body) : errorBody('api_error', `${this.name}: injected ${fault.status}`) };
+    if (!answer) return false;
+    if (fault.stallBody) {
+      // Headers and half the body, then silence: the connection stays open until someone gives up.
+      const requestId = newRequestId();
+      res.writeHead(answer.status, { 'content-type': 'application/json', 'request-id': requestId, 'content-length': String(Buffer.byteLength(answer.body)), ...fault.headers });
+      res.write(answer.body.slice(0, answer.body.length >> 1));
+      this.responses.push({ status: answer.status, requestId, events: 0, eventTimes: [], aborted: true });
+      return true;
+    }
+    this.send(req, res, answer.status, answer.body, fault.headers);
+    return true;
+  }
+
+  private async answerMessages(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
+    const need = this.opts.requireKey;
+    if (need && credentialOf(req, need.header ?? 'either') !== need.value) {
+      this.sendError(req, res, 401, 'authentication_error', 'invalid x-api-key', 1002);
+      return;
+    }
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      this.sendError(req, res, 400, 'invalid_request_error', 'body is not valid JSON');
+      return;
+    }
+    const problem =
+      (typeof parsed.model !== 'string' ? 'model: Field required' : undefined) ??
+      (this.opts.strictSchema ? strictSchemaProblem(parsed, this.opts.strictSchema === 'all') : undefined) ??
+      this.thinkingProblem(parsed);
+    if (problem) {
+      this.send(req, res, 400, errorBody('invalid_request_error', problem));
+      return;
+    }
+    const spent = this.zai ? exhaustedWindow(this.planUsage) : undefined;
+    if (spent) {
+      const a = zaiErrorAnswer(spent.code, { requestId: newRequestId(), resetAt: spent.resetAt });
+      this.send(req, res, a.status, a.body);
+      return;
+    }
+    if (this.zai) {
+      this.planUsage.fiveHour.percentage += this.planUsage.stepPct;
+      this.planUsage.weekly.percentage += this.planUsage.stepPct;
+    }
+    const thinking = (parsed.thinking as { type?: string } | undefined)?.type === 'enabled';
+    const headers = this.rateLimitHeaders(req);
+    if (parsed.stream === true) await this.stream(res, parsed.model as string, this.fault, thinking, headers);
+    else this.json(res, parsed.model as string, thinking, this.fault, headers);
+  }
+
+  /** Anthropic answers a subscription (OAuth) request with the unified rate-limit headers Claude Code reads. */
+  private rateLimitHeaders(req: http.IncomingMessage): Record<string, string> {
+    const oauth = /^Bearer\s+sk-ant-oat/i.test(req.headers.authorization ?? '');
+    return !this.zai && oauth && this.opts.unifiedRateLimit ? this.opts.unifiedRateLimit : {};
+  }
+
+  /** GET /api/monitor/usage/quota/limit: the key in Authorization, raw or as a Bearer token. */
+  private answerQuota(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const need = this.opts.requireKey;
+    const given = req.headers.authorization?.replace(/^Bearer\s+/i, '');
+    if (need && given !== need.value) {
+      this.send(req, res, 401, JSON.stringify({ code: 401, msg: 'token expired or incorrect', success: false }));
+      return;
+    }
+    this.send(req, res, 200, quotaAnswer(this.planUsage));
   }
 
   /** A signature this fake issues for a thinking text. */
@@ -249,11 +339,14 @@ export class FakeUpstream {
     return `ok from ${this.name}`;
   }
 
-  private usage(): Required<Usage> {
-    return { ...DEFAULT_USAGE, ...this.opts.usage } as Required<Usage>;
+  /** The usage this fake reports. Z.AI's carries no cache writes (none were seen reported). */
+  private usage(): Usage {
+    const u = { ...DEFAULT_USAGE, ...this.opts.usage } as Usage;
+    if (this.zai) delete u.cache_creation_input_tokens;
+    return u;
   }
 
-  private json(res: http.ServerResponse, model: string, thinking: boolean, fault?: Fault): void {
+  private json(res: http.ServerResponse, model: string, thinking: boolean, fault: Fault | undefined, headers: Record<string, string>): void {
     const usage = this.usage();
     const text = this.replyText();
     const thought = `${this.name} thinks`;
@@ -268,7 +361,7 @@ export class FakeUpstream {
       usage,
     });
     const requestId = `req_fake_${randomBytes(6).toString('hex')}`;
-    res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId, ...headers });
     if (fault?.resetAfterEvents !== undefined) {
       // The JSON form of a mid-response reset: half the body, then the connection drops.
       res.write(payload.slice(0, payload.length >> 1), () => res.socket && abruptClose(res.socket));
@@ -279,7 +372,7 @@ export class FakeUpstream {
     this.responses.push({ status: 200, requestId, usage, events: 0, eventTimes: [], text, sha256: createHash('sha256').update(payload).digest('hex') });
   }
 
-  private async stream(res: http.ServerResponse, model: string, fault: Fault | undefined, thinking: boolean): Promise<void> {
+  private async stream(res: http.ServerResponse, model: string, fault: Fault | undefined, thinking: boolean, headers: Record<string, string>): Promise<void> {
     const usage = this.usage();
     const deltas = this.opts.deltas ?? 5;
     const gap = this.opts.eventGapMs ?? 20;
@@ -296,6 +389,7 @@ export class FakeUpstream {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'request-id': requestId,
+      ...headers,
     });
     res.flushHeaders();
     const thought = `${this.name} thinks`;
@@ -308,14 +402,17 @@ export class FakeUpstream {
         ]
       : [];
     const textIndex = thinking ? 1 : 0;
+    // Anthropic reports input and cache tokens in message_start; Z.AI only in the final message_delta.
+    const startUsage = this.zai ? { input_tokens: 0, output_tokens: 0 } : { ...usage, output_tokens: 1 };
+    const deltaUsage = this.zai ? usage : { output_tokens: usage.output_tokens };
     const events: [string, unknown][] = [
-      ['message_start', { type: 'message_start', message: { id: `msg_${randomBytes(8).toString('hex')}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, cache_creation_input_tokens: usage.cache_creation_input_tokens, cache_read_input_tokens: usage.cache_read_input_tokens, output_tokens: 1 } } }],
+      ['message_start', { type: 'message_start', message: { id: `msg_${randomBytes(8).toString('hex')}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: startUsage } }],
       ['ping', { type: 'ping' }],
       ...thinkingEvents,
       ['content_block_start', { type: 'content_block_start', index: textIndex, content_block: { type: 'text', text: '' } }],
       ...pieces.map((p): [string, unknown] => ['content_block_delta', { type: 'content_block_delta', index: textIndex, delta: { type: 'text_delta', text: p } }]),
       ['content_block_stop', { type: 'content_block_stop', index: textIndex }],
-      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: deltaUsage }],
       ['message_stop', { type: 'message_stop' }],
     ];
     for (const [i, [name, data]] of events.entries()) {

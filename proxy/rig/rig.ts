@@ -8,6 +8,27 @@ import { FakeUpstream, type FakeUpstreamOptions } from './fake-upstream.js';
 import { startProxy, type ProxyHandle } from '../serve/server.js';
 import { createTestTls } from './test-ca.js';
 
+/**
+ * The subscription windows Anthropic reports on a subscription request, under the header names Claude
+ * Code 2.1.332 reads (docs/ZAI.md, "Account probes"): utilization 0–1, resets in epoch seconds.
+ */
+export function unifiedRateLimitHeaders(now = Date.now()): Record<string, string> {
+  const s = (ms: number) => String(Math.round((now + ms) / 1000));
+  return {
+    'anthropic-ratelimit-unified-status': 'allowed',
+    'anthropic-ratelimit-unified-reset': s(2 * 3600_000),
+    'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+    'anthropic-ratelimit-unified-5h-status': 'allowed',
+    'anthropic-ratelimit-unified-5h-utilization': '0.42',
+    'anthropic-ratelimit-unified-5h-reset': s(2 * 3600_000),
+    'anthropic-ratelimit-unified-7d-status': 'allowed',
+    'anthropic-ratelimit-unified-7d-utilization': '0.17',
+    'anthropic-ratelimit-unified-7d-reset': s(5 * 86_400_000),
+    'anthropic-ratelimit-unified-overage-status': 'allowed',
+    'anthropic-ratelimit-unified-overage-utilization': '0',
+  };
+}
+
 /** Fake credentials: shaped like real ones so redaction and leak checks are meaningful. */
 export const FAKE_ZAI_KEY = 'zai-fake-key-0123456789abcdef';
 export const FAKE_ANTHROPIC_KEY = 'sk-ant-api03-fake-client-key-0123456789';
@@ -41,12 +62,13 @@ export async function startFakes(dir: string, opts: RigOptions = {}) {
   const tls = await createTestTls();
   const upstreamCaPath = join(dir, 'fake-upstream-ca.pem');
   writeFileSync(upstreamCaPath, tls.caCert);
-  const anthropic = await new FakeUpstream({ name: 'anthropic-fake', tls, ...opts.anthropic }).start();
+  const anthropic = await new FakeUpstream({ name: 'anthropic-fake', tls, unifiedRateLimit: unifiedRateLimitHeaders(), ...opts.anthropic }).start();
   const zai = await new FakeUpstream({
     name: 'zai-fake',
     tls,
     prefix: '/api/anthropic',
     requireKey: { value: FAKE_ZAI_KEY, header: 'either' },
+    personality: 'zai',
     ...opts.zai,
   }).start();
   const env: Record<string, string> = {

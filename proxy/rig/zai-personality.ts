@@ -1,0 +1,92 @@
+// How the simulated Z.AI differs from Anthropic, from what is known of the real one (docs/ZAI.md has
+// each fact and its source): errors carry a business code, quota caps name their reset time in Beijing
+// time with no offset, streamed usage arrives in message_delta, a strict schema refuses unknown
+// top-level fields, and the coding plan's usage is served at /api/monitor/usage/quota/limit.
+
+export interface ZaiErrorSpec {
+  status: number;
+  type: string;
+  text: string;
+}
+
+/**
+ * The business codes the fake answers with. Codes and meanings: docs.z.ai/api-reference/api-code and
+ * docs.bigmodel.cn/cn/api/api-code. HTTP statuses: 429 for 1302/1303/1113 and 401 for auth are
+ * documented; 1308/1310 came as 429 in a recorded answer; the others are not documented (chosen here,
+ * and the proxy classifies by code, not status).
+ */
+export const ZAI_ERRORS: Record<number, ZaiErrorSpec> = {
+  1002: { status: 401, type: 'authentication_error', text: 'Authorization Token is invalid, please check that it is passed correctly' },
+  1113: { status: 429, type: 'rate_limit_error', text: 'Your account balance is insufficient, please recharge' },
+  1211: { status: 400, type: 'invalid_request_error', text: 'Unknown Model, please check the model code' },
+  1302: { status: 429, type: 'rate_limit_error', text: 'High concurrency usage of this API, please reduce concurrency or contact customer service to increase limits' },
+  1303: { status: 429, type: 'rate_limit_error', text: 'High frequency usage of this API, please reduce frequency or contact customer service to increase limits' },
+  1308: { status: 429, type: 'rate_limit_error', text: 'Usage limit reached for 5 hour. Your limit will reset at {reset}' },
+  1309: { status: 429, type: 'rate_limit_error', text: 'Your GLM Coding Plan package has expired, please renew it to continue' },
+  1310: { status: 429, type: 'rate_limit_error', text: 'Weekly/Monthly Limit Exhausted. Your limit will reset at {reset}' },
+  1311: { status: 400, type: 'invalid_request_error', text: 'The current subscription plan does not include access to this model' },
+  1312: { status: 429, type: 'rate_limit_error', text: 'This model is currently experiencing high traffic, please try again later or switch to another model' },
+};
+
+/** "2026-08-01 10:03:40": Beijing time (UTC+8), no offset, as Z.AI writes reset times. */
+export function beijingTime(d: Date): string {
+  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** A Z.AI error answer for `code`: {"type":"error","error":{"type":…,"code":"1310","message":"[1310][…][req]"}}. */
+export function zaiErrorAnswer(code: number, opts: { resetAt?: Date; requestId: string }): { status: number; body: string } {
+  const spec = ZAI_ERRORS[code];
+  if (!spec) throw new Error(`the fake Z.AI has no answer for code ${code}`);
+  const text = spec.text.replace('{reset}', beijingTime(opts.resetAt ?? new Date(Date.now() + 3600_000)));
+  return { status: spec.status, body: JSON.stringify({ type: 'error', error: { type: spec.type, code: String(code), message: `[${code}][${text}][${opts.requestId}]` } }) };
+}
+
+/** Top-level request fields the strict fake knows (the Messages API's own, as far as GLM supports them). */
+export const KNOWN_FIELDS = new Set(['model', 'messages', 'system', 'max_tokens', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice', 'thinking']);
+
+/** The strict schema's answer: 400 naming the first unknown top-level field (or all of them), or undefined when there is none. */
+export function strictSchemaProblem(body: Record<string, unknown>, nameAll: boolean): string | undefined {
+  const unknown = Object.keys(body).filter((k) => !KNOWN_FIELDS.has(k));
+  if (!unknown.length) return undefined;
+  return (nameAll ? unknown : unknown.slice(0, 1)).map((f) => `${f}: Extra inputs are not permitted`).join('; ');
+}
+
+/** The coding plan's windows as the fake keeps them: percentage used and next reset (epoch ms). */
+export interface PlanUsage {
+  fiveHour: { percentage: number; nextResetTime: number };
+  weekly: { percentage: number; nextResetTime: number };
+  /** Added to both windows by every answered /v1/messages request. */
+  stepPct: number;
+}
+
+export function defaultPlanUsage(now = Date.now()): PlanUsage {
+  return { fiveHour: { percentage: 12, nextResetTime: now + 3 * 3600_000 }, weekly: { percentage: 31, nextResetTime: now + 4 * 86_400_000 }, stepPct: 0 };
+}
+
+/**
+ * GET /api/monitor/usage/quota/limit, shaped as third-party clients of it read it (jiegec/coding-plan-usage
+ * tests, zai-rs): TOKENS_LIMIT unit 3 × 5 is the 5-hour window; the second TOKENS_LIMIT (unit 6) is the
+ * weekly one; TIME_LIMIT counts tool calls.
+ */
+export function quotaAnswer(u: PlanUsage): string {
+  return JSON.stringify({
+    code: 200,
+    msg: 'Operation successful',
+    data: {
+      limits: [
+        { type: 'TOKENS_LIMIT', unit: 3, number: 5, percentage: u.fiveHour.percentage, nextResetTime: u.fiveHour.nextResetTime },
+        { type: 'TOKENS_LIMIT', unit: 6, number: 1, percentage: u.weekly.percentage, nextResetTime: u.weekly.nextResetTime },
+        { type: 'TIME_LIMIT', unit: 5, number: 1, usage: 100, currentValue: 7, remaining: 93, percentage: 7, nextResetTime: u.weekly.nextResetTime },
+      ],
+      level: 'pro',
+    },
+    success: true,
+  });
+}
+
+/** The window that is used up (≥ 100 %), as the 1308/1310 answer the real plan gives then. */
+export function exhaustedWindow(u: PlanUsage): { code: 1308 | 1310; resetAt: Date } | undefined {
+  if (u.fiveHour.percentage >= 100) return { code: 1308, resetAt: new Date(u.fiveHour.nextResetTime) };
+  if (u.weekly.percentage >= 100) return { code: 1310, resetAt: new Date(u.weekly.nextResetTime) };
+  return undefined;
+}
