@@ -6,7 +6,7 @@ import { REPO_ROOT } from '../proxy/common/config.js';
 import { appendHandoff, handoffSection } from '../proxy/read/handoff.js';
 import { DEFAULT_EXPECT, summarizeLog, verifyLog } from '../proxy/read/reports.js';
 import { usageLogPath } from '../proxy/common/logs-layout.js';
-import { parseExpect } from '../proxy/read/verify.js';
+import { laneHosts, parseExpect } from '../proxy/read/verify.js';
 import { findRunning } from '../proxy/ops/control-client.js';
 import { colors, configOrExit, helpRequested } from './lib.js';
 
@@ -27,7 +27,7 @@ const proxy = running.kind === 'running' ? { status: running.status } : running.
 try {
   if (argv.handoff) {
     const log = usageLogPath(config.logsDir);
-    const [metrics, verdict, state] = await Promise.all([summarizeLog(log), verifyLog(log, parseExpect(DEFAULT_EXPECT)), collectState(config, proxy)]);
+    const [metrics, verdict, state] = await Promise.all([summarizeLog(log), verifyLog(log, parseExpect(DEFAULT_EXPECT), { hosts: laneHosts(config) }), collectState(config, proxy)]);
     const outDir = typeof argv.out === 'string' ? argv.out : config.bundleDir;
     appendHandoff(join(REPO_ROOT, 'docs', 'SESSION_HANDOFF.md'), handoffSection({ now, state, bundle: `${join(outDir, bundleName(now))}.tgz`, metrics, verdict }));
   }

@@ -62,6 +62,8 @@ console.log('');
 
 const requestLines = new LineBatcher((text) => process.stdout.write(text));
 proxy.router.on('completed', ({ record }) => requestLines.push(formatRequestLine(record, paint)));
+// What the user has to act on (a rejected Z.AI key, an expired plan, an unknown model): once, loudly.
+proxy.router.on('alert', (text) => requestLines.push(colors.red(colors.bold(`ccp: ${text}`))));
 
 // Keep serving: one bad request or a library hiccup must not take every terminal's proxy down.
 process.on('uncaughtException', (err) => console.error(colors.red(`ccp: internal error (still running): ${err.message}`)));

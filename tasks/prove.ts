@@ -3,7 +3,7 @@ import { argv } from 'zx';
 import { execa } from 'execa';
 import { findRunning } from '../proxy/ops/control-client.js';
 import { prove, proxiedEnv } from '../proxy/ops/prove.js';
-import { formatVerdict } from '../proxy/read/verify.js';
+import { formatVerdict, laneHosts } from '../proxy/read/verify.js';
 import { colors, configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `
@@ -28,7 +28,8 @@ if (!version || version.exitCode !== 0) {
   process.exit(2);
 }
 console.log(`ccp: proving routing through the proxy on port ${running.state.port} with claude ${String(version.stdout).trim()}\n`);
-const result = await prove({ claude, state: running.state, env: proxiedEnv(process.env, running.state), print: (s) => console.log(s) });
+const hosts = laneHosts({ zaiBaseUrl: new URL(running.status.zai_base_url), anthBaseUrl: new URL(running.status.anth_base_url) });
+const result = await prove({ claude, state: running.state, env: proxiedEnv(process.env, running.state), hosts, print: (s) => console.log(s) });
 console.log('\n== verify-routing (these requests only) ==');
 console.log(formatVerdict(result.verdict));
 console.log(result.ok ? colors.green('\nprove: PASS') : colors.red('\nprove: FAIL'));

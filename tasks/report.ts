@@ -6,7 +6,7 @@ import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/read/ab-repo
 import { parseSince } from '../proxy/read/log-reader.js';
 import { DEFAULT_EXPECT, reportData, summarizeLog } from '../proxy/read/reports.js';
 import { htmlReport } from '../proxy/read/html-report.js';
-import { parseExpect } from '../proxy/read/verify.js';
+import { laneHosts, parseExpect } from '../proxy/read/verify.js';
 import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { configOrExit, helpRequested } from './lib.js';
 
@@ -25,7 +25,7 @@ const file = typeof argv.file === 'string' ? argv.file : usageLogPath(config.log
 const since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
 const opts = since !== undefined ? { since } : {};
 // One pass over the log either way: --html needs the distributions too, the A/B reports only the summary.
-const html = argv.html ? await reportData(file, parseExpect(DEFAULT_EXPECT), opts) : undefined;
+const html = argv.html ? await reportData(file, parseExpect(DEFAULT_EXPECT), { ...opts, hosts: laneHosts(config) }) : undefined;
 const m = html?.metrics ?? (await summarizeLog(file, opts));
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);

@@ -2,16 +2,21 @@
 import { argv } from 'zx';
 import { parseSince } from '../proxy/read/log-reader.js';
 import { DEFAULT_EXPECT, verifyLog } from '../proxy/read/reports.js';
-import { formatVerdict, parseExpect } from '../proxy/read/verify.js';
+import { formatVerdict, laneHosts, parseExpect } from '../proxy/read/verify.js';
 import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `
 Usage: npm run verify-routing [-- --since 2h|ISO] [--expect ${DEFAULT_EXPECT}] [--file PATH] [--grace 120]
+                               [--zai-host HOST[,HOST]] [--anthropic-host HOST[,HOST]]
 
 Checks every completion in the log: haiku on the z.ai lane unless a logged reason (paused, offload
-off, no key, cooldown, fallback) kept it on anthropic; no other model on z.ai; every decision line
-completed within the grace period (seconds); each expected family reached its lane at least once.
+off, no key, cooldown, fallback, account probe) kept it on anthropic; no other model on z.ai; every
+decision line completed within the grace period (seconds); where each request physically went: no
+anthropic-lane request reached the z.ai host, and every request reached the host configured for its
+lane (ZAI_BASE_URL / ANTH_BASE_URL, plus --zai-host / --anthropic-host for logs of other settings);
+every /v1/messages body had a readable model; no anthropic-lane request carries a z.ai header mode;
+each expected family reached its lane at least once.
 Exit 0 all pass, 1 a violation (FAIL lines name the rids), 2 no log or no data in the window.`);
 
 const config = configOrExit();
@@ -20,7 +25,9 @@ try {
   const since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
   const expect = parseExpect(typeof argv.expect === 'string' ? argv.expect : DEFAULT_EXPECT);
   const graceS = argv.grace !== undefined ? Number(argv.grace) : undefined;
-  const v = await verifyLog(file, expect, { ...(since !== undefined ? { since } : {}), ...(graceS !== undefined ? { graceS } : {}) });
+  const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : []);
+  const hosts = laneHosts(config, { zai: list(argv['zai-host']), anthropic: list(argv['anthropic-host']) });
+  const v = await verifyLog(file, expect, { hosts, ...(since !== undefined ? { since } : {}), ...(graceS !== undefined ? { graceS } : {}) });
   console.log(formatVerdict(v));
   process.exit(v.exitCode);
 } catch (e) {

@@ -8,7 +8,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tar from 'tar';
 import { handoffSection } from '../proxy/read/handoff.js';
-import { findSecret, redact } from '../proxy/read/redact.js';
+import { randomBytes } from 'node:crypto';
+import { redact } from '../proxy/read/redact.js';
+import { scanForSecrets } from '../proxy/read/secret-scan.js';
 import { summarizeLog, verifyLog } from '../proxy/read/reports.js';
 import { npmRun } from './helpers.js';
 
@@ -24,6 +26,29 @@ const PLANTED = [
 const KEY_LABEL = ['PRIVATE', 'KEY'].join(' ');
 const PEM = `-----BEGIN ${KEY_LABEL}-----\n${PLANTED[4]}\nabcdef\n-----END ${KEY_LABEL}-----\n`;
 
+// Secrets the bundle is not told about (none is the configured key), in every shape a user's files hold
+// them. Assembled at run time from random bytes: nothing key-shaped sits in the repository.
+const rand = (n: number, alphabet: string) => Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const v = () => rand(24, ALNUM);
+const UNTOLD: [string, string, string][] = (() => {
+  const zaiFormat = `${randomBytes(16).toString('hex')}.${rand(16, ALNUM)}`;
+  const [a, b, c, d, e] = [v(), v(), v(), v(), v()];
+  const basic = Buffer.from(`user:${v()}`).toString('base64');
+  return [
+    ['a Z.AI key in its own format', `key in a note: ${zaiFormat}`, zaiFormat],
+    ['JSON {"ZAI_API_KEY":…}', `{"ZAI_API_KEY":"${a}"}`, a],
+    ['escaped JSON {\\"x-api-key\\":…}', `{"body":"{\\"x-api-key\\":\\"${b}\\"}"}`, b],
+    ['a lower-case assignment', `zai_api_key=${c}`, c],
+    ['a raw Authorization value', `Authorization: ${d}`, d],
+    ['a Basic Authorization value', `authorization: Basic ${basic}`, basic],
+    ['an OAuth token in a JSON member', `{"anthropic_auth_token":"${e}"}`, e],
+    ['an AWS access key id', `aws ${['AK', 'IA'].join('')}${rand(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`, ''],
+    ['a GitHub token', `gh ${['gh', 'p_'].join('')}${rand(36, ALNUM)}`, ''],
+    ['an OpenAI key', `openai ${['sk', '-proj-'].join('')}${rand(40, ALNUM)}`, ''],
+  ].map(([what, text, value]) => [what!, text!, value || text!.split(' ').at(-1)!]);
+})();
+
 let dir: string;
 let env: Record<string, string>;
 
@@ -38,7 +63,8 @@ test.before(() => {
     line({ event: 'decision', ts: 1795000000 }),
     line({ event: 'complete', ts: 1795000001, status: 200, latency_ms: 12, error: `leaked ${ZAI_KEY} and x-api-key: ${PLANTED[1]}` }),
   ].join('\n') + '\n');
-  writeFileSync(join(logs, 'usage.jsonl.1'), `{"note":"authorization: ${PLANTED[3]}","ts":1}\n`);
+  writeFileSync(join(logs, 'usage.jsonl.1'), `{"note":"authorization: ${PLANTED[3]}","ts":1}\n` + UNTOLD.map(([, text]) => JSON.stringify({ note: text, ts: 2 })).join('\n') + '\n');
+  writeFileSync(join(results, 'notes.txt'), UNTOLD.map(([, text]) => text).join('\n') + '\n');
   writeFileSync(join(logs, 'body-samples.jsonl'), '{"body":"the user prompt"}\n');
   writeFileSync(join(logs, 'mitm.state.json'), '{"token":"control-token"}\n');
   writeFileSync(join(results, 'METRICS.json'), JSON.stringify({ oauth: PLANTED[2], key: PEM }));
@@ -55,15 +81,43 @@ function walk(d: string): string[] {
 
 test('redaction and scan, unit: every planted shape is replaced and then found clean', () => {
   const text = `${PLANTED.slice(0, 4).join(' ')} "x-api-key":"abcdefghijklm" ZAI_API_KEY=whatever-value ${PEM}`;
-  assert.ok(findSecret(text, [ZAI_KEY]));
+  assert.ok(scanForSecrets(text, [ZAI_KEY]).length);
   const clean = redact(text, [ZAI_KEY]);
   for (const p of PLANTED) assert.not.match(clean, p);
   assert.not.match(clean, 'abcdefghijklm');
-  assert.is(findSecret(clean, [ZAI_KEY]), undefined, clean);
+  assert.equal(scanForSecrets(clean, [ZAI_KEY]), [], clean);
   // Ordinary log content is left alone.
   const benign = '{"header_mode":"x-api-key","by_header_mode":{"x-api-key":{"requests":3}},"decision":"forced_model"}';
   assert.is(redact(benign, [ZAI_KEY]), benign);
-  assert.is(findSecret(benign, [ZAI_KEY]), undefined);
+  assert.equal(scanForSecrets(benign, [ZAI_KEY]), []);
+});
+
+test('secrets the bundle was not told about: each shape is found by the scan and removed by the redactor', () => {
+  for (const [what, text, value] of UNTOLD) {
+    assert.ok(scanForSecrets(text).length > 0, `the scan misses ${what}: ${text}`);
+    const clean = redact(text, []);
+    assert.not.match(clean, value, `the redactor leaves ${what}: ${clean}`);
+    assert.equal(scanForSecrets(clean), [], `${what} after redaction: ${clean}`);
+  }
+});
+
+test('the scan is a second detector: a random key-like token of no known format is found though the redactor keeps it', () => {
+  // 40 distinct characters in random order: random-looking by any measure.
+  const token = [...ALNUM].map((c) => [randomBytes(4).readUInt32BE(0), c] as const).sort((a, b) => a[0] - b[0]).slice(0, 40).map(([, c]) => c).join('');
+  const line = `{"note":"${token}"}`;
+  assert.is(redact(line, []), line);
+  assert.equal(scanForSecrets(line).map((f) => f.what), ['a high-entropy key-like token']);
+  // What the kit's own files hold is not mistaken for a secret: ids, hashes, UUIDs, model ids, fingerprints.
+  const ours = [
+    JSON.stringify({ v: 1, event: 'complete', ts: 1795000001.5, rid: '9f3a2c1b', request_id: `req_011CV${rand(20, ALNUM)}`, session: 'b0e1c2d3-4f5a-6b7c-8d9e-0f1a2b3c4d5e', model: 'claude-haiku-4-5-20251001', upstream: 'api.z.ai', header_mode: 'x-api-key' }),
+    `{"sha256":"${randomBytes(32).toString('hex')}","path":"logs/usage.jsonl"}`,
+    'CA SHA-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89',
+    'error: proxy: Z.AI rejected the Z.AI key (HTTP 401); check ZAI_API_KEY and ZAI_HEADER_MODE',
+  ];
+  for (const l of ours) {
+    assert.is(redact(l, []), l, l);
+    assert.equal(scanForSecrets(l), [], l);
+  }
 });
 
 test('npm run bundle: directory + 0600 tgz; no planted secret, .env, CA key, state file or body survives extraction', async () => {
@@ -81,6 +135,7 @@ test('npm run bundle: directory + 0600 tgz; no planted secret, .env, CA key, sta
   for (const f of files) {
     const text = readFileSync(join(root, f), 'utf8');
     for (const p of PLANTED) assert.not.match(text, p, `${p} survived in ${f}`);
+    for (const [what, , value] of UNTOLD) assert.not.match(text, value, `${what} survived in ${f}`);
   }
   assert.ok(files.includes('logs/usage.jsonl') && files.includes('logs/usage.jsonl.1'));
   assert.ok(files.includes('results/METRICS.json'));

@@ -19,6 +19,13 @@ test('a request line: model → lane, status, ttft, latency, tokens with thousan
   assert.match(formatRequestLine({ ...record, status: 0, err_type: 'net', attempt: 2 }), '→ zai 0 net ttft 94ms 12.3s in 1,234,567 out 17 cache 1,000 attempt 2 [');
 });
 
+test('what the proxy did to a request is on its line: replaced, redialled, fields dropped, cooldown, thinking off, its own answer', () => {
+  assert.match(formatRequestLine({ ...record, status: 429, err_type: '429', final: false, zai_failure: 'rate' }), ' replaced (rate) [');
+  assert.match(formatRequestLine({ ...record, redial: true, zai_dropped_fields: ['context_management', 'diagnostics'] }), ' redialled dropped context_management,diagnostics [');
+  assert.match(formatRequestLine({ ...record, lane: 'anthropic', decision: 'cooldown', cooldown_reason: 'auth', thinking_disabled: true }), ' cooldown auth thinking off [cooldown:');
+  assert.match(formatRequestLine({ ...record, status: 401, final: true, proxy_status: 502 }), ' proxy answered 502 [');
+});
+
 test('lines pushed in one turn of the event loop go out in one write, at the end of that turn; flush never writes nothing', async () => {
   const writes: string[] = [];
   const batch = new LineBatcher((t) => writes.push(t));

@@ -86,6 +86,23 @@ test('each problem is a FAIL or WARN with its one-line fix', async () => {
   }
 });
 
+test('a Z.AI key the running proxy saw rejected is a FAIL naming Z.AI with its fix; a rate cooldown only a WARN', async () => {
+  const state = rig.proxy.state;
+  try {
+    state.startCooldown({ reason: 'auth', untilMs: Date.now() + 600_000, why: 'HTTP 401: z.ai rejected the key' });
+    const auth = await doctor(good);
+    assert.is(auth.exitCode, 1);
+    assert.match(String(auth.stdout), /^FAIL  Z\.AI lane: cooling down \(auth\) until .*: HTTP 401: z\.ai rejected the key; Haiku goes to Anthropic meanwhile\n\s+fix: check ZAI_API_KEY/m);
+    state.zaiCooldownUntil = 0;
+    state.startCooldown({ reason: 'rate', untilMs: Date.now() + 60_000, why: 'HTTP 429, z.ai code 1302' });
+    const rate = await doctor(good);
+    assert.is(rate.exitCode, 0, String(rate.stdout));
+    assert.match(String(rate.stdout), /^WARN  Z\.AI lane: cooling down \(rate\)/m);
+  } finally {
+    state.zaiCooldownUntil = 0;
+  }
+});
+
 test('warnings: settings.json relying on NODE_EXTRA_CA_CERTS, no claude, no Z.AI key; and a key that is not 0600 fails', async () => {
   mkdirSync(join(home, '.claude'), { recursive: true });
   writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify({ env: { NODE_EXTRA_CA_CERTS: '/x.pem' } }));

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { parseSince, readLog } from '../proxy/read/log-reader.js';
 import { Samples, percentile } from '../proxy/common/percentiles.js';
 import { summarizeLog, verifyLog } from '../proxy/read/reports.js';
-import { parseExpect } from '../proxy/read/verify.js';
+import { formatVerdict, laneHosts, parseExpect } from '../proxy/read/verify.js';
 import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/read/ab-report.js';
 import { npmRun } from './helpers.js';
 
@@ -177,26 +177,48 @@ test('per-group percentiles (op, http, header mode, decision) equal nearest rank
 
 test('verify: clean log passes; each violation fails naming the rid', async () => {
   const expect = parseExpect('haiku=zai,sonnet=anthropic');
+  const hosts = laneHosts({ zaiBaseUrl: new URL('https://api.z.ai/api/anthropic'), anthBaseUrl: new URL('https://api.anthropic.com') });
+  const zaiUp = { upstream: 'api.z.ai', header_mode: 'x-api-key' };
+  const anthUp = { upstream: 'api.anthropic.com' };
   const clean = write('clean.jsonl', [
-    pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5' }),
-    pair({ ts: T + 1, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through' }),
-    pair({ ts: T + 2, lane: 'anthropic', model: 'claude-haiku-4-5', decision: 'cooldown' }),
+    pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', ...zaiUp }),
+    pair({ ts: T + 1, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', ...anthUp }),
+    pair({ ts: T + 2, lane: 'anthropic', model: 'claude-haiku-4-5', decision: 'cooldown', ...anthUp }),
   ]);
-  assert.is((await verifyLog(clean, expect)).exitCode, 0);
+  const ok = await verifyLog(clean, expect, { hosts });
+  assert.is(ok.exitCode, 0, formatVerdict(ok));
 
   const bad = write('bad.jsonl', [
-    pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5' }),
-    pair({ ts: T + 1, rid: 'badhaiku', lane: 'anthropic', model: 'claude-haiku-4-5', decision: 'pass_through' }),
-    pair({ ts: T + 2, rid: 'sonnetzai', lane: 'zai', model: 'claude-sonnet-4-5' }),
-    pair({ ts: T + 3, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through' }),
+    pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', ...zaiUp }),
+    pair({ ts: T + 1, rid: 'badhaiku', lane: 'anthropic', model: 'claude-haiku-4-5', decision: 'pass_through', ...anthUp }),
+    pair({ ts: T + 2, rid: 'sonnetzai', lane: 'zai', model: 'claude-sonnet-4-5', ...zaiUp }),
+    pair({ ts: T + 3, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', ...anthUp }),
     JSON.stringify({ v: 1, event: 'decision', ts: T + 4, rid: 'lost1', attempt: 1, lane: 'zai', model: 'claude-haiku-4-5', decision: 'forced_model' }),
+    // Where requests physically went, and what the router could read:
+    pair({ ts: T + 5, rid: 'crossed', lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', upstream: 'api.z.ai' }),
+    pair({ ts: T + 6, rid: 'zaitoanth', lane: 'zai', model: 'claude-haiku-4-5', upstream: 'api.anthropic.com', header_mode: 'x-api-key' }),
+    pair({ ts: T + 7, rid: 'nomodel', lane: 'anthropic', model: undefined, decision: 'pass_through', ...anthUp }),
+    pair({ ts: T + 8, rid: 'anthmode', lane: 'anthropic', model: 'claude-opus-4-1', decision: 'pass_through', ...anthUp, header_mode: 'authorization' }),
   ]);
-  const v = await verifyLog(bad, expect, { now: T + 1000 });
+  const v = await verifyLog(bad, expect, { now: T + 1000, hosts });
   assert.is(v.exitCode, 1);
   const failed = v.checks.filter((c) => !c.pass);
-  assert.equal(failed.map((c) => c.rids), [['badhaiku'], ['sonnetzai'], ['lost1']]);
+  assert.equal(failed.map((c) => [c.name, c.rids]), [
+    ['haiku on the z.ai lane unless a logged reason allows anthropic', ['badhaiku']],
+    ['no non-haiku request on the z.ai lane', ['sonnetzai']],
+    ['every decision has a completion (grace 120s)', ['lost1']],
+    ['no anthropic-lane request reached the z.ai host', ['crossed']],
+    ['every request reached the host configured for its lane', ['zaitoanth']],
+    ['every /v1/messages body had a readable model', ['nomodel']],
+    ['no anthropic-lane request carries a z.ai header mode', ['anthmode']],
+  ]);
   // Within the grace period an open decision is in flight, not lost.
-  assert.ok((await verifyLog(bad, expect, { now: T + 10 })).checks[2]!.pass);
+  assert.ok((await verifyLog(bad, expect, { now: T + 10, hosts })).checks[2]!.pass);
+  // Another configuration's hosts can be named, so older logs still verify.
+  const moved = write('moved.jsonl', [pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', upstream: 'open.bigmodel.cn', header_mode: 'x-api-key' }), pair({ ts: T + 1, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', ...anthUp })]);
+  assert.is((await verifyLog(moved, expect, { hosts })).exitCode, 1);
+  const more = laneHosts({ zaiBaseUrl: new URL('https://api.z.ai/api/anthropic'), anthBaseUrl: new URL('https://api.anthropic.com') }, { zai: ['open.bigmodel.cn'] });
+  assert.is((await verifyLog(moved, expect, { hosts: more })).exitCode, 0);
 });
 
 test('verify: an expected lane with no traffic fails; an empty window is "no data"', async () => {

@@ -28,9 +28,9 @@ async function send(rig: Rig, model: string, stream: boolean, body: Record<strin
   }
 }
 
-/** The completion lines of the last request (all its attempts). */
+/** The completion lines of the last request (all its attempts), once its final line is written. */
 async function lastRequest(rig: Rig, attempts: number): Promise<UsageRecord[]> {
-  await eventually(() => completions(rig).length >= attempts, 5000, `${attempts} completion lines`);
+  await eventually(() => completions(rig).length >= attempts && completions(rig).at(-1)!.final === true, 5000, `${attempts} completion lines, the last one final`);
   const rid = completions(rig).at(-1)!.rid;
   return completions(rig).filter((c) => c.rid === rid);
 }
@@ -56,14 +56,29 @@ test('z.ai 401 in one header mode → one retry in the other, streams included; 
   });
 });
 
-test('a 401 in both header modes reaches the client as the upstream answered it, after exactly one retry', async () => {
+test('a 401 in both header modes: answered by anthropic (never a 401 for api.anthropic.com), auth cooldown, one alert', async () => {
   await withRig({ zai: { requireKey: { value: 'some-other-key', header: 'either' } } }, async (rig) => {
+    const alerts: string[] = [];
+    rig.proxy.router.on('alert', (a) => alerts.push(a));
     const r = await send(rig, 'claude-haiku-4-5', true);
-    assert.is(r.status, 401);
-    assert.is(JSON.parse(r.text).error.type, 'authentication_error');
+    assert.is(r.status, 200);
+    assert.is(replyText(r.text), 'ok from anthropic-fake');
+    assert.is(rig.zai.requests.length, 2, 'one retry in the other header mode, then no more');
+    assert.is(rig.anthropic.requests.length, 1);
+    const [a1, a2, a3] = await lastRequest(rig, 3);
+    assert.equal([a1!.status, a1!.zai_failure, a1!.final], [401, 'auth', false]);
+    assert.equal([a2!.status, a2!.retry, a2!.zai_failure, a2!.final], [401, true, 'auth', false]);
+    assert.equal([a3!.lane, a3!.decision, a3!.fallback_from, a3!.zai_failure, a3!.final], ['anthropic', 'fallback', 'zai', 'auth', true]);
+    assert.is(rig.proxy.state.zaiHeaderMode, 'x-api-key', 'no mode sticks without a 2xx');
+    assert.equal([rig.proxy.state.zaiCooldownReason, rig.proxy.state.coolingDown()], ['auth', true]);
+    assert.is(alerts.length, 1);
+    assert.match(alerts[0]!, 'Z.AI rejected the Z.AI key');
+    // The next Haiku call goes straight to Anthropic, with no Z.AI request.
+    await send(rig, 'claude-haiku-4-5', false);
     assert.is(rig.zai.requests.length, 2);
-    assert.is(rig.anthropic.requests.length, 0, 'an auth failure is not a fallback case');
-    assert.is(rig.proxy.state.zaiHeaderMode, 'x-api-key');
+    const [c] = await lastRequest(rig, 4);
+    assert.equal([c!.lane, c!.decision, c!.cooldown_reason, c!.final], ['anthropic', 'cooldown', 'auth', true]);
+    assert.is(alerts.length, 1, 'said once per cooldown');
   });
 });
 
@@ -112,11 +127,14 @@ test('a kept-alive upstream connection the server dropped is redialled once: no 
       const connections = fake.connections;
       fake.fault = { resetReusedConnections: true };
       for (const stream of [true, false]) {
+        const before = completions(rig).length;
         const r = await send(rig, model, stream);
+        await eventually(() => completions(rig).length > before, 5000, 'this request\'s completion line');
         assert.is(r.status, 200, `${model} stream=${stream}: ${r.text}`);
         assert.is(replyText(r.text), `ok from ${fake.name}`);
         const [only] = await lastRequest(rig, 1);
-        assert.equal([only!.lane, only!.status, only!.attempt, only!.err_type], [lane, 200, 1, undefined]);
+        // The first request meets the dead kept-alive socket and is redialled; the second opens a new pooled one.
+        assert.equal([only!.lane, only!.status, only!.attempt, only!.err_type, only!.redial, only!.final], [lane, 200, 1, undefined, stream ? true : undefined, true]);
         assert.is(completions(rig).filter((c) => c.rid === only!.rid).length, 1, 'one attempt, no fallback');
       }
       assert.ok(fake.connections > connections, 'the request was sent again on a new connection');
@@ -189,7 +207,7 @@ test('cooldown: a z.ai quota failure keeps haiku on anthropic (decision cooldown
     // npm run status shows it too (the state file names this process, which runs the proxy).
     announceRig(rig);
     const shown = await npmRun('status', [], { CCP_LOGS_DIR: rig.config.logsDir });
-    assert.match(String(shown.stdout), `cooldown     haiku on anthropic until ${status.zai_cooldown_until} (HTTP 429, z.ai code 1302, retry-after 900s)`);
+    assert.match(String(shown.stdout), `cooldown     haiku on anthropic until ${status.zai_cooldown_until} (rate: HTTP 429, z.ai code 1302, retry-after 900s)`);
     // When it ends, haiku goes back to z.ai.
     rig.proxy.state.zaiCooldownUntil = Date.now() - 1;
     assert.is(replyText((await send(rig, 'claude-haiku-4-5', false)).text), 'ok from zai-fake');
@@ -344,7 +362,7 @@ test('cross-lane thinking: z.ai-signed history blocks are removed on the anthrop
     assert.equal(sent.messages[3]!.content, [history[3]!.content[1]], 'only the z.ai-signed block is gone');
     assert.is(sent.thinking, undefined, 'thinking dropped: the last assistant turn has tool_use and no thinking block left');
     const [c] = await lastRequest(rig, 3);
-    assert.equal([c!.lane, c!.decision, c!.thinking_removed], ['anthropic', 'failover_paused', 1]);
+    assert.equal([c!.lane, c!.decision, c!.thinking_removed, c!.thinking_disabled], ['anthropic', 'failover_paused', 1, true]);
 
     // The same history in a large Sonnet turn shaped as Claude Code sends it (routed from the body's
     // ends without a full parse): the guard still parses it and removes the z.ai-signed block.

@@ -44,8 +44,10 @@ export interface Config {
   envFile: string;
   /** Retry a Z.AI failure once on Anthropic before any byte reached the client. */
   fallback: boolean;
-  /** Seconds Haiku stays on Anthropic after a Z.AI quota/concurrency failure; 0 disables. */
+  /** Seconds Haiku stays on Anthropic after a Z.AI rate, overload or network failure (or a quota without a reset time); 0 disables. */
   zaiCooldownS: number;
+  /** Seconds Haiku stays on Anthropic after Z.AI rejected the key, the plan or the model; 0 disables. */
+  zaiLongCooldownS: number;
   connectTimeoutMs: number;
   /** Streaming requests: how long to wait for the upstream's response headers. */
   firstByteTimeoutMs: number;
@@ -55,6 +57,8 @@ export interface Config {
   idleTimeoutMs: number;
   logMaxBytes: number;
   logKeep: number;
+  /** Credential values present in this environment (the Z.AI key, Anthropic keys and tokens): redacted wherever they appear. */
+  knownSecrets: string[];
 }
 
 export class ConfigError extends Error {
@@ -89,6 +93,7 @@ export const SETTINGS: Record<string, string> = {
   CCP_ENV_FILE: './env/sub-env.sh',
   CCP_FALLBACK: '1',
   CCP_ZAI_COOLDOWN_S: '300',
+  CCP_ZAI_LONG_COOLDOWN_S: '1800',
   CCP_CONNECT_TIMEOUT_MS: '10000',
   CCP_FIRST_BYTE_TIMEOUT_MS: '90000',
   CCP_NONSTREAM_TIMEOUT_MS: '600000',
@@ -201,12 +206,14 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     envFile: expandPath(pick(env, 'CCP_ENV_FILE'), root),
     fallback: parseBool(env, 'CCP_FALLBACK'),
     zaiCooldownS: parseNumber(env, 'CCP_ZAI_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
+    zaiLongCooldownS: parseNumber(env, 'CCP_ZAI_LONG_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
     connectTimeoutMs: parseNumber(env, 'CCP_CONNECT_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
     firstByteTimeoutMs: parseNumber(env, 'CCP_FIRST_BYTE_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
     nonstreamTimeoutMs: parseNumber(env, 'CCP_NONSTREAM_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
     idleTimeoutMs: parseNumber(env, 'CCP_IDLE_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
     logMaxBytes: Math.floor(parseNumber(env, 'CCP_LOG_MAX_MB', { min: 0, what: 'megabytes, 0 or more (0 never rotates)' }) * 1024 * 1024),
     logKeep: parseNumber(env, 'CCP_LOG_KEEP', { min: 1, integer: true, what: 'a whole number of rotated files, at least 1' }),
+    knownSecrets: ['ZAI_API_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'].map((k) => env[k]?.trim() ?? '').filter((v) => v.length >= 8),
   };
 }
 

@@ -53,6 +53,23 @@ export interface UsageRecord {
   paused?: boolean;
   request_id?: string;
   thinking_removed?: number;
+  /** The Anthropic lane changed the request's `thinking` setting (a repair of cross-lane history). */
+  thinking_disabled?: boolean;
+  /** This attempt was sent again on a fresh connection after a kept-alive one turned out dead. */
+  redial?: boolean;
+  /** Top-level fields removed from the body for Z.AI, because it answered "Extra inputs are not permitted". */
+  zai_dropped_fields?: string[];
+  /** Why the Z.AI lane was cooling down, on requests the cooldown kept on Anthropic. */
+  cooldown_reason?: 'rate' | 'quota' | 'auth' | 'plan' | 'model' | 'overload' | 'network';
+  /** What went wrong on the Z.AI lane, on a Z.AI attempt that failed (and on the fallback it caused). */
+  zai_failure?: string;
+  /**
+   * On completion lines: true when this attempt's answer is the one that reached the client (or the
+   * client left during it), false when a retry or fallback replaced it. Absent on older lines.
+   */
+  final?: boolean;
+  /** The status the proxy itself answered with, when it answered instead of relaying this attempt's answer. */
+  proxy_status?: number;
 }
 
 /** Every field name of UsageRecord, at run time (docs/METRICS-SCHEMA.md is tested against it). */
@@ -60,7 +77,8 @@ export const USAGE_RECORD_FIELDS = [
   'v', 'event', 'ts', 'rid', 'attempt', 'lane', 'upstream', 'model', 'upstream_model', 'decision', 'reason', 'path', 'op',
   'status', 'err_type', 'error', 'latency_ms', 'ttfb_ms', 'ttft_ms', 'stream_ms', 'input_tokens', 'output_tokens',
   'cache_creation_input_tokens', 'cache_read_input_tokens', 'stop_reason', 'sse_events', 'req_bytes', 'resp_bytes', 'h2',
-  'header_mode', 'retry', 'fallback_from', 'paused', 'request_id', 'thinking_removed',
+  'header_mode', 'retry', 'fallback_from', 'paused', 'request_id', 'thinking_removed', 'thinking_disabled', 'redial',
+  'zai_dropped_fields', 'cooldown_reason', 'zai_failure', 'final', 'proxy_status',
 ] as const satisfies readonly (keyof UsageRecord)[];
 // Compile-time: the list above names every field of UsageRecord.
 const allFieldsListed: Exclude<keyof UsageRecord, (typeof USAGE_RECORD_FIELDS)[number]> extends never ? true : false = true;

@@ -14,6 +14,10 @@ export interface ProxyStatus {
   paused: boolean;
   zai_cooldown_until: string | null;
   zai_cooldown_why: string | null;
+  /** rate | quota | auth | plan | model | overload | network */
+  zai_cooldown_reason: string | null;
+  /** Top-level fields Z.AI refused ("Extra inputs are not permitted"), dropped from its requests for this run. */
+  zai_dropped_fields: string[];
   zai_header_mode: string;
   force_haiku_to_zai: boolean;
   zai_key_set: boolean;

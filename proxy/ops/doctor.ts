@@ -191,6 +191,25 @@ function checkZaiKey(c: Checks): void {
   else c.add('WARN', 'Z.AI key', 'ZAI_API_KEY is not set: Haiku stays on Anthropic (decision no_zai_key)', 'put ZAI_API_KEY=… in .env and restart: npm run stop && npm run mitm');
 }
 
+/** What the running proxy learned of the Z.AI lane: a cooldown, and why (the user acts on auth, plan and model). */
+const COOLDOWN_FIX: Record<string, string> = {
+  auth: 'check ZAI_API_KEY (and ZAI_HEADER_MODE) in .env, then: npm run stop && npm run mitm',
+  plan: 'top up or renew the Z.AI plan, then: npm run stop && npm run mitm',
+  model: 'set ZAI_MODEL_MAP (e.g. haiku=glm-4.5-air) in .env, then: npm run stop && npm run mitm',
+};
+
+function checkZaiLane(c: Checks): void {
+  if (c.running.kind !== 'running') return;
+  const s = c.running.status;
+  if (!s.zai_cooldown_until) {
+    c.add('OK', 'Z.AI lane', 'not cooling down');
+    return;
+  }
+  const detail = `cooling down (${s.zai_cooldown_reason}) until ${s.zai_cooldown_until}: ${s.zai_cooldown_why}; Haiku goes to Anthropic meanwhile`;
+  const fix = COOLDOWN_FIX[s.zai_cooldown_reason ?? ''];
+  c.add(fix ? 'FAIL' : 'WARN', 'Z.AI lane', detail, fix ?? 'nothing to do: it ends by itself');
+}
+
 function checkLogsDir(c: Checks): void {
   const dir = c.opts.config.logsDir;
   try {
@@ -221,6 +240,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
   await checkClaude(c);
   checkCa(c);
   checkZaiKey(c);
+  checkZaiLane(c);
   checkLogsDir(c);
   checkLoopback(c);
   return c.out;

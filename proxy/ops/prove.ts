@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { normalizeLine, type LogEntry } from '../read/log-reader.js';
 import type { RunState } from './run-state.js';
-import { RoutingVerifier, parseExpect, type Verdict } from '../read/verify.js';
+import { RoutingVerifier, parseExpect, type LaneHosts, type Verdict } from '../read/verify.js';
 
 export interface ProofRun {
   model: string;
@@ -52,6 +52,8 @@ export async function prove(opts: {
   env: Record<string, string>;
   models?: string[];
   timeoutMs?: number;
+  /** The running proxy's lane hosts, so the proof checks where each request physically went. */
+  hosts: LaneHosts;
   print: (s: string) => void;
 }): Promise<ProveResult> {
   const runs: ProofRun[] = [];
@@ -84,7 +86,8 @@ export async function prove(opts: {
     if (completions.length === 0) opts.print('  log: no /v1/messages line for this run (did the request reach the proxy?)');
     for (const c of completions) opts.print(`  log: ${c.model} → ${c.lane} ${c.status}${c.err_type ? ` ${c.err_type}` : ''} (${c.decision}) rid ${c.rid}`);
   }
-  const v = new RoutingVerifier(parseExpect(opts.models ? opts.models.map((m) => `${m}=${m.includes('haiku') ? 'zai' : 'anthropic'}`).join(',') : 'haiku=zai,sonnet=anthropic'));
+  const expect = parseExpect(opts.models ? opts.models.map((m) => `${m}=${m.includes('haiku') ? 'zai' : 'anthropic'}`).join(',') : 'haiku=zai,sonnet=anthropic');
+  const v = new RoutingVerifier(expect, undefined, opts.hosts);
   for (const e of all) v.add(e);
   const verdict = v.result();
   return { runs, verdict, ok: runs.every((r) => r.ok && r.completions.length > 0) && verdict.exitCode === 0 };

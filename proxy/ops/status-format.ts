@@ -7,7 +7,8 @@ export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): str
   return [
     c.green(`ccp: running (pid ${s.pid}) on http://127.0.0.1:${s.port}, up ${upS}s`),
     `  offload      ${s.paused ? c.yellow('PAUSED (haiku stays on anthropic; npm run resume)') : 'on'}   FORCE_HAIKU_TO_ZAI=${s.force_haiku_to_zai ? 1 : 0}`,
-    ...(s.zai_cooldown_until ? [`  cooldown     ${c.yellow(`haiku on anthropic until ${s.zai_cooldown_until}`)} (${s.zai_cooldown_why})`] : []),
+    ...(s.zai_cooldown_until ? [`  cooldown     ${c.yellow(`haiku on anthropic until ${s.zai_cooldown_until}`)} (${s.zai_cooldown_reason}: ${s.zai_cooldown_why})`] : []),
+    ...(s.zai_dropped_fields?.length ? [`  zai fields   dropped for Z.AI (it refused them): ${s.zai_dropped_fields.join(', ')}`] : []),
     `  zai lane     ${s.zai_base_url}  key ${s.zai_key_set ? 'set' : 'NOT SET'}  header ${s.zai_header_mode}`,
     `  anthropic    ${s.anth_base_url}`,
     `  requests     zai ${s.requests.zai}, anthropic ${s.requests.anthropic}, errors ${s.requests.errors}`,

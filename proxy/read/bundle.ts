@@ -1,5 +1,6 @@
 // The review bundle: logs, results, docs, STATE.json and MANIFEST.json, every text file redacted, the
-// finished bundle scanned independently of the redactor, then packed into a 0600 .tgz with `tar`.
+// finished bundle scanned by a detector written separately from the redactor, then packed into a 0600
+// .tgz with `tar`.
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -9,7 +10,8 @@ import { caPaths, certFingerprint } from '../common/ca-files.js';
 import { REPO_ROOT, type Config } from '../common/config.js';
 import type { ProxyStatus } from '../common/proxy-status.js';
 import { bodyTeePath, logFiles, usageLogPath } from '../common/logs-layout.js';
-import { findSecret, redact } from './redact.js';
+import { redact } from './redact.js';
+import { scanForSecrets } from './secret-scan.js';
 
 export interface BundleOptions {
   /** What the task learned about the running proxy, for STATE.json. */
@@ -31,7 +33,7 @@ export interface BundleResult {
 
 export class BundleSecretError extends Error {
   constructor(readonly file: string, readonly what: string) {
-    super(`secret found in ${file} (${what}); the bundle was deleted`);
+    super(`secret found in ${file} (${what}); the bundle was deleted. Nothing of it was printed; look at that line in the source file`);
     this.name = 'BundleSecretError';
   }
 }
@@ -121,7 +123,7 @@ export async function buildBundle(config: Config, opts: BundleOptions): Promise<
   const parent = opts.outDir ?? config.bundleDir;
   const dir = join(parent, bundleName(now));
   const tgz = `${dir}.tgz`;
-  const secrets = [config.zaiApiKey].filter((s): s is string => !!s);
+  const secrets = config.knownSecrets;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 
   const sources: { from: string; to: string }[] = [];
@@ -151,8 +153,8 @@ export async function buildBundle(config: Config, opts: BundleOptions): Promise<
     // The final scan reads what is really in the bundle, independent of what the redactor did.
     const files = walk(dir).map((f) => relative(dir, f)).sort();
     for (const f of files) {
-      const what = findSecret(readFileSync(join(dir, f)).toString('latin1'), secrets);
-      if (what) throw new BundleSecretError(f, what);
+      const [first] = scanForSecrets(readFileSync(join(dir, f)).toString('latin1'), secrets);
+      if (first) throw new BundleSecretError(`${f}:${first.line}`, first.what);
     }
     const manifest = files.map((f) => {
       const buf = readFileSync(join(dir, f));

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLog, type ReadOptions } from './log-reader.js';
 import { Summarizer, type Metrics } from './summarize.js';
-import { RoutingVerifier, type Expectation, type Verdict } from './verify.js';
+import { RoutingVerifier, type Expectation, type LaneHosts, type Verdict } from './verify.js';
 import { ReportCollector } from './html-report.js';
 
 export const DEFAULT_EXPECT = 'haiku=zai,sonnet=anthropic';
@@ -22,9 +22,9 @@ export function writeMetrics(resultsDir: string, m: Metrics): string {
 }
 
 /** One pass for the visual report: the summary, the verdict and the distributions together. */
-export async function reportData(path: string, expect: Expectation[], opts: ReadOptions = {}) {
+export async function reportData(path: string, expect: Expectation[], opts: ReadOptions & { hosts?: LaneHosts } = {}) {
   const s = new Summarizer();
-  const v = new RoutingVerifier(expect);
+  const v = new RoutingVerifier(expect, undefined, opts.hosts);
   const c = new ReportCollector();
   const stats = await readLog(path, (e) => {
     s.add(e);
@@ -34,8 +34,8 @@ export async function reportData(path: string, expect: Expectation[], opts: Read
   return { metrics: s.result(stats, opts.since), verdict: v.result(), collector: c };
 }
 
-export async function verifyLog(path: string, expect: Expectation[], opts: ReadOptions & { graceS?: number; now?: number } = {}): Promise<Verdict> {
-  const v = new RoutingVerifier(expect, opts.graceS);
+export async function verifyLog(path: string, expect: Expectation[], opts: ReadOptions & { graceS?: number; now?: number; hosts?: LaneHosts } = {}): Promise<Verdict> {
+  const v = new RoutingVerifier(expect, opts.graceS, opts.hosts);
   await readLog(path, (e) => v.add(e), opts);
   return v.result(opts.now);
 }

@@ -28,12 +28,26 @@ export interface LaneSummary extends GroupSummary {
   by_decision: Record<string, GroupSummary>;
 }
 
+/** Requests as the client saw them: one per request, however many attempts it took. */
+export interface ClientRequests {
+  /** Requests (final lines; on older logs without `final`, first attempts). */
+  total: number;
+  /** Which lane's answer reached the client (final lines only). */
+  answered_by: Record<string, number>;
+  with_fallback: number;
+  /** Answered after a retry on the same lane (header mode, fields Z.AI refused). */
+  with_retry: number;
+  /** The answer that reached the client was a failure. */
+  failed: number;
+}
+
 export interface Metrics {
   generated_at: string;
   source: { files: string[]; lines: number; malformed: number; ignored: number; outside_window: number };
   window: { since?: string; first?: string; last?: string };
-  /** Attempts that completed, all lanes. */
+  /** Attempts that completed, all lanes (a request that was retried or fell back counts once per attempt). */
   totals: GroupSummary;
+  client_requests: ClientRequests;
   lanes: Record<string, LaneSummary>;
   haiku: { requests: number; answered_on_zai: number; offload_share: number | null };
   decisions_without_completion: number;
@@ -181,6 +195,7 @@ export class Summarizer {
   private laneIds = new Ids();
   private ids: Record<Dimension, Ids> = { op: new Ids(), http: new Ids(), header: new Ids(), decision: new Ids() };
   private haikuRequests = 0;
+  private client: ClientRequests = { total: 0, answered_by: {}, with_fallback: 0, with_retry: 0, failed: 0 };
   private haikuOnZai = 0;
   private first: number | undefined;
   private last: number | undefined;
@@ -225,10 +240,26 @@ export class Summarizer {
     const latency = typeof e.latency_ms === 'number' ? e.latency_ms : NaN;
     const ttft = typeof e.ttft_ms === 'number' ? e.ttft_ms : NaN;
     this.samples.push(latency, ttft, lane.id, op.id, http.id, header?.id ?? NONE, decision.id);
+    this.countClientRequest(e, laneName);
     if (this.isHaiku(e.model)) {
       if ((e.attempt ?? 1) === 1) this.haikuRequests++;
       if (laneName === 'zai' && !e.err_type) this.haikuOnZai++;
     }
+  }
+
+  /** Lines written before `final` existed count by their first attempt, and say nothing of who answered. */
+  private countClientRequest(e: LogEntry, lane: string): void {
+    const c = this.client;
+    if (e.final === undefined) {
+      if ((e.attempt ?? 1) === 1) c.total++;
+      return;
+    }
+    if (!e.final) return;
+    c.total++;
+    c.answered_by[lane] = (c.answered_by[lane] ?? 0) + 1;
+    if (e.decision === 'fallback') c.with_fallback++;
+    else if ((e.attempt ?? 1) > 1) c.with_retry++;
+    if (e.err_type) c.failed++;
   }
 
   result(stats: ReadStats, since?: number): Metrics {
@@ -248,6 +279,7 @@ export class Summarizer {
       source: { files: stats.files, lines: stats.lines, malformed: stats.malformed, ignored: stats.ignored, outside_window: stats.outside },
       window: { ...(since !== undefined ? { since: iso(since) } : {}), ...(this.first !== undefined ? { first: iso(this.first), last: iso(this.last) } : {}) },
       totals: this.totals.result(this.samples.quantiles()),
+      client_requests: { ...this.client, answered_by: { ...this.client.answered_by } },
       lanes,
       haiku: {
         requests: this.haikuRequests,
@@ -303,6 +335,9 @@ export function formatMetrics(m: Metrics): string {
   const share = m.haiku.offload_share === null ? 'n/a (no haiku requests)' : `${(m.haiku.offload_share * 100).toFixed(1)}%`;
   out.push('');
   out.push(`haiku offloaded to zai: ${share} (${m.haiku.answered_on_zai} of ${m.haiku.requests} haiku requests)`);
+  const cr = m.client_requests;
+  const by = Object.entries(cr.answered_by).map(([k, v]) => `${k} ${v}`).join(', ');
+  out.push(`client requests: ${cr.total}${by ? ` (answered by ${by})` : ''}; ${cr.with_fallback} after a fallback, ${cr.with_retry} after a retry, ${cr.failed} failed; the table above counts attempts`);
   out.push(`source: ${m.source.lines} lines in ${m.source.files.length} file(s); malformed ${m.source.malformed}, ignored ${m.source.ignored}, outside window ${m.source.outside_window}`);
   if (m.decisions_without_completion) out.push(`in flight or lost: ${m.decisions_without_completion} decision(s) without a completion line`);
   out.push('times in ms; percentiles are exact nearest-rank over every completed attempt');

@@ -7,7 +7,7 @@ import { REPO_ROOT } from '../common/config.js';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig } from './rig.js';
 import { DEFAULT_EXPECT, summarizeLog, verifyLog, writeMetrics } from '../read/reports.js';
 import { formatMetrics } from '../read/summarize.js';
-import { formatVerdict, parseExpect } from '../read/verify.js';
+import { formatVerdict, laneHosts, parseExpect } from '../read/verify.js';
 
 export interface DemoResult {
   ok: boolean;
@@ -101,7 +101,7 @@ export async function runDemo(opts: { dir: string; resultsDir: string; print: (s
   print(formatMetrics(metrics));
   print(`wrote ${metricsPath}`);
   print('\n== verify-routing ==');
-  const verdict = await verifyLog(rig.proxy.logPath, parseExpect(DEFAULT_EXPECT));
+  const verdict = await verifyLog(rig.proxy.logPath, parseExpect(DEFAULT_EXPECT), { hosts: laneHosts(rig.config) });
   print(formatVerdict(verdict));
   const ok = checks.every((c) => c.pass) && verdict.exitCode === 0;
   print(`\ndemo ${ok ? 'PASSED' : 'FAILED'}: usage log ${rig.proxy.logPath}`);

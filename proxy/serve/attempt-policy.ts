@@ -1,12 +1,16 @@
 // The attempts of one request: which upstream attempts are made, in what order, and which answer the
-// client gets. On the Z.AI lane a 401 is retried once in the other header mode (the mode that worked is
-// kept); a failure before any byte reached the client falls back once to Anthropic with the client's
-// original request; quota-type failures start a cooldown. Nothing is retried after a byte was relayed.
+// client gets. The Anthropic lane is one attempt, relayed as it comes. On the Z.AI lane every error
+// answer is held back (read whole, bounded by the idle timeout) and classified (zai-failures.ts): a
+// 401/403 is retried once in the other header mode, fields Z.AI calls unknown are dropped and the
+// request sent again, and any other failure before the first byte falls back to Anthropic with the
+// client's original request (CCP_FALLBACK=1) or is relayed or replaced (CCP_FALLBACK=0) — never as a
+// Z.AI 401/403. Nothing is retried after a byte reached the client. docs/ZAI.md has the whole table.
 import type { Config, HeaderMode } from '../common/config.js';
 import type { UsageRecord } from '../common/log-schema.js';
 import type { ClientReply } from './client-exchange.js';
-import { cooldownFor } from './cooldown.js';
 import { isMessagesPath, type LaneDecision } from './decide.js';
+import { anthropicError, type AnthropicErrorType } from './errors.js';
+import { responseHeaders } from './headers.js';
 import { anthropicTarget, zaiTarget, type LaneTarget } from './lanes.js';
 import type { LiveState } from './live-state.js';
 import type { RequestInfo } from './request.js';
@@ -14,6 +18,10 @@ import type { SignatureMemory } from './thinking-guard.js';
 import { UpstreamAttempt, type AttemptResult } from './upstream-attempt.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import { completionRecord, decisionRecord } from './usage-record.js';
+import { classifyZaiAnswer, networkFailure, type ZaiFailure } from './zai-failures.js';
+
+/** Answers "Extra inputs are not permitted" are retried without the named fields at most this many times per request. */
+export const MAX_FIELD_RETRIES = 3;
 
 export interface PolicyContext {
   config: Config;
@@ -24,6 +32,8 @@ export interface PolicyContext {
   inFlight: Set<UpstreamAttempt>;
   decided(record: UsageRecord, request: RequestInfo): void;
   completed(record: UsageRecord, request: RequestInfo): void;
+  /** Something the user has to act on (a rejected key, an expired plan): said once, loudly. */
+  alert(text: string): void;
 }
 
 /** One request being served: its client, start time and whether its lines are logged. */
@@ -43,9 +53,23 @@ interface AttemptPlan {
   extra?: Partial<UsageRecord>;
 }
 
-/** Z.AI answers worth a fallback: rate limits and server-side failures (529 overloaded included). */
-function fallbackStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+/** A finished attempt, its decision line, and what the policy made of it. */
+interface Done {
+  plan: AttemptPlan;
+  base: UsageRecord;
+  r: AttemptResult;
+}
+
+/** How the Z.AI attempts ended when none of them answered the client. */
+interface ZaiOutcome {
+  last: Done;
+  failure: ZaiFailure;
+}
+
+const ANTHROPIC_ERROR_TYPE: Record<number, AnthropicErrorType> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large', 429: 'rate_limit_error', 529: 'overloaded_error' };
+
+function otherMode(mode: HeaderMode): HeaderMode {
+  return mode === 'authorization' ? 'x-api-key' : 'authorization';
 }
 
 export class AttemptPolicy {
@@ -53,53 +77,125 @@ export class AttemptPolicy {
 
   async run(s: Served, d: LaneDecision): Promise<void> {
     if (d.lane === 'anthropic') {
-      const r = await this.attempt(s, { attempt: 1, decision: d, target: this.anthropic(s.request), hold: () => false });
-      if (r.end.kind === 'unreachable') this.answerUnreachable(s, r);
+      const reason = this.ctx.state.zaiCooldownReason;
+      const extra: Partial<UsageRecord> = d.decision === 'cooldown' && reason ? { cooldown_reason: reason } : {};
+      await this.runAnthropic(s, { attempt: 1, decision: d, target: this.anthropic(s.request), hold: () => false, extra });
       return;
     }
-    await this.runZai(s, d);
+    const outcome = await this.runZai(s, d);
+    if (!outcome) return;
+    if (this.ctx.config.fallback) {
+      const fb: LaneDecision = { lane: 'anthropic', decision: 'fallback', reason: `z.ai failed before any byte (${outcome.failure.cause}) → anthropic lane` };
+      await this.runAnthropic(s, { attempt: outcome.last.plan.attempt + 1, decision: fb, target: this.anthropic(s.request), hold: () => false, extra: { fallback_from: 'zai', zai_failure: outcome.failure.cause } });
+    } else {
+      this.answerWithoutFallback(s, outcome);
+    }
   }
 
-  private async runZai(s: Served, d: LaneDecision): Promise<void> {
+  /** One attempt on Anthropic: relayed as it comes, or a 502/504 when the upstream cannot be reached. */
+  private async runAnthropic(s: Served, plan: AttemptPlan): Promise<void> {
+    const done = await this.attempt(s, plan);
+    let proxyStatus: number | undefined;
+    if (done.r.end.kind === 'unreachable') proxyStatus = this.answerUnreachable(s, done.r, `the Anthropic lane (${plan.target.url.host})`);
+    this.complete(s, done, { final: true, ...(proxyStatus ? { proxy_status: proxyStatus } : {}) });
+  }
+
+  /**
+   * The Z.AI attempts: header-mode retry, unknown-field retries. Returns undefined when one of them
+   * answered the client (or the client left), else the last attempt and what failed.
+   */
+  private async runZai(s: Served, d: LaneDecision): Promise<ZaiOutcome | undefined> {
     const { config, state } = this.ctx;
-    const fallback = config.fallback;
-    let attempt = 1;
     let mode = state.zaiHeaderMode;
-    let r = await this.attempt(s, { attempt, decision: d, target: zaiTarget(s.request, config, mode), hold: (st) => st === 401 || (fallback && fallbackStatus(st)) });
-    if (r.end.kind === 'held' && r.obs.status === 401) {
-      mode = mode === 'authorization' ? 'x-api-key' : 'authorization';
-      r = await this.attempt(s, {
-        attempt: ++attempt,
-        decision: d,
-        target: zaiTarget(s.request, config, mode),
-        hold: (st) => fallback && fallbackStatus(st),
-        extra: { retry: true },
-      });
-      if (r.obs.status !== 0 && r.obs.status !== 401) this.keepHeaderMode(mode);
+    let triedOtherMode = false;
+    let fieldRetries = 0;
+    const extra: Partial<UsageRecord> = {};
+    for (let attempt = 1; ; attempt++) {
+      const plan: AttemptPlan = { attempt, decision: d, target: zaiTarget(s.request, config, mode, state.zaiUnknownFields), hold: (st) => st >= 400, extra: { ...extra } };
+      const done = await this.attempt(s, plan);
+      const { end, obs } = done.r;
+      if (end.kind === 'relayed' || end.kind === 'aborted') {
+        // The mode that worked sticks; a 2xx is the only proof it works.
+        if (obs.status >= 200 && obs.status < 300) state.zaiHeaderMode = mode;
+        this.complete(s, done, { final: true });
+        return undefined;
+      }
+      const failure = end.kind === 'unreachable' ? networkFailure(obs.error ?? 'unreachable', this.settings(), Date.now()) : classifyZaiAnswer({ status: obs.status, body: obs.jsonText ?? end.body.toString('utf8'), ...(obs.retryAfter ? { retryAfter: obs.retryAfter } : {}) }, this.settings(), Date.now());
+      if (failure.cause === 'auth' && !triedOtherMode) {
+        triedOtherMode = true;
+        mode = otherMode(mode);
+        extra.retry = true;
+        this.complete(s, done, { zai_failure: failure.cause, final: false });
+        continue;
+      }
+      const fresh = (failure.fields ?? []).filter((f) => !state.zaiUnknownFields.has(f));
+      if (failure.cause === 'unknown_fields' && fresh.length && fieldRetries < MAX_FIELD_RETRIES) {
+        fieldRetries++;
+        for (const f of fresh) state.zaiUnknownFields.add(f);
+        this.complete(s, done, { zai_failure: failure.cause, final: false });
+        continue;
+      }
+      this.startCooldown(failure);
+      this.complete(s, done, { zai_failure: failure.cause, final: !config.fallback, ...(this.proxyAnswers(failure, done) ? { proxy_status: this.proxyStatusFor(done) } : {}) });
+      return { last: done, failure };
     }
-    if (r.end.kind === 'held' || (r.end.kind === 'unreachable' && fallback)) {
-      const fb: LaneDecision = { lane: 'anthropic', decision: 'fallback', reason: 'z.ai failed before any byte → anthropic lane' };
-      r = await this.attempt(s, { attempt: ++attempt, decision: fb, target: this.anthropic(s.request), hold: () => false, extra: { fallback_from: 'zai' } });
-    }
-    if (r.end.kind === 'unreachable') this.answerUnreachable(s, r);
   }
 
-  private keepHeaderMode(mode: HeaderMode): void {
-    this.ctx.state.zaiHeaderMode = mode;
+  private settings() {
+    return { shortS: this.ctx.config.zaiCooldownS, longS: this.ctx.config.zaiLongCooldownS };
+  }
+
+  private startCooldown(f: ZaiFailure): void {
+    if (!f.cooldown || !this.ctx.state.startCooldown(f.cooldown)) return;
+    if (f.loud) this.ctx.alert(`${f.explain}. Haiku goes to Anthropic until ${new Date(f.cooldown.untilMs).toISOString()} (cooldown: ${f.cooldown.reason}).`);
+  }
+
+  /** With CCP_FALLBACK=0, does the proxy answer itself (502/504) rather than relay Z.AI's answer? */
+  private proxyAnswers(f: ZaiFailure, done: Done): boolean {
+    return !this.ctx.config.fallback && (f.withoutFallback === 'replace' || done.r.end.kind !== 'held');
+  }
+
+  private proxyStatusFor(done: Done): number {
+    return done.r.end.kind === 'unreachable' && done.r.end.timedOut ? 504 : 502;
+  }
+
+  /** CCP_FALLBACK=0: Z.AI's own answer where it means the same to the client, else a 502/504 naming Z.AI. */
+  private answerWithoutFallback(s: Served, o: ZaiOutcome): void {
+    const { r } = o.last;
+    if (s.reply.headersSent || s.reply.gone) return;
+    if (r.end.kind === 'unreachable') {
+      this.answerUnreachable(s, r, `the Z.AI lane (${o.last.plan.target.url.host})`);
+      return;
+    }
+    if (o.failure.withoutFallback === 'replace' || r.end.kind !== 'held') {
+      s.reply.sendError(502, 'api_error', o.failure.explain);
+      return;
+    }
+    const headers = responseHeaders(r.end.rawHeaders);
+    delete headers['content-length'];
+    if (!r.obs.errType) {
+      s.reply.send(r.obs.status, headers, r.end.body, r.end.statusMessage);
+      return;
+    }
+    // The body stalled or broke: a truncated JSON is no answer, so the status goes with a whole one.
+    const type = ANTHROPIC_ERROR_TYPE[r.obs.status] ?? (r.obs.status >= 500 ? 'api_error' : 'invalid_request_error');
+    s.reply.send(r.obs.status, { ...headers, 'content-type': 'application/json' }, JSON.stringify(anthropicError(type, `proxy: Z.AI answered ${r.obs.status}, then its body ${r.obs.error ?? 'broke off'}`)));
+  }
+
+  /** No answer at all and nothing to fall back to: an Anthropic-shaped 502 (504 for a timeout) naming the lane. */
+  private answerUnreachable(s: Served, r: AttemptResult, lane: string): number | undefined {
+    if (s.reply.headersSent || s.reply.gone) return undefined;
+    const timedOut = r.end.kind === 'unreachable' && r.end.timedOut;
+    s.reply.sendError(timedOut ? 504 : 502, timedOut ? 'timeout_error' : 'api_error', `proxy: ${lane} ${timedOut ? 'timed out' : 'is unreachable'}: ${r.obs.error ?? ''}`.trim());
+    return timedOut ? 504 : 502;
   }
 
   private anthropic(request: RequestInfo): LaneTarget {
     return anthropicTarget(request, this.ctx.config, this.ctx.zaiSignatures);
   }
 
-  /** No answer at all and nothing to fall back to: an Anthropic-shaped 502/504 naming the lane. */
-  private answerUnreachable(s: Served, r: AttemptResult): void {
-    const timedOut = r.end.kind === 'unreachable' && r.end.timedOut;
-    if (!s.reply.headersSent && !s.reply.gone) s.reply.sendError(timedOut ? 504 : 502, timedOut ? 'timeout_error' : 'api_error', r.obs.error ?? 'proxy: upstream unreachable');
-  }
-
-  /** One upstream attempt with its two log lines; Z.AI's answers also feed the cooldown and the thinking guard. */
-  private async attempt(s: Served, plan: AttemptPlan): Promise<AttemptResult> {
+  /** One upstream attempt after its decision line; Z.AI's answers also feed the thinking guard. */
+  private async attempt(s: Served, plan: AttemptPlan): Promise<Done> {
     const { config, state } = this.ctx;
     const base = decisionRecord(s.request, plan.decision, plan.attempt, plan.target, state.paused, plan.extra);
     if (s.logged) this.ctx.decided(base, s.request);
@@ -116,22 +212,12 @@ export class AttemptPolicy {
     this.ctx.inFlight.add(attempt);
     const r = await attempt.run();
     this.ctx.inFlight.delete(attempt);
-    if (plan.target.lane === 'zai') {
-      for (const sig of r.obs.signatures) this.ctx.zaiSignatures.remember(sig);
-      if (r.obs.status >= 400) this.maybeCooldown(r);
-    }
-    if (s.logged) this.ctx.completed(completionRecord(base, r.obs, s.t0), s.request);
-    return r;
+    if (plan.target.lane === 'zai') for (const sig of r.obs.signatures) this.ctx.zaiSignatures.remember(sig);
+    return { plan, base, r };
   }
 
-  private maybeCooldown(r: AttemptResult): void {
-    const c = cooldownFor({
-      status: r.obs.status,
-      body: r.obs.jsonText ?? '',
-      configuredS: this.ctx.config.zaiCooldownS,
-      nowMs: Date.now(),
-      ...(r.obs.retryAfter ? { retryAfter: r.obs.retryAfter } : {}),
-    });
-    if (c) this.ctx.state.startCooldown(c.seconds, c.why);
+  /** The completion line, once the policy knows whether this attempt's answer is the one the client got. */
+  private complete(s: Served, done: Done, extra: Partial<UsageRecord>): void {
+    if (s.logged) this.ctx.completed(completionRecord(done.base, done.r.obs, s.t0, extra), s.request);
   }
 }

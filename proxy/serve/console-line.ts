@@ -38,6 +38,17 @@ export function formatRequestLine(r: UsageRecord, paint: Paint = NO_PAINT): stri
         (r.cache_read_input_tokens ? ` cache ${thousands(r.cache_read_input_tokens)}` : '')
       : '';
   const ttft = r.ttft_ms !== undefined ? ` ttft ${ms(r.ttft_ms)}` : '';
-  const extra = [r.attempt > 1 ? `attempt ${r.attempt}` : '', r.h2 ? 'h2' : ''].filter(Boolean).join(' ');
+  const extra = [
+    r.attempt > 1 ? `attempt ${r.attempt}` : '',
+    r.h2 ? 'h2' : '',
+    r.final === false ? paint.dim(`replaced (${r.zai_failure ?? 'failed'})`) : '',
+    r.redial ? 'redialled' : '',
+    r.zai_dropped_fields?.length ? `dropped ${r.zai_dropped_fields.join(',')}` : '',
+    r.cooldown_reason ? `cooldown ${r.cooldown_reason}` : '',
+    r.thinking_disabled ? paint.bad('thinking off') : '',
+    r.proxy_status ? `proxy answered ${r.proxy_status}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return `${paint.dim(clock(r.ts))} ${what} → ${lane} ${status}${ttft} ${ms(r.latency_ms)}${tokens}${extra ? ' ' + extra : ''} ${paint.dim(`[${r.decision}: ${r.reason ?? ''}] ${r.rid}`)}`;
 }

@@ -24,7 +24,7 @@ th{color:#9aa3b2;font-weight:500}.err{color:#ff8a8a}.lane-zai{color:#d6a4ff}.lan
 </style></head>
 <body>
 <header><h1>ccp-lanes</h1><span id="offload" class="pill on">offload on</span><span id="cooldown" class="pill cool" hidden></span>
-<button id="toggle" type="button">Pause offload</button><span class="muted" id="conn">connecting…</span></header>
+<button id="toggle" type="button">Pause offload</button><span class="muted" id="conn">connecting…</span><span class="muted" id="dropped"></span></header>
 <main>
 <section class="lanes" id="lanes"></section>
 <section class="card"><h2>Errors and decisions</h2><div id="errs" class="muted">none yet</div></section>
@@ -43,8 +43,13 @@ function renderStatus(s) {
   $('offload').className = 'pill ' + (s.paused ? 'off' : 'on');
   $('toggle').textContent = s.paused ? 'Resume offload' : 'Pause offload';
   const cd = $('cooldown');
-  if (s.zai_cooldown_until) { cd.hidden = false; cd.textContent = 'z.ai cooling down until ' + new Date(s.zai_cooldown_until).toLocaleTimeString() + ' (' + s.zai_cooldown_why + ')'; }
-  else cd.hidden = true;
+  if (s.zai_cooldown_until) {
+    cd.hidden = false;
+    cd.textContent = 'z.ai cooldown (' + s.zai_cooldown_reason + ') until ' + new Date(s.zai_cooldown_until).toLocaleTimeString() + ': ' + s.zai_cooldown_why;
+    // The user has to act on these: the key, the plan or the model map.
+    cd.style.fontWeight = ['auth', 'plan', 'model'].includes(s.zai_cooldown_reason) ? '700' : '400';
+  } else cd.hidden = true;
+  $('dropped').textContent = s.zai_dropped_fields && s.zai_dropped_fields.length ? 'fields dropped for z.ai: ' + s.zai_dropped_fields.join(', ') : '';
 }
 function renderStats(st) {
   $('lanes').innerHTML = Object.entries(st.lanes).map(([lane, l]) =>

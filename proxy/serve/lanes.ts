@@ -14,6 +14,10 @@ export interface LaneTarget {
   upstreamModel?: string;
   headerMode?: HeaderMode;
   thinkingRemoved?: number;
+  /** The Anthropic lane removed `thinking` for this request (see stripForeignThinking). */
+  thinkingDisabled?: boolean;
+  /** Top-level fields removed for Z.AI (it named them unknown). */
+  droppedFields?: string[];
 }
 
 /** Base URL path prefix + request path + query (the query is kept as the client sent it). */
@@ -24,23 +28,28 @@ export function joinUrl(base: URL, path: string, query: string): URL {
   return url;
 }
 
-/** Z.AI lane: ZAI_BASE_URL + path, the client's credentials replaced by the lane key, the model mapped. */
-export function zaiTarget(request: RequestInfo, config: Config, mode: HeaderMode): LaneTarget {
+/**
+ * Z.AI lane: ZAI_BASE_URL + path, the client's credentials replaced by the lane key, the model mapped,
+ * and the top-level fields in `drop` removed (fields Z.AI named unknown; the only other body change).
+ */
+export function zaiTarget(request: RequestInfo, config: Config, mode: HeaderMode, drop: ReadonlySet<string> = new Set()): LaneTarget {
   let body = request.body;
-  let upstreamModel: string | undefined;
   const mapped = request.model ? mapModel(request.model, config.zaiModelMap) : undefined;
-  const json = mapped ? request.json() : undefined;
-  if (mapped && json) {
-    body = Buffer.from(JSON.stringify({ ...json, model: mapped }));
-    upstreamModel = mapped;
+  const json = mapped || drop.size ? request.json() : undefined;
+  const dropped = json ? Object.keys(json).filter((k) => drop.has(k)) : [];
+  if (json && (mapped || dropped.length)) {
+    const out: Record<string, unknown> = { ...json, ...(mapped ? { model: mapped } : {}) };
+    for (const k of dropped) delete out[k];
+    body = Buffer.from(JSON.stringify(out));
   }
   return {
     lane: 'zai',
     url: joinUrl(config.zaiBaseUrl, request.path, request.query),
     headers: zaiLaneHeaders(request.rawHeaders, body.length, { key: config.zaiApiKey ?? '', mode, anthVersion: config.anthVersion }),
     body,
-    ...(upstreamModel ? { upstreamModel } : {}),
+    ...(mapped && json ? { upstreamModel: mapped } : {}),
     headerMode: mode,
+    ...(dropped.length ? { droppedFields: dropped } : {}),
   };
 }
 
@@ -48,12 +57,14 @@ export function zaiTarget(request: RequestInfo, config: Config, mode: HeaderMode
 export function anthropicTarget(request: RequestInfo, config: Config, zaiSignatures: SignatureMemory): LaneTarget {
   let body = request.body;
   let thinkingRemoved: number | undefined;
+  let thinkingDisabled = false;
   const json = zaiSignatures.size > 0 && body.includes('"thinking"') ? request.json() : undefined;
   if (json) {
     const guarded = stripForeignThinking(json, (sig) => zaiSignatures.has(sig));
     if (guarded.removed > 0) {
       body = Buffer.from(JSON.stringify(guarded.body));
       thinkingRemoved = guarded.removed;
+      thinkingDisabled = guarded.droppedThinking;
     }
   }
   const hasBody = body.length > 0 || !['GET', 'HEAD'].includes(request.method);
@@ -63,5 +74,6 @@ export function anthropicTarget(request: RequestInfo, config: Config, zaiSignatu
     headers: anthropicLaneHeaders(request.rawHeaders, body.length, hasBody),
     body,
     ...(thinkingRemoved ? { thinkingRemoved } : {}),
+    ...(thinkingDisabled ? { thinkingDisabled } : {}),
   };
 }

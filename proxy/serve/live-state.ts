@@ -1,13 +1,18 @@
-// Toggles that change while the proxy runs. The pause flag file makes `npm run pause` survive a restart.
-import { pauseFlagSet, writePauseFlag } from '../common/logs-layout.js';
+// What changes while the proxy runs: the pause toggle, the Z.AI header mode that worked, the cooldown
+// and the request fields Z.AI refused. The pause flag file makes `npm run pause` survive a restart.
 import type { HeaderMode } from '../common/config.js';
+import { pauseFlagSet, writePauseFlag } from '../common/logs-layout.js';
+import type { CooldownPlan, CooldownReason } from './zai-failures.js';
 
 export class LiveState {
   paused: boolean;
   zaiHeaderMode: HeaderMode;
   /** Epoch ms until which Haiku stays on Anthropic (decision cooldown); 0 when not cooling down. */
   zaiCooldownUntil = 0;
+  zaiCooldownReason: CooldownReason | '' = '';
   zaiCooldownWhy = '';
+  /** Top-level fields Z.AI answered "Extra inputs are not permitted" for: dropped from every Z.AI request of this run. */
+  readonly zaiUnknownFields = new Set<string>();
 
   constructor(
     private readonly logsDir: string,
@@ -21,13 +26,13 @@ export class LiveState {
     return this.zaiCooldownUntil > nowMs;
   }
 
-  /** A longer cooldown extends the current one; a shorter one never shortens it. */
-  startCooldown(seconds: number, why: string, nowMs = Date.now()): void {
-    const until = nowMs + seconds * 1000;
-    if (until > this.zaiCooldownUntil) {
-      this.zaiCooldownUntil = until;
-      this.zaiCooldownWhy = why;
-    }
+  /** A cooldown that ends later replaces the current one; one that ends sooner never shortens it. True when it did. */
+  startCooldown(c: CooldownPlan): boolean {
+    if (c.untilMs <= this.zaiCooldownUntil) return false;
+    this.zaiCooldownUntil = c.untilMs;
+    this.zaiCooldownReason = c.reason;
+    this.zaiCooldownWhy = c.why;
+    return true;
   }
 
   setPaused(paused: boolean): void {

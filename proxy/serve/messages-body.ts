@@ -5,7 +5,8 @@
 // `{"model":"…",` first and `,"stream":true}` last. When the first model is not a Haiku model, the
 // lane is Anthropic whether or not the rest is valid JSON (invalid JSON goes there too), so the body
 // is forwarded without decoding and parsing megabytes first; the parse happens only if something
-// later needs it. Haiku bodies, and any body of another shape, are parsed whole as before.
+// later needs it. Haiku bodies, bodies with another "model" key anywhere, and any body of another
+// shape are parsed whole.
 import { isHaikuModel } from '../common/models.js';
 
 export interface MessagesBody {
@@ -84,11 +85,18 @@ export function trailingStream(buf: Buffer): boolean | undefined {
   return buf[i] === 0x2c /* , */ ? value : undefined;
 }
 
+/** The key a second `model` would be spelled with, raw in the body. */
+const MODEL_KEY = Buffer.from('"model"');
+
 export function readMessagesBody(body: Buffer): MessagesBody {
   if (body.length >= PEEK_MIN_BYTES) {
     const model = leadingModel(body);
     const stream = model !== undefined && !isHaikuModel(model) ? trailingStream(body) : undefined;
-    if (model !== undefined && stream !== undefined) {
+    // JSON.parse keeps the last of two `model` keys: any other "model" key, at whatever depth, sends the
+    // body to the whole parse so that every size routes the same way. (Inside a JSON string the quotes
+    // are escaped, so text mentioning "model" does not match.)
+    const onlyModelKey = model !== undefined && body.indexOf(MODEL_KEY, body.indexOf(MODEL_KEY) + MODEL_KEY.length) === -1;
+    if (model !== undefined && stream !== undefined && onlyModelKey) {
       let parsed: Record<string, unknown> | undefined;
       let done = false;
       return {

@@ -1,7 +1,7 @@
 // A client request as the lanes see it: read whole (bounded), its model and stream flag known.
 import type { ClientExchange } from './client-exchange.js';
 import { isMessagesPath } from './decide.js';
-import { readMessagesBody } from './messages-body.js';
+import { leadingModel, readMessagesBody } from './messages-body.js';
 
 export interface RequestInfo {
   rid: string;
@@ -9,6 +9,8 @@ export interface RequestInfo {
   path: string;
   query: string;
   body: Buffer;
+  /** Bytes the client sent (more than body.length when the body was too large to keep). */
+  size: number;
   /** The body as a JSON object (parsed at most once, and only when needed), for /v1/messages requests. */
   json(): Record<string, unknown> | undefined;
   model: string | undefined;
@@ -27,30 +29,41 @@ export interface ReadBody {
   /** Bytes the client sent, also when they were more than the limit and dropped. */
   size: number;
   tooLarge: boolean;
+  /** The first bytes of a body that was too large (its model may be read from them). */
+  head?: Buffer;
 }
+
+/** How much of a too-large body is kept to read its model from. */
+const HEAD_BYTES = 4096;
 
 /** The whole body, up to `limit` bytes; beyond it the rest is read and dropped, so a 413 reaches the client cleanly. */
 export async function readBody(chunks: AsyncIterable<Buffer>, limit: number): Promise<ReadBody> {
   const kept: Buffer[] = [];
   let size = 0;
-  let tooLarge = false;
+  let head: Buffer | undefined;
   for await (const chunk of chunks) {
     size += chunk.length;
     if (size > limit) {
-      tooLarge = true;
+      head ??= Buffer.concat([...kept, chunk]).subarray(0, HEAD_BYTES);
       kept.length = 0;
       continue;
     }
     kept.push(chunk);
   }
-  return { body: tooLarge ? Buffer.alloc(0) : Buffer.concat(kept, size), size, tooLarge };
+  return head ? { body: Buffer.alloc(0), size, tooLarge: true, head } : { body: Buffer.concat(kept, size), size, tooLarge: false };
 }
 
-/** Split the target, and read model and stream from a /v1/messages body (not JSON: neither is known). */
-export function requestInfo(exchange: ClientExchange, body: Buffer): RequestInfo {
+/**
+ * Split the target, and read model and stream from a /v1/messages body (not JSON: neither is known).
+ * A body too large to keep is known by its size and, when it starts with it, its model.
+ */
+export function requestInfo(exchange: ClientExchange, read: ReadBody): RequestInfo {
   const q = exchange.target.indexOf('?');
   const path = q === -1 ? exchange.target : exchange.target.slice(0, q);
-  const parsed = isMessagesPath(exchange.method, path) ? readMessagesBody(body) : undefined;
+  const messages = isMessagesPath(exchange.method, path);
+  const body = read.body;
+  const parsed = messages && !read.head ? readMessagesBody(body) : undefined;
+  const model = parsed?.model ?? (messages && read.head ? leadingModel(read.head) : undefined);
   return {
     rid: newRid(),
     method: exchange.method,
@@ -58,7 +71,8 @@ export function requestInfo(exchange: ClientExchange, body: Buffer): RequestInfo
     query: q === -1 ? '' : exchange.target.slice(q),
     body,
     json: parsed ? parsed.json : () => undefined,
-    model: parsed?.model,
+    model,
+    size: read.size,
     stream: parsed?.stream ?? false,
     h2: exchange.h2,
     rawHeaders: exchange.rawHeaders,

@@ -26,6 +26,8 @@ export interface AttemptEvent {
 export interface RouterEvents {
   decided: [AttemptEvent];
   completed: [AttemptEvent];
+  /** Something the user must act on (a rejected Z.AI key, an expired plan), said once per cooldown. */
+  alert: [string];
 }
 
 export interface RouterOptions {
@@ -54,6 +56,7 @@ export class Router extends EventEmitter<RouterEvents> {
       inFlight: this.inFlight,
       decided: (record, request) => this.emit('decided', { record, request }),
       completed: (record, request) => this.emit('completed', { record, request }),
+      alert: (text) => this.emit('alert', text),
     });
   }
 
@@ -75,6 +78,7 @@ export class Router extends EventEmitter<RouterEvents> {
       path: info.path ?? '(unparsed)',
       query: '',
       body: Buffer.alloc(0),
+      size: 0,
       json: () => undefined,
       model: undefined,
       stream: false,
@@ -85,7 +89,7 @@ export class Router extends EventEmitter<RouterEvents> {
     const record = decisionRecord(request, d, 1, undefined, this.opts.state.paused);
     delete record.req_bytes;
     this.emit('decided', { record, request });
-    this.emit('completed', { record: { ...record, event: 'complete', ts: Date.now() / 1000, status: 400, err_type: 'bad_request', error: info.code }, request });
+    this.emit('completed', { record: { ...record, event: 'complete', ts: Date.now() / 1000, status: 400, err_type: 'bad_request', error: info.code, final: true, proxy_status: 400 }, request });
   }
 
   /** Serve one intercepted or direct API request. Nothing escapes: on an internal error the client gets an error and the proxy keeps running. */
@@ -98,10 +102,10 @@ export class Router extends EventEmitter<RouterEvents> {
 
   private async handle(exchange: ClientExchange): Promise<void> {
     const { config, state } = this.opts;
-    const { body, tooLarge } = await readBody(exchange.body, config.maxBodyBytes);
+    const read = await readBody(exchange.body, config.maxBodyBytes);
     const t0 = performance.now();
     // Not JSON, or not a messages call: it goes to Anthropic untouched, which answers it (pass_through).
-    const request = requestInfo(exchange, tooLarge ? Buffer.alloc(0) : body);
+    const request = requestInfo(exchange, read);
     const logged = !config.filterChain || isMessagesPath(request.method, request.path);
     const d = decide({
       method: request.method,
@@ -113,7 +117,7 @@ export class Router extends EventEmitter<RouterEvents> {
       zaiCoolingDown: state.coolingDown(),
     });
     const served: Served = { request, reply: exchange.reply, t0, logged };
-    if (tooLarge) {
+    if (read.tooLarge) {
       this.answerTooLarge(served, d);
       return;
     }
@@ -122,13 +126,13 @@ export class Router extends EventEmitter<RouterEvents> {
 
   private answerTooLarge(s: Served, d: ReturnType<typeof decide>): void {
     const { config, state } = this.opts;
-    const rec = decisionRecord(s.request, d, 1, undefined, state.paused);
+    const rec = decisionRecord(s.request, { ...d, reason: `${d.reason}; body too large → 413 from the proxy` }, 1, undefined, state.paused);
     if (s.logged) this.emit('decided', { record: rec, request: s.request });
     const limitMb = Math.round(config.maxBodyBytes / 1024 / 1024);
     s.reply.sendError(413, 'request_too_large', `proxy: request body exceeds CCP_MAX_BODY_MB (${limitMb} MB)`);
     if (s.logged) {
       const obs = { status: 413, endedAt: performance.now(), respBytes: 0, usage: {}, redialled: false, signatures: [], errType: 'bad_request' as const };
-      this.emit('completed', { record: completionRecord(rec, obs, s.t0), request: s.request });
+      this.emit('completed', { record: completionRecord(rec, obs, s.t0, { final: true, proxy_status: 413 }), request: s.request });
     }
   }
 }

@@ -65,6 +65,8 @@ function statusOf(core: Core, port: () => number): ProxyStatus {
     paused: state.paused,
     zai_cooldown_until: state.coolingDown() ? new Date(state.zaiCooldownUntil).toISOString() : null,
     zai_cooldown_why: state.coolingDown() ? state.zaiCooldownWhy : null,
+    zai_cooldown_reason: state.coolingDown() ? state.zaiCooldownReason || null : null,
+    zai_dropped_fields: [...state.zaiUnknownFields],
     zai_header_mode: state.zaiHeaderMode,
     force_haiku_to_zai: config.forceHaikuToZai,
     zai_key_set: config.zaiApiKey !== undefined,

@@ -167,7 +167,7 @@ export class UpstreamAttempt {
       this.failMidStream(error);
       this.finish({ kind: 'relayed' }, { errType: timedOut ? 'timeout' : 'stream_error', error });
     } else if (this.holding) {
-      this.endHold();
+      this.endHold(timedOut || this.wentIdle ? 'timeout' : 'stream_error', error);
     } else {
       this.finish({ kind: 'unreachable', timedOut }, { status: 0, errType: timedOut ? 'timeout' : 'net', error });
     }

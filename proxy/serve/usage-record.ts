@@ -40,11 +40,13 @@ export function decisionRecord(
     reason: d.reason,
     path: request.path,
     ...(isMessagesPath(request.method, request.path) ? { op: request.stream ? 'stream' : 'nonstream' } : {}),
-    req_bytes: target ? target.body.length : request.body.length,
+    req_bytes: target ? target.body.length : request.size,
     h2: request.h2,
     ...(target?.headerMode ? { header_mode: target.headerMode } : {}),
     paused,
     ...(target?.thinkingRemoved ? { thinking_removed: target.thinkingRemoved } : {}),
+    ...(target?.thinkingDisabled ? { thinking_disabled: true } : {}),
+    ...(target?.droppedFields ? { zai_dropped_fields: target.droppedFields } : {}),
     ...extra,
   };
 }
@@ -68,6 +70,7 @@ export function completionRecord(decision: UsageRecord, obs: AttemptObservation,
     ...(obs.stopReason ? { stop_reason: obs.stopReason } : {}),
     resp_bytes: obs.respBytes,
     ...(obs.requestId ? { request_id: obs.requestId } : {}),
+    ...(obs.redialled ? { redial: true } : {}),
     ...extra,
   };
 }
