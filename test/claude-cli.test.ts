@@ -1,70 +1,17 @@
-// The real Claude Code CLI through the proxy, offline against the fake upstreams.
-// The CLI is not a dependency of the kit (users bring their own `claude`): a pinned version is
-// installed on first run into the git-ignored .cache/claude-code, and reused after.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// The real Claude Code CLI through the proxy, offline against the fake upstreams (test/claude.ts
+// installs the pinned CLI on first run).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execa } from 'execa';
-import { REPO_ROOT } from '../proxy/common/config.js';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
+import { CLAUDE, OAUTH_TOKEN, claude as claudeIn, ensureClaude, messagesRequests, runClaude as runClaudeIn } from './claude.js';
 import { announceRig, completions, eventually, npmRun } from './helpers.js';
 
-/** Newest version that declares Node 20 support; newer ones work the same way. */
-export const CLAUDE_CODE_VERSION = process.env.CCP_TEST_CLAUDE_VERSION ?? '2.1.197';
-const CACHE = join(REPO_ROOT, '.cache', 'claude-code', CLAUDE_CODE_VERSION);
-const CLAUDE = join(CACHE, 'node_modules', '.bin', 'claude');
-const OAUTH_TOKEN = 'sk-ant-oat01-fake-subscription-token-0123456789';
-
 let rig: Rig;
-
-async function ensureClaude(): Promise<void> {
-  if (existsSync(CLAUDE)) return;
-  console.log(`installing @anthropic-ai/claude-code@${CLAUDE_CODE_VERSION} into ${CACHE} (first run only)…`);
-  await execa('npm', ['install', '--prefix', CACHE, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}`], {
-    timeout: 10 * 60_000,
-    stdio: 'inherit',
-  });
-}
-
-interface CliResult {
-  is_error: boolean;
-  result: string;
-  usage?: { input_tokens: number; output_tokens: number };
-}
-
-/** One `claude -p` run in a fresh HOME, configured only through the environment a user sources. */
-async function runClaude(model: string, credential: Record<string, string>) {
-  const home = mkdtempSync(join(tmpdir(), 'ccp-claude-home-'));
-  try {
-    return await execa(CLAUDE, ['-p', '--model', model, 'ok', '--output-format', 'json'], {
-      extendEnv: false,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: home,
-        HTTPS_PROXY: rig.proxyUrl,
-        NO_PROXY: '127.0.0.1,localhost',
-        NODE_EXTRA_CA_CERTS: rig.proxy.ca.certPath,
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        CLAUDE_CODE_MAX_RETRIES: '0',
-        ...credential,
-      },
-      timeout: 90_000,
-      reject: false,
-      stdin: 'ignore',
-    });
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
-}
-
-/** A run that must succeed; its JSON result. */
-async function claude(model: string, credential: Record<string, string>): Promise<CliResult> {
-  const run = await runClaude(model, credential);
-  assert.is(run.exitCode, 0, `claude exited ${run.exitCode}: ${run.stderr}\n${run.stdout}`);
-  return JSON.parse(String(run.stdout)) as CliResult;
-}
+const claude = (model: string, credential: Record<string, string>) => claudeIn(rig, model, credential);
+const runClaude = (model: string, credential: Record<string, string>) => runClaudeIn(rig, model, credential);
 
 test.before(async () => {
   await ensureClaude();
@@ -83,10 +30,6 @@ test.before.each(() => {
   rig.proxy.state.zaiCooldownUntil = 0;
   rig.proxy.state.zaiHeaderMode = 'x-api-key';
 });
-
-function messagesRequests(f: { requests: { url: string; headers: Record<string, unknown> }[] }) {
-  return f.requests.filter((q) => q.url.includes('/v1/messages'));
-}
 
 test('claude -p --model haiku (API key) is answered via the z.ai lane with the z.ai key only', async () => {
   const before = completions(rig).length;

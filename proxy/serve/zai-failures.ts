@@ -147,7 +147,9 @@ export function classifyZaiAnswer(a: ZaiAnswer, s: CooldownSettings, nowMs: numb
     return make('model', 'replace', `proxy: ${what} (${head}); set ZAI_MODEL_MAP, e.g. haiku=glm-4.5-air`, longCooldown('model', `${head}: ${what}`, s, nowMs), true);
   }
   if ((code !== undefined && AUTH_CODES.has(code)) || a.status === 401 || a.status === 403) {
-    return make('auth', 'replace', `proxy: Z.AI rejected the Z.AI key (${head}); check ZAI_API_KEY and ZAI_HEADER_MODE`, longCooldown('auth', `${head}: z.ai rejected the key`, s, nowMs), true);
+    // The message names no 401/403: the client must not read its own credentials into it.
+    const codeNote = code !== undefined ? ` (z.ai code ${code})` : '';
+    return make('auth', 'replace', `proxy: Z.AI rejected the Z.AI key${codeNote}; check ZAI_API_KEY and ZAI_HEADER_MODE`, longCooldown('auth', `${head}: z.ai rejected the key`, s, nowMs), true);
   }
   if (code !== undefined && QUOTA_CODES.has(code)) {
     const reset = beijingResetTime(message);
