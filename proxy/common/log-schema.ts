@@ -9,6 +9,7 @@ export type Decision =
   | 'no_zai_key'
   | 'cooldown'
   | 'fallback'
+  | 'account_probe'
   | 'pass_through';
 
 export const SCHEMA_VERSION = 1;

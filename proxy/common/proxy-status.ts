@@ -6,6 +6,16 @@ export function dashboardUrl(port: number): string {
   return `http://127.0.0.1:${port}/__ccp/`;
 }
 
+/** The subscription's windows as the status reports them (serve/subscription-limits.ts builds them). */
+export interface SubscriptionStatus {
+  seen_at: string;
+  status?: string;
+  resets_at?: string;
+  representative_claim?: string;
+  overage_status?: string;
+  windows: { name: string; utilization?: number; resets_at?: string; status?: string; surpassed_threshold?: number }[];
+}
+
 /** GET /__ccp/status. */
 export interface ProxyStatus {
   pid: number;
@@ -28,5 +38,7 @@ export interface ProxyStatus {
   log_path: string;
   ca_fingerprint: string;
   requests: { zai: number; anthropic: number; errors: number };
+  /** The Anthropic subscription's windows from the last answer that carried them (null before one did). */
+  subscription: SubscriptionStatus | null;
   memory: { rss: number; heap_used: number; array_buffers: number };
 }

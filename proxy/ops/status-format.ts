@@ -2,6 +2,14 @@
 import type { Colors } from '../common/colors.js';
 import { dashboardUrl, type ProxyStatus } from '../common/proxy-status.js';
 
+/** The Anthropic subscription's windows, as its last answer on the Anthropic lane reported them. */
+function subscriptionLines(s: ProxyStatus): string[] {
+  const sub = s.subscription;
+  if (!sub) return ['  anthropic    subscription windows not seen yet (they come with answers to subscription requests)'];
+  const windows = sub.windows.map((w) => `${w.name} ${w.utilization !== undefined ? `${Math.round(w.utilization * 100)}%` : '?'}${w.resets_at ? ` resets ${w.resets_at}` : ''}${w.status ? ` (${w.status})` : ''}`);
+  return [`  subscription ${sub.status ?? '?'}${sub.representative_claim ? `, limited by ${sub.representative_claim}` : ''}; ${windows.join('; ') || 'no windows'} (as of ${sub.seen_at})`];
+}
+
 export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): string {
   const upS = Math.round((nowMs - Date.parse(s.started_at)) / 1000);
   return [
@@ -12,6 +20,7 @@ export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): str
     `  zai lane     ${s.zai_base_url}  key ${s.zai_key_set ? 'set' : 'NOT SET'}  header ${s.zai_header_mode}`,
     `  anthropic    ${s.anth_base_url}`,
     `  requests     zai ${s.requests.zai}, anthropic ${s.requests.anthropic}, errors ${s.requests.errors}`,
+    ...subscriptionLines(s),
     `  dashboard    ${dashboardUrl(s.port)}`,
     `  CA SHA-256   ${s.ca_fingerprint}`,
     `  usage log    ${s.log_path}`,

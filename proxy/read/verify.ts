@@ -7,7 +7,7 @@ import { isHaikuModel } from '../common/models.js';
 import type { LogEntry } from './log-reader.js';
 
 /** Haiku may be on the Anthropic lane only with one of these logged reasons. */
-export const ALLOWED_HAIKU_ON_ANTHROPIC: readonly Decision[] = ['failover_paused', 'offload_off', 'no_zai_key', 'cooldown', 'fallback'];
+export const ALLOWED_HAIKU_ON_ANTHROPIC: readonly Decision[] = ['failover_paused', 'offload_off', 'no_zai_key', 'cooldown', 'fallback', 'account_probe'];
 
 /** The upstream hosts (host[:port], as URL.host spells them) each lane may send to. */
 export interface LaneHosts {

@@ -18,6 +18,7 @@ import type { SignatureMemory } from './thinking-guard.js';
 import { UpstreamAttempt, type AttemptResult } from './upstream-attempt.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import { completionRecord, decisionRecord } from './usage-record.js';
+import { parseSubscriptionLimits } from './subscription-limits.js';
 import { classifyZaiAnswer, networkFailure, type ZaiFailure } from './zai-failures.js';
 
 /** Answers "Extra inputs are not permitted" are retried without the named fields at most this many times per request. */
@@ -95,6 +96,8 @@ export class AttemptPolicy {
   /** One attempt on Anthropic: relayed as it comes, or a 502/504 when the upstream cannot be reached. */
   private async runAnthropic(s: Served, plan: AttemptPlan): Promise<void> {
     const done = await this.attempt(s, plan);
+    const unified = done.r.obs.unifiedRateLimit;
+    if (unified) this.ctx.state.subscription = parseSubscriptionLimits(unified, new Date());
     let proxyStatus: number | undefined;
     if (done.r.end.kind === 'unreachable') proxyStatus = this.answerUnreachable(s, done.r, `the Anthropic lane (${plan.target.url.host})`);
     this.complete(s, done, { final: true, ...(proxyStatus ? { proxy_status: proxyStatus } : {}) });

@@ -27,6 +27,7 @@ th{color:#9aa3b2;font-weight:500}.err{color:#ff8a8a}.lane-zai{color:#d6a4ff}.lan
 <button id="toggle" type="button">Pause offload</button><span class="muted" id="conn">connecting…</span><span class="muted" id="dropped"></span></header>
 <main>
 <section class="lanes" id="lanes"></section>
+<section class="card"><h2>Limits</h2><div id="limits" class="muted">none seen yet</div></section>
 <section class="card"><h2>Errors and decisions</h2><div id="errs" class="muted">none yet</div></section>
 <section class="card"><h2>Recent requests</h2>
 <table><thead><tr><th>time</th><th>model / path</th><th>lane</th><th>decision</th><th>status</th><th>TTFT ms</th><th>latency ms</th><th>tokens in/out</th><th>rid</th></tr></thead><tbody id="recent"></tbody></table></section>
@@ -49,7 +50,19 @@ function renderStatus(s) {
     // The user has to act on these: the key, the plan or the model map.
     cd.style.fontWeight = ['auth', 'plan', 'model'].includes(s.zai_cooldown_reason) ? '700' : '400';
   } else cd.hidden = true;
+  renderLimits(s);
   $('dropped').textContent = s.zai_dropped_fields && s.zai_dropped_fields.length ? 'fields dropped for z.ai: ' + s.zai_dropped_fields.join(', ') : '';
+}
+const pct = (u) => u === undefined || u === null ? '?' : Math.round(u * 100) + '%';
+const when = (t) => t ? new Date(t).toLocaleString() : '?';
+function renderLimits(s) {
+  const rows = [];
+  const sub = s.subscription;
+  if (sub) {
+    rows.push('<div data-limits="anthropic"><b>Anthropic subscription</b> ' + esc(sub.status ?? '?') + (sub.representative_claim ? ', limited by ' + esc(sub.representative_claim) : '') + '</div>');
+    for (const w of sub.windows) rows.push('<div data-window="' + esc(w.name) + '">' + esc(w.name) + ': ' + pct(w.utilization) + ' used, resets ' + esc(when(w.resets_at)) + (w.status ? ' (' + esc(w.status) + ')' : '') + '</div>');
+  }
+  $('limits').innerHTML = rows.join('') || 'none seen yet';
 }
 function renderStats(st) {
   $('lanes').innerHTML = Object.entries(st.lanes).map(([lane, l]) =>

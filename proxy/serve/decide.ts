@@ -1,6 +1,7 @@
 // The lane decision: a pure function of the request and the toggles (DESIGN §2).
 import type { Decision, Lane } from '../common/log-schema.js';
 import { isHaikuModel } from '../common/models.js';
+import { PROBE_LABEL, type AccountProbe } from './account-probe.js';
 
 export interface DecideInput {
   method: string;
@@ -12,6 +13,10 @@ export interface DecideInput {
   paused: boolean;
   hasZaiKey: boolean;
   zaiCoolingDown: boolean;
+  /** Why the Z.AI lane is cooling down, for the reason sentence. */
+  zaiCooldownReason?: string;
+  /** The body is one of Claude Code's account probes (account-probe.ts). */
+  accountProbe?: AccountProbe;
 }
 
 export interface LaneDecision {
@@ -34,6 +39,10 @@ export function decide(input: DecideInput): LaneDecision {
     const what = input.model ? `${input.model}` : 'no model in body';
     return { lane: 'anthropic', decision: 'pass_through', reason: `${what} → anthropic lane` };
   }
+  if (input.accountProbe) {
+    // Its answer is about the user's Anthropic account (quota headers, key, model access): Z.AI cannot give it.
+    return { lane: 'anthropic', decision: 'account_probe', reason: `haiku ${PROBE_LABEL[input.accountProbe]} → anthropic lane (it asks about the Anthropic account)` };
+  }
   if (input.paused) {
     return { lane: 'anthropic', decision: 'failover_paused', reason: 'haiku, offload paused → anthropic lane' };
   }
@@ -44,7 +53,8 @@ export function decide(input: DecideInput): LaneDecision {
     return { lane: 'anthropic', decision: 'no_zai_key', reason: 'haiku, no ZAI_API_KEY → anthropic lane' };
   }
   if (input.zaiCoolingDown) {
-    return { lane: 'anthropic', decision: 'cooldown', reason: 'haiku, z.ai lane cooling down → anthropic lane' };
+    const why = input.zaiCooldownReason ? ` (${input.zaiCooldownReason})` : '';
+    return { lane: 'anthropic', decision: 'cooldown', reason: `haiku, z.ai lane cooling down${why} → anthropic lane` };
   }
   return { lane: 'zai', decision: 'forced_model', reason: 'haiku model → zai lane' };
 }

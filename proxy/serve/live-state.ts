@@ -2,6 +2,7 @@
 // and the request fields Z.AI refused. The pause flag file makes `npm run pause` survive a restart.
 import type { HeaderMode } from '../common/config.js';
 import { pauseFlagSet, writePauseFlag } from '../common/logs-layout.js';
+import type { SubscriptionLimits } from './subscription-limits.js';
 import type { CooldownPlan, CooldownReason } from './zai-failures.js';
 
 export class LiveState {
@@ -13,6 +14,8 @@ export class LiveState {
   zaiCooldownWhy = '';
   /** Top-level fields Z.AI answered "Extra inputs are not permitted" for: dropped from every Z.AI request of this run. */
   readonly zaiUnknownFields = new Set<string>();
+  /** The Anthropic subscription's windows, from the last answer on the Anthropic lane that carried them. */
+  subscription: SubscriptionLimits | undefined;
 
   constructor(
     private readonly logsDir: string,

@@ -7,6 +7,8 @@ import type { Config } from '../common/config.js';
 import type { UsageRecord } from '../common/log-schema.js';
 import { AttemptPolicy, type Served } from './attempt-policy.js';
 import type { ClientExchange } from './client-exchange.js';
+import { isHaikuModel } from '../common/models.js';
+import { accountProbeKind } from './account-probe.js';
 import { decide, isMessagesPath } from './decide.js';
 import type { LiveState } from './live-state.js';
 import { newRid, readBody, requestInfo, type RequestInfo } from './request.js';
@@ -107,6 +109,8 @@ export class Router extends EventEmitter<RouterEvents> {
     // Not JSON, or not a messages call: it goes to Anthropic untouched, which answers it (pass_through).
     const request = requestInfo(exchange, read);
     const logged = !config.filterChain || isMessagesPath(request.method, request.path);
+    // Haiku bodies are parsed whole anyway (messages-body.ts): the probe check costs a field lookup.
+    const probe = isHaikuModel(request.model) ? accountProbeKind(request.json()) : undefined;
     const d = decide({
       method: request.method,
       path: request.path,
@@ -115,6 +119,8 @@ export class Router extends EventEmitter<RouterEvents> {
       paused: state.paused,
       hasZaiKey: config.zaiApiKey !== undefined,
       zaiCoolingDown: state.coolingDown(),
+      ...(state.zaiCooldownReason ? { zaiCooldownReason: state.zaiCooldownReason } : {}),
+      ...(probe ? { accountProbe: probe } : {}),
     });
     const served: Served = { request, reply: exchange.reply, t0, logged };
     if (read.tooLarge) {

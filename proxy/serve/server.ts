@@ -77,6 +77,7 @@ function statusOf(core: Core, port: () => number): ProxyStatus {
     log_path: core.logPath,
     ca_fingerprint: core.ca.fingerprint,
     requests: core.live.counts(),
+    subscription: state.subscription ?? null,
     memory: memoryMb(),
   };
 }

@@ -11,6 +11,7 @@ import { responseHeaders } from './headers.js';
 import type { LaneTarget } from './lanes.js';
 import type { RequestInfo } from './request.js';
 import { SseObserver, observeJsonBody, type Usage } from './sse.js';
+import { unifiedHeaders } from './subscription-limits.js';
 import { signaturesInMessage } from './thinking-guard.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
@@ -73,6 +74,8 @@ export interface AttemptObservation {
   signatures: string[];
   /** The answer's JSON text, when it was JSON and small enough (error codes live there). */
   jsonText?: string;
+  /** Anthropic lane: the subscription's anthropic-ratelimit-unified-* headers, when the answer had them. */
+  unifiedRateLimit?: Record<string, string>;
 }
 
 export interface AttemptResult {
@@ -105,6 +108,7 @@ export class UpstreamAttempt {
   private ttfb: number | undefined;
   private requestId: string | undefined;
   private retryAfter: string | undefined;
+  private unified: Record<string, string> | undefined;
   private respBytes = 0;
   private sse: SseObserver | undefined;
   private readonly jsonChunks: Buffer[] = [];
@@ -183,6 +187,7 @@ export class UpstreamAttempt {
     if (typeof rid === 'string') this.requestId = rid;
     const ra = res.headers['retry-after'];
     if (typeof ra === 'string') this.retryAfter = ra;
+    if (this.spec.target.lane === 'anthropic') this.unified = unifiedHeaders(res.rawHeaders);
     const ct = String(res.headers['content-type'] ?? '');
     this.isJson = ct.includes('json');
     this.holding = this.spec.hold(this.status);
@@ -306,6 +311,7 @@ export class UpstreamAttempt {
       ...(this.ttfb !== undefined ? { ttfbMs: this.ttfb } : {}),
       ...(this.requestId ? { requestId: this.requestId } : {}),
       ...(this.retryAfter ? { retryAfter: this.retryAfter } : {}),
+      ...(this.unified ? { unifiedRateLimit: this.unified } : {}),
     };
     if (this.sse) {
       const o = this.sse.end();
