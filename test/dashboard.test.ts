@@ -10,17 +10,16 @@ import { chromium, type Browser } from 'playwright-core';
 import { fetch } from 'undici';
 import { startRig, type Rig } from '../proxy/rig/rig.js';
 import { REPO_ROOT } from '../proxy/common/config.js';
-import { message, postMessages, proxyAgent, replyText, within } from './helpers.js';
+import { BROWSER_ARGS, browserPath, message, postMessages, proxyAgent, replyText, within } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 let rig: Rig;
 let browser: Browser;
 
 test.before(async () => {
   rig = await startRig();
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: browserPath(),
+    args: BROWSER_ARGS,
     timeout: 30_000,
   });
 });

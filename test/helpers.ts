@@ -7,8 +7,19 @@ import { REPO_ROOT } from '../proxy/common/config.js';
 import { FAKE_ANTHROPIC_KEY, type Rig } from '../proxy/rig/rig.js';
 import type { UsageRecord } from '../proxy/common/log-schema.js';
 import { writeRunState } from '../proxy/ops/run-state.js';
+import { findBrowser, thisMachine } from '../proxy/rig/prerequisites.js';
 
 export const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+/** The headless browser the browser suites drive (npm test brings one when the machine has none). */
+export function browserPath(): string {
+  const found = findBrowser(thisMachine());
+  if (!found) throw new Error('no Chromium browser found (CHROME_PATH, /Applications, /usr/bin/chromium…): run npm test, which installs one');
+  return found;
+}
+
+/** The flags every browser suite starts it with: headless, nothing from the network, a fresh profile. */
+export const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Rejects when `p` takes longer than `ms`: no test waits forever. */
 export async function within<T>(ms: number, p: Promise<T>, what = 'operation'): Promise<T> {

@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 import { writeSyntheticLog } from '../proxy/rig/bench/synthetic-log.js';
 import { REPO_ROOT } from '../proxy/common/config.js';
 import type { Metrics } from '../proxy/read/summarize.js';
-import { npmRun } from './helpers.js';
+import { BROWSER_ARGS, browserPath, npmRun } from './helpers.js';
 
 test('summary.html: verdict, totals and every chart agree with summarize --json', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ccp-html-'));
@@ -17,7 +17,7 @@ test('summary.html: verdict, totals and every chart agree with summarize --json'
   mkdirSync(logs);
   writeSyntheticLog(join(logs, 'usage.jsonl'), 6000);
   const env = { CCP_LOGS_DIR: logs, CCP_RESULTS_DIR: join(dir, 'results') };
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  const browser = await chromium.launch({ executablePath: browserPath(), args: BROWSER_ARGS });
   try {
     const rep = await npmRun('report', ['--html'], env);
     assert.is(rep.exitCode, 0, String(rep.stderr));

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { caPaths } from '../common/ca-files.js';
 import type { Config } from '../common/config.js';
 import { findRunning, type Running } from './control-client.js';
-import { listeningSockets } from './port-owner.js';
+import { listeningAddresses } from './port-owner.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -224,9 +224,9 @@ function checkLogsDir(c: Checks): void {
 function checkLoopback(c: Checks): void {
   if (c.running.kind !== 'running') return;
   const port = c.running.state.port;
-  const listening = listeningSockets(port).map((l) => l.address);
+  const listening = listeningAddresses(port);
   if (listening.length && listening.every((a) => a === '127.0.0.1')) c.add('OK', 'loopback only', `port ${port} listens on 127.0.0.1 only`);
-  else if (!listening.length) c.add('WARN', 'loopback only', 'could not read the listening sockets (not Linux?)');
+  else if (!listening.length) c.add('WARN', 'loopback only', 'could not read the listening sockets (no /proc, and lsof gave nothing)');
   else c.add('FAIL', 'loopback only', `port ${port} listens on ${listening.join(', ')}`, 'npm run stop && npm run mitm');
 }
 

@@ -95,18 +95,47 @@ function fromProc(port: number): PortOwner | undefined {
   return undefined;
 }
 
-function fromLsof(port: number): PortOwner | undefined {
+export interface LsofProcess {
+  pid: number;
+  command: string;
+  /** Local addresses of its listening sockets, e.g. 127.0.0.1, * (every interface), [::1]. */
+  addresses: string[];
+}
+
+/**
+ * `lsof -nP -iTCP:PORT -sTCP:LISTEN -Fpcn` output (macOS, and Linux without /proc): one field per line,
+ * `p` pid, `c` command, `f` file descriptor, `n` name ("127.0.0.1:8082", "*:8082", "[::1]:8082"). Pure.
+ */
+export function parseLsof(out: string): LsofProcess[] {
+  const procs: LsofProcess[] = [];
+  for (const line of out.split('\n')) {
+    const [tag, value] = [line[0], line.slice(1)];
+    if (tag === 'p') procs.push({ pid: Number(value), command: '', addresses: [] });
+    const cur = procs.at(-1);
+    if (!cur) continue;
+    if (tag === 'c') cur.command = value;
+    if (tag === 'n') cur.addresses.push(value.slice(0, value.lastIndexOf(':')));
+  }
+  return procs.filter((p) => Number.isInteger(p.pid) && p.pid > 0);
+}
+
+/** macOS (and Linux without /proc): who listens on `port`, by lsof. */
+function lsofListeners(port: number): LsofProcess[] {
   try {
-    const out = execFileSync('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpc'], { encoding: 'utf8', timeout: 3000 });
-    const pid = /^p(\d+)$/m.exec(out)?.[1];
-    const command = /^c(.+)$/m.exec(out)?.[1] ?? '';
-    return pid ? { pid: Number(pid), command } : undefined;
+    return parseLsof(execFileSync('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpcn'], { encoding: 'utf8', timeout: 3000 }));
   } catch {
-    return undefined;
+    return [];
   }
 }
 
 /** Best effort: /proc on Linux, lsof elsewhere; undefined when it cannot be told. */
 export function findPortOwner(port: number): PortOwner | undefined {
-  return process.platform === 'linux' ? (fromProc(port) ?? fromLsof(port)) : fromLsof(port);
+  const fromLsof = () => lsofListeners(port).map(({ pid, command }) => ({ pid, command }))[0];
+  return process.platform === 'linux' ? (fromProc(port) ?? fromLsof()) : fromLsof();
+}
+
+/** The local addresses `port` listens on: /proc on Linux, lsof elsewhere; empty when it cannot be told. */
+export function listeningAddresses(port: number): string[] {
+  if (process.platform === 'linux') return listeningSockets(port).map((l) => l.address);
+  return lsofListeners(port).flatMap((p) => p.addresses);
 }

@@ -43,6 +43,12 @@ export interface ProxyProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Proxies this process started and has not stopped: killed by pid if this process exits first (a failed test). */
+const started = new Set<number>();
+process.once('exit', () => {
+  for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL');
+});
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -71,6 +77,11 @@ export async function startProxyProcess(env: Record<string, string>, opts: Proxy
     ready = findReadySignal(out);
   }
   const { pid, port, startupMs } = ready;
+  started.add(pid);
+  // Through npm, the proxy is npm's child: when npm ends (its lifetime ran out), the proxy must too.
+  void child.then(() => {
+    if (alive(pid)) process.kill(pid, 'SIGTERM');
+  });
   return {
     pid,
     port,
@@ -83,6 +94,7 @@ export async function startProxyProcess(env: Record<string, string>, opts: Proxy
       const killer = setTimeout(() => alive(pid) && process.kill(pid, 'SIGKILL'), graceMs);
       await child;
       clearTimeout(killer);
+      started.delete(pid);
     },
   };
 }
