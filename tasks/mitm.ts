@@ -1,5 +1,5 @@
 // npm run mitm — start the proxy in the foreground.
-import { formatBanner } from '../proxy/serve/banner.js';
+import { formatBanner, missingKeyHint } from '../proxy/serve/banner.js';
 import { formatRequestLine, type Paint } from '../proxy/serve/console-line.js';
 import { LineBatcher } from '../proxy/serve/line-batcher.js';
 import { findRunning } from '../proxy/ops/control-client.js';
@@ -57,6 +57,8 @@ writeRunState(config.logsDir, {
   log_path: proxy.logPath,
 });
 const subEnvPath = writeSubEnv(config.envFile, { caCertPath: proxy.ca.certPath, defaultPort: proxy.port });
+const keyHint = missingKeyHint(Boolean(config.zaiApiKey));
+if (keyHint) console.log(colors.yellow(keyHint));
 console.log(formatBanner(proxy, { subEnvPath, pid: process.pid }));
 console.log('');
 

@@ -120,7 +120,10 @@ for (const file of files) {
   passed += ok;
   failed += total - ok;
   if (total !== ok || run.exitCode !== 0) failures.push(`${file}: ${total - ok} failed (exit ${run.exitCode})`);
-  if (skipped && only.length === 0) failures.push(`${file}: ${skipped} skipped (a skipped check is a failed one)`);
+  if (skipped && only.length === 0) {
+    failed += skipped;
+    failures.push(`${file}: ${skipped} skipped (a skipped check counts as failed)`);
+  }
   console.log(colors.gray(`   ${ok}/${total} in ${((Date.now() - t0) / 1000).toFixed(1)}s`));
 }
 if (failures.length) console.log(colors.red(`\nFailures:\n  ${failures.join('\n  ')}`));

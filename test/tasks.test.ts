@@ -52,6 +52,7 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     assert.match(banner, `dashboard    http://127.0.0.1:${port}/__ccp/`);
     assert.match(banner, new RegExp(`^ccp: ready port=${port} pid=${mitm.pid} startup_ms=\\d+$`, 'm'));
     assert.not.match(banner, env.ZAI_API_KEY!);
+    assert.not.match(banner, 'no ZAI_API_KEY', 'with a key set there is no first-run hint');
     const state = readRunState(logsDir)!;
     assert.ok(state, 'state file written');
     assert.is(statSync(stateFilePath(logsDir)).mode & 0o777, 0o600);
@@ -106,6 +107,31 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     const st = await npmRun('status', [], env);
     assert.is(st.exitCode, 3);
     assert.match(String(st.stdout), 'not running');
+  } finally {
+    await mitm.stop();
+  }
+});
+
+test('a first run without ZAI_API_KEY says in one line what to do, still starts, and keeps Haiku on Anthropic', async () => {
+  const logsDir = join(dir, 'logs-nokey');
+  const port = await freePort();
+  const mitm = await startMitm({ ZAI_API_KEY: '', CCP_LOGS_DIR: logsDir, MITM_PORT: String(port) });
+  try {
+    const hint = mitm.output().split('\n').filter((l) => l.includes('ZAI_API_KEY'));
+    assert.is(hint.length, 1, hint.join('\n'));
+    assert.match(hint[0]!, /Haiku stays on Anthropic \(no_zai_key\)/);
+    assert.match(hint[0]!, 'cp .env.example .env');
+    const state = readRunState(logsDir)!;
+    const agent = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] } });
+    try {
+      assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from anthropic-fake');
+    } finally {
+      await agent.close();
+    }
+    await eventually(() => existsSync(join(logsDir, 'usage.jsonl')) && readFileSync(join(logsDir, 'usage.jsonl'), 'utf8').includes('"complete"'), 3000, 'log line');
+    const line = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.event === 'complete');
+    assert.is(line.lane, 'anthropic');
+    assert.is(line.decision, 'no_zai_key');
   } finally {
     await mitm.stop();
   }

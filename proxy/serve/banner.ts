@@ -33,6 +33,15 @@ export function findReadySignal(output: string): ReadySignal | undefined {
   return m ? { port: Number(m[1]), pid: Number(m[2]), startupMs: Number(m[3]) } : undefined;
 }
 
+/**
+ * The one line a first run without a Z.AI key prints: what happens now and what to do. Undefined when a
+ * key is set. The proxy still starts; Haiku stays on Anthropic with decision `no_zai_key`.
+ */
+export function missingKeyHint(hasZaiKey: boolean): string | undefined {
+  if (hasZaiKey) return undefined;
+  return 'ccp: no ZAI_API_KEY, so Haiku stays on Anthropic (no_zai_key). To offload it: cp .env.example .env, set ZAI_API_KEY=… there, restart npm run mitm.';
+}
+
 export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: number }): string {
   const c = p.config;
   const map = c.zaiModelMap.length ? c.zaiModelMap.map((e) => `${e.match}=${e.target}`).join(',') : 'none (Claude ids sent as-is)';
