@@ -27,7 +27,7 @@ const proxy = running.kind === 'running' ? { status: running.status } : running.
 try {
   if (argv.handoff) {
     const log = usageLogPath(config.logsDir);
-    const [metrics, verdict, state] = await Promise.all([summarizeLog(log), verifyLog(log, parseExpect(DEFAULT_EXPECT), { hosts: laneHosts(config) }), collectState(config, proxy)]);
+    const [metrics, verdict, state] = await Promise.all([summarizeLog(log, { pricing: config.pricing }), verifyLog(log, parseExpect(DEFAULT_EXPECT), { hosts: laneHosts(config) }), collectState(config, proxy)]);
     const outDir = typeof argv.out === 'string' ? argv.out : config.bundleDir;
     appendHandoff(join(REPO_ROOT, 'docs', 'SESSION_HANDOFF.md'), handoffSection({ now, state, bundle: `${join(outDir, bundleName(now))}.tgz`, metrics, verdict }));
   }

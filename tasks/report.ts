@@ -25,8 +25,8 @@ const file = typeof argv.file === 'string' ? argv.file : usageLogPath(config.log
 const since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
 const opts = since !== undefined ? { since } : {};
 // One pass over the log either way: --html needs the distributions too, the A/B reports only the summary.
-const html = argv.html ? await reportData(file, parseExpect(DEFAULT_EXPECT), { ...opts, hosts: laneHosts(config) }) : undefined;
-const m = html?.metrics ?? (await summarizeLog(file, opts));
+const html = argv.html ? await reportData(file, parseExpect(DEFAULT_EXPECT), { ...opts, hosts: laneHosts(config), pricing: config.pricing }) : undefined;
+const m = html?.metrics ?? (await summarizeLog(file, { ...opts, pricing: config.pricing }));
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);
   process.exit(2);

@@ -1,18 +1,30 @@
-// npm run summarize — per-lane counts, errors, latency/TTFT percentiles and tokens from the usage log.
+// npm run summarize — per-lane counts, errors, latency/TTFT percentiles, tokens and cost from the usage log.
 import { argv } from 'zx';
 import { parseSince } from '../proxy/read/log-reader.js';
 import { summarizeLog, writeMetrics } from '../proxy/read/reports.js';
-import { formatMetrics } from '../proxy/read/summarize.js';
+import { formatAttribution, formatMetrics } from '../proxy/read/summarize.js';
 import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `
-Usage: npm run summarize [-- --since 2h|ISO] [--json] [--file PATH] [--no-rotated]
+Usage: npm run summarize [-- --since 2h|ISO] [--session ID] [--by session|class] [--json] [--file PATH] [--no-rotated]
 
 Reads logs/usage.jsonl (CCP_LOGS_DIR) and its rotated files line by line, prints a table per lane
-(split by op, h1/h2, z.ai header mode and decision) and writes results/METRICS.json (CCP_RESULTS_DIR).
---json prints the JSON instead of the table. Exit 2 when there is no log.`);
+(split by op, h1/h2, z.ai header mode and decision), the cost per lane and model and what the offload
+saved (prices: docs/COST.md, CCP_PRICES_FILE, ZAI_BILLING), and writes results/METRICS.json
+(CCP_RESULTS_DIR).
+  --by session   attempts per lane, tokens and cost per Claude Code session (x-claude-code-session-id)
+  --by class     the same per request class (x-claude-code-request-class, e.g. main)
+  --session ID   only the requests of that Claude Code session
+  --json         print the JSON instead of the tables
+Exit 2 when there is no log.`);
 
+const BY: Record<string, 'by_session' | 'by_class'> = { session: 'by_session', class: 'by_class' };
+const by = argv.by === undefined ? undefined : BY[String(argv.by)];
+if (argv.by !== undefined && !by) {
+  console.error(`ccp: --by takes session or class, not "${argv.by}"`);
+  process.exit(2);
+}
 const config = configOrExit();
 const file = typeof argv.file === 'string' ? argv.file : usageLogPath(config.logsDir);
 let since: number | undefined;
@@ -22,7 +34,8 @@ try {
   console.error((e as Error).message);
   process.exit(2);
 }
-const m = await summarizeLog(file, { ...(since !== undefined ? { since } : {}), includeRotated: argv.rotated !== false });
+const session = argv.session !== undefined && argv.session !== true && argv.session !== '' ? String(argv.session) : undefined;
+const m = await summarizeLog(file, { ...(since !== undefined ? { since } : {}), ...(session ? { session } : {}), includeRotated: argv.rotated !== false, pricing: config.pricing });
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);
   process.exit(2);
@@ -31,5 +44,6 @@ const out = writeMetrics(config.resultsDir, m);
 if (argv.json) console.log(JSON.stringify(m, null, 2));
 else {
   console.log(formatMetrics(m));
+  if (by) console.log(`\n${formatAttribution(m[by], by === 'by_session' ? 'session' : 'request class')}`);
   console.log(`wrote ${out}`);
 }

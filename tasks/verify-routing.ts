@@ -7,8 +7,8 @@ import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { configOrExit, helpRequested } from './lib.js';
 
 helpRequested(argv, `
-Usage: npm run verify-routing [-- --since 2h|ISO] [--expect ${DEFAULT_EXPECT}] [--file PATH] [--grace 120]
-                               [--zai-host HOST[,HOST]] [--anthropic-host HOST[,HOST]]
+Usage: npm run verify-routing [-- --since 2h|ISO] [--session ID] [--expect ${DEFAULT_EXPECT}] [--file PATH]
+                               [--grace 120] [--zai-host HOST[,HOST]] [--anthropic-host HOST[,HOST]]
 
 Checks every completion in the log: haiku on the z.ai lane unless a logged reason (paused, offload
 off, no key, cooldown, fallback, account probe) kept it on anthropic; no other model on z.ai; every
@@ -17,6 +17,8 @@ anthropic-lane request reached the z.ai host, and every request reached the host
 lane (ZAI_BASE_URL / ANTH_BASE_URL, plus --zai-host / --anthropic-host for logs of other settings);
 every /v1/messages body had a readable model; no anthropic-lane request carries a z.ai header mode;
 each expected family reached its lane at least once.
+--session ID checks only the requests of that Claude Code session (x-claude-code-session-id, logged as
+"session"; \`npm run summarize -- --by session\` lists them).
 Exit 0 all pass, 1 a violation (FAIL lines name the rids), 2 no log or no data in the window.`);
 
 const config = configOrExit();
@@ -27,7 +29,9 @@ try {
   const graceS = argv.grace !== undefined ? Number(argv.grace) : undefined;
   const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : []);
   const hosts = laneHosts(config, { zai: list(argv['zai-host']), anthropic: list(argv['anthropic-host']) });
-  const v = await verifyLog(file, expect, { hosts, ...(since !== undefined ? { since } : {}), ...(graceS !== undefined ? { graceS } : {}) });
+  const session = argv.session !== undefined && argv.session !== true && argv.session !== '' ? String(argv.session) : undefined;
+  if (argv.session !== undefined && !session) throw new Error('--session takes a session id');
+  const v = await verifyLog(file, expect, { hosts, ...(since !== undefined ? { since } : {}), ...(graceS !== undefined ? { graceS } : {}), ...(session ? { session } : {}) });
   console.log(formatVerdict(v));
   process.exit(v.exitCode);
 } catch (e) {

@@ -81,6 +81,38 @@ test('the page loads with nothing from the network, shows a new request within 2
   await page.close();
 });
 
+test('the page shows cost per lane, the saving, cost by request class, the Z.AI quota and the subscription windows', async () => {
+  const own = await startRig();
+  const agent = proxyAgent(own);
+  const page = await browser.newPage();
+  try {
+    const oauth = { authorization: 'Bearer sk-ant-oat01-dashboard-subscription-0123456789' };
+    for (let i = 0; i < 2; i++) await within(10_000, postMessages(agent, message('claude-haiku-4-5-20251001', false), { headers: { ...oauth, 'x-claude-code-request-class': 'background' } }));
+    await within(10_000, postMessages(agent, message('claude-sonnet-4-5-20250929', false), { headers: { ...oauth, 'x-claude-code-request-class': 'main' } }));
+    await page.goto(`${own.proxyUrl}/__ccp/`, { timeout: 15_000 });
+    // By hand, µ$ per request for the fakes' usage (docs/COST.md prices): Haiku on Z.AI as GLM-4.5-Air
+    // 42×0.20 + 17×1.10 + 11×0.03 = 27.43, as Haiku 4.5 42 + 85 + 1.1 = 128.1; Sonnet 4.5 42×3 + 17×15 + 5×3.75 + 11×0.30 = 403.05.
+    await page.waitForSelector('[data-lane="zai"] [data-k="cost"]', { timeout: 10_000 });
+    assert.is(await page.textContent('[data-lane="zai"] [data-k="cost"]'), '$0.00005486');
+    assert.is(await page.textContent('[data-lane="zai"] [data-k="saved"]'), '$0.00020134');
+    assert.is(await page.textContent('[data-lane="anthropic"] [data-k="cost"]'), '$0.00040305');
+    assert.match((await page.textContent('tr[data-class="background"]')) ?? '', /background\s*2 · \$0\.00005486\s*-/);
+    assert.match((await page.textContent('tr[data-class="main"]')) ?? '', /main\s*-\s*1 · \$0\.00040305/);
+    // The Z.AI plan as the fake serves it (5-hour window 12 %, weekly 31 %), read at start.
+    await page.waitForSelector('[data-window="tokens 5h"]', { timeout: 5000 });
+    assert.match((await page.textContent('[data-window="tokens 5h"]')) ?? '', /^tokens 5h: 12% used, resets /);
+    assert.match((await page.textContent('[data-window="tokens week"]')) ?? '', /^tokens week: 31% used/);
+    assert.match((await page.textContent('[data-limits="zai"]')) ?? '', /Z\.AI plan pro, Haiku stops at 98%/);
+    assert.ok(await page.$('[data-limits="anthropic"]'), 'the subscription windows are shown');
+    mkdirSync(join(REPO_ROOT, 'results'), { recursive: true });
+    await page.screenshot({ path: join(REPO_ROOT, 'results', 'dashboard-cost.png'), fullPage: true });
+  } finally {
+    await page.close();
+    await agent.close();
+    await own.stop();
+  }
+});
+
 test('another site open in the same browser cannot pause the proxy (no token, no CORS)', async () => {
   const evil = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });

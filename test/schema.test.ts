@@ -21,12 +21,14 @@ test('every documented field is one the writer knows, and the writer knows no un
 });
 
 test('every field emitted by real traffic is documented, on the line kind the document says', async () => {
-  const rig = await startRig({ env: { ZAI_MODEL_MAP: 'haiku=glm-4.5-air' } });
+  // Anthropic splits cache writes by lifetime (usage.cache_creation), as the real API does.
+  const rig = await startRig({ env: { ZAI_MODEL_MAP: 'haiku=glm-4.5-air' }, anthropic: { usage: { cache_creation: { ephemeral_5m_input_tokens: 3, ephemeral_1h_input_tokens: 2 } } } });
   const agent = proxyAgent(rig);
   let lines: ReturnType<typeof logLines> = [];
   try {
     await within(10_000, postMessages(agent, message('claude-haiku-4-5', true)));
-    await within(10_000, postMessages(agent, message('claude-sonnet-4-5', false)));
+    const labels = { 'x-claude-code-session-id': 'c0ffee00-1111-4222-8333-944445555666', 'x-claude-code-request-class': 'main', 'x-client-request-id': 'r-0001' };
+    await within(10_000, postMessages(agent, message('claude-sonnet-4-5', false), { headers: labels }));
     await within(10_000, postMessages(agent, message('claude-haiku-4-5', false), { path: '/v1/messages/count_tokens' }));
     rig.config.maxBodyBytes = 100;
     await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
+import { loadPriceBook, PriceFileError, type Pricing, type ZaiBilling } from './prices.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -57,6 +58,12 @@ export interface Config {
   idleTimeoutMs: number;
   logMaxBytes: number;
   logKeep: number;
+  /** The price book (shipped, or with CCP_PRICES_FILE on top) and how the Z.AI lane is paid (ZAI_BILLING). */
+  pricing: Pricing;
+  /** Seconds between reads of the Z.AI plan's quota while Haiku traffic flows; 0 never reads it. */
+  zaiQuotaPollS: number;
+  /** A quota window used up to this percentage sends Haiku to Anthropic until it resets; 0 never does. */
+  zaiQuotaStopPct: number;
   /** Credential values present in this environment (the Z.AI key, Anthropic keys and tokens): redacted wherever they appear. */
   knownSecrets: string[];
 }
@@ -100,7 +107,27 @@ export const SETTINGS: Record<string, string> = {
   CCP_IDLE_TIMEOUT_MS: '180000',
   CCP_LOG_MAX_MB: '100',
   CCP_LOG_KEEP: '5',
+  CCP_PRICES_FILE: '',
+  ZAI_BILLING: 'payg',
+  CCP_ZAI_QUOTA_POLL_S: '120',
+  CCP_ZAI_QUOTA_STOP_PCT: '98',
 };
+
+const ZAI_BILLINGS: readonly ZaiBilling[] = ['payg', 'plan'];
+
+function parsePricing(env: Env, root: string): Pricing {
+  const billing = pick(env, 'ZAI_BILLING').toLowerCase();
+  if (!ZAI_BILLINGS.includes(billing as ZaiBilling)) {
+    throw new ConfigError('ZAI_BILLING', `invalid value "${env.ZAI_BILLING}"; allowed: payg (pay per token) | plan (a flat GLM Coding Plan: Z.AI tokens cost 0 at the margin)`);
+  }
+  const file = env.CCP_PRICES_FILE?.trim();
+  try {
+    return { book: loadPriceBook(file ? expandPath(file, root) : undefined), zaiBilling: billing as ZaiBilling };
+  } catch (e) {
+    if (e instanceof PriceFileError) throw new ConfigError('CCP_PRICES_FILE', e.message.replace(/^CCP_PRICES_FILE: /, ''));
+    throw e;
+  }
+}
 
 function pick(env: Env, name: string): string {
   const v = env[name];
@@ -129,6 +156,13 @@ function parseNumber(env: Env, name: string, opts: { min: number; integer?: bool
   if (raw === '' || !Number.isFinite(n) || n < opts.min || (opts.integer && !Number.isInteger(n))) {
     throw new ConfigError(name, `invalid value "${raw}"; allowed: ${opts.what}`);
   }
+  return n;
+}
+
+function parsePercent(env: Env, name: string): number {
+  const what = 'a percentage from 1 to 100 (0 never stops on the quota)';
+  const n = parseNumber(env, name, { min: 0, what });
+  if (n > 100) throw new ConfigError(name, `invalid value "${pick(env, name)}"; allowed: ${what}`);
   return n;
 }
 
@@ -213,6 +247,9 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     idleTimeoutMs: parseNumber(env, 'CCP_IDLE_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
     logMaxBytes: Math.floor(parseNumber(env, 'CCP_LOG_MAX_MB', { min: 0, what: 'megabytes, 0 or more (0 never rotates)' }) * 1024 * 1024),
     logKeep: parseNumber(env, 'CCP_LOG_KEEP', { min: 1, integer: true, what: 'a whole number of rotated files, at least 1' }),
+    pricing: parsePricing(env, root),
+    zaiQuotaPollS: parseNumber(env, 'CCP_ZAI_QUOTA_POLL_S', { min: 0, what: 'seconds, 0 or more (0 never reads the quota)' }),
+    zaiQuotaStopPct: parsePercent(env, 'CCP_ZAI_QUOTA_STOP_PCT'),
     knownSecrets: ['ZAI_API_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'].map((k) => env[k]?.trim() ?? '').filter((v) => v.length >= 8),
   };
 }

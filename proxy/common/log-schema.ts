@@ -43,6 +43,9 @@ export interface UsageRecord {
   output_tokens?: number;
   cache_creation_input_tokens?: number;
   cache_read_input_tokens?: number;
+  /** Cache writes with the 5-minute and the 1-hour lifetime, when the upstream splits them (priced apart). */
+  cache_creation_5m_input_tokens?: number;
+  cache_creation_1h_input_tokens?: number;
   stop_reason?: string;
   sse_events?: number;
   req_bytes?: number;
@@ -71,15 +74,21 @@ export interface UsageRecord {
   final?: boolean;
   /** The status the proxy itself answered with, when it answered instead of relaying this attempt's answer. */
   proxy_status?: number;
+  /** Claude Code's session id (`x-claude-code-session-id`): which session spent it. An identifier, not a secret. */
+  session?: string;
+  /** Claude Code's request class (`x-claude-code-request-class`, e.g. `main`). */
+  request_class?: string;
+  /** The client's own id for this request (`x-client-request-id`), to find it in Claude Code's logs. */
+  client_request_id?: string;
 }
 
 /** Every field name of UsageRecord, at run time (docs/METRICS-SCHEMA.md is tested against it). */
 export const USAGE_RECORD_FIELDS = [
   'v', 'event', 'ts', 'rid', 'attempt', 'lane', 'upstream', 'model', 'upstream_model', 'decision', 'reason', 'path', 'op',
   'status', 'err_type', 'error', 'latency_ms', 'ttfb_ms', 'ttft_ms', 'stream_ms', 'input_tokens', 'output_tokens',
-  'cache_creation_input_tokens', 'cache_read_input_tokens', 'stop_reason', 'sse_events', 'req_bytes', 'resp_bytes', 'h2',
+  'cache_creation_input_tokens', 'cache_read_input_tokens', 'cache_creation_5m_input_tokens', 'cache_creation_1h_input_tokens', 'stop_reason', 'sse_events', 'req_bytes', 'resp_bytes', 'h2',
   'header_mode', 'retry', 'fallback_from', 'paused', 'request_id', 'thinking_removed', 'thinking_disabled', 'redial',
-  'zai_dropped_fields', 'cooldown_reason', 'zai_failure', 'final', 'proxy_status',
+  'zai_dropped_fields', 'cooldown_reason', 'zai_failure', 'final', 'proxy_status', 'session', 'request_class', 'client_request_id',
 ] as const satisfies readonly (keyof UsageRecord)[];
 // Compile-time: the list above names every field of UsageRecord.
 const allFieldsListed: Exclude<keyof UsageRecord, (typeof USAGE_RECORD_FIELDS)[number]> extends never ? true : false = true;

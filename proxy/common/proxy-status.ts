@@ -16,6 +16,26 @@ export interface SubscriptionStatus {
   windows: { name: string; utilization?: number; resets_at?: string; status?: string; surpassed_threshold?: number }[];
 }
 
+/** One window of the Z.AI plan's quota (serve/zai-quota.ts reads them). */
+export interface QuotaWindowStatus {
+  /** e.g. "tokens 5h", "tokens week", "tools month" */
+  name: string;
+  /** TOKENS_LIMIT (model tokens) or TIME_LIMIT (tool calls), as Z.AI names them. */
+  type: string;
+  used_pct: number;
+  resets_at?: string;
+}
+
+/** The Z.AI plan's quota as last read. `error` set: the last read failed, so the quota is unknown now. */
+export interface QuotaStatus {
+  read_at?: string;
+  level?: string;
+  windows: QuotaWindowStatus[];
+  /** Since when reads fail (absent after a good read). */
+  unknown_since?: string;
+  error?: string;
+}
+
 /** GET /__ccp/status. */
 export interface ProxyStatus {
   pid: number;
@@ -40,5 +60,9 @@ export interface ProxyStatus {
   requests: { zai: number; anthropic: number; errors: number };
   /** The Anthropic subscription's windows from the last answer that carried them (null before one did). */
   subscription: SubscriptionStatus | null;
+  /** The Z.AI plan's quota (null before the first read, or when reading is off). */
+  zai_quota: QuotaStatus | null;
+  /** CCP_ZAI_QUOTA_STOP_PCT (0: never stops). */
+  zai_quota_stop_pct: number;
   memory: { rss: number; heap_used: number; array_buffers: number };
 }

@@ -11,6 +11,7 @@ import { caPaths } from '../common/ca-files.js';
 import type { Config } from '../common/config.js';
 import { findRunning, type Running } from './control-client.js';
 import { listeningAddresses } from './port-owner.js';
+import { quotaLine } from './status-format.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -210,6 +211,17 @@ function checkZaiLane(c: Checks): void {
   c.add(fix ? 'FAIL' : 'WARN', 'Z.AI lane', detail, fix ?? 'nothing to do: it ends by itself');
 }
 
+/** The Z.AI plan's quota as the running proxy last read it. An unknown quota is a warning, never a failure: routing is unchanged. */
+function checkZaiQuota(c: Checks): void {
+  if (c.running.kind !== 'running' || !c.opts.config.zaiApiKey) return;
+  const s = c.running.status;
+  const q = s.zai_quota;
+  const line = quotaLine(s);
+  if (!q || q.error) c.add('WARN', 'Z.AI quota', line, q?.error ? 'check ZAI_API_KEY and that ZAI_BASE_URL\'s host serves /api/monitor/usage/quota/limit' : undefined);
+  else if (s.zai_quota_stop_pct > 0 && q.windows.some((w) => w.type === 'TOKENS_LIMIT' && w.used_pct >= s.zai_quota_stop_pct)) c.add('WARN', 'Z.AI quota', `${line}: Haiku is on Anthropic until the window resets`);
+  else c.add('OK', 'Z.AI quota', line);
+}
+
 function checkLogsDir(c: Checks): void {
   const dir = c.opts.config.logsDir;
   try {
@@ -241,6 +253,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
   checkCa(c);
   checkZaiKey(c);
   checkZaiLane(c);
+  checkZaiQuota(c);
   checkLogsDir(c);
   checkLoopback(c);
   return c.out;

@@ -10,6 +10,17 @@ function subscriptionLines(s: ProxyStatus): string[] {
   return [`  subscription ${sub.status ?? '?'}${sub.representative_claim ? `, limited by ${sub.representative_claim}` : ''}; ${windows.join('; ') || 'no windows'} (as of ${sub.seen_at})`];
 }
 
+/** The Z.AI plan's quota in one line: each window's use and reset, or why it is unknown. */
+export function quotaLine(s: Pick<ProxyStatus, 'zai_quota' | 'zai_quota_stop_pct' | 'zai_key_set'>): string {
+  const q = s.zai_quota;
+  if (!s.zai_key_set) return 'not read (no ZAI_API_KEY)';
+  if (!q) return 'not read yet (read at start and after Z.AI answers; CCP_ZAI_QUOTA_POLL_S=0 turns it off)';
+  const windows = q.windows.map((w) => `${w.name} ${w.used_pct}%${w.resets_at ? ` resets ${w.resets_at}` : ''}`).join('; ');
+  const stop = s.zai_quota_stop_pct > 0 ? `stops Haiku at ${s.zai_quota_stop_pct}%` : 'never stops Haiku (CCP_ZAI_QUOTA_STOP_PCT=0)';
+  if (q.error) return `quota unknown since ${q.unknown_since} (${q.error}); routing unchanged${windows ? `; last read ${q.read_at ?? '?'}: ${windows}` : ''}`;
+  return `${q.level ? `plan ${q.level}: ` : ''}${windows} (read ${q.read_at}; ${stop})`;
+}
+
 export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): string {
   const upS = Math.round((nowMs - Date.parse(s.started_at)) / 1000);
   return [
@@ -20,6 +31,7 @@ export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): str
     `  zai lane     ${s.zai_base_url}  key ${s.zai_key_set ? 'set' : 'NOT SET'}  header ${s.zai_header_mode}`,
     `  anthropic    ${s.anth_base_url}`,
     `  requests     zai ${s.requests.zai}, anthropic ${s.requests.anthropic}, errors ${s.requests.errors}`,
+    `  zai quota    ${quotaLine(s)}`,
     ...subscriptionLines(s),
     `  dashboard    ${dashboardUrl(s.port)}`,
     `  CA SHA-256   ${s.ca_fingerprint}`,

@@ -3,6 +3,7 @@
 import type { LogEntry } from './log-reader.js';
 import type { Metrics } from './summarize.js';
 import type { Verdict } from './verify.js';
+import type { CostFigure } from './cost-summary.js';
 
 /** Upper bounds (ms) of the distribution buckets; the last bucket is open. */
 export const BUCKETS_MS = [100, 250, 500, 1000, 2000, 5000, 10000, 30000, 60000];
@@ -131,8 +132,14 @@ export function htmlReport(m: Metrics, v: Verdict, c: ReportCollector): string {
   charts.push(barChart('errors', 'errors by type', Object.entries(errs).map(([label, value]) => ({ label, value, color: '#ef4444' }))));
   charts.push(barChart('decisions', 'requests by decision', Object.entries(decisions).map(([label, value]) => ({ label, value, color: '#64748b' }))));
 
-  const row = (name: string, g: Metrics['totals']) =>
-    `<tr data-lane="${esc(name)}"><td>${esc(name)}</td><td data-k="requests">${g.requests}</td><td data-k="errors">${g.errors}</td><td>${g.latency_ms.p50 ?? '-'}</td><td>${g.latency_ms.p95 ?? '-'}</td><td>${g.ttft_ms.p50 ?? '-'}</td><td>${g.ttft_ms.p95 ?? '-'}</td><td>${g.tokens.input}</td><td>${g.tokens.output}</td></tr>`;
+  const money = (f: CostFigure | undefined) => (f ? `$${esc(f.exact)}${f.no_price ? ` (+${f.no_price} no price)` : ''}` : '-');
+  const row = (name: string, g: Metrics['totals'], cost: CostFigure | undefined) =>
+    `<tr data-lane="${esc(name)}"><td>${esc(name)}</td><td data-k="requests">${g.requests}</td><td data-k="errors">${g.errors}</td><td>${g.latency_ms.p50 ?? '-'}</td><td>${g.latency_ms.p95 ?? '-'}</td><td>${g.ttft_ms.p50 ?? '-'}</td><td>${g.ttft_ms.p95 ?? '-'}</td><td>${g.tokens.input}</td><td>${g.tokens.output}</td><td data-k="cost">${money(cost)}</td></tr>`;
+  const sv = m.cost.saving;
+  const saving = `Offload saved <b id="saved">$${esc(sv.saved.exact)}</b>: the Z.AI-lane requests would have cost $${esc(sv.as_claude.exact)} as Claude and cost $${esc(sv.on_zai.exact)} on Z.AI${sv.saved.no_price ? ` (${sv.saved.no_price} with no price not counted)` : ''}. Prices: ${esc(m.cost.prices)}; Z.AI billed ${esc(m.cost.zai_billing)}.${m.cost.no_price_models.length ? ` No price for ${esc(m.cost.no_price_models.join(', '))}.` : ''}`;
+  const classRows = Object.entries(m.by_class)
+    .map(([k, r]) => `<tr data-class="${esc(k)}"><td>${esc(k)}</td><td>${r.lanes.zai ?? 0}</td><td>${r.lanes.anthropic ?? 0}</td><td>${r.tokens.input}</td><td>${r.tokens.output}</td><td data-k="cost">${money(r.cost)}</td><td>$${esc(r.saved.exact)}</td></tr>`)
+    .join('');
   const share = m.haiku.offload_share === null ? 'n/a' : `${(m.haiku.offload_share * 100).toFixed(1)}%`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ccp-lanes report</title><link rel="icon" href="data:,">
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#0f172a;background:#f8fafc}h1{font-size:20px}
@@ -143,8 +150,10 @@ table{border-collapse:collapse;background:#fff}td,th{padding:4px 10px;border-bot
 <div class="verdict ${verdict}" id="verdict" data-exit="${v.exitCode}">verify-routing: ${verdict}
 <ul>${v.checks.map((ch) => `<li>${ch.pass ? 'PASS' : 'FAIL'} ${esc(ch.name)}: ${esc(ch.detail)}${ch.rids.length ? ` [${esc(ch.rids.join(', '))}]` : ''}</li>`).join('')}</ul></div>
 <p>Log: ${esc(m.source.files.join(', '))}; ${m.source.lines} lines (${m.source.malformed} malformed); ${esc(m.window.first ?? '')} – ${esc(m.window.last ?? '')}. Haiku offloaded: <b id="offload">${share}</b> (${m.haiku.answered_on_zai} of ${m.haiku.requests}).</p>
-<table id="totals"><thead><tr><th>lane</th><th>requests</th><th>errors</th><th>latency p50</th><th>p95</th><th>TTFT p50</th><th>p95</th><th>input tok</th><th>output tok</th></tr></thead>
-<tbody>${lanes.map((l) => row(l, m.lanes[l]!)).join('')}${row('all lanes', m.totals)}</tbody></table>
+<table id="totals"><thead><tr><th>lane</th><th>requests</th><th>errors</th><th>latency p50</th><th>p95</th><th>TTFT p50</th><th>p95</th><th>input tok</th><th>output tok</th><th>cost</th></tr></thead>
+<tbody>${lanes.map((l) => row(l, m.lanes[l]!, m.cost.by_lane[l])).join('')}${row('all lanes', m.totals, m.cost.total)}</tbody></table>
+<p id="cost">${saving}</p>
+<table id="by-class"><thead><tr><th>request class</th><th>zai</th><th>anthropic</th><th>input tok</th><th>output tok</th><th>cost</th><th>saved</th></tr></thead><tbody>${classRows}</tbody></table>
 <p>Times in ms; percentiles are exact nearest-rank over every completed attempt (the same numbers as <code>npm run summarize</code>).</p>
 <div class="charts">${charts.join('\n')}</div>
 <p>Generated ${esc(m.generated_at)} by <code>npm run report -- --html</code>.</p></body></html>`;

@@ -13,7 +13,7 @@ export interface ReadStats {
   malformed: number;
   /** Valid JSON that is not a usage record (e.g. the `{}` the old kit seeded logs with). */
   ignored: number;
-  /** Lines outside the time window. */
+  /** Lines outside the time window (or of another session, with `session`). */
   outside: number;
 }
 
@@ -41,6 +41,8 @@ export interface ReadOptions {
   includeRotated?: boolean;
   /** Read size; the buffer grows when one line is longer. */
   chunkBytes?: number;
+  /** Only the lines of this Claude Code session (`session`, from x-claude-code-session-id). */
+  session?: string;
 }
 
 const DEFAULT_CHUNK = 4 << 20;
@@ -137,7 +139,8 @@ export async function readLog(path: string, onEntry: (e: LogEntry) => void, opts
     while (start < end && (buf[start] === 32 || buf[start] === 9)) start++;
     if (start >= end) return;
     stats.lines++;
-    let entry = fastDecision(buf, start, end);
+    // The fast path reads no labels: a session filter needs every line parsed.
+    let entry = opts.session === undefined ? fastDecision(buf, start, end) : undefined;
     if (!entry) {
       let parsed: unknown;
       try {
@@ -152,7 +155,7 @@ export async function readLog(path: string, onEntry: (e: LogEntry) => void, opts
         return;
       }
     }
-    if (opts.since !== undefined && entry.ts < opts.since) {
+    if ((opts.since !== undefined && entry.ts < opts.since) || (opts.session !== undefined && entry.session !== opts.session)) {
       stats.outside++;
       return;
     }

@@ -1,5 +1,6 @@
 // Runs the readers over a log file: the shared core of summarize, verify-routing, demo and pilot.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Pricing } from '../common/cost.js';
 import { join } from 'node:path';
 import { readLog, type ReadOptions } from './log-reader.js';
 import { Summarizer, type Metrics } from './summarize.js';
@@ -8,8 +9,8 @@ import { ReportCollector } from './html-report.js';
 
 export const DEFAULT_EXPECT = 'haiku=zai,sonnet=anthropic';
 
-export async function summarizeLog(path: string, opts: ReadOptions = {}): Promise<Metrics> {
-  const s = new Summarizer();
+export async function summarizeLog(path: string, opts: ReadOptions & { pricing?: Pricing } = {}): Promise<Metrics> {
+  const s = new Summarizer(opts.pricing);
   const stats = await readLog(path, (e) => s.add(e), opts);
   return s.result(stats, opts.since);
 }
@@ -22,8 +23,8 @@ export function writeMetrics(resultsDir: string, m: Metrics): string {
 }
 
 /** One pass for the visual report: the summary, the verdict and the distributions together. */
-export async function reportData(path: string, expect: Expectation[], opts: ReadOptions & { hosts?: LaneHosts } = {}) {
-  const s = new Summarizer();
+export async function reportData(path: string, expect: Expectation[], opts: ReadOptions & { hosts?: LaneHosts; pricing?: Pricing } = {}) {
+  const s = new Summarizer(opts.pricing);
   const v = new RoutingVerifier(expect, undefined, opts.hosts);
   const c = new ReportCollector();
   const stats = await readLog(path, (e) => {

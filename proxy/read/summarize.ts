@@ -1,8 +1,11 @@
 // Summarize usage.jsonl: per lane, and split by op, HTTP version, Z.AI header mode and decision. Pure:
 // fed entries one by one (so a million-line log streams through in constant memory per sample).
 import { isHaikuModel } from '../common/models.js';
+import { shippedPricing, type Pricing } from '../common/cost.js';
 import type { LogEntry, ReadStats } from './log-reader.js';
 import { quantilesInPlace } from '../common/percentiles.js';
+import { AttributionTally, type AttributionRow } from './attribution.js';
+import { CostTally, type CostFigure, type CostReport } from './cost-summary.js';
 
 export interface Quantiles {
   p50?: number;
@@ -51,6 +54,11 @@ export interface Metrics {
   lanes: Record<string, LaneSummary>;
   haiku: { requests: number; answered_on_zai: number; offload_share: number | null };
   decisions_without_completion: number;
+  /** What it cost (docs/COST.md): per lane, per lane and model, and what the offload saved. */
+  cost: CostReport;
+  /** Completed attempts by Claude Code's session id, and by its request class (`(none)` when unlabelled). */
+  by_session: Record<string, AttributionRow>;
+  by_class: Record<string, AttributionRow>;
 }
 
 /** Dimensions a completed attempt is grouped by, besides its lane. */
@@ -203,6 +211,13 @@ export class Summarizer {
   private open = new Set<string>();
   /** A log holds a handful of model ids: classify each once. */
   private haikuByModel = new Map<string, boolean>();
+  private readonly cost: CostTally;
+  private readonly bySession = new AttributionTally('session');
+  private readonly byClass = new AttributionTally('request_class');
+
+  constructor(pricing: Pricing = shippedPricing()) {
+    this.cost = new CostTally(pricing);
+  }
 
   private isHaiku(model: string | undefined): boolean {
     if (!model) return false;
@@ -241,6 +256,9 @@ export class Summarizer {
     const ttft = typeof e.ttft_ms === 'number' ? e.ttft_ms : NaN;
     this.samples.push(latency, ttft, lane.id, op.id, http.id, header?.id ?? NONE, decision.id);
     this.countClientRequest(e, laneName);
+    const c = this.cost.add(e);
+    this.bySession.add(e, c);
+    this.byClass.add(e, c);
     if (this.isHaiku(e.model)) {
       if ((e.attempt ?? 1) === 1) this.haikuRequests++;
       if (laneName === 'zai' && !e.err_type) this.haikuOnZai++;
@@ -287,6 +305,9 @@ export class Summarizer {
         offload_share: this.haikuRequests ? Math.round((this.haikuOnZai / this.haikuRequests) * 10000) / 10000 : null,
       },
       decisions_without_completion: this.open.size,
+      cost: this.cost.result(),
+      by_session: this.bySession.result(),
+      by_class: this.byClass.result(),
     };
   }
 }
@@ -338,8 +359,43 @@ export function formatMetrics(m: Metrics): string {
   const cr = m.client_requests;
   const by = Object.entries(cr.answered_by).map(([k, v]) => `${k} ${v}`).join(', ');
   out.push(`client requests: ${cr.total}${by ? ` (answered by ${by})` : ''}; ${cr.with_fallback} after a fallback, ${cr.with_retry} after a retry, ${cr.failed} failed; the table above counts attempts`);
+  out.push('');
+  out.push(...formatCost(m.cost));
   out.push(`source: ${m.source.lines} lines in ${m.source.files.length} file(s); malformed ${m.source.malformed}, ignored ${m.source.ignored}, outside window ${m.source.outside_window}`);
   if (m.decisions_without_completion) out.push(`in flight or lost: ${m.decisions_without_completion} decision(s) without a completion line`);
   out.push('times in ms; percentiles are exact nearest-rank over every completed attempt');
+  return out.join('\n');
+}
+
+function money(f: CostFigure): string {
+  return `$${f.exact}${f.no_price ? ` (+${f.no_price} with no price)` : ''}`;
+}
+
+/** The cost lines of the terminal summary. */
+export function formatCost(c: CostReport): string[] {
+  const out = [`cost (prices: ${c.prices}; Z.AI billed ${c.zai_billing === 'plan' ? 'as a flat plan: its tokens cost 0 at the margin' : 'per token'})`];
+  for (const [lane, f] of Object.entries(c.by_lane)) out.push(`  lane ${lane.padEnd(10)} ${money(f)}`);
+  for (const [key, f] of Object.entries(c.by_model)) out.push(`    ${key}${f.priced_as && !key.endsWith(f.priced_as) ? ` (as ${f.priced_as})` : ''}: ${money(f)}`);
+  out.push(`  all lanes       ${money(c.total)}`);
+  const s = c.saving;
+  if (s.as_claude.priced + s.as_claude.no_price > 0) {
+    out.push(`  offload saved   $${s.saved.exact}: the Z.AI-lane attempts would have cost $${s.as_claude.exact} as Claude and cost $${s.on_zai.exact} on Z.AI` + (s.saved.no_price ? `; ${s.saved.no_price} attempt(s) with no price are not in it` : ''));
+  }
+  if (c.no_price_models.length) out.push(`  no price for: ${c.no_price_models.join(', ')} (counted as "no price", never guessed; add them with CCP_PRICES_FILE)`);
+  return out;
+}
+
+/** The `--by session|class` table: attempts per lane, tokens and cost per label, most expensive first. */
+export function formatAttribution(rows: Record<string, AttributionRow>, title: string, limit = 50): string {
+  const entries = Object.entries(rows);
+  const width = Math.min(40, Math.max(title.length, ...entries.map(([k]) => k.length)));
+  const head = `${title.padEnd(width)}  ${'attempts'.padStart(8)}  ${'zai'.padStart(5)}  ${'anth'.padStart(5)}  ${'in tok'.padStart(9)}  ${'out tok'.padStart(8)}  ${'cost'.padStart(12)}  saved`;
+  const out = [head, '-'.repeat(head.length + 8)];
+  for (const [k, r] of entries.slice(0, limit)) {
+    out.push(
+      `${(k.length > width ? k.slice(0, width - 1) + '…' : k).padEnd(width)}  ${String(r.attempts).padStart(8)}  ${String(r.lanes.zai ?? 0).padStart(5)}  ${String(r.lanes.anthropic ?? 0).padStart(5)}  ${String(r.tokens.input).padStart(9)}  ${String(r.tokens.output).padStart(8)}  ${money(r.cost).padStart(12)}  $${r.saved.exact}`,
+    );
+  }
+  if (entries.length > limit) out.push(`… and ${entries.length - limit} more (all of them in --json)`);
   return out.join('\n');
 }

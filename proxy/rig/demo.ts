@@ -96,7 +96,7 @@ export async function runDemo(opts: { dir: string; resultsDir: string; print: (s
   }
 
   print('\n== summarize ==');
-  const metrics = await summarizeLog(rig.proxy.logPath);
+  const metrics = await summarizeLog(rig.proxy.logPath, { pricing: rig.config.pricing });
   const metricsPath = writeMetrics(opts.resultsDir, metrics);
   print(formatMetrics(metrics));
   print(`wrote ${metricsPath}`);

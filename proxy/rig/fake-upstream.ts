@@ -7,7 +7,6 @@ import https from 'node:https';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TlsMaterial } from './test-ca.js';
-import type { Usage } from '../serve/sse.js';
 import { defaultPlanUsage, exhaustedWindow, quotaAnswer, strictSchemaProblem, zaiErrorAnswer, type PlanUsage } from './zai-personality.js';
 
 export interface RecordedRequest {
@@ -19,6 +18,15 @@ export interface RecordedRequest {
   receivedAt: number;
 }
 
+/** Usage as the fake puts it on the wire: Anthropic's shape, with the optional split of cache writes by lifetime. */
+export interface WireUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
+  cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
+}
+
 export interface SentResponse {
   status: number;
   /** The request-id header sent with it. */
@@ -26,7 +34,7 @@ export interface SentResponse {
   /** SHA-256 of every body byte written, and whether the client went away before the end. */
   sha256?: string;
   aborted?: boolean;
-  usage?: Usage;
+  usage?: WireUsage;
   events: number;
   /** Epoch ms at which each SSE event was written. */
   eventTimes: number[];
@@ -74,7 +82,7 @@ export interface FakeUpstreamOptions {
   /** SSE content_block_delta events per streamed answer, and the gap between them. */
   deltas?: number;
   eventGapMs?: number;
-  usage?: Usage;
+  usage?: WireUsage;
   /**
    * How thinking blocks are signed: 'anthropic' signs with a secret and, like the real API, rejects
    * history blocks whose signature it did not issue; 'glm' signs with opaque ids and checks nothing.
@@ -93,7 +101,7 @@ export interface FakeUpstreamOptions {
   unifiedRateLimit?: Record<string, string>;
 }
 
-const DEFAULT_USAGE: Required<Usage> = {
+const DEFAULT_USAGE: WireUsage = {
   input_tokens: 42,
   output_tokens: 17,
   cache_creation_input_tokens: 5,
@@ -123,6 +131,13 @@ export class FakeUpstream {
   fault: Fault | undefined;
   /** Z.AI personality: the coding plan's windows, served at /api/monitor/usage/quota/limit. */
   planUsage: PlanUsage = defaultPlanUsage();
+  /** The reads of the quota endpoint (not in `requests`). */
+  readonly quotaReads: RecordedRequest[] = [];
+  /**
+   * How the quota endpoint answers: the key bare or as a Bearer token ('either'), only one of the two,
+   * a 500, or a 200 that is not the expected JSON.
+   */
+  quotaBehaviour: 'either' | 'bare' | 'bearer' | 'http500' | 'garbage' = 'either';
   private server: http.Server | https.Server;
   private readonly sockets = new Set<Socket>();
   /** Requests seen per connection, so a reused connection can be told from a new one. */
@@ -204,14 +219,16 @@ export class FakeUpstream {
     const chunks: Buffer[] = [];
     for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
     const body = Buffer.concat(chunks);
-    this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, receivedAt: Date.now() });
-
+    const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, receivedAt: Date.now() };
     const prefix = this.opts.prefix ?? '';
     const fullPath = (req.url ?? '/').split('?')[0]!;
+    // Quota reads are kept apart from the API requests the tests count.
     if (this.zai && req.method === 'GET' && fullPath === '/api/monitor/usage/quota/limit') {
+      this.quotaReads.push(recorded);
       this.answerQuota(req, res);
       return;
     }
+    this.requests.push(recorded);
     if (!fullPath.startsWith(prefix)) {
       this.send(req, res, 404, errorBody('not_found_error', `${this.name}: no route ${fullPath}`));
       return;
@@ -297,15 +314,22 @@ export class FakeUpstream {
     return !this.zai && oauth && this.opts.unifiedRateLimit ? this.opts.unifiedRateLimit : {};
   }
 
-  /** GET /api/monitor/usage/quota/limit: the key in Authorization, raw or as a Bearer token. */
+  /** GET /api/monitor/usage/quota/limit: the key in Authorization, bare or as a Bearer token (quotaBehaviour). */
   private answerQuota(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const answer = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    };
+    const b = this.quotaBehaviour;
+    if (b === 'http500') return answer(500, JSON.stringify({ code: 500, msg: 'internal error', success: false }));
+    if (b === 'garbage') return answer(200, '<html>maintenance</html>');
+    const auth = req.headers.authorization ?? '';
+    const bearer = /^Bearer\s+/i.test(auth);
+    const given = auth.replace(/^Bearer\s+/i, '');
     const need = this.opts.requireKey;
-    const given = req.headers.authorization?.replace(/^Bearer\s+/i, '');
-    if (need && given !== need.value) {
-      this.send(req, res, 401, JSON.stringify({ code: 401, msg: 'token expired or incorrect', success: false }));
-      return;
-    }
-    this.send(req, res, 200, quotaAnswer(this.planUsage));
+    const formOk = b === 'either' || (b === 'bearer') === bearer;
+    if ((need && given !== need.value) || !formOk) return answer(401, JSON.stringify({ code: 401, msg: 'token expired or incorrect', success: false }));
+    answer(200, quotaAnswer(this.planUsage));
   }
 
   /** A signature this fake issues for a thinking text. */
@@ -340,8 +364,8 @@ export class FakeUpstream {
   }
 
   /** The usage this fake reports. Z.AI's carries no cache writes (none were seen reported). */
-  private usage(): Usage {
-    const u = { ...DEFAULT_USAGE, ...this.opts.usage } as Usage;
+  private usage(): WireUsage {
+    const u: WireUsage = { ...DEFAULT_USAGE, ...this.opts.usage };
     if (this.zai) delete u.cache_creation_input_tokens;
     return u;
   }
@@ -404,7 +428,7 @@ export class FakeUpstream {
     const textIndex = thinking ? 1 : 0;
     // Anthropic reports input and cache tokens in message_start; Z.AI only in the final message_delta.
     const startUsage = this.zai ? { input_tokens: 0, output_tokens: 0 } : { ...usage, output_tokens: 1 };
-    const deltaUsage = this.zai ? usage : { output_tokens: usage.output_tokens };
+    const deltaUsage = this.zai ? usage : { output_tokens: usage.output_tokens ?? 0 };
     const events: [string, unknown][] = [
       ['message_start', { type: 'message_start', message: { id: `msg_${randomBytes(8).toString('hex')}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: startUsage } }],
       ['ping', { type: 'ping' }],

@@ -41,6 +41,8 @@ export interface RigOptions {
   port?: number;
   anthropic?: Partial<FakeUpstreamOptions>;
   zai?: Partial<FakeUpstreamOptions>;
+  /** Runs once the fakes are up and before the proxy starts (e.g. to set the Z.AI plan's quota it reads at start). */
+  prepare?: (fakes: { anthropic: FakeUpstream; zai: FakeUpstream }) => void;
 }
 
 export interface Rig {
@@ -88,6 +90,7 @@ export async function startFakes(dir: string, opts: RigOptions = {}) {
 export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ccp-rig-'));
   const fakes = await startFakes(dir, opts);
+  opts.prepare?.(fakes);
   // MITM_PORT=0 is not a valid user setting; the rig asks the OS for a free port instead.
   const config = parseConfig({ ...fakes.env, MITM_PORT: '1' });
   config.port = opts.port ?? 0;

@@ -48,6 +48,14 @@ export class ControlApi {
     const { state, live } = this.ctx;
     live.mPaused.set(state.paused ? 1 : 0);
     live.mCooldown.set(state.coolingDown() ? Math.round((state.zaiCooldownUntil - Date.now()) / 1000) : 0);
+    live.mCooldownReason.reset();
+    if (state.coolingDown()) live.mCooldownReason.set({ reason: state.zaiCooldownReason || 'unknown' }, 1);
+    const q = state.zaiQuota;
+    live.mQuota.reset();
+    live.mQuotaKnown.set(q && !q.error ? 1 : 0);
+    if (q && !q.error) for (const w of q.windows) live.mQuota.set({ window: w.name }, w.used_pct);
+    live.mSubscription.reset();
+    for (const w of state.subscription?.windows ?? []) if (w.utilization !== undefined) live.mSubscription.set({ window: w.name }, w.utilization);
   }
 
   /** `target` is the request's origin-form path and query. */

@@ -27,6 +27,7 @@ th{color:#9aa3b2;font-weight:500}.err{color:#ff8a8a}.lane-zai{color:#d6a4ff}.lan
 <button id="toggle" type="button">Pause offload</button><span class="muted" id="conn">connecting…</span><span class="muted" id="dropped"></span></header>
 <main>
 <section class="lanes" id="lanes"></section>
+<section class="card"><h2>Cost by request class</h2><div id="cost" class="muted">no requests yet</div></section>
 <section class="card"><h2>Limits</h2><div id="limits" class="muted">none seen yet</div></section>
 <section class="card"><h2>Errors and decisions</h2><div id="errs" class="muted">none yet</div></section>
 <section class="card"><h2>Recent requests</h2>
@@ -62,6 +63,12 @@ function renderLimits(s) {
     rows.push('<div data-limits="anthropic"><b>Anthropic subscription</b> ' + esc(sub.status ?? '?') + (sub.representative_claim ? ', limited by ' + esc(sub.representative_claim) : '') + '</div>');
     for (const w of sub.windows) rows.push('<div data-window="' + esc(w.name) + '">' + esc(w.name) + ': ' + pct(w.utilization) + ' used, resets ' + esc(when(w.resets_at)) + (w.status ? ' (' + esc(w.status) + ')' : '') + '</div>');
   }
+  const q = s.zai_quota;
+  if (q) {
+    rows.push('<div data-limits="zai"><b>Z.AI plan</b> ' + esc(q.level ?? '') + (q.error ? ' <span class="err">quota unknown: ' + esc(q.error) + ' (routing unchanged)</span>' : '') +
+      (s.zai_quota_stop_pct > 0 ? ', Haiku stops at ' + s.zai_quota_stop_pct + '%' : '') + '</div>');
+    for (const w of q.windows) rows.push('<div data-window="' + esc(w.name) + '">' + esc(w.name) + ': ' + w.used_pct + '% used, resets ' + esc(when(w.resets_at)) + '</div>');
+  }
   $('limits').innerHTML = rows.join('') || 'none seen yet';
 }
 function renderStats(st) {
@@ -70,7 +77,13 @@ function renderStats(st) {
     '<dt>requests</dt><dd data-k="requests">' + l.requests + '</dd><dt>errors</dt><dd data-k="errors">' + l.errors + '</dd>' +
     '<dt>TTFT p50 / p95</dt><dd>' + fmt(l.ttft_ms.p50) + ' / ' + fmt(l.ttft_ms.p95) + ' ms</dd>' +
     '<dt>latency p50 / p95</dt><dd>' + fmt(l.latency_ms.p50) + ' / ' + fmt(l.latency_ms.p95) + ' ms</dd>' +
-    '<dt>tokens in / out</dt><dd>' + l.tokens.input + ' / ' + l.tokens.output + '</dd><dt>cache read</dt><dd>' + l.tokens.cache_read + '</dd></dl></div>').join('') || '<div class="muted">no requests yet</div>';
+    '<dt>tokens in / out</dt><dd>' + l.tokens.input + ' / ' + l.tokens.output + '</dd><dt>cache read</dt><dd>' + l.tokens.cache_read + '</dd>' +
+    '<dt>cost</dt><dd data-k="cost">$' + esc(l.cost.exact) + (l.cost.no_price ? ' (+' + l.cost.no_price + ' no price)' : '') + '</dd>' +
+    (l.saved ? '<dt>saved vs Claude</dt><dd data-k="saved">$' + esc(l.saved.exact) + '</dd>' : '') + '</dl></div>').join('') || '<div class="muted">no requests yet</div>';
+  const classes = Object.entries(st.by_class);
+  $('cost').innerHTML = classes.length ? '<table><thead><tr><th>request class</th><th>zai</th><th>anthropic</th></tr></thead><tbody>' + classes.map(([k, v]) =>
+    '<tr data-class="' + esc(k) + '"><td>' + esc(k) + '</td>' + ['zai', 'anthropic'].map((lane) => '<td>' + (v[lane] ? v[lane].attempts + ' · $' + esc(v[lane].cost.exact) : '-') + '</td>').join('') + '</tr>').join('') +
+    '</tbody></table><div class="muted">prices: ' + esc(st.prices) + '; Z.AI billed ' + esc(st.zai_billing) + '</div>' : 'no requests yet';
   const errs = Object.entries(st.errors_by_type).map(([k, v]) => esc(k) + ': ' + v).join(', ');
   const dec = Object.entries(st.decisions).map(([k, v]) => esc(k) + ': ' + v).join(', ');
   $('errs').textContent = '';

@@ -1,6 +1,7 @@
 // What changes while the proxy runs: the pause toggle, the Z.AI header mode that worked, the cooldown
 // and the request fields Z.AI refused. The pause flag file makes `npm run pause` survive a restart.
 import type { HeaderMode } from '../common/config.js';
+import type { QuotaStatus } from '../common/proxy-status.js';
 import { pauseFlagSet, writePauseFlag } from '../common/logs-layout.js';
 import type { SubscriptionLimits } from './subscription-limits.js';
 import type { CooldownPlan, CooldownReason } from './zai-failures.js';
@@ -16,6 +17,8 @@ export class LiveState {
   readonly zaiUnknownFields = new Set<string>();
   /** The Anthropic subscription's windows, from the last answer on the Anthropic lane that carried them. */
   subscription: SubscriptionLimits | undefined;
+  /** The Z.AI plan's quota from its last read (zai-quota.ts). */
+  zaiQuota: QuotaStatus | undefined;
 
   constructor(
     private readonly logsDir: string,

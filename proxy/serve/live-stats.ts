@@ -3,9 +3,12 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Samples } from '../common/percentiles.js';
 import type { UsageRecord } from '../common/log-schema.js';
+import { attemptCost, decimalUsd, shippedPricing, usd, type Pricing } from '../common/cost.js';
 
 const RECENT = 100;
 const WINDOW = 1000;
+/** Distinct model labels on the Prometheus series; more (a client inventing ids) share "other". */
+const MAX_MODEL_LABELS = 50;
 
 interface LaneFigures {
   requests: number;
@@ -15,10 +18,36 @@ interface LaneFigures {
   cache_read_input_tokens: number;
   latency: number[];
   ttft: number[];
+  /** Pico-dollars this lane cost since start, and attempts with tokens but no price. */
+  cost: bigint;
+  noPrice: number;
+  /** Z.AI lane: what its attempts saved against their Claude price (pico-dollars). */
+  saved: bigint;
+}
+
+/** Money on the dashboard: the exact decimal and a number. */
+export interface LiveMoney {
+  usd: number;
+  exact: string;
 }
 
 export interface LiveSnapshot {
-  lanes: Record<string, { requests: number; errors: number; tokens: { input: number; output: number; cache_read: number }; latency_ms: { p50?: number; p95?: number }; ttft_ms: { p50?: number; p95?: number } }>;
+  lanes: Record<
+    string,
+    {
+      requests: number;
+      errors: number;
+      tokens: { input: number; output: number; cache_read: number };
+      latency_ms: { p50?: number; p95?: number };
+      ttft_ms: { p50?: number; p95?: number };
+      cost: LiveMoney & { no_price: number };
+      saved?: LiveMoney;
+    }
+  >;
+  /** Completed attempts and cost per Claude Code request class (x-claude-code-request-class) and lane. */
+  by_class: Record<string, Record<string, { attempts: number; cost: LiveMoney }>>;
+  prices: string;
+  zai_billing: Pricing['zaiBilling'];
   errors_by_type: Record<string, number>;
   decisions: Record<string, number>;
   recent: Pick<UsageRecord, 'ts' | 'rid' | 'attempt' | 'model' | 'path' | 'lane' | 'decision' | 'status' | 'err_type' | 'ttft_ms' | 'latency_ms' | 'input_tokens' | 'output_tokens'>[];
@@ -31,8 +60,14 @@ function quantiles(xs: number[]): { p50?: number; p95?: number } {
   return { ...(q.p50 !== undefined ? { p50: q.p50 } : {}), ...(q.p95 !== undefined ? { p95: q.p95 } : {}) };
 }
 
+function money(pico: bigint): LiveMoney {
+  return { usd: usd(pico), exact: decimalUsd(pico) };
+}
+
 export class LiveStats {
   private readonly lanes = new Map<string, LaneFigures>();
+  private readonly byClass = new Map<string, Map<string, { attempts: number; cost: bigint }>>();
+  private readonly modelLabels = new Set<string>();
   private readonly errorsByType = new Map<string, number>();
   private readonly decisions = new Map<string, number>();
   private readonly recent: LiveSnapshot['recent'] = [];
@@ -45,10 +80,61 @@ export class LiveStats {
   private readonly mTtft = new Histogram({ name: 'ccp_ttft_seconds', help: 'Request start to first content delta', labelNames: ['lane'], buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [this.registry] });
   readonly mPaused = new Gauge({ name: 'ccp_offload_paused', help: '1 while Haiku offload is paused', registers: [this.registry] });
   readonly mCooldown = new Gauge({ name: 'ccp_zai_cooldown_seconds', help: 'Seconds left in the Z.AI cooldown', registers: [this.registry] });
+  readonly mCooldownReason = new Gauge({ name: 'ccp_zai_cooldown', help: '1 while Haiku stays on Anthropic because of a Z.AI cooldown with this reason', labelNames: ['reason'], registers: [this.registry] });
+  private readonly mCost = new Counter({ name: 'ccp_cost_usd_total', help: 'What the completed attempts cost at list prices (docs/COST.md), US dollars', labelNames: ['lane', 'model'], registers: [this.registry] });
+  private readonly mSaved = new Counter({ name: 'ccp_saved_usd_total', help: 'Z.AI-lane attempts at their Claude price minus their Z.AI cost, US dollars', labelNames: ['model'], registers: [this.registry] });
+  private readonly mNoPrice = new Counter({ name: 'ccp_unpriced_attempts_total', help: 'Attempts with tokens whose model has no price (left out of ccp_cost_usd_total)', labelNames: ['lane', 'model'], registers: [this.registry] });
+  private readonly mModelTokens = new Counter({ name: 'ccp_model_tokens_total', help: 'Tokens reported by the upstream, by lane and requested model', labelNames: ['lane', 'model', 'kind'], registers: [this.registry] });
+  readonly mQuota = new Gauge({ name: 'ccp_zai_quota_used_percent', help: 'Z.AI plan quota used per window, from its quota endpoint (absent while unknown)', labelNames: ['window'], registers: [this.registry] });
+  readonly mQuotaKnown = new Gauge({ name: 'ccp_zai_quota_known', help: '1 when the last read of the Z.AI quota succeeded', registers: [this.registry] });
+  readonly mSubscription = new Gauge({ name: 'ccp_anthropic_subscription_utilization', help: 'Anthropic subscription window used (0-1), from its rate-limit headers', labelNames: ['window'], registers: [this.registry] });
+
+  constructor(private readonly pricing: Pricing = shippedPricing()) {}
+
+  /** A bounded model label: the first MAX_MODEL_LABELS ids as they are, later ones "other". */
+  private modelLabel(model: string | undefined): string {
+    const m = model ?? 'none';
+    if (this.modelLabels.has(m)) return m;
+    if (this.modelLabels.size >= MAX_MODEL_LABELS) return 'other';
+    this.modelLabels.add(m);
+    return m;
+  }
+
+  private addCost(r: UsageRecord, lane: LaneFigures): void {
+    const c = attemptCost(r, this.pricing);
+    const model = this.modelLabel(r.model);
+    if (c.cost === undefined) {
+      lane.noPrice++;
+      this.mNoPrice.inc({ lane: r.lane, model });
+    } else {
+      lane.cost += c.cost;
+      if (c.cost > 0n) this.mCost.inc({ lane: r.lane, model }, usd(c.cost));
+      this.addClassCost(r, c.cost);
+    }
+    if (r.lane === 'zai' && c.cost !== undefined && c.asClaude !== undefined) {
+      lane.saved += c.asClaude - c.cost;
+      if (c.asClaude - c.cost > 0n) this.mSaved.inc({ model }, usd(c.asClaude - c.cost));
+    }
+    for (const [kind, v] of [['input', c.tokens.input], ['output', c.tokens.output], ['cache_read', c.tokens.cache_read], ['cache_write', c.tokens.cache_write_5m + c.tokens.cache_write_1h + c.tokens.cache_write_unsplit]] as const) {
+      if (v) this.mModelTokens.inc({ lane: r.lane, model, kind }, v);
+    }
+  }
+
+  /** Cost per request class and lane; classes past the label bound share "other". */
+  private addClassCost(r: UsageRecord, cost: bigint): void {
+    let cls = r.request_class ?? '(none)';
+    if (!this.byClass.has(cls) && this.byClass.size >= MAX_MODEL_LABELS) cls = 'other';
+    let byLane = this.byClass.get(cls);
+    if (!byLane) this.byClass.set(cls, (byLane = new Map()));
+    const row = byLane.get(r.lane) ?? { attempts: 0, cost: 0n };
+    row.attempts++;
+    row.cost += cost;
+    byLane.set(r.lane, row);
+  }
 
   add(r: UsageRecord): void {
     let lane = this.lanes.get(r.lane);
-    if (!lane) this.lanes.set(r.lane, (lane = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, latency: [], ttft: [] }));
+    if (!lane) this.lanes.set(r.lane, (lane = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, latency: [], ttft: [], cost: 0n, noPrice: 0, saved: 0n }));
     lane.requests++;
     if (r.err_type) {
       lane.errors++;
@@ -59,6 +145,7 @@ export class LiveStats {
     lane.input_tokens += r.input_tokens ?? 0;
     lane.output_tokens += r.output_tokens ?? 0;
     lane.cache_read_input_tokens += r.cache_read_input_tokens ?? 0;
+    this.addCost(r, lane);
     if (r.latency_ms !== undefined) {
       lane.latency.push(r.latency_ms);
       if (lane.latency.length > WINDOW) lane.latency.shift();
@@ -103,9 +190,21 @@ export class LiveStats {
         tokens: { input: l.input_tokens, output: l.output_tokens, cache_read: l.cache_read_input_tokens },
         latency_ms: quantiles(l.latency),
         ttft_ms: quantiles(l.ttft),
+        cost: { ...money(l.cost), no_price: l.noPrice },
+        ...(name === 'zai' ? { saved: money(l.saved) } : {}),
       };
     }
-    return { lanes, errors_by_type: Object.fromEntries(this.errorsByType), decisions: Object.fromEntries(this.decisions), recent: [...this.recent] };
+    const byClass: LiveSnapshot['by_class'] = {};
+    for (const [cls, m] of this.byClass) byClass[cls] = Object.fromEntries([...m].map(([lane, v]) => [lane, { attempts: v.attempts, cost: money(v.cost) }]));
+    return {
+      lanes,
+      by_class: byClass,
+      prices: this.pricing.book.origin,
+      zai_billing: this.pricing.zaiBilling,
+      errors_by_type: Object.fromEntries(this.errorsByType),
+      decisions: Object.fromEntries(this.decisions),
+      recent: [...this.recent],
+    };
   }
 
   /** Completed attempts per lane and failed ones in all, for the status endpoint. */

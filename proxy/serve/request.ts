@@ -1,5 +1,6 @@
 // A client request as the lanes see it: read whole (bounded), its model and stream flag known.
 import type { ClientExchange } from './client-exchange.js';
+import { clientLabels, type ClientLabels } from './client-labels.js';
 import { isMessagesPath } from './decide.js';
 import { leadingModel, readMessagesBody } from './messages-body.js';
 
@@ -17,6 +18,8 @@ export interface RequestInfo {
   stream: boolean;
   h2: boolean;
   rawHeaders: string[];
+  /** Claude Code's session, request class and request id, when it sent them. */
+  labels: ClientLabels;
 }
 
 /** Short request id. Not a secret, so a fast non-crypto source is enough (crypto.randomBytes showed in profiles). */
@@ -76,5 +79,6 @@ export function requestInfo(exchange: ClientExchange, read: ReadBody): RequestIn
     stream: parsed?.stream ?? false,
     h2: exchange.h2,
     rawHeaders: exchange.rawHeaders,
+    labels: clientLabels(exchange.rawHeaders),
   };
 }

@@ -86,6 +86,7 @@ export class Router extends EventEmitter<RouterEvents> {
       stream: false,
       h2: info.h2,
       rawHeaders: [],
+      labels: {},
     };
     const d = { lane: 'anthropic', decision: 'pass_through', reason: `malformed HTTP from the client (${info.code}) → 400 from the proxy` } as const;
     const record = decisionRecord(request, d, 1, undefined, this.opts.state.paused);

@@ -13,6 +13,8 @@ import { UsageLog } from './usage-log.js';
 import { createBodyTee } from './body-tee.js';
 import { ControlApi } from './control.js';
 import { LiveStats } from './live-stats.js';
+import { UpstreamPool } from './upstream-pool.js';
+import { ZaiQuotaWatch } from './zai-quota.js';
 
 export interface ProxyHandle {
   port: number;
@@ -78,18 +80,16 @@ function statusOf(core: Core, port: () => number): ProxyStatus {
     ca_fingerprint: core.ca.fingerprint,
     requests: core.live.counts(),
     subscription: state.subscription ?? null,
+    zai_quota: state.zaiQuota ?? null,
+    zai_quota_stop_pct: config.zaiQuotaStopPct,
     memory: memoryMb(),
   };
 }
 
 /** The router's observers: the usage log (both lines), live stats and the optional body tee. */
-function makeRouter(core: Core): Router {
+function makeRouter(core: Core, upstreamCa: string | undefined): Router {
   const { config } = core;
-  const router = new Router({
-    config,
-    state: core.state,
-    ...(config.upstreamCaFile ? { upstreamCa: readFileSync(config.upstreamCaFile, 'utf8') } : {}),
-  });
+  const router = new Router({ config, state: core.state, ...(upstreamCa ? { upstreamCa } : {}) });
   router.on('decided', ({ record }: AttemptEvent) => core.log.write(record));
   router.on('completed', ({ record }: AttemptEvent) => {
     core.log.write(record);
@@ -108,6 +108,16 @@ async function logMalformedRequests(front: Front, router: Router): Promise<void>
   });
 }
 
+/** The Z.AI plan's quota: read at start and after Z.AI-lane answers (at most every CCP_ZAI_QUOTA_POLL_S). */
+function watchZaiQuota(core: Core, router: Router, upstreamCa: string | undefined): { quota: ZaiQuotaWatch; quotaPool: UpstreamPool } {
+  const quotaPool = new UpstreamPool(upstreamCa);
+  const quota = new ZaiQuotaWatch(core.config, core.state, quotaPool, (text) => router.emit('alert', text));
+  router.on('completed', ({ record }: AttemptEvent) => {
+    if (record.lane === 'zai') void quota.poll();
+  });
+  return { quota, quotaPool };
+}
+
 export async function startProxy(config: Config): Promise<ProxyHandle> {
   const t0 = performance.now();
   const logPath = usageLogPath(config.logsDir);
@@ -115,7 +125,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
     config,
     ca: await ensureCa(config.caDir, INTERCEPT_HOSTS),
     state: new LiveState(config.logsDir, { pausedAtStart: config.offloadPaused, headerMode: config.zaiHeaderMode }),
-    live: new LiveStats(),
+    live: new LiveStats(config.pricing),
     log: new UsageLog(logPath, { maxBytes: config.logMaxBytes, keep: config.logKeep }),
     logPath,
     startedAt: new Date(),
@@ -123,7 +133,9 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   const controlToken = randomBytes(24).toString('hex');
   let port = config.port;
   const control = new ControlApi({ state: core.state, controlToken, status: () => statusOf(core, () => port), live: core.live });
-  const router = makeRouter(core);
+  const upstreamCa = config.upstreamCaFile ? readFileSync(config.upstreamCaFile, 'utf8') : undefined;
+  const router = makeRouter(core, upstreamCa);
+  const { quota, quotaPool } = watchZaiQuota(core, router, upstreamCa);
   let front: Front;
   try {
     front = await startFront({
@@ -137,12 +149,14 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
     });
   } catch (err) {
     router.close();
+    quotaPool.destroy();
     core.log.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(config.port);
     throw err;
   }
   port = front.port;
   await logMalformedRequests(front, router);
+  void quota.poll();
   let stopped = false;
   return {
     port,
@@ -163,6 +177,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       control.closeStreams();
       await front.stop();
       router.close();
+      quotaPool.destroy();
       core.log.close();
     },
   };

@@ -6,6 +6,9 @@ export interface Usage {
   output_tokens?: number;
   cache_creation_input_tokens?: number;
   cache_read_input_tokens?: number;
+  /** The cache writes split by lifetime, from `usage.cache_creation` (absent when the upstream does not split them). */
+  cache_creation_5m_input_tokens?: number;
+  cache_creation_1h_input_tokens?: number;
 }
 
 export const USAGE_FIELDS = [
@@ -47,6 +50,13 @@ export function mergeUsage(into: Usage, from: unknown): void {
   for (const f of USAGE_FIELDS) {
     const v = src[f];
     if (typeof v === 'number' && Number.isFinite(v)) into[f] = v;
+  }
+  const split = src.cache_creation as Record<string, unknown> | undefined;
+  if (split && typeof split === 'object') {
+    const m5 = split.ephemeral_5m_input_tokens;
+    const h1 = split.ephemeral_1h_input_tokens;
+    if (typeof m5 === 'number' && Number.isFinite(m5)) into.cache_creation_5m_input_tokens = m5;
+    if (typeof h1 === 'number' && Number.isFinite(h1)) into.cache_creation_1h_input_tokens = h1;
   }
 }
 

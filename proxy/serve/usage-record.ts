@@ -47,6 +47,7 @@ export function decisionRecord(
     ...(target?.thinkingRemoved ? { thinking_removed: target.thinkingRemoved } : {}),
     ...(target?.thinkingDisabled ? { thinking_disabled: true } : {}),
     ...(target?.droppedFields ? { zai_dropped_fields: target.droppedFields } : {}),
+    ...request.labels,
     ...extra,
   };
 }

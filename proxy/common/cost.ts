@@ -1,0 +1,112 @@
+// What one completed attempt cost, and on the Z.AI lane what the same tokens would have cost at the
+// Claude model's Anthropic price. Pure and exact: whole pico-dollars (BigInt), never floats.
+import type { UsageRecord } from './log-schema.js';
+import { loadPriceBook, zaiModelFor, type Price, type PicoRates, type Pricing } from './prices.js';
+
+export type { Pricing, ZaiBilling } from './prices.js';
+
+/** The shipped prices, Z.AI paid per token: what readers use when no configuration is given. */
+export function shippedPricing(): Pricing {
+  return { book: loadPriceBook(undefined), zaiBilling: 'payg' };
+}
+
+export interface TokenCounts {
+  input: number;
+  output: number;
+  cache_read: number;
+  cache_write_5m: number;
+  cache_write_1h: number;
+  /** Cache writes the upstream did not split by lifetime: priced at the 5-minute rate (the API's default). */
+  cache_write_unsplit: number;
+}
+
+type CostFields = Pick<
+  UsageRecord,
+  'lane' | 'model' | 'upstream_model' | 'input_tokens' | 'output_tokens' | 'cache_read_input_tokens' | 'cache_creation_input_tokens' | 'cache_creation_5m_input_tokens' | 'cache_creation_1h_input_tokens'
+>;
+
+function count(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+}
+
+export function tokensOf(r: Partial<CostFields>): TokenCounts {
+  const total = count(r.cache_creation_input_tokens);
+  const m5 = count(r.cache_creation_5m_input_tokens);
+  const h1 = count(r.cache_creation_1h_input_tokens);
+  return {
+    input: count(r.input_tokens),
+    output: count(r.output_tokens),
+    cache_read: count(r.cache_read_input_tokens),
+    cache_write_5m: m5,
+    cache_write_1h: h1,
+    cache_write_unsplit: Math.max(0, total - m5 - h1),
+  };
+}
+
+export function hasTokens(t: TokenCounts): boolean {
+  return t.input + t.output + t.cache_read + t.cache_write_5m + t.cache_write_1h + t.cache_write_unsplit > 0;
+}
+
+/** Pico-dollars for these tokens at this price; a long prompt moves every token of the request to the long-prompt rates. */
+export function costAt(price: Price, t: TokenCounts): bigint {
+  const prompt = t.input + t.cache_read + t.cache_write_5m + t.cache_write_1h + t.cache_write_unsplit;
+  const r: PicoRates = price.long && prompt > price.long.overTokens ? price.long.rates : price.rates;
+  const n = BigInt;
+  return (
+    n(t.input) * r.input +
+    n(t.output) * r.output +
+    n(t.cache_read) * r.cache_read +
+    n(t.cache_write_5m + t.cache_write_unsplit) * r.cache_write_5m +
+    n(t.cache_write_1h) * r.cache_write_1h
+  );
+}
+
+export interface AttemptCost {
+  tokens: TokenCounts;
+  /** What the attempt cost on its lane (pico-dollars); undefined when its model has no price. */
+  cost?: bigint;
+  /** The model id the cost was looked up by (for Z.AI: the GLM model it ran as). */
+  pricedAs?: string;
+  /** Z.AI lane: the same tokens at the requested Claude model's Anthropic price; undefined when that has no price. */
+  asClaude?: bigint;
+}
+
+/** The cost of one completed attempt. Attempts without tokens cost nothing and need no price. */
+export function attemptCost(r: Partial<CostFields>, pricing: Pricing): AttemptCost {
+  const tokens = tokensOf(r);
+  if (!hasTokens(tokens)) return { tokens, cost: 0n, ...(r.lane === 'zai' ? { asClaude: 0n } : {}) };
+  if (r.lane !== 'zai') {
+    const price = pricing.book.find('anthropic', r.model);
+    return { tokens, ...(price ? { cost: costAt(price, tokens), pricedAs: price.entry.model } : {}) };
+  }
+  const claude = pricing.book.find('anthropic', r.model);
+  const asClaude = claude ? { asClaude: costAt(claude, tokens) } : {};
+  const glm = zaiModelFor(r.model, r.upstream_model);
+  if (pricing.zaiBilling === 'plan') return { tokens, cost: 0n, ...(glm ? { pricedAs: glm } : {}), ...asClaude };
+  const price = pricing.book.find('zai', glm);
+  return { tokens, ...(price ? { cost: costAt(price, tokens), pricedAs: price.entry.model } : {}), ...asClaude };
+}
+
+/** Exact dollars from pico-dollars as a decimal: `0.000123`, at least two decimals, no trailing zeros beyond them. */
+export function decimalUsd(pico: bigint): string {
+  const neg = pico < 0n;
+  const a = neg ? -pico : pico;
+  const whole = a / 1_000_000_000_000n;
+  let frac = (a % 1_000_000_000_000n).toString().padStart(12, '0').replace(/0+$/, '');
+  if (frac.length < 2) frac = frac.padEnd(2, '0');
+  return `${neg ? '-' : ''}${whole}.${frac}`;
+}
+
+/** `$0.000123` (exact), `-$0.05` for a negative figure. */
+export function formatUsd(pico: bigint): string {
+  const d = decimalUsd(pico);
+  return d.startsWith('-') ? `-$${d.slice(1)}` : `$${d}`;
+}
+
+/** Dollars as a JSON number (the nearest double to the exact figure). */
+export function usd(pico: bigint): number {
+  const neg = pico < 0n;
+  const a = neg ? -pico : pico;
+  const v = Number(a / 1_000_000_000_000n) + Number(a % 1_000_000_000_000n) / 1e12;
+  return neg ? -v : v;
+}

@@ -1,0 +1,65 @@
+// Which calls spent it: completed attempts grouped by Claude Code's session or request class (the
+// labels on each log line), with the lanes they went to, their tokens and their cost.
+import type { AttemptCost } from '../common/cost.js';
+import { CostSum, type CostFigure } from './cost-summary.js';
+import type { LogEntry } from './log-reader.js';
+
+export type AttributionKey = 'session' | 'request_class';
+
+/** Lines written before the labels existed, or by clients that send none. */
+export const UNLABELLED = '(none)';
+
+export interface AttributionRow {
+  /** Completed attempts. */
+  attempts: number;
+  /** Completed attempts per lane. */
+  lanes: Record<string, number>;
+  tokens: { input: number; output: number; cache_read: number; cache_write: number };
+  cost: CostFigure;
+  /** What its Z.AI-lane attempts saved against their Claude price (where both prices are known). */
+  saved: CostFigure;
+  first_ts: number;
+  last_ts: number;
+}
+
+class Row {
+  attempts = 0;
+  lanes: Record<string, number> = {};
+  tokens = { input: 0, output: 0, cache_read: 0, cache_write: 0 };
+  cost = new CostSum();
+  saved = new CostSum();
+  first = Infinity;
+  last = -Infinity;
+}
+
+export class AttributionTally {
+  private readonly rows = new Map<string, Row>();
+
+  constructor(private readonly key: AttributionKey) {}
+
+  add(e: LogEntry, c: AttemptCost): void {
+    const label = typeof e[this.key] === 'string' && e[this.key] ? (e[this.key] as string) : UNLABELLED;
+    let r = this.rows.get(label);
+    if (!r) this.rows.set(label, (r = new Row()));
+    const lane = e.lane ?? 'unknown';
+    r.attempts++;
+    r.lanes[lane] = (r.lanes[lane] ?? 0) + 1;
+    const t = c.tokens;
+    r.tokens.input += t.input;
+    r.tokens.output += t.output;
+    r.tokens.cache_read += t.cache_read;
+    r.tokens.cache_write += t.cache_write_5m + t.cache_write_1h + t.cache_write_unsplit;
+    r.cost.add(c.cost);
+    if (lane === 'zai') r.saved.add(c.asClaude !== undefined && c.cost !== undefined ? c.asClaude - c.cost : undefined);
+    r.first = Math.min(r.first, e.ts);
+    r.last = Math.max(r.last, e.ts);
+  }
+
+  /** Rows by cost, highest first (then by label). */
+  result(): Record<string, AttributionRow> {
+    const rows = [...this.rows].sort(([a, x], [b, y]) => (y.cost.pico > x.cost.pico ? 1 : y.cost.pico < x.cost.pico ? -1 : a.localeCompare(b)));
+    return Object.fromEntries(
+      rows.map(([k, r]) => [k, { attempts: r.attempts, lanes: { ...r.lanes }, tokens: { ...r.tokens }, cost: r.cost.figure(), saved: r.saved.figure(), first_ts: r.first, last_ts: r.last }]),
+    );
+  }
+}

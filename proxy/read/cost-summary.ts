@@ -1,0 +1,108 @@
+// Cost over a log: per lane, per lane and model, and what the offload saved (the Z.AI-lane attempts
+// priced as the Claude model they asked for, minus what they cost on Z.AI). Exact: pico-dollar sums.
+import { attemptCost, decimalUsd, usd, type AttemptCost, type Pricing } from '../common/cost.js';
+import { zaiModelFor } from '../common/prices.js';
+import type { LogEntry } from './log-reader.js';
+
+/** A sum of money as JSON: a number for tools, the exact decimal for people and tests. */
+export interface CostFigure {
+  usd: number;
+  /** The exact figure in dollars, as a decimal string. */
+  exact: string;
+  /** Attempts priced (attempts without tokens count, at 0). */
+  priced: number;
+  /** Attempts with tokens whose model has no price: left out of the figure, never guessed. */
+  no_price: number;
+}
+
+export interface SavingFigure {
+  /** What the Z.AI-lane attempts would have cost at their Claude model's Anthropic price… */
+  as_claude: CostFigure;
+  /** …what they cost on Z.AI (0 with ZAI_BILLING=plan)… */
+  on_zai: CostFigure;
+  /** …and the difference, over the attempts where both are known. */
+  saved: CostFigure;
+}
+
+export interface CostReport {
+  prices: string;
+  zai_billing: Pricing['zaiBilling'];
+  total: CostFigure;
+  by_lane: Record<string, CostFigure>;
+  /** Keyed `lane model`; `priced_as` names the table entry (for Z.AI, the GLM model it ran as). */
+  by_model: Record<string, CostFigure & { priced_as?: string }>;
+  saving: SavingFigure;
+  /** `lane model` ids that had tokens but no price. */
+  no_price_models: string[];
+}
+
+export class CostSum {
+  pico = 0n;
+  priced = 0;
+  noPrice = 0;
+
+  add(pico: bigint | undefined): void {
+    if (pico === undefined) this.noPrice++;
+    else {
+      this.pico += pico;
+      this.priced++;
+    }
+  }
+
+  figure(): CostFigure {
+    return { usd: usd(this.pico), exact: decimalUsd(this.pico), priced: this.priced, no_price: this.noPrice };
+  }
+}
+
+export class CostTally {
+  private readonly total = new CostSum();
+  private readonly lanes = new Map<string, CostSum>();
+  private readonly models = new Map<string, { sum: CostSum; pricedAs?: string }>();
+  private readonly asClaude = new CostSum();
+  private readonly onZai = new CostSum();
+  private readonly saved = new CostSum();
+  private readonly noPrice = new Set<string>();
+
+  constructor(private readonly pricing: Pricing) {}
+
+  /** Add one completed attempt; returns its cost for other tallies to use. */
+  add(e: LogEntry): AttemptCost {
+    const c = attemptCost(e, this.pricing);
+    const lane = e.lane ?? 'unknown';
+    const modelKey = `${lane} ${e.model ?? '(no model)'}`;
+    this.total.add(c.cost);
+    sumIn(this.lanes, lane).add(c.cost);
+    let m = this.models.get(modelKey);
+    if (!m) this.models.set(modelKey, (m = { sum: new CostSum() }));
+    m.sum.add(c.cost);
+    if (c.pricedAs) m.pricedAs = c.pricedAs;
+    if (c.cost === undefined) this.noPrice.add(lane === 'zai' ? `zai ${zaiModelFor(e.model, e.upstream_model) ?? e.model ?? '(no model)'}` : modelKey);
+    if (lane === 'zai') {
+      this.asClaude.add(c.asClaude);
+      this.onZai.add(c.cost);
+      if (c.asClaude === undefined) this.noPrice.add(`anthropic ${e.model ?? '(no model)'} (as Claude)`);
+      this.saved.add(c.asClaude !== undefined && c.cost !== undefined ? c.asClaude - c.cost : undefined);
+    }
+    return c;
+  }
+
+  result(): CostReport {
+    return {
+      prices: this.pricing.book.origin,
+      zai_billing: this.pricing.zaiBilling,
+      total: this.total.figure(),
+      by_lane: Object.fromEntries([...this.lanes].sort(([a], [b]) => a.localeCompare(b)).map(([k, s]) => [k, s.figure()])),
+      by_model: Object.fromEntries(
+        [...this.models].sort(([a], [b]) => a.localeCompare(b)).map(([k, m]) => [k, { ...m.sum.figure(), ...(m.pricedAs ? { priced_as: m.pricedAs } : {}) }]),
+      ),
+      saving: { as_claude: this.asClaude.figure(), on_zai: this.onZai.figure(), saved: this.saved.figure() },
+      no_price_models: [...this.noPrice].sort(),
+    };
+  }
+}
+
+export function sumIn(map: Map<string, CostSum>, key: string): CostSum {
+  let s = map.get(key);
+  if (!s) map.set(key, (s = new CostSum()));
+  return s;
+}

@@ -1,0 +1,145 @@
+// The Z.AI plan's quota, read before it bites: GET <Z.AI origin>/api/monitor/usage/quota/limit (the
+// endpoint Z.AI's own usage plugin reads; docs/ZAI.md "Plan quota"). Parsing and the stop decision are
+// pure; ZaiQuotaWatch reads it at start and after Z.AI-lane answers, at most every CCP_ZAI_QUOTA_POLL_S.
+// A read that fails changes nothing: the quota is "unknown" and routing goes on as before.
+import type { Config } from '../common/config.js';
+import type { QuotaStatus, QuotaWindowStatus } from '../common/proxy-status.js';
+import type { LiveState } from './live-state.js';
+import type { UpstreamPool } from './upstream-pool.js';
+import type { CooldownPlan } from './zai-failures.js';
+
+export const QUOTA_PATH = '/api/monitor/usage/quota/limit';
+
+/** A reset time further ahead than this is not believed (the same bound as a 1308/1310's reset time). */
+const MAX_RESET_AHEAD_MS = 31 * 24 * 3600 * 1000;
+const READ_TIMEOUT_MS = 10_000;
+const MAX_BODY = 64 * 1024;
+
+/**
+ * A window's name from its `unit` and `number`. Which unit means what is not documented: unit 3 with
+ * number 5 is the 5-hour token window in every client seen; unit 6 is read as weekly and unit 5 as
+ * monthly by most of them. The stop rule does not depend on the names.
+ */
+export function windowName(type: string, unit: unknown, number: unknown): string {
+  const kind = type === 'TOKENS_LIMIT' ? 'tokens' : type === 'TIME_LIMIT' ? 'tools' : type.toLowerCase();
+  const n = typeof number === 'number' ? number : 1;
+  if (unit === 3) return `${kind} ${n}h`;
+  if (unit === 6) return `${kind} ${n === 1 ? '' : `${n}×`}week`;
+  if (unit === 5) return `${kind} ${n === 1 ? '' : `${n}×`}month`;
+  return `${kind} (unit ${String(unit)}, ${n})`;
+}
+
+/** The quota answer as status shows it, or a one-line reason it could not be read. */
+export function parseQuotaAnswer(status: number, text: string, nowMs: number): QuotaStatus | string {
+  if (status !== 200) return `HTTP ${status}`;
+  let j: { code?: unknown; success?: unknown; msg?: unknown; data?: { limits?: unknown; level?: unknown } };
+  try {
+    j = JSON.parse(text);
+  } catch {
+    return 'the answer is not JSON';
+  }
+  if (j.success === false || (j.code !== undefined && j.code !== 200)) return `refused: ${String(j.msg ?? j.code).slice(0, 120)}`;
+  const limits = j.data?.limits;
+  if (!Array.isArray(limits)) return 'no data.limits in the answer';
+  const windows: QuotaWindowStatus[] = [];
+  for (const l of limits as Record<string, unknown>[]) {
+    if (!l || typeof l.type !== 'string' || typeof l.percentage !== 'number' || !Number.isFinite(l.percentage)) continue;
+    const reset = typeof l.nextResetTime === 'number' && l.nextResetTime > nowMs && l.nextResetTime - nowMs <= MAX_RESET_AHEAD_MS ? l.nextResetTime : undefined;
+    windows.push({
+      name: windowName(l.type, l.unit, l.number),
+      type: l.type,
+      used_pct: l.percentage,
+      ...(reset !== undefined ? { resets_at: new Date(reset).toISOString() } : {}),
+    });
+  }
+  if (!windows.length) return 'no readable window in data.limits';
+  return { read_at: new Date(nowMs).toISOString(), ...(typeof j.data?.level === 'string' ? { level: j.data.level } : {}), windows };
+}
+
+/**
+ * The cooldown a quota calls for: every token window used up to `stopPct` keeps Haiku on Anthropic
+ * until the last of them resets. A window without a believable reset time gets the short cooldown
+ * (it is read again after it). Tool windows (TIME_LIMIT: web search and reader calls) never stop Haiku.
+ */
+export function quotaStop(q: QuotaStatus, stopPct: number, shortCooldownS: number, nowMs: number): CooldownPlan | undefined {
+  if (stopPct <= 0) return undefined;
+  const full = q.windows.filter((w) => w.type === 'TOKENS_LIMIT' && w.used_pct >= stopPct);
+  if (!full.length) return undefined;
+  const untils = full.map((w) => (w.resets_at ? Date.parse(w.resets_at) : nowMs + shortCooldownS * 1000));
+  const untilMs = Math.max(...untils);
+  if (untilMs <= nowMs) return undefined;
+  const names = full.map((w) => `${w.name} ${w.used_pct}%`).join(', ');
+  return { reason: 'quota', untilMs, why: `Z.AI plan quota ${names} used (CCP_ZAI_QUOTA_STOP_PCT=${stopPct}); Haiku stays on Anthropic until ${new Date(untilMs).toISOString()}` };
+}
+
+/** How the key is sent: Z.AI's own plugin sends it bare; some clients send "Bearer <key>". The one that worked is kept. */
+type KeyForm = 'bare' | 'bearer';
+
+export class ZaiQuotaWatch {
+  private lastReadMs = -Infinity;
+  private reading: Promise<void> | undefined;
+  private keyForm: KeyForm = 'bare';
+
+  constructor(
+    private readonly config: Config,
+    private readonly state: LiveState,
+    private readonly pool: UpstreamPool,
+    /** Said once when a read turns on the quota stop. */
+    private readonly alert: (text: string) => void,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.zaiApiKey !== undefined && this.config.zaiQuotaPollS > 0 && this.config.forceHaikuToZai;
+  }
+
+  /** Read now unless a read ran less than CCP_ZAI_QUOTA_POLL_S ago (or is running). Never throws. */
+  poll(nowMs = Date.now()): Promise<void> {
+    if (!this.enabled) return Promise.resolve();
+    if (this.reading) return this.reading;
+    if (nowMs - this.lastReadMs < this.config.zaiQuotaPollS * 1000) return Promise.resolve();
+    this.lastReadMs = nowMs;
+    this.reading = this.read().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async read(): Promise<void> {
+    let answer = await this.get(this.keyForm);
+    if (answer.status === 401 || answer.status === 403) {
+      const other: KeyForm = this.keyForm === 'bare' ? 'bearer' : 'bare';
+      const second = await this.get(other);
+      if (second.status === 200) this.keyForm = other;
+      answer = second.status === 200 ? second : answer;
+    }
+    const now = Date.now();
+    const parsed = answer.error ? answer.error : parseQuotaAnswer(answer.status, answer.text, now);
+    if (typeof parsed === 'string') {
+      // Unknown is not exhausted: routing stays as it was.
+      this.state.zaiQuota = { ...(this.state.zaiQuota ?? { windows: [] }), unknown_since: this.state.zaiQuota?.unknown_since ?? new Date(now).toISOString(), error: parsed };
+      return;
+    }
+    this.state.zaiQuota = parsed;
+    const stop = quotaStop(parsed, this.config.zaiQuotaStopPct, this.config.zaiCooldownS || 300, now);
+    if (stop && this.state.startCooldown(stop)) this.alert(stop.why);
+  }
+
+  private get(form: KeyForm): Promise<{ status: number; text: string; error?: string }> {
+    const url = new URL(QUOTA_PATH, this.config.zaiBaseUrl.origin);
+    const key = this.config.zaiApiKey ?? '';
+    return new Promise((resolve) => {
+      const req = this.pool.request(url, { method: 'GET', headers: { authorization: form === 'bare' ? key : `Bearer ${key}`, accept: 'application/json', 'accept-language': 'en-US,en' }, timeout: READ_TIMEOUT_MS }, false);
+      req.on('timeout', () => req.destroy(new Error(`no answer in ${READ_TIMEOUT_MS / 1000} s`)));
+      req.on('error', (e) => resolve({ status: 0, text: '', error: `cannot reach ${url.host}: ${e.message}` }));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= MAX_BODY) chunks.push(c);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (e) => resolve({ status: 0, text: '', error: e.message }));
+      });
+      req.end();
+    });
+  }
+}

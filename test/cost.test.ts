@@ -1,0 +1,202 @@
+// Cost: the price lookup, exact per-attempt arithmetic, and `npm run summarize` on a log whose dollar
+// figures are computed by hand here (list prices from the issue: Haiku 4.5 1/5/1.25/0.10, Sonnet 4.5
+// 3/15/3.75/0.30, Opus 4.5 5/25/6.25/0.50 dollars per million tokens; GLM-4.5-Air 0.20/1.10/0.03).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { attemptCost, decimalUsd, formatUsd, shippedPricing } from '../proxy/common/cost.js';
+import { SHIPPED_PRICES } from '../proxy/common/price-table.js';
+import { PriceBook, loadPriceBook, parsePriceFile, PriceFileError } from '../proxy/common/prices.js';
+import { REPO_ROOT } from '../proxy/common/config.js';
+import { npmRun } from './helpers.js';
+
+let dir: string;
+test.before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ccp-cost-'));
+});
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+const pricing = shippedPricing();
+/** Micro-dollars (the unit the hand figures below are in) → pico-dollars. */
+const micro = (n: number) => BigInt(n) * 1_000_000n;
+
+test('a model id finds its entry: date suffixes, [1m], longest key first; anything else has no price', () => {
+  const b = pricing.book;
+  assert.is(b.find('anthropic', 'claude-haiku-4-5-20251001')?.entry.model, 'claude-haiku-4-5');
+  assert.is(b.find('anthropic', 'claude-opus-4-1-20250805')?.entry.rates.input, 15);
+  assert.is(b.find('anthropic', 'claude-opus-4-20250514')?.entry.model, 'claude-opus-4');
+  assert.is(b.find('anthropic', 'claude-opus-4-5')?.entry.rates.input, 5);
+  assert.is(b.find('anthropic', 'claude-sonnet-4-5[1m]')?.entry.model, 'claude-sonnet-4-5');
+  assert.is(b.find('anthropic', 'Claude-Sonnet-4-5-20250929')?.entry.model, 'claude-sonnet-4-5');
+  assert.is(b.find('zai', 'GLM-4.5-Air')?.entry.model, 'glm-4.5-air');
+  assert.is(b.find('anthropic', 'claude-haiku-4-5-experimental'), undefined);
+  assert.is(b.find('anthropic', 'claude-opus-9'), undefined);
+  assert.is(b.find('zai', 'glm-4.5'), undefined, 'glm-4.5 is not glm-4.5-air');
+  assert.is(b.find('zai', 'glm-4.7-20260101')?.entry.model, 'glm-4.7');
+  assert.is(b.find('anthropic', undefined), undefined);
+});
+
+test('one attempt, by hand: input, output, 5m/1h/unsplit cache writes, cache reads', () => {
+  // Opus 4.5: 200 in × 5 + 100 out × 25 + 400 5m × 6.25 + 600 1h × 10 + 300 unsplit × 6.25 + 1000 read × 0.5
+  //         = 1000 + 2500 + 2500 + 6000 + 1875 + 500 = 14375 µ$
+  const c = attemptCost(
+    { lane: 'anthropic', model: 'claude-opus-4-5-20251101', input_tokens: 200, output_tokens: 100, cache_creation_input_tokens: 1300, cache_creation_5m_input_tokens: 400, cache_creation_1h_input_tokens: 600, cache_read_input_tokens: 1000 },
+    pricing,
+  );
+  assert.is(c.cost, micro(14375));
+  assert.is(formatUsd(c.cost!), '$0.014375');
+  assert.is(c.tokens.cache_write_unsplit, 300);
+});
+
+test('long prompts: Sonnet 4.5 over 200K and Haiku 5.5 over 100K pay the higher band on every token', () => {
+  // 150000 in × 6 + 60000 read × 0.6 + 1000 out × 22.5 = 900000 + 36000 + 22500 = 958500 µ$
+  const long = attemptCost({ lane: 'anthropic', model: 'claude-sonnet-4-5', input_tokens: 150_000, cache_read_input_tokens: 60_000, output_tokens: 1000 }, pricing);
+  assert.is(long.cost, micro(958_500));
+  // 150000 in × 3 + 40000 read × 0.3 + 1000 out × 15 = 450000 + 12000 + 15000 = 477000 µ$ (exactly 190000 prompt tokens)
+  assert.is(attemptCost({ lane: 'anthropic', model: 'claude-sonnet-4-5', input_tokens: 150_000, cache_read_input_tokens: 40_000, output_tokens: 1000 }, pricing).cost, micro(477_000));
+  // Haiku 5.5: 100001 in × 0.5 + 10 out × 2.5 = 50000.5 + 25 → 50025.5 µ$ (exact: half a micro-dollar kept)
+  const h = attemptCost({ lane: 'anthropic', model: 'claude-haiku-5-5', input_tokens: 100_001, output_tokens: 10 }, pricing);
+  assert.is(decimalUsd(h.cost!), '0.0500255');
+  // Sonnet 4.6 has no premium: 250000 × 3 = 750000 µ$
+  assert.is(attemptCost({ lane: 'anthropic', model: 'claude-sonnet-4-6', input_tokens: 250_000 }, pricing).cost, micro(750_000));
+});
+
+test('the Z.AI lane: a Claude id runs as GLM-4.5-Air by Z.AI default, a mapped id as itself; plan billing costs 0', () => {
+  // 3000 in × 0.20 + 1000 out × 1.10 + 5000 read × 0.03 = 600 + 1100 + 150 = 1850 µ$; as Haiku 4.5: 3000 + 5000 + 500 = 8500 µ$
+  const r = { lane: 'zai' as const, model: 'claude-haiku-4-5-20251001', input_tokens: 3000, output_tokens: 1000, cache_read_input_tokens: 5000 };
+  const c = attemptCost(r, pricing);
+  assert.is(c.pricedAs, 'glm-4.5-air');
+  assert.is(c.cost, micro(1850));
+  assert.is(c.asClaude, micro(8500));
+  // glm-4.7: 3000 × 0.6 + 1000 × 2.2 + 5000 × 0.11 = 1800 + 2200 + 550 = 4550 µ$
+  assert.is(attemptCost({ ...r, upstream_model: 'glm-4.7' }, pricing).cost, micro(4550));
+  const plan = attemptCost(r, { book: pricing.book, zaiBilling: 'plan' });
+  assert.is(plan.cost, 0n);
+  assert.is(plan.asClaude, micro(8500));
+  const unknown = attemptCost({ ...r, upstream_model: 'glm-9-preview' }, pricing);
+  assert.is(unknown.cost, undefined, 'no price is never guessed');
+  assert.is(unknown.asClaude, micro(8500));
+  // A failed attempt has no tokens: it costs nothing and needs no price.
+  assert.is(attemptCost({ lane: 'zai', model: 'claude-haiku-4-5', upstream_model: 'glm-9-preview' }, pricing).cost, 0n);
+});
+
+test('a price file overrides and extends the shipped table; a bad one names the entry', () => {
+  const file = join(dir, 'prices.json');
+  writeFileSync(file, JSON.stringify({ entries: [
+    { provider: 'zai', model: 'glm-9-preview', input: 0.5, output: 1.5, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0.05, source: 'my invoice', checked: '2026-12-01' },
+    { provider: 'anthropic', model: 'claude-haiku-4-5', input: 0.9, output: 4.5, cache_write_5m: 1.125, cache_write_1h: 1.8, cache_read: 0.09 },
+  ] }));
+  const book = loadPriceBook(file);
+  assert.match(book.origin, file);
+  assert.is(book.find('zai', 'glm-9-preview')?.entry.source, 'my invoice');
+  assert.is(book.find('anthropic', 'claude-haiku-4-5-20251001')?.entry.rates.input, 0.9);
+  assert.is(book.find('anthropic', 'claude-sonnet-4-5')?.entry.rates.input, 3, 'the rest of the shipped table stays');
+  assert.throws(() => parsePriceFile('{"entries":[{"provider":"openai","model":"x"}]}', 'p.json'), (e: Error) => e instanceof PriceFileError && /entries\[0\]: "provider"/.test(e.message));
+  assert.throws(() => parsePriceFile('{"entries":[{"provider":"zai","model":"x","input":-1,"output":1,"cache_write_5m":0,"cache_write_1h":0,"cache_read":0}]}', 'p.json'), /"input" must be a number/);
+  assert.throws(() => parsePriceFile('{"entries":[{"provider":"zai","model":"x","input":0.0000001,"output":1,"cache_write_5m":0,"cache_write_1h":0,"cache_read":0}]}', 'p.json'), /six decimals/);
+  assert.throws(() => parsePriceFile('nope', 'p.json'), /not JSON/);
+});
+
+test('docs/COST.md shows exactly the shipped table', () => {
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'COST.md'), 'utf8');
+  const rows = new Map<string, string[]>();
+  for (const line of doc.split('\n')) {
+    const m = /^\| (anthropic|zai) \| `([^`]+)` \|(.*)$/.exec(line);
+    if (m) rows.set(`${m[1]} ${m[2]}`, m[3]!.split('|').map((c) => c.trim()));
+  }
+  const book = new PriceBook(SHIPPED_PRICES, 'shipped');
+  assert.is(rows.size, book.entries().length, 'one row per entry');
+  for (const e of book.entries()) {
+    const cells = rows.get(`${e.provider} ${e.model}`);
+    assert.ok(cells, `docs/COST.md has no row for ${e.provider} ${e.model}`);
+    const r = e.rates;
+    assert.equal(cells!.slice(0, 5).map(Number), [r.input, r.output, r.cache_write_5m, r.cache_write_1h, r.cache_read], `${e.model} rates`);
+  }
+});
+
+// The hand-computed log. Each figure in µ$ (dollars per million tokens × tokens):
+//  a) anthropic claude-sonnet-4-5-20250929: 1000 in × 3 + 500 out × 15 + 2000 write × 3.75 + 10000 read × 0.30 = 21000
+//  b) anthropic claude-opus-4-5: 200 × 5 + 100 × 25 + 400 5m × 6.25 + 600 1h × 10 = 1000 + 2500 + 2500 + 6000 = 12000
+//  c) zai claude-haiku-4-5-20251001 (runs as glm-4.5-air): 3000 × 0.20 + 1000 × 1.10 + 5000 × 0.03 = 1850;
+//     as Haiku 4.5: 3000 × 1 + 1000 × 5 + 5000 × 0.10 = 8500 → saved 6650
+//  d) zai with upstream_model glm-9-preview: no price on Z.AI; as Haiku 4.5: 10 × 1 + 10 × 5 = 60
+//  e) anthropic claude-haiku-4-5 (offload paused): 100 × 1 + 10 × 5 = 150
+//  f) a zai 429 without tokens: 0
+//  anthropic = 21000 + 12000 + 150 = 33150 → $0.03315; zai = 1850 (+1 no price) → $0.00185; total $0.035
+//  saving: as Claude 8500 + 60 = 8560 → $0.00856; on Z.AI 1850; saved 6650 → $0.00665 (+1 no price)
+const T = 1_795_000_000;
+function line(o: Record<string, unknown>, i: number): string[] {
+  const base = { v: 1, rid: `c${i}`, attempt: 1, path: '/v1/messages', op: 'stream', h2: false, decision: 'forced_model', ...o };
+  return [JSON.stringify({ ...base, event: 'decision', ts: T + i }), JSON.stringify({ ...base, event: 'complete', ts: T + i + 0.5, status: o.status ?? 200, final: true })];
+}
+const HAND_LOG = [
+  { lane: 'anthropic', model: 'claude-sonnet-4-5-20250929', decision: 'pass_through', session: 's-1', request_class: 'main', input_tokens: 1000, output_tokens: 500, cache_creation_input_tokens: 2000, cache_read_input_tokens: 10000 },
+  { lane: 'anthropic', model: 'claude-opus-4-5', decision: 'pass_through', session: 's-2', request_class: 'main', input_tokens: 200, output_tokens: 100, cache_creation_input_tokens: 1000, cache_creation_5m_input_tokens: 400, cache_creation_1h_input_tokens: 600 },
+  { lane: 'zai', model: 'claude-haiku-4-5-20251001', session: 's-1', request_class: 'background', input_tokens: 3000, output_tokens: 1000, cache_read_input_tokens: 5000 },
+  { lane: 'zai', model: 'claude-haiku-4-5-20251001', upstream_model: 'glm-9-preview', session: 's-1', request_class: 'background', input_tokens: 10, output_tokens: 10 },
+  { lane: 'anthropic', model: 'claude-haiku-4-5', decision: 'failover_paused', input_tokens: 100, output_tokens: 10 },
+  { lane: 'zai', model: 'claude-haiku-4-5', session: 's-2', request_class: 'background', status: 429, err_type: '429' },
+].flatMap((o, i) => line(o, i));
+
+test('npm run summarize prints the exact per-lane cost and the saving; --json and METRICS.json carry them', async () => {
+  const file = join(dir, 'hand.jsonl');
+  writeFileSync(file, HAND_LOG.join('\n') + '\n');
+  const env = { CCP_RESULTS_DIR: join(dir, 'results'), CCP_LOGS_DIR: join(dir, 'logs') };
+  const r = await npmRun('summarize', ['--file', file], env);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const out = String(r.stdout);
+  assert.match(out, /lane anthropic\s+\$0\.03315\n/);
+  assert.match(out, /lane zai\s+\$0\.00185 \(\+1 with no price\)/);
+  assert.match(out, /all lanes\s+\$0\.035 \(\+1 with no price\)/);
+  assert.match(out, 'offload saved   $0.00665: the Z.AI-lane attempts would have cost $0.00856 as Claude and cost $0.00185 on Z.AI; 1 attempt(s) with no price are not in it');
+  assert.match(out, 'no price for: zai glm-9-preview');
+  const m = JSON.parse(readFileSync(join(dir, 'results', 'METRICS.json'), 'utf8'));
+  assert.is(m.cost.by_lane.anthropic.exact, '0.03315');
+  assert.is(m.cost.by_lane.anthropic.usd, 0.03315);
+  assert.is(m.cost.by_lane.zai.no_price, 1);
+  assert.is(m.cost.by_model['anthropic claude-opus-4-5'].exact, '0.012');
+  assert.is(m.cost.by_model['zai claude-haiku-4-5-20251001'].priced_as, 'glm-4.5-air');
+  assert.is(m.cost.saving.saved.exact, '0.00665');
+  assert.is(m.cost.saving.as_claude.exact, '0.00856');
+  // Sessions: s-1 = a (21000) + c (1850) + d (no price) = 22850 µ$; s-2 = b (12000) + f (0); (none) = e (150).
+  assert.equal(Object.keys(m.by_session), ['s-1', 's-2', '(none)']);
+  assert.is(m.by_session['s-1'].cost.exact, '0.02285');
+  assert.equal(m.by_session['s-1'].lanes, { anthropic: 1, zai: 2 });
+  assert.is(m.by_session['s-1'].saved.exact, '0.00665');
+  assert.is(m.by_class.background.cost.exact, '0.00185');
+  assert.equal(m.by_class.background.lanes, { zai: 3 });
+  assert.is(m.by_class.main.cost.exact, '0.033');
+
+  const bySession = await npmRun('summarize', ['--file', file, '--by', 'session'], env);
+  assert.match(String(bySession.stdout), /^s-1\s+3\s+2\s+1\s+4010\s+1510\s+\$0\.02285 \(\+1 with no price\)\s+\$0\.00665$/m);
+  const oneSession = await npmRun('summarize', ['--file', file, '--session', 's-2', '--json'], env);
+  const m2 = JSON.parse(String(oneSession.stdout));
+  assert.is(m2.totals.requests, 2);
+  assert.is(m2.cost.total.exact, '0.012');
+  assert.is((await npmRun('summarize', ['--file', file, '--by', 'user'], env)).exitCode, 2);
+});
+
+test('ZAI_BILLING=plan: Z.AI tokens still count, cost 0, and the whole Claude price is saved', async () => {
+  const file = join(dir, 'hand-plan.jsonl');
+  writeFileSync(file, HAND_LOG.join('\n') + '\n');
+  const r = await npmRun('summarize', ['--file', file, '--json'], { CCP_RESULTS_DIR: join(dir, 'results-plan'), ZAI_BILLING: 'plan' });
+  const m = JSON.parse(String(r.stdout));
+  assert.is(m.cost.zai_billing, 'plan');
+  assert.is(m.cost.by_lane.zai.exact, '0.00');
+  assert.is(m.cost.by_lane.zai.no_price, 0);
+  assert.is(m.cost.saving.saved.exact, '0.00856');
+  assert.is(m.lanes.zai.tokens.input, 3010, 'tokens still count');
+});
+
+test('a bad ZAI_BILLING or CCP_PRICES_FILE stops the task with the variable named', async () => {
+  const bad = await npmRun('summarize', ['--file', join(dir, 'none.jsonl')], { ZAI_BILLING: 'free' });
+  assert.is(bad.exitCode, 2);
+  assert.match(String(bad.stderr), 'ZAI_BILLING: invalid value "free"');
+  const missing = await npmRun('summarize', ['--file', join(dir, 'none.jsonl')], { CCP_PRICES_FILE: join(dir, 'absent.json') });
+  assert.is(missing.exitCode, 2);
+  assert.match(String(missing.stderr), /CCP_PRICES_FILE: cannot read .*absent\.json \(ENOENT\)/);
+});
+
+test.run();
