@@ -2,7 +2,7 @@
 import { argv } from 'zx';
 import { parseSince } from '../proxy/read/log-reader.js';
 import { summarizeLog, writeMetrics } from '../proxy/read/reports.js';
-import { formatAttribution, formatMetrics } from '../proxy/read/summarize.js';
+import { formatAttribution, formatMetrics } from '../proxy/read/summary-format.js';
 import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { configOrExit, helpRequested } from './lib.js';
 

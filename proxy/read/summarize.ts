@@ -5,7 +5,7 @@ import { shippedPricing, type Pricing } from '../common/cost.js';
 import type { LogEntry, ReadStats } from './log-reader.js';
 import { quantilesInPlace } from '../common/percentiles.js';
 import { AttributionTally, type AttributionRow } from './attribution.js';
-import { CostTally, type CostFigure, type CostReport } from './cost-summary.js';
+import { CostTally, type CostReport } from './cost-summary.js';
 
 export interface Quantiles {
   p50?: number;
@@ -310,92 +310,4 @@ export class Summarizer {
       by_class: this.byClass.result(),
     };
   }
-}
-
-function fmt(v: number | undefined): string {
-  return v === undefined ? '-' : v >= 10000 ? `${(v / 1000).toFixed(1)}s` : `${Math.round(v)}`;
-}
-
-function row(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-}
-
-/** The terminal table. */
-export function formatMetrics(m: Metrics): string {
-  const head = ['group', 'reqs', 'errs', 'lat p50', 'p95', 'p99', 'ttft p50', 'p95', 'p99', 'in tok', 'out tok', 'cache r/w'];
-  const widths = [30, 6, 5, 8, 7, 7, 8, 7, 7, 9, 8, 13];
-  const line = (label: string, g: GroupSummary) =>
-    row(
-      [
-        label,
-        String(g.requests),
-        String(g.errors),
-        fmt(g.latency_ms.p50),
-        fmt(g.latency_ms.p95),
-        fmt(g.latency_ms.p99),
-        fmt(g.ttft_ms.p50),
-        fmt(g.ttft_ms.p95),
-        fmt(g.ttft_ms.p99),
-        String(g.tokens.input),
-        String(g.tokens.output),
-        `${g.tokens.cache_read}/${g.tokens.cache_creation}`,
-      ],
-      widths,
-    );
-  const out: string[] = [row(head, widths), '-'.repeat(widths.reduce((a, b) => a + b + 2, -2))];
-  for (const [name, lane] of Object.entries(m.lanes)) {
-    out.push(line(`lane ${name}`, lane));
-    for (const [k, g] of Object.entries(lane.by_op)) out.push(line(`  op ${k}`, g));
-    for (const [k, g] of Object.entries(lane.by_http)) out.push(line(`  http ${k}`, g));
-    for (const [k, g] of Object.entries(lane.by_header_mode)) out.push(line(`  header ${k}`, g));
-    for (const [k, g] of Object.entries(lane.by_decision)) out.push(line(`  decision ${k}`, g));
-    const errs = Object.entries(lane.err_types).map(([k, v]) => `${k}=${v}`).join(' ');
-    if (errs) out.push(`  errors by type: ${errs}`);
-  }
-  out.push(line('all lanes', m.totals));
-  const share = m.haiku.offload_share === null ? 'n/a (no haiku requests)' : `${(m.haiku.offload_share * 100).toFixed(1)}%`;
-  out.push('');
-  out.push(`haiku offloaded to zai: ${share} (${m.haiku.answered_on_zai} of ${m.haiku.requests} haiku requests)`);
-  const cr = m.client_requests;
-  const by = Object.entries(cr.answered_by).map(([k, v]) => `${k} ${v}`).join(', ');
-  out.push(`client requests: ${cr.total}${by ? ` (answered by ${by})` : ''}; ${cr.with_fallback} after a fallback, ${cr.with_retry} after a retry, ${cr.failed} failed; the table above counts attempts`);
-  out.push('');
-  out.push(...formatCost(m.cost));
-  out.push(`source: ${m.source.lines} lines in ${m.source.files.length} file(s); malformed ${m.source.malformed}, ignored ${m.source.ignored}, outside window ${m.source.outside_window}`);
-  if (m.decisions_without_completion) out.push(`in flight or lost: ${m.decisions_without_completion} decision(s) without a completion line`);
-  out.push('times in ms; percentiles are exact nearest-rank over every completed attempt');
-  return out.join('\n');
-}
-
-function money(f: CostFigure): string {
-  return `$${f.exact}${f.no_price ? ` (+${f.no_price} with no price)` : ''}`;
-}
-
-/** The cost lines of the terminal summary. */
-export function formatCost(c: CostReport): string[] {
-  const out = [`cost (prices: ${c.prices}; Z.AI billed ${c.zai_billing === 'plan' ? 'as a flat plan: its tokens cost 0 at the margin' : 'per token'})`];
-  for (const [lane, f] of Object.entries(c.by_lane)) out.push(`  lane ${lane.padEnd(10)} ${money(f)}`);
-  for (const [key, f] of Object.entries(c.by_model)) out.push(`    ${key}${f.priced_as && !key.endsWith(f.priced_as) ? ` (as ${f.priced_as})` : ''}: ${money(f)}`);
-  out.push(`  all lanes       ${money(c.total)}`);
-  const s = c.saving;
-  if (s.as_claude.priced + s.as_claude.no_price > 0) {
-    out.push(`  offload saved   $${s.saved.exact}: the Z.AI-lane attempts would have cost $${s.as_claude.exact} as Claude and cost $${s.on_zai.exact} on Z.AI` + (s.saved.no_price ? `; ${s.saved.no_price} attempt(s) with no price are not in it` : ''));
-  }
-  if (c.no_price_models.length) out.push(`  no price for: ${c.no_price_models.join(', ')} (counted as "no price", never guessed; add them with CCP_PRICES_FILE)`);
-  return out;
-}
-
-/** The `--by session|class` table: attempts per lane, tokens and cost per label, most expensive first. */
-export function formatAttribution(rows: Record<string, AttributionRow>, title: string, limit = 50): string {
-  const entries = Object.entries(rows);
-  const width = Math.min(40, Math.max(title.length, ...entries.map(([k]) => k.length)));
-  const head = `${title.padEnd(width)}  ${'attempts'.padStart(8)}  ${'zai'.padStart(5)}  ${'anth'.padStart(5)}  ${'in tok'.padStart(9)}  ${'out tok'.padStart(8)}  ${'cost'.padStart(12)}  saved`;
-  const out = [head, '-'.repeat(head.length + 8)];
-  for (const [k, r] of entries.slice(0, limit)) {
-    out.push(
-      `${(k.length > width ? k.slice(0, width - 1) + '…' : k).padEnd(width)}  ${String(r.attempts).padStart(8)}  ${String(r.lanes.zai ?? 0).padStart(5)}  ${String(r.lanes.anthropic ?? 0).padStart(5)}  ${String(r.tokens.input).padStart(9)}  ${String(r.tokens.output).padStart(8)}  ${money(r.cost).padStart(12)}  $${r.saved.exact}`,
-    );
-  }
-  if (entries.length > limit) out.push(`… and ${entries.length - limit} more (all of them in --json)`);
-  return out.join('\n');
 }

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { REPO_ROOT } from '../common/config.js';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig } from './rig.js';
 import { DEFAULT_EXPECT, summarizeLog, verifyLog, writeMetrics } from '../read/reports.js';
-import { formatMetrics } from '../read/summarize.js';
+import { formatMetrics } from '../read/summary-format.js';
 import { formatVerdict, laneHosts, parseExpect } from '../read/verify.js';
 
 export interface DemoResult {
