@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa, type Options } from 'execa';
 import { ProxyAgent, fetch } from 'undici';
 import { REPO_ROOT } from '../proxy/common/config.js';
-import { FAKE_ANTHROPIC_KEY, type Rig } from '../proxy/rig/rig.js';
+import { FAKE_ANTHROPIC_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
 import type { UsageRecord } from '../proxy/common/log-schema.js';
 import { writeRunState } from '../proxy/ops/run-state.js';
 import { findBrowser, thisMachine } from '../proxy/rig/prerequisites.js';
@@ -139,4 +139,14 @@ export function announceRig(rig: Rig): void {
     ca_fingerprint: rig.proxy.ca.fingerprint,
     log_path: rig.proxy.logPath,
   });
+}
+
+/** A rig for one test: started with `opts`, stopped whatever `fn` does. */
+export async function withRig(opts: Parameters<typeof startRig>[0], fn: (rig: Rig) => Promise<void>): Promise<void> {
+  const rig = await startRig(opts);
+  try {
+    await fn(rig);
+  } finally {
+    await rig.stop();
+  }
 }

@@ -5,19 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fetch } from 'undici';
-import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
+import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, type Rig } from '../proxy/rig/rig.js';
 import { summarizeLog } from '../proxy/read/reports.js';
 import type { UsageRecord } from '../proxy/common/log-schema.js';
-import { announceRig, completions, eventually, logLines, message, npmRun, postMessages, proxyAgent, replyText, within } from './helpers.js';
+import { announceRig, completions, eventually, logLines, message, npmRun, postMessages, proxyAgent, replyText, within, withRig } from './helpers.js';
 
-async function withRig(opts: Parameters<typeof startRig>[0], fn: (rig: Rig) => Promise<void>): Promise<void> {
-  const rig = await startRig(opts);
-  try {
-    await fn(rig);
-  } finally {
-    await rig.stop();
-  }
-}
 
 async function send(rig: Rig, model: string, stream: boolean, body: Record<string, unknown> = {}) {
   const agent = proxyAgent(rig);

@@ -3,19 +3,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fetch } from 'undici';
-import { FAKE_ANTHROPIC_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
+import { FAKE_ANTHROPIC_KEY, type Rig } from '../proxy/rig/rig.js';
 import type { UsageRecord } from '../proxy/common/log-schema.js';
 import { summarizeLog } from '../proxy/read/reports.js';
-import { completions, eventually, message, postMessages, proxyAgent, replyText, within } from './helpers.js';
+import { completions, eventually, message, postMessages, proxyAgent, replyText, within, withRig } from './helpers.js';
 
-async function withRig(opts: Parameters<typeof startRig>[0], fn: (rig: Rig) => Promise<void>): Promise<void> {
-  const rig = await startRig(opts);
-  try {
-    await fn(rig);
-  } finally {
-    await rig.stop();
-  }
-}
 
 async function send(rig: Rig, body: string | Record<string, unknown>) {
   const agent = proxyAgent(rig);

@@ -1,15 +1,12 @@
 // Pure, incremental observer of an Anthropic SSE stream (DESIGN §3). It never changes the bytes;
 // it only watches them for timings, usage, stop reason and `error` events.
+import type { UsageRecord } from '../common/log-schema.js';
 
-export interface Usage {
-  input_tokens?: number;
-  output_tokens?: number;
-  cache_creation_input_tokens?: number;
-  cache_read_input_tokens?: number;
-  /** The cache writes split by lifetime, from `usage.cache_creation` (absent when the upstream does not split them). */
-  cache_creation_5m_input_tokens?: number;
-  cache_creation_1h_input_tokens?: number;
-}
+/** The usage fields of a log line (log-schema.ts), as the stream reports them. */
+export type Usage = Pick<
+  UsageRecord,
+  'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens' | 'cache_creation_5m_input_tokens' | 'cache_creation_1h_input_tokens'
+>;
 
 export const USAGE_FIELDS = [
   'input_tokens',
