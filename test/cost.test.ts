@@ -50,6 +50,17 @@ test('one attempt, by hand: input, output, 5m/1h/unsplit cache writes, cache rea
   assert.is(c.tokens.cache_write_unsplit, 300);
 });
 
+test('beyond 2^53 pico-dollars in one attempt the figure stays exact', () => {
+  // Opus 4.5: 10^12 in × 5 + 3 out × 25 = 5 000 000 000 000 + 75 µ$ = $5,000,000.000075
+  const c = attemptCost({ lane: 'anthropic', model: 'claude-opus-4-5', input_tokens: 1e12, output_tokens: 3 }, pricing);
+  assert.is(c.cost, 5_000_000_000_075n * 1_000_000n);
+  assert.is(decimalUsd(c.cost!), '5000000.000075');
+  // Either side of 2^53 = 9 007 199 254 740 992 pico-dollars, at Opus 4.5's 5 000 000 pico-dollars per input token:
+  // 1 801 439 850 × 5 000 000 = 9 007 199 250 000 000 (fits), 1 801 439 851 × 5 000 000 = 9 007 199 255 000 000 (does not)
+  assert.is(attemptCost({ lane: 'anthropic', model: 'claude-opus-4-5', input_tokens: 1_801_439_850 }, pricing).cost, 9_007_199_250_000_000n);
+  assert.is(attemptCost({ lane: 'anthropic', model: 'claude-opus-4-5', input_tokens: 1_801_439_851 }, pricing).cost, 9_007_199_255_000_000n);
+});
+
 test('long prompts: Sonnet 4.5 over 200K and Haiku 5.5 over 100K pay the higher band on every token', () => {
   // 150000 in × 6 + 60000 read × 0.6 + 1000 out × 22.5 = 900000 + 36000 + 22500 = 958500 µ$
   const long = attemptCost({ lane: 'anthropic', model: 'claude-sonnet-4-5', input_tokens: 150_000, cache_read_input_tokens: 60_000, output_tokens: 1000 }, pricing);

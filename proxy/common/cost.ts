@@ -51,14 +51,14 @@ export function hasTokens(t: TokenCounts): boolean {
 export function costAt(price: Price, t: TokenCounts): bigint {
   const prompt = t.input + t.cache_read + t.cache_write_5m + t.cache_write_1h + t.cache_write_unsplit;
   const r: PicoRates = price.long && prompt > price.long.overTokens ? price.long.rates : price.rates;
+  const cacheWrite5m = t.cache_write_5m + t.cache_write_unsplit;
+  // Every term is a product of non-negative integers, so when the sum is a safe integer each term
+  // and each partial sum was exact too; only beyond 2^53 pico-dollars (≈ $9000 in one request) is
+  // BigInt needed. The fast path keeps summarize over a million lines within its time budget.
+  const sum = t.input * r.input + t.output * r.output + t.cache_read * r.cache_read + cacheWrite5m * r.cache_write_5m + t.cache_write_1h * r.cache_write_1h;
+  if (sum <= Number.MAX_SAFE_INTEGER) return BigInt(sum);
   const n = BigInt;
-  return (
-    n(t.input) * r.input +
-    n(t.output) * r.output +
-    n(t.cache_read) * r.cache_read +
-    n(t.cache_write_5m + t.cache_write_unsplit) * r.cache_write_5m +
-    n(t.cache_write_1h) * r.cache_write_1h
-  );
+  return n(t.input) * n(r.input) + n(t.output) * n(r.output) + n(t.cache_read) * n(r.cache_read) + n(cacheWrite5m) * n(r.cache_write_5m) + n(t.cache_write_1h) * n(r.cache_write_1h);
 }
 
 export interface AttemptCost {
@@ -73,18 +73,36 @@ export interface AttemptCost {
 
 /** The cost of one completed attempt. Attempts without tokens cost nothing and need no price. */
 export function attemptCost(r: Partial<CostFields>, pricing: Pricing): AttemptCost {
+  // Built field by field rather than by spreads: summarize calls this once per log line.
   const tokens = tokensOf(r);
-  if (!hasTokens(tokens)) return { tokens, cost: 0n, ...(r.lane === 'zai' ? { asClaude: 0n } : {}) };
-  if (r.lane !== 'zai') {
-    const price = pricing.book.find('anthropic', r.model);
-    return { tokens, ...(price ? { cost: costAt(price, tokens), pricedAs: price.entry.model } : {}) };
+  const out: AttemptCost = { tokens };
+  const zai = r.lane === 'zai';
+  if (!hasTokens(tokens)) {
+    out.cost = 0n;
+    if (zai) out.asClaude = 0n;
+    return out;
   }
   const claude = pricing.book.find('anthropic', r.model);
-  const asClaude = claude ? { asClaude: costAt(claude, tokens) } : {};
+  if (!zai) {
+    if (claude) {
+      out.cost = costAt(claude, tokens);
+      out.pricedAs = claude.entry.model;
+    }
+    return out;
+  }
+  if (claude) out.asClaude = costAt(claude, tokens);
   const glm = zaiModelFor(r.model, r.upstream_model);
-  if (pricing.zaiBilling === 'plan') return { tokens, cost: 0n, ...(glm ? { pricedAs: glm } : {}), ...asClaude };
+  if (pricing.zaiBilling === 'plan') {
+    out.cost = 0n;
+    if (glm) out.pricedAs = glm;
+    return out;
+  }
   const price = pricing.book.find('zai', glm);
-  return { tokens, ...(price ? { cost: costAt(price, tokens), pricedAs: price.entry.model } : {}), ...asClaude };
+  if (price) {
+    out.cost = costAt(price, tokens);
+    out.pricedAs = price.entry.model;
+  }
+  return out;
 }
 
 /** Exact dollars from pico-dollars as a decimal: `0.000123`, at least two decimals, no trailing zeros beyond them. */

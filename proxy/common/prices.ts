@@ -6,13 +6,13 @@ import { SHIPPED_PRICES, ZAI_DEFAULT_MAPPING, type PriceEntry, type PriceProvide
 
 export type { PriceEntry, PriceProvider, Rates };
 
-/** Rates in pico-dollars per token. */
+/** Rates in whole pico-dollars per token (integers: a rate has at most six decimals per million tokens). */
 export interface PicoRates {
-  input: bigint;
-  output: bigint;
-  cache_write_5m: bigint;
-  cache_write_1h: bigint;
-  cache_read: bigint;
+  input: number;
+  output: number;
+  cache_write_5m: number;
+  cache_write_1h: number;
+  cache_read: number;
 }
 
 export interface Price {
@@ -23,9 +23,9 @@ export interface Price {
 
 const RATE_FIELDS = ['input', 'output', 'cache_write_5m', 'cache_write_1h', 'cache_read'] as const;
 
-/** Dollars per million tokens (at most six decimals) → pico-dollars per token. */
-function pico(dollarsPerMTok: number): bigint {
-  return BigInt(Math.round(dollarsPerMTok * 1e6));
+/** Dollars per million tokens (at most six decimals) → whole pico-dollars per token. */
+function pico(dollarsPerMTok: number): number {
+  return Math.round(dollarsPerMTok * 1e6);
 }
 
 function picoRates(r: Rates): PicoRates {
@@ -55,7 +55,8 @@ export interface Pricing {
 
 export class PriceBook {
   private readonly byProvider = new Map<PriceProvider, Price[]>();
-  private readonly cache = new Map<string, Price | null>();
+  /** Lookups by the id as logged, per provider: summarize asks once per log line. */
+  private readonly cache = new Map<PriceProvider, Map<string, Price | null>>();
 
   /** `origin` says where the prices came from: "shipped", or the user's file on top of them. */
   constructor(
@@ -81,12 +82,13 @@ export class PriceBook {
   /** The price of `model` at `provider`, or undefined: a model with no price is never guessed. */
   find(provider: PriceProvider, model: string | undefined): Price | undefined {
     if (!model) return undefined;
-    const id = normalizeModelId(model);
-    const key = `${provider}\0${id}`;
-    const hit = this.cache.get(key);
+    let seen = this.cache.get(provider);
+    if (!seen) this.cache.set(provider, (seen = new Map()));
+    const hit = seen.get(model);
     if (hit !== undefined) return hit ?? undefined;
+    const id = normalizeModelId(model);
     const found = this.byProvider.get(provider)?.find((p) => keyMatches(p.entry.model, id));
-    if (this.cache.size < 1000) this.cache.set(key, found ?? null);
+    if (seen.size < 1000) seen.set(model, found ?? null);
     return found;
   }
 }
@@ -98,10 +100,16 @@ export class PriceBook {
 export function zaiModelFor(model: string | undefined, upstreamModel: string | undefined): string | undefined {
   if (upstreamModel) return upstreamModel;
   if (!model) return undefined;
+  let glm = zaiDefaultByModel.get(model);
+  if (glm !== undefined) return glm ?? undefined;
   const id = normalizeModelId(model);
-  if (!id.startsWith('claude')) return id;
-  return ZAI_DEFAULT_MAPPING.find((m) => id.includes(m.family))?.model;
+  glm = id.startsWith('claude') ? ZAI_DEFAULT_MAPPING.find((m) => id.includes(m.family))?.model : id;
+  if (zaiDefaultByModel.size < 1000) zaiDefaultByModel.set(model, glm ?? null);
+  return glm;
 }
+
+/** zaiModelFor's answers by the id as logged: a log holds a handful of model ids. */
+const zaiDefaultByModel = new Map<string, string | null>();
 
 export class PriceFileError extends Error {}
 

@@ -1,7 +1,7 @@
 // Which calls spent it: completed attempts grouped by Claude Code's session or request class (the
 // labels on each log line), with the lanes they went to, their tokens and their cost.
 import type { AttemptCost } from '../common/cost.js';
-import { CostSum, type CostFigure } from './cost-summary.js';
+import { CostSum, savedBy, type CostFigure } from './cost-summary.js';
 import type { LogEntry } from './log-reader.js';
 
 export type AttributionKey = 'session' | 'request_class';
@@ -34,11 +34,16 @@ class Row {
 
 export class AttributionTally {
   private readonly rows = new Map<string, Row>();
+  /** A getter per key rather than `e[key]`: summarize calls add twice per log line. */
+  private readonly labelOf: (e: LogEntry) => unknown;
 
-  constructor(private readonly key: AttributionKey) {}
+  constructor(key: AttributionKey) {
+    this.labelOf = key === 'session' ? (e) => e.session : (e) => e.request_class;
+  }
 
   add(e: LogEntry, c: AttemptCost): void {
-    const label = typeof e[this.key] === 'string' && e[this.key] ? (e[this.key] as string) : UNLABELLED;
+    const raw = this.labelOf(e);
+    const label = typeof raw === 'string' && raw ? raw : UNLABELLED;
     let r = this.rows.get(label);
     if (!r) this.rows.set(label, (r = new Row()));
     const lane = e.lane ?? 'unknown';
@@ -50,9 +55,9 @@ export class AttributionTally {
     r.tokens.cache_read += t.cache_read;
     r.tokens.cache_write += t.cache_write_5m + t.cache_write_1h + t.cache_write_unsplit;
     r.cost.add(c.cost);
-    if (lane === 'zai') r.saved.add(c.asClaude !== undefined && c.cost !== undefined ? c.asClaude - c.cost : undefined);
-    r.first = Math.min(r.first, e.ts);
-    r.last = Math.max(r.last, e.ts);
+    if (lane === 'zai') r.saved.add(savedBy(c));
+    if (e.ts < r.first) r.first = e.ts;
+    if (e.ts > r.last) r.last = e.ts;
   }
 
   /** Rows by cost, highest first (then by label). */

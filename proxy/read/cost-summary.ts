@@ -49,17 +49,34 @@ export class CostSum {
     }
   }
 
+  /** Add another sum's figures to this one. */
+  merge(other: CostSum): this {
+    this.pico += other.pico;
+    this.priced += other.priced;
+    this.noPrice += other.noPrice;
+    return this;
+  }
+
   figure(): CostFigure {
     return { usd: usd(this.pico), exact: decimalUsd(this.pico), priced: this.priced, no_price: this.noPrice };
   }
 }
 
+interface ModelSum {
+  sum: CostSum;
+  pricedAs?: string;
+}
+
+/** `saved` for one Z.AI-lane attempt: defined only when both its prices are known. */
+export function savedBy(c: AttemptCost): bigint | undefined {
+  return c.asClaude !== undefined && c.cost !== undefined ? c.asClaude - c.cost : undefined;
+}
+
 export class CostTally {
-  private readonly total = new CostSum();
-  private readonly lanes = new Map<string, CostSum>();
-  private readonly models = new Map<string, { sum: CostSum; pricedAs?: string }>();
+  /** lane → model as logged → its sum. The per-lane and total figures are added up at the end:
+   * one sum per line keeps summarize over a million lines within its time budget. */
+  private readonly lanes = new Map<string, Map<string, ModelSum>>();
   private readonly asClaude = new CostSum();
-  private readonly onZai = new CostSum();
   private readonly saved = new CostSum();
   private readonly noPrice = new Set<string>();
 
@@ -69,40 +86,43 @@ export class CostTally {
   add(e: LogEntry): AttemptCost {
     const c = attemptCost(e, this.pricing);
     const lane = e.lane ?? 'unknown';
-    const modelKey = `${lane} ${e.model ?? '(no model)'}`;
-    this.total.add(c.cost);
-    sumIn(this.lanes, lane).add(c.cost);
-    let m = this.models.get(modelKey);
-    if (!m) this.models.set(modelKey, (m = { sum: new CostSum() }));
+    const model = e.model ?? '(no model)';
+    let models = this.lanes.get(lane);
+    if (!models) this.lanes.set(lane, (models = new Map()));
+    let m = models.get(model);
+    if (!m) models.set(model, (m = { sum: new CostSum() }));
     m.sum.add(c.cost);
     if (c.pricedAs) m.pricedAs = c.pricedAs;
-    if (c.cost === undefined) this.noPrice.add(lane === 'zai' ? `zai ${zaiModelFor(e.model, e.upstream_model) ?? e.model ?? '(no model)'}` : modelKey);
+    if (c.cost === undefined) this.noPrice.add(lane === 'zai' ? `zai ${zaiModelFor(e.model, e.upstream_model) ?? model}` : `${lane} ${model}`);
     if (lane === 'zai') {
       this.asClaude.add(c.asClaude);
-      this.onZai.add(c.cost);
-      if (c.asClaude === undefined) this.noPrice.add(`anthropic ${e.model ?? '(no model)'} (as Claude)`);
-      this.saved.add(c.asClaude !== undefined && c.cost !== undefined ? c.asClaude - c.cost : undefined);
+      if (c.asClaude === undefined) this.noPrice.add(`anthropic ${model} (as Claude)`);
+      this.saved.add(savedBy(c));
     }
     return c;
   }
 
   result(): CostReport {
+    const total = new CostSum();
+    const byLane = new Map<string, CostSum>();
+    const byModel: [string, ModelSum][] = [];
+    for (const [lane, models] of this.lanes) {
+      const laneSum = new CostSum();
+      for (const [model, m] of models) {
+        laneSum.merge(m.sum);
+        byModel.push([`${lane} ${model}`, m]);
+      }
+      byLane.set(lane, laneSum);
+      total.merge(laneSum);
+    }
     return {
       prices: this.pricing.book.origin,
       zai_billing: this.pricing.zaiBilling,
-      total: this.total.figure(),
-      by_lane: Object.fromEntries([...this.lanes].sort(([a], [b]) => a.localeCompare(b)).map(([k, s]) => [k, s.figure()])),
-      by_model: Object.fromEntries(
-        [...this.models].sort(([a], [b]) => a.localeCompare(b)).map(([k, m]) => [k, { ...m.sum.figure(), ...(m.pricedAs ? { priced_as: m.pricedAs } : {}) }]),
-      ),
-      saving: { as_claude: this.asClaude.figure(), on_zai: this.onZai.figure(), saved: this.saved.figure() },
+      total: total.figure(),
+      by_lane: Object.fromEntries([...byLane].sort(([a], [b]) => a.localeCompare(b)).map(([k, s]) => [k, s.figure()])),
+      by_model: Object.fromEntries(byModel.sort(([a], [b]) => a.localeCompare(b)).map(([k, m]) => [k, { ...m.sum.figure(), ...(m.pricedAs ? { priced_as: m.pricedAs } : {}) }])),
+      saving: { as_claude: this.asClaude.figure(), on_zai: (byLane.get('zai') ?? new CostSum()).figure(), saved: this.saved.figure() },
       no_price_models: [...this.noPrice].sort(),
     };
   }
-}
-
-export function sumIn(map: Map<string, CostSum>, key: string): CostSum {
-  let s = map.get(key);
-  if (!s) map.set(key, (s = new CostSum()));
-  return s;
 }
