@@ -105,6 +105,11 @@ export function attemptCost(r: Partial<CostFields>, pricing: Pricing): AttemptCo
   return out;
 }
 
+/** What one Z.AI-lane attempt saved (its Claude price minus its Z.AI cost): defined only when both are known. */
+export function savedBy(c: AttemptCost): bigint | undefined {
+  return c.asClaude !== undefined && c.cost !== undefined ? c.asClaude - c.cost : undefined;
+}
+
 /** Exact dollars from pico-dollars as a decimal: `0.000123`, at least two decimals, no trailing zeros beyond them. */
 export function decimalUsd(pico: bigint): string {
   const neg = pico < 0n;

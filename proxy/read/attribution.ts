@@ -1,7 +1,7 @@
 // Which calls spent it: completed attempts grouped by Claude Code's session or request class (the
 // labels on each log line), with the lanes they went to, their tokens and their cost.
-import type { AttemptCost } from '../common/cost.js';
-import { CostSum, savedBy, type CostFigure } from './cost-summary.js';
+import { savedBy, type AttemptCost } from '../common/cost.js';
+import { CostSum, type CostFigure } from './cost-summary.js';
 import type { LogEntry } from './log-reader.js';
 
 export type AttributionKey = 'session' | 'request_class';

@@ -1,6 +1,6 @@
 // Cost over a log: per lane, per lane and model, and what the offload saved (the Z.AI-lane attempts
 // priced as the Claude model they asked for, minus what they cost on Z.AI). Exact: pico-dollar sums.
-import { attemptCost, decimalUsd, usd, type AttemptCost, type Pricing } from '../common/cost.js';
+import { attemptCost, decimalUsd, savedBy, usd, type AttemptCost, type Pricing } from '../common/cost.js';
 import { zaiModelFor } from '../common/prices.js';
 import type { LogEntry } from './log-reader.js';
 
@@ -65,11 +65,6 @@ export class CostSum {
 interface ModelSum {
   sum: CostSum;
   pricedAs?: string;
-}
-
-/** `saved` for one Z.AI-lane attempt: defined only when both its prices are known. */
-export function savedBy(c: AttemptCost): bigint | undefined {
-  return c.asClaude !== undefined && c.cost !== undefined ? c.asClaude - c.cost : undefined;
 }
 
 export class CostTally {

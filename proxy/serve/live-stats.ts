@@ -3,7 +3,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Samples } from '../common/percentiles.js';
 import type { UsageRecord } from '../common/log-schema.js';
-import { attemptCost, decimalUsd, shippedPricing, usd, type Pricing } from '../common/cost.js';
+import { attemptCost, decimalUsd, savedBy, shippedPricing, usd, type Pricing } from '../common/cost.js';
 
 const RECENT = 100;
 const WINDOW = 1000;
@@ -111,9 +111,10 @@ export class LiveStats {
       if (c.cost > 0n) this.mCost.inc({ lane: r.lane, model }, usd(c.cost));
       this.addClassCost(r, c.cost);
     }
-    if (r.lane === 'zai' && c.cost !== undefined && c.asClaude !== undefined) {
-      lane.saved += c.asClaude - c.cost;
-      if (c.asClaude - c.cost > 0n) this.mSaved.inc({ model }, usd(c.asClaude - c.cost));
+    const saved = r.lane === 'zai' ? savedBy(c) : undefined;
+    if (saved !== undefined) {
+      lane.saved += saved;
+      if (saved > 0n) this.mSaved.inc({ model }, usd(saved));
     }
     for (const [kind, v] of [['input', c.tokens.input], ['output', c.tokens.output], ['cache_read', c.tokens.cache_read], ['cache_write', c.tokens.cache_write_5m + c.tokens.cache_write_1h + c.tokens.cache_write_unsplit]] as const) {
       if (v) this.mModelTokens.inc({ lane: r.lane, model, kind }, v);
