@@ -24,3 +24,14 @@ export function helpRequested(argv: Record<string, unknown>, text: string): void
     process.exit(0);
   }
 }
+
+/** `--session ID` (summarize, verify-routing): the id, undefined when absent; exit 2 when given without one. */
+export function sessionFlag(argv: Record<string, unknown>): string | undefined {
+  const v = argv.session;
+  if (v === undefined) return undefined;
+  if (v === true || v === false || String(v).trim() === '') {
+    console.error(colors.red('ccp: --session takes a session id (npm run summarize -- --by session lists them)'));
+    process.exit(2);
+  }
+  return String(v).trim();
+}

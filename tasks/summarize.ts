@@ -4,7 +4,7 @@ import { parseSince } from '../proxy/read/log-reader.js';
 import { summarizeLog, writeMetrics } from '../proxy/read/reports.js';
 import { formatAttribution, formatMetrics } from '../proxy/read/summary-format.js';
 import { usageLogPath } from '../proxy/common/logs-layout.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { configOrExit, helpRequested, sessionFlag } from './lib.js';
 
 helpRequested(argv, `
 Usage: npm run summarize [-- --since 2h|ISO] [--session ID] [--by session|class] [--json] [--file PATH] [--no-rotated]
@@ -34,7 +34,7 @@ try {
   console.error((e as Error).message);
   process.exit(2);
 }
-const session = argv.session !== undefined && argv.session !== true && argv.session !== '' ? String(argv.session) : undefined;
+const session = sessionFlag(argv);
 const m = await summarizeLog(file, { ...(since !== undefined ? { since } : {}), ...(session ? { session } : {}), includeRotated: argv.rotated !== false, pricing: config.pricing });
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);

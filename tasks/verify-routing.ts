@@ -4,7 +4,7 @@ import { parseSince } from '../proxy/read/log-reader.js';
 import { DEFAULT_EXPECT, verifyLog } from '../proxy/read/reports.js';
 import { formatVerdict, laneHosts, parseExpect } from '../proxy/read/verify.js';
 import { usageLogPath } from '../proxy/common/logs-layout.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { configOrExit, helpRequested, sessionFlag } from './lib.js';
 
 helpRequested(argv, `
 Usage: npm run verify-routing [-- --since 2h|ISO] [--session ID] [--expect ${DEFAULT_EXPECT}] [--file PATH]
@@ -29,8 +29,7 @@ try {
   const graceS = argv.grace !== undefined ? Number(argv.grace) : undefined;
   const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : []);
   const hosts = laneHosts(config, { zai: list(argv['zai-host']), anthropic: list(argv['anthropic-host']) });
-  const session = argv.session !== undefined && argv.session !== true && argv.session !== '' ? String(argv.session) : undefined;
-  if (argv.session !== undefined && !session) throw new Error('--session takes a session id');
+  const session = sessionFlag(argv);
   const v = await verifyLog(file, expect, { hosts, ...(since !== undefined ? { since } : {}), ...(graceS !== undefined ? { graceS } : {}), ...(session ? { session } : {}) });
   console.log(formatVerdict(v));
   process.exit(v.exitCode);

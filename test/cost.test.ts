@@ -187,6 +187,11 @@ test('npm run summarize prints the exact per-lane cost and the saving; --json an
   assert.is(m2.totals.requests, 2);
   assert.is(m2.cost.total.exact, '0.012');
   assert.is((await npmRun('summarize', ['--file', file, '--by', 'user'], env)).exitCode, 2);
+  for (const task of ['summarize', 'verify-routing']) {
+    const bare = await npmRun(task, ['--file', file, '--session'], env);
+    assert.is(bare.exitCode, 2, `${task} --session without an id`);
+    assert.match(String(bare.stderr), '--session takes a session id');
+  }
 });
 
 test('ZAI_BILLING=plan: Z.AI tokens still count, cost 0, and the whole Claude price is saved', async () => {

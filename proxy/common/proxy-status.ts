@@ -36,6 +36,11 @@ export interface QuotaStatus {
   error?: string;
 }
 
+/** The token windows used up to `stopPct` (0: none ever): the ones that keep Haiku on Anthropic. Tool windows never do. */
+export function exhaustedWindows(q: Pick<QuotaStatus, 'windows'>, stopPct: number): QuotaWindowStatus[] {
+  return stopPct > 0 ? q.windows.filter((w) => w.type === 'TOKENS_LIMIT' && w.used_pct >= stopPct) : [];
+}
+
 /** GET /__ccp/status. */
 export interface ProxyStatus {
   pid: number;

@@ -12,6 +12,7 @@ import type { Config } from '../common/config.js';
 import { findRunning, type Running } from './control-client.js';
 import { listeningAddresses } from './port-owner.js';
 import { quotaLine } from './status-format.js';
+import { exhaustedWindows } from '../common/proxy-status.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -218,7 +219,7 @@ function checkZaiQuota(c: Checks): void {
   const q = s.zai_quota;
   const line = quotaLine(s);
   if (!q || q.error) c.add('WARN', 'Z.AI quota', line, q?.error ? 'check ZAI_API_KEY and that ZAI_BASE_URL\'s host serves /api/monitor/usage/quota/limit' : undefined);
-  else if (s.zai_quota_stop_pct > 0 && q.windows.some((w) => w.type === 'TOKENS_LIMIT' && w.used_pct >= s.zai_quota_stop_pct)) c.add('WARN', 'Z.AI quota', `${line}: Haiku is on Anthropic until the window resets`);
+  else if (exhaustedWindows(q, s.zai_quota_stop_pct).length) c.add('WARN', 'Z.AI quota', `${line}: Haiku is on Anthropic until the window resets`);
   else c.add('OK', 'Z.AI quota', line);
 }
 

@@ -3,7 +3,7 @@
 // pure; ZaiQuotaWatch reads it at start and after Z.AI-lane answers, at most every CCP_ZAI_QUOTA_POLL_S.
 // A read that fails changes nothing: the quota is "unknown" and routing goes on as before.
 import type { Config } from '../common/config.js';
-import type { QuotaStatus, QuotaWindowStatus } from '../common/proxy-status.js';
+import { exhaustedWindows, type QuotaStatus, type QuotaWindowStatus } from '../common/proxy-status.js';
 import type { LiveState } from './live-state.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import type { CooldownPlan } from './zai-failures.js';
@@ -62,8 +62,7 @@ export function parseQuotaAnswer(status: number, text: string, nowMs: number): Q
  * (it is read again after it). Tool windows (TIME_LIMIT: web search and reader calls) never stop Haiku.
  */
 export function quotaStop(q: QuotaStatus, stopPct: number, shortCooldownS: number, nowMs: number): CooldownPlan | undefined {
-  if (stopPct <= 0) return undefined;
-  const full = q.windows.filter((w) => w.type === 'TOKENS_LIMIT' && w.used_pct >= stopPct);
+  const full = exhaustedWindows(q, stopPct);
   if (!full.length) return undefined;
   const untils = full.map((w) => (w.resets_at ? Date.parse(w.resets_at) : nowMs + shortCooldownS * 1000));
   const untilMs = Math.max(...untils);
