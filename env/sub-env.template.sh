@@ -2,6 +2,10 @@
 # Generated from env/sub-env.template.sh by `npm run env` (and by every `npm run mitm`).
 # Usage (bash or zsh):   source env/sub-env.sh [PORT]      default port: __CCP_DEFAULT_PORT__
 # Undo:                  unset HTTPS_PROXY https_proxy NODE_EXTRA_CA_CERTS   (or open a new terminal)
+#
+# It checks that this kit's proxy answers on that port (its /__ccp/ping names the CA it uses), and
+# wraps `claude` in this shell so that a claude started while the proxy is down stops at once with one
+# line saying how to start it, instead of hanging on retries. `command claude` skips the check.
 
 _ccp_sourced=0
 if [ -n "${ZSH_VERSION:-}" ]; then
@@ -21,7 +25,7 @@ unset _ccp_sourced
 _ccp_port="${1:-__CCP_DEFAULT_PORT__}"
 case "$_ccp_port" in
   ''|*[!0-9]*)
-    echo "ccp: port must be a number, got '$_ccp_port' (usage: source env/sub-env.sh 8082)" >&2
+    echo "ccp: port must be a number, got '$_ccp_port' (usage: source env/sub-env.sh __CCP_DEFAULT_PORT__)" >&2
     unset _ccp_port
     return 1 ;;
 esac
@@ -29,6 +33,66 @@ _ccp_ca=__CCP_CA_CERT__
 if [ ! -r "$_ccp_ca" ]; then
   echo "ccp: CA certificate not found at $_ccp_ca; run 'npm run mitm' once to create it" >&2
 fi
+
+# Baked in when this file was written: where the kit lives, the port a plain `npm run mitm` starts on,
+# the CA's SHA-256.
+_CCP_KIT_DIR=__CCP_KIT_DIR__
+_CCP_START_PORT=__CCP_START_PORT__
+_CCP_CA_SHA256=__CCP_CA_SHA256__
+
+# _ccp_proxy_check PORT: 0 when this kit's proxy answers on 127.0.0.1:PORT with this CA; else one line
+# on stderr saying what is wrong and the exact command that fixes it, and 1. Loopback only: ~10 ms.
+_ccp_proxy_check() {
+  local port="$1" start answer rc
+  start="cd '$_CCP_KIT_DIR' && npm run mitm"
+  [ "$port" != "$_CCP_START_PORT" ] && start="cd '$_CCP_KIT_DIR' && MITM_PORT=$port npm run mitm"
+  command -v curl >/dev/null 2>&1 || return 0 # nothing to check with: never block claude for it
+  answer=$(curl -s --noproxy '*' --connect-timeout 1 --max-time 2 "http://127.0.0.1:$port/__ccp/ping" 2>/dev/null)
+  rc=$?
+  case "$answer" in
+    "ccp-lanes "*"ca=$_CCP_CA_SHA256"*) return 0 ;;
+    "ccp-lanes "*)
+      echo "ccp: the proxy on 127.0.0.1:$port uses another CA than this terminal trusts (another checkout, or a renewed CA): run 'source $_CCP_KIT_DIR/env/sub-env.sh $port' again, or stop it and run: $start" >&2
+      return 1 ;;
+  esac
+  if [ "$rc" = 7 ] || [ "$rc" = 28 ]; then
+    echo "ccp: no proxy is running on 127.0.0.1:$port; start it in another terminal: $start" >&2
+  else
+    echo "ccp: 127.0.0.1:$port answers, but not as this kit's proxy; free the port or pick another: $start" >&2
+  fi
+  return 1
+}
+
+# The port this shell's HTTPS_PROXY names, when it is a local proxy; empty otherwise.
+_ccp_proxy_port() {
+  case "${HTTPS_PROXY:-}" in
+    http://127.0.0.1:*)
+      local rest="${HTTPS_PROXY#http://127.0.0.1:}"
+      printf '%s' "${rest%%/*}" ;;
+  esac
+}
+
+# An alias would hide the function below (Claude Code's local installer writes
+# alias claude=~/.claude/local/claude): keep what it ran, and run that from the function.
+if [ -z "${_CCP_CLAUDE_CMD:-}" ] && alias claude >/dev/null 2>&1; then
+  _CCP_CLAUDE_CMD=$(alias claude | sed -e 's/^alias //' -e 's/^claude=//' -e "s/^'\(.*\)'\$/\1/")
+  unalias claude
+fi
+
+# claude, checked first: with HTTPS_PROXY pointing at a local port whose proxy does not answer, stop
+# now with the fix instead of hanging. After `unset HTTPS_PROXY` it is plain claude again.
+claude() {
+  local port
+  port=$(_ccp_proxy_port)
+  if [ -n "$port" ]; then
+    _ccp_proxy_check "$port" || return 69 # EX_UNAVAILABLE
+  fi
+  if [ -n "${_CCP_CLAUDE_CMD:-}" ]; then
+    eval "$_CCP_CLAUDE_CMD \"\$@\""
+  else
+    command claude "$@"
+  fi
+}
 
 export HTTPS_PROXY="http://127.0.0.1:${_ccp_port}"
 export https_proxy="$HTTPS_PROXY"
@@ -44,5 +108,12 @@ echo "  HTTPS_PROXY=$HTTPS_PROXY"
 echo "  NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS"
 echo "  NO_PROXY=$NO_PROXY"
 echo "  unset ANTHROPIC_BASE_URL ANTHROPIC_AUTH_TOKEN"
-echo "  try: claude -p --model haiku \"ok\" --output-format json"
+if _ccp_proxy_check "$_ccp_port"; then
+  echo "  proxy: answering on 127.0.0.1:${_ccp_port} with this CA"
+  echo "  try: claude -p --model haiku \"ok\" --output-format json"
+  unset _ccp_port _ccp_ca
+  return 0
+fi
+echo "  claude in this terminal stops with that line until the proxy answers; then it just works (no need to source again)" >&2
 unset _ccp_port _ccp_ca
+return 1

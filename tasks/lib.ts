@@ -2,13 +2,19 @@
 // npm run mitm uses this too, and its all-day process does not load zx.
 import { colorsEnabled, makeColors } from '../proxy/common/colors.js';
 import { ConfigError, loadConfig, type Config } from '../proxy/common/config.js';
+import { badPathLine } from '../proxy/common/path-settings.js';
 
 /** Colours for this process's stdout (FORCE_COLOR / NO_COLOR / TERM=dumb respected). */
 export const colors = makeColors(colorsEnabled(process.env, process.stdout.isTTY === true));
 
+/** Paths named by a flag of this task (`--file`, `--out`), so a bad one is reported by its flag. */
+const flagPaths: { path: string; setting: string }[] = [];
+let loadedConfig: Config | undefined;
+
 export function configOrExit(): Config {
   try {
-    return loadConfig();
+    loadedConfig = loadConfig();
+    return loadedConfig;
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(colors.red(`ccp: bad setting ${e.message}`));
@@ -16,6 +22,34 @@ export function configOrExit(): Config {
     }
     throw e;
   }
+}
+
+/** Remember that `path` came from `flag`, for the one-line error if it turns out unusable. */
+export function pathFromFlag(path: string, flag: string): string {
+  flagPaths.push({ path, setting: flag });
+  return path;
+}
+
+/**
+ * Bad input is one line and exit 2, never a stack trace: a path that is a file, missing, read-only or
+ * refused (any error with a filesystem code, or a PathError) names the path, what is wrong and the
+ * setting or flag to change. Anything else is a bug and keeps its stack. mitm replaces this once it
+ * serves (it must keep running).
+ */
+export function exitOnBadPath(err: unknown): void {
+  const line = badPathLine(err, loadedConfig, flagPaths);
+  if (line === undefined) {
+    console.error(err);
+    process.exit(1);
+  }
+  console.error(colors.red(`ccp: ${line}`));
+  process.exit(2);
+}
+process.on('uncaughtException', exitOnBadPath);
+
+/** One line for an error a task expected (bad flag values, bad paths): the path's line, else the message. */
+export function failureLine(err: unknown): string {
+  return badPathLine(err, loadedConfig, flagPaths) ?? (err as Error).message;
 }
 
 export function helpRequested(argv: Record<string, unknown>, text: string): void {

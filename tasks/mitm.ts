@@ -7,7 +7,8 @@ import { findPortOwner } from '../proxy/ops/port-owner.js';
 import { clearRunState, writeRunState } from '../proxy/ops/run-state.js';
 import { PortInUseError, startProxy } from '../proxy/serve/server.js';
 import { writeSubEnv } from '../proxy/ops/sub-env.js';
-import { colors, configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, exitOnBadPath, helpRequested } from './lib.js';
+import { badPathLine } from '../proxy/common/path-settings.js';
 
 // No zx here (see tasks/lib.ts): the flags are read by hand.
 const flags = new Set(process.argv.slice(2));
@@ -43,20 +44,30 @@ try {
     console.error(`Fix: if that is an earlier ccp proxy, run 'npm run stop'; otherwise pick a free port: MITM_PORT=${e.port + 1} npm run mitm`);
     process.exit(1);
   }
-  console.error(colors.red(`ccp: could not start: ${(e as Error).message}`));
-  process.exit(1);
+  // A bad CCP_LOGS_DIR / CCP_CA_DIR / CCP_ENV_FILE is one line naming the setting, exit 2.
+  const bad = badPathLine(e, config);
+  console.error(colors.red(`ccp: could not start: ${bad ?? (e as Error).message}`));
+  process.exit(bad ? 2 : 1);
 }
 
-writeRunState(config.logsDir, {
-  pid: process.pid,
-  port: proxy.port,
-  token: proxy.controlToken,
-  started_at: proxy.startedAt.toISOString(),
-  ca_cert: proxy.ca.certPath,
-  ca_fingerprint: proxy.ca.fingerprint,
-  log_path: proxy.logPath,
-});
-const subEnvPath = writeSubEnv(config.envFile, { caCertPath: proxy.ca.certPath, defaultPort: proxy.port });
+let subEnvPath: string;
+try {
+  writeRunState(config.logsDir, {
+    pid: process.pid,
+    port: proxy.port,
+    token: proxy.controlToken,
+    started_at: proxy.startedAt.toISOString(),
+    ca_cert: proxy.ca.certPath,
+    ca_fingerprint: proxy.ca.fingerprint,
+    log_path: proxy.logPath,
+  });
+  subEnvPath = writeSubEnv(config.envFile, { caCertPath: proxy.ca.certPath, defaultPort: proxy.port, caFingerprint: proxy.ca.fingerprint });
+} catch (e) {
+  await proxy.stop();
+  clearRunState(config.logsDir, process.pid);
+  console.error(colors.red(`ccp: could not start: ${badPathLine(e, config) ?? (e as Error).message}`));
+  process.exit(2);
+}
 const keyHint = missingKeyHint(Boolean(config.zaiApiKey));
 if (keyHint) console.log(colors.yellow(keyHint));
 console.log(formatBanner(proxy, { subEnvPath, pid: process.pid }));
@@ -68,6 +79,7 @@ proxy.router.on('completed', ({ record }) => requestLines.push(formatRequestLine
 proxy.router.on('alert', (text) => requestLines.push(colors.red(colors.bold(`ccp: ${text}`))));
 
 // Keep serving: one bad request or a library hiccup must not take every terminal's proxy down.
+process.off('uncaughtException', exitOnBadPath);
 process.on('uncaughtException', (err) => console.error(colors.red(`ccp: internal error (still running): ${err.message}`)));
 process.on('unhandledRejection', (err) => console.error(colors.red(`ccp: internal error (still running): ${(err as Error)?.message ?? err}`)));
 

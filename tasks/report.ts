@@ -1,5 +1,5 @@
 // npm run report — results/H1H2-AB.md and results/ZAI-Header-AB.md from the log.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argv } from 'zx';
 import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/read/ab-report.js';
@@ -8,7 +8,8 @@ import { DEFAULT_EXPECT, reportData, summarizeLog } from '../proxy/read/reports.
 import { htmlReport } from '../proxy/read/html-report.js';
 import { laneHosts, parseExpect } from '../proxy/read/verify.js';
 import { usageLogPath } from '../proxy/common/logs-layout.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { configOrExit, failureLine, helpRequested, pathFromFlag } from './lib.js';
+import { ensureDir } from '../proxy/common/dirs.js';
 
 helpRequested(argv, `
 Usage: npm run report [-- --since 2h|ISO] [--file PATH] [--html]
@@ -21,17 +22,24 @@ fewer than ${MIN_PER_ARM} requests. --html also writes results/summary.html: a s
 distributions, requests over time, tokens, errors and decisions. Exit 2 when there is no log.`);
 
 const config = configOrExit();
-const file = typeof argv.file === 'string' ? argv.file : usageLogPath(config.logsDir);
-const since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
+const file = typeof argv.file === 'string' ? pathFromFlag(argv.file, '--file') : usageLogPath(config.logsDir);
+let since: number | undefined;
+try {
+  since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
+} catch (e) {
+  console.error(`ccp: ${failureLine(e)}`);
+  process.exit(2);
+}
 const opts = since !== undefined ? { since } : {};
 // One pass over the log either way: --html needs the distributions too, the A/B reports only the summary.
 const html = argv.html ? await reportData(file, parseExpect(DEFAULT_EXPECT), { ...opts, hosts: laneHosts(config), pricing: config.pricing }) : undefined;
+if (html) for (const j of html.verdict.judgedBy) console.log(`hosts judged by ${j.source}: ${j.completions} completion(s)`);
 const m = html?.metrics ?? (await summarizeLog(file, { ...opts, pricing: config.pricing }));
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);
   process.exit(2);
 }
-mkdirSync(config.resultsDir, { recursive: true });
+ensureDir(config.resultsDir);
 for (const [name, text] of [['H1H2-AB.md', h1h2Report(m)], ['ZAI-Header-AB.md', headerModeReport(m)]] as const) {
   const path = join(config.resultsDir, name);
   writeFileSync(path, text);

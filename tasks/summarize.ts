@@ -4,7 +4,7 @@ import { parseSince } from '../proxy/read/log-reader.js';
 import { summarizeLog, writeMetrics } from '../proxy/read/reports.js';
 import { formatAttribution, formatMetrics } from '../proxy/read/summary-format.js';
 import { usageLogPath } from '../proxy/common/logs-layout.js';
-import { configOrExit, helpRequested, sessionFlag } from './lib.js';
+import { configOrExit, helpRequested, pathFromFlag, sessionFlag } from './lib.js';
 
 helpRequested(argv, `
 Usage: npm run summarize [-- --since 2h|ISO] [--session ID] [--by session|class] [--json] [--file PATH] [--no-rotated]
@@ -12,7 +12,7 @@ Usage: npm run summarize [-- --since 2h|ISO] [--session ID] [--by session|class]
 Reads logs/usage.jsonl (CCP_LOGS_DIR) and its rotated files line by line, prints a table per lane
 (split by op, h1/h2, z.ai header mode and decision), the cost per lane and model and what the offload
 saved (prices: docs/COST.md, CCP_PRICES_FILE, ZAI_BILLING), and writes results/METRICS.json
-(CCP_RESULTS_DIR).
+(CCP_RESULTS_DIR) — not with --file, whose figures never replace the kit's own.
   --by session   attempts per lane, tokens and cost per Claude Code session (x-claude-code-session-id)
   --by class     the same per request class (x-claude-code-request-class, e.g. main)
   --session ID   only the requests of that Claude Code session
@@ -26,7 +26,7 @@ if (argv.by !== undefined && !by) {
   process.exit(2);
 }
 const config = configOrExit();
-const file = typeof argv.file === 'string' ? argv.file : usageLogPath(config.logsDir);
+const file = typeof argv.file === 'string' ? pathFromFlag(argv.file, '--file') : usageLogPath(config.logsDir);
 let since: number | undefined;
 try {
   since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
@@ -40,10 +40,11 @@ if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);
   process.exit(2);
 }
-const out = writeMetrics(config.resultsDir, m);
+// results/METRICS.json is the evidence of the kit's own log: another file's figures never replace it.
+const out = typeof argv.file === 'string' ? undefined : writeMetrics(config.resultsDir, m);
 if (argv.json) console.log(JSON.stringify(m, null, 2));
 else {
   console.log(formatMetrics(m));
   if (by) console.log(`\n${formatAttribution(m[by], by === 'by_session' ? 'session' : 'request class')}`);
-  console.log(`wrote ${out}`);
+  console.log(out ? `wrote ${out}` : `results/METRICS.json left as it was (--file reads another log; --json prints these figures)`);
 }

@@ -56,7 +56,7 @@ test('the probe shapes of Claude Code 2.1.332, and what is not one', () => {
   ]) {
     assert.is(accountProbeKind(notProbe as Record<string, unknown>), undefined, JSON.stringify(notProbe));
   }
-  const base = { method: 'POST', path: '/v1/messages', model: 'claude-haiku-4-5', forceHaikuToZai: true, paused: false, hasZaiKey: true, zaiCoolingDown: false } as const;
+  const base = { method: 'POST', path: '/v1/messages', model: 'claude-haiku-4-5', forceHaikuToZai: true, paused: false, hasZaiKey: true, zaiCoolingDown: false, fallback: true } as const;
   assert.equal(decide({ ...base, accountProbe: 'quota' }), { lane: 'anthropic', decision: 'account_probe', reason: 'haiku subscription quota probe → anthropic lane (it asks about the Anthropic account)' });
   assert.is(decide({ ...base, accountProbe: 'quota', paused: true }).decision, 'account_probe', 'its own reason, whatever else holds');
 });

@@ -10,6 +10,7 @@ const base: DecideInput = {
   forceHaikuToZai: true,
   paused: false,
   hasZaiKey: true,
+  fallback: true,
   zaiCoolingDown: false,
 };
 
@@ -30,6 +31,8 @@ test('the DESIGN §2 table, row by row', () => {
   assert.is(decide({ ...base, hasZaiKey: false }).decision, 'no_zai_key');
   assert.is(decide({ ...base, zaiCoolingDown: true }).decision, 'cooldown');
   assert.is(decide({ ...base, zaiCoolingDown: true }).lane, 'anthropic');
+  // CCP_FALLBACK=0: a cooldown never moves Haiku to Anthropic; the proxy answers on the Z.AI lane's behalf.
+  assert.equal(decide({ ...base, zaiCoolingDown: true, fallback: false, zaiCooldownReason: 'auth' }), { lane: 'zai', decision: 'cooldown', reason: 'haiku, z.ai lane cooling down (auth), CCP_FALLBACK=0 → error from the proxy, not anthropic' });
   const sonnet = decide({ ...base, model: 'claude-sonnet-4-5' });
   assert.equal([sonnet.lane, sonnet.decision], ['anthropic', 'pass_through']);
 });

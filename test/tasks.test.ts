@@ -203,7 +203,7 @@ test('the env script works sourced from zsh, refuses to run unsourced, rejects a
   const script = join(dir, 'quoted dir', "it's-env.sh");
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(dir, 'quoted dir'), { recursive: true });
-  writeSubEnv(script, { caCertPath: join(dir, "ca dir/it's ca.pem"), defaultPort: 8082 });
+  writeSubEnv(script, { caCertPath: join(dir, "ca dir/it's ca.pem"), defaultPort: 8082, caFingerprint: 'AB:CD' });
   const q = `'${script.replace(/'/g, `'\\''`)}'`;
   const zsh = await execa('zsh', ['-fc', `source ${q} 8123 >/dev/null; print -r -- "$HTTPS_PROXY|$NODE_EXTRA_CA_CERTS|\${+ANTHROPIC_BASE_URL}"`], { env: { ANTHROPIC_BASE_URL: 'x' }, timeout: 10_000 });
   assert.is(zsh.stdout, `http://127.0.0.1:8123|${join(dir, "ca dir/it's ca.pem")}|0`);

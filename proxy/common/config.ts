@@ -31,6 +31,11 @@ export interface Config {
   anthVersion: string;
   forceHaikuToZai: boolean;
   offloadPaused: boolean;
+  /**
+   * Where OFFLOAD_PAUSED came from. Set in the shell it is explicit and wins over the remembered pause
+   * (logs/.offload-paused); from .env or the default it only adds to it (.env.example lists OFFLOAD_PAUSED=0).
+   */
+  offloadPausedFrom: SettingSource;
   forceH1: boolean;
   filterChain: boolean;
   bodyTee: boolean;
@@ -76,6 +81,16 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Where a setting's value came from: the process environment (the shell, or inline), `.env`, or the default. */
+export type SettingSource = 'shell' | '.env' | 'default';
+
+/** An empty variable counts as unset: `ZAI_API_KEY=` in the shell must not hide the key in `.env`. */
+function nonEmpty(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v;
+  return out;
+}
 
 /** Every setting the kit understands, with its default. `.env.example` is checked against this list by a test. */
 export const SETTINGS: Record<string, string> = {
@@ -228,6 +243,7 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     anthVersion: pick(env, 'ANTH_VERSION'),
     forceHaikuToZai: parseBool(env, 'FORCE_HAIKU_TO_ZAI'),
     offloadPaused: parseBool(env, 'OFFLOAD_PAUSED'),
+    offloadPausedFrom: 'default',
     forceH1: parseBool(env, 'MITM_FORCE_H1'),
     filterChain: parseBool(env, 'MITM_FILTER_CHAIN'),
     bodyTee: parseBool(env, 'ENABLE_BODY_TEE'),
@@ -254,13 +270,27 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
   };
 }
 
-/** The process environment overlaid on `.env` from the repo root (the shell wins over the file). */
-export function readEnv(root = REPO_ROOT, processEnv: Env = process.env): Env {
+/** `.env` from the repo root, parsed (empty when there is none). */
+export function readDotEnv(root = REPO_ROOT): Env {
   const file = join(root, '.env');
-  const fromFile = existsSync(file) ? dotenv.parse(readFileSync(file)) : {};
-  return { ...fromFile, ...processEnv };
+  return existsSync(file) ? dotenv.parse(readFileSync(file)) : {};
 }
 
-export function loadConfig(overrides: Env = {}): Config {
-  return parseConfig({ ...readEnv(), ...overrides });
+/** The process environment overlaid on `.env` (the shell wins over the file; an empty shell variable counts as unset). */
+export function readEnv(root = REPO_ROOT, processEnv: Env = process.env): Env {
+  return { ...nonEmpty(readDotEnv(root)), ...nonEmpty(processEnv) };
+}
+
+/** Where `name`'s value comes from, given the shell's environment and `.env`'s. */
+export function settingSource(name: string, processEnv: Env, dotEnv: Env): SettingSource {
+  if (processEnv[name]?.trim()) return 'shell';
+  if (dotEnv[name]?.trim()) return '.env';
+  return 'default';
+}
+
+export function loadConfig(overrides: Env = {}, root = REPO_ROOT, processEnv: Env = process.env): Config {
+  const dotEnv = readDotEnv(root);
+  const shell = { ...processEnv, ...overrides };
+  const config = parseConfig({ ...nonEmpty(dotEnv), ...nonEmpty(shell) }, root);
+  return { ...config, offloadPausedFrom: settingSource('OFFLOAD_PAUSED', shell, dotEnv) };
 }

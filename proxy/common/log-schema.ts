@@ -94,7 +94,54 @@ export const USAGE_RECORD_FIELDS = [
 const allFieldsListed: Exclude<keyof UsageRecord, (typeof USAGE_RECORD_FIELDS)[number]> extends never ? true : false = true;
 void allFieldsListed;
 
+/**
+ * What a proxy ran with, written as the first line of its run (and again at the top of each file after
+ * a rotation), so the readers judge the requests that follow by the settings that were really in force,
+ * not by the reading shell's. No secret: only whether the Z.AI key was set.
+ */
+export interface RunSettings {
+  zai_base_url: string;
+  /** host[:port] of zai_base_url, as the completion lines' `upstream` spells it. */
+  zai_host: string;
+  anth_base_url: string;
+  anth_host: string;
+  /** ZAI_MODEL_MAP as `match=target` pairs, '' for none. */
+  zai_model_map: string;
+  zai_key_set: boolean;
+  zai_header_mode: HeaderMode;
+  force_haiku_to_zai: boolean;
+  /** Paused at start, and what decided it (run-time pause/resume show on each line's `paused`). */
+  paused: boolean;
+  paused_from: 'shell' | 'remembered' | '.env' | 'default';
+  fallback: boolean;
+  force_h1: boolean;
+  filter_chain: boolean;
+  body_tee: boolean;
+  zai_billing: string;
+  zai_cooldown_s: number;
+  zai_long_cooldown_s: number;
+  zai_quota_stop_pct: number;
+}
+
+export interface RunRecord extends RunSettings {
+  v: typeof SCHEMA_VERSION;
+  event: 'run';
+  ts: number;
+  pid: number;
+  port: number;
+  started_at: string;
+}
+
+/** Every field name of RunRecord, at run time (docs/METRICS-SCHEMA.md is tested against it). */
+export const RUN_RECORD_FIELDS = [
+  'v', 'event', 'ts', 'pid', 'port', 'started_at', 'zai_base_url', 'zai_host', 'anth_base_url', 'anth_host', 'zai_model_map',
+  'zai_key_set', 'zai_header_mode', 'force_haiku_to_zai', 'paused', 'paused_from', 'fallback', 'force_h1', 'filter_chain',
+  'body_tee', 'zai_billing', 'zai_cooldown_s', 'zai_long_cooldown_s', 'zai_quota_stop_pct',
+] as const satisfies readonly (keyof RunRecord)[];
+const allRunFieldsListed: Exclude<keyof RunRecord, (typeof RUN_RECORD_FIELDS)[number]> extends never ? true : false = true;
+void allRunFieldsListed;
+
 /** One line. JSON.stringify already leaves out undefined fields, so "absent" means unknown. */
-export function serializeRecord(rec: UsageRecord): string {
+export function serializeRecord(rec: UsageRecord | RunRecord): string {
   return JSON.stringify(rec) + '\n';
 }

@@ -1,7 +1,8 @@
 // The logs directory's layout, in one place: the running proxy writes these files and the readers,
 // tasks and tests find them here. Paths only, plus the pause flag, which the pause task writes too.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { ensureDir } from './dirs.js';
 
 /** The usage log (DESIGN §4); rotated copies sit beside it as usage.jsonl.1 (newest) … .N. */
 export function usageLogPath(logsDir: string): string {
@@ -61,7 +62,7 @@ export function pauseFlagSet(logsDir: string): boolean {
 export function writePauseFlag(logsDir: string, paused: boolean): void {
   const flag = pauseFlagPath(logsDir);
   if (paused) {
-    mkdirSync(dirname(flag), { recursive: true });
+    ensureDir(dirname(flag));
     writeFileSync(flag, `${new Date().toISOString()}\n`);
   } else {
     rmSync(flag, { force: true });

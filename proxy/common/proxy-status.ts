@@ -1,5 +1,6 @@
 // The running proxy's own endpoints: where they are, and the /__ccp/status answer (built by the proxy,
 // read by status, doctor, bundle and tests).
+import type { RunRecord } from './log-schema.js';
 
 /** The live dashboard of the proxy on `port`. */
 export function dashboardUrl(port: number): string {
@@ -70,4 +71,6 @@ export interface ProxyStatus {
   /** CCP_ZAI_QUOTA_STOP_PCT (0: never stops). */
   zai_quota_stop_pct: number;
   memory: { rss: number; heap_used: number; array_buffers: number };
+  /** What this proxy runs with: its run line (also the first line of its run in the usage log). */
+  run?: RunRecord;
 }

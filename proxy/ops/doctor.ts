@@ -1,7 +1,7 @@
 // npm run doctor: checks the current shell and the running proxy, one line per check with the exact
 // one-line fix for anything not OK. The environment checked is passed in (the shell's, in the task).
 import { X509Certificate } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,8 @@ import { findRunning, type Running } from './control-client.js';
 import { listeningAddresses } from './port-owner.js';
 import { quotaLine } from './status-format.js';
 import { exhaustedWindows } from '../common/proxy-status.js';
+import { startCommand, zaiKeyFix } from '../common/start-command.js';
+import { ensureDir } from '../common/dirs.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -83,16 +85,20 @@ export interface DoctorOptions {
 /** The results so far and what every check needs to know. */
 class Checks {
   readonly out: CheckResult[] = [];
-  /** The port the shell should point at: the running proxy's, else the configured one. */
+  /** The port the shell should point at: the running proxy's, else the one this shell sourced, else the configured one. */
   readonly port: number;
   readonly source: string;
+  /** The exact command that starts the proxy where this shell looks for it. */
+  readonly start: string;
 
   constructor(
     readonly opts: DoctorOptions,
     readonly running: Running,
   ) {
-    this.port = running.kind === 'running' ? running.state.port : opts.config.port;
+    const sourced = proxyUrlPort(opts.env.HTTPS_PROXY ?? opts.env.https_proxy);
+    this.port = running.kind === 'running' ? running.state.port : (sourced ?? opts.config.port);
     this.source = `source env/sub-env.sh ${this.port}`;
+    this.start = startCommand(this.port, opts.config.port);
   }
 
   add(status: CheckStatus, name: string, detail: string, fix?: string): void {
@@ -104,7 +110,7 @@ function checkProxy(c: Checks): void {
   const r = c.running;
   if (r.kind === 'running') c.add('OK', 'proxy running', `pid ${r.state.pid} on 127.0.0.1:${r.state.port}, verified on its control endpoint`);
   else if (r.kind === 'unverified') c.add('FAIL', 'proxy running', `pid ${r.pid} from logs/mitm.pid does not answer as this kit's proxy (${r.why})`, 'npm run stop -- --force   # only if that pid is yours; then: npm run mitm');
-  else c.add('FAIL', 'proxy running', 'no proxy: logs/mitm.pid is missing or stale', 'npm run mitm');
+  else c.add('FAIL', 'proxy running', `no proxy: logs/mitm.pid is missing or stale${c.port !== c.opts.config.port ? ` (this shell points at port ${c.port})` : ''}`, c.start);
 }
 
 function checkHttpsProxy(c: Checks): void {
@@ -130,7 +136,7 @@ function checkExtraCa(c: Checks): void {
 
 async function checkInterception(c: Checks): Promise<void> {
   if (c.running.kind !== 'running') {
-    c.add('WARN', `CONNECT ${HOST}`, 'not checked: no running proxy', 'npm run mitm');
+    c.add('WARN', `CONNECT ${HOST}`, 'not checked: no running proxy', c.start);
     return;
   }
   const { state } = c.running;
@@ -178,7 +184,7 @@ function checkCa(c: Checks): void {
     if (days < 30) c.add('WARN', 'CA validity', `expires in ${days} days`, 'npm run stop && npm run mitm   # renews a CA that is about to expire');
     else c.add('OK', 'CA validity', `${days} days left`);
   } catch {
-    c.add('WARN', 'CA validity', 'no CA yet', 'npm run mitm');
+    c.add('WARN', 'CA validity', 'no CA yet', c.start);
   }
   if (existsSync(keyPath)) {
     const mode = statSync(keyPath).mode & 0o777;
@@ -187,10 +193,17 @@ function checkCa(c: Checks): void {
   }
 }
 
+/** The running proxy's key is what matters while it runs; this shell's and .env's only for the next start. */
 function checkZaiKey(c: Checks): void {
   const { config } = c.opts;
-  if (config.zaiApiKey) c.add('OK', 'Z.AI key', `set; header mode ${config.zaiHeaderMode}`);
-  else c.add('WARN', 'Z.AI key', 'ZAI_API_KEY is not set: Haiku stays on Anthropic (decision no_zai_key)', 'put ZAI_API_KEY=… in .env and restart: npm run stop && npm run mitm');
+  if (c.running.kind === 'running') {
+    const s = c.running.status;
+    if (s.zai_key_set) c.add('OK', 'Z.AI key', `set in the running proxy; header mode ${s.zai_header_mode}`);
+    else c.add('WARN', 'Z.AI key', 'the running proxy has no ZAI_API_KEY: Haiku stays on Anthropic (decision no_zai_key)', `${zaiKeyFix()}, then: npm run stop && ${c.start}`);
+    return;
+  }
+  if (config.zaiApiKey) c.add('OK', 'Z.AI key', `set for the next start (this shell or .env); header mode ${config.zaiHeaderMode}`);
+  else c.add('WARN', 'Z.AI key', 'ZAI_API_KEY is set neither in this shell nor in .env: a proxy started now keeps Haiku on Anthropic (no_zai_key)', `${zaiKeyFix()}, then: ${c.start}`);
 }
 
 /** What the running proxy learned of the Z.AI lane: a cooldown, and why (the user acts on auth, plan and model). */
@@ -207,7 +220,8 @@ function checkZaiLane(c: Checks): void {
     c.add('OK', 'Z.AI lane', 'not cooling down');
     return;
   }
-  const detail = `cooling down (${s.zai_cooldown_reason}) until ${s.zai_cooldown_until}: ${s.zai_cooldown_why}; Haiku goes to Anthropic meanwhile`;
+  const meanwhile = s.run?.fallback === false ? 'Haiku requests get an error from the proxy meanwhile (CCP_FALLBACK=0)' : 'Haiku goes to Anthropic meanwhile';
+  const detail = `cooling down (${s.zai_cooldown_reason}) until ${s.zai_cooldown_until}: ${s.zai_cooldown_why}; ${meanwhile}`;
   const fix = COOLDOWN_FIX[s.zai_cooldown_reason ?? ''];
   c.add(fix ? 'FAIL' : 'WARN', 'Z.AI lane', detail, fix ?? 'nothing to do: it ends by itself');
 }
@@ -226,7 +240,7 @@ function checkZaiQuota(c: Checks): void {
 function checkLogsDir(c: Checks): void {
   const dir = c.opts.config.logsDir;
   try {
-    mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
     accessSync(dir, constants.W_OK);
     c.add('OK', 'log directory', `${dir} is writable`);
   } catch {

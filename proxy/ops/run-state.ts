@@ -1,7 +1,8 @@
 // The running proxy's pid file and 0600 state file. stop/status/pause/resume find the proxy through
 // these alone, and prove it is ours by asking its control endpoint, never by matching process names.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { pidFilePath, stateFilePath } from '../common/logs-layout.js';
+import { ensureDir } from '../common/dirs.js';
 
 export interface RunState {
   pid: number;
@@ -15,7 +16,7 @@ export interface RunState {
 }
 
 export function writeRunState(logsDir: string, state: RunState): void {
-  mkdirSync(logsDir, { recursive: true });
+  ensureDir(logsDir);
   const stateFile = stateFilePath(logsDir);
   const tmp = `${stateFile}.tmp-${process.pid}`;
   writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });

@@ -1,7 +1,8 @@
 // Renders env/sub-env.sh from its template: the CA path and default port are baked in.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../common/config.js';
+import { dirname, join } from 'node:path';
+import { ensureDir } from '../common/dirs.js';
+import { readDotEnv, REPO_ROOT, SETTINGS } from '../common/config.js';
 
 const TEMPLATE_PATH = join(REPO_ROOT, 'env', 'sub-env.template.sh');
 
@@ -10,13 +11,35 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-export function renderSubEnv(template: string, opts: { caCertPath: string; defaultPort: number }): string {
-  return template
-    .replaceAll('__CCP_DEFAULT_PORT__', String(opts.defaultPort))
-    .replaceAll('__CCP_CA_CERT__', shellQuote(opts.caCertPath));
+export interface SubEnvOptions {
+  caCertPath: string;
+  /** The port `source env/sub-env.sh` uses without an argument (the proxy's port when mitm writes it). */
+  defaultPort: number;
+  /** The port a plain `npm run mitm` in the kit starts on (MITM_PORT from .env, else 8082): the fix adds MITM_PORT only for others. */
+  startPort?: number;
+  /** The CA's SHA-256 fingerprint: the sourced script accepts only a proxy that names this one. */
+  caFingerprint: string;
+  /** Where `npm run mitm` is run from, for the fix it prints. */
+  kitDir?: string;
 }
 
-export function writeSubEnv(path: string, opts: { caCertPath: string; defaultPort: number }): string {
+export function renderSubEnv(template: string, opts: SubEnvOptions): string {
+  return template
+    .replaceAll('__CCP_DEFAULT_PORT__', String(opts.defaultPort))
+    .replaceAll('__CCP_START_PORT__', String(opts.startPort ?? plainStartPort()))
+    .replaceAll('__CCP_CA_CERT__', shellQuote(opts.caCertPath))
+    .replaceAll('__CCP_CA_SHA256__', shellQuote(opts.caFingerprint))
+    .replaceAll('__CCP_KIT_DIR__', shellQuote((opts.kitDir ?? REPO_ROOT).replace(/\/+$/, '')));
+}
+
+/** The port a plain `npm run mitm` starts on: MITM_PORT from .env (not from this shell), else the default. */
+export function plainStartPort(root = REPO_ROOT): number {
+  const fromFile = Number(readDotEnv(root).MITM_PORT?.trim());
+  return Number.isInteger(fromFile) && fromFile > 0 ? fromFile : Number(SETTINGS.MITM_PORT);
+}
+
+export function writeSubEnv(path: string, opts: SubEnvOptions): string {
+  ensureDir(dirname(path));
   writeFileSync(path, renderSubEnv(readFileSync(TEMPLATE_PATH, 'utf8'), opts));
   chmodSync(path, 0o644);
   return path;

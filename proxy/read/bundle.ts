@@ -2,7 +2,7 @@
 // finished bundle scanned by a detector written separately from the redactor, then packed into a 0600
 // .tgz with `tar`.
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import * as tar from 'tar';
@@ -11,11 +11,17 @@ import { REPO_ROOT, type Config } from '../common/config.js';
 import type { ProxyStatus } from '../common/proxy-status.js';
 import { bodyTeePath, logFiles, usageLogPath } from '../common/logs-layout.js';
 import { redact } from './redact.js';
+import { lastRunRecord } from './log-reader.js';
+import type { RunSettings } from '../common/log-schema.js';
+import { fromRunLine, fromShell, type SettingsInForce } from '../common/run-settings.js';
 import { scanForSecrets } from './secret-scan.js';
+import { ensureDir } from '../common/dirs.js';
 
 export interface BundleOptions {
   /** What the task learned about the running proxy, for STATE.json. */
   proxy: ProxyFacts;
+  /** The settings STATE.json reports (settingsInForce), when the task already has them. */
+  inForce?: SettingsInForce;
   /** Parent directory of the bundle; BUNDLE_DIR by default. */
   outDir?: string;
   withBodies?: boolean;
@@ -84,24 +90,40 @@ export interface ProxyFacts {
   unverifiedPid?: number;
 }
 
+/**
+ * The settings the evidence is about: the running proxy's, else the newest run line in the log (what
+ * the proxy that wrote it ran with, even if it was started with inline settings), and only without
+ * either the bundling shell's — with the source said.
+ */
+export async function settingsInForce(config: Config, proxy: ProxyFacts): Promise<SettingsInForce> {
+  const live = proxy.status;
+  if (live?.run) return { settings: { ...live.run, paused: live.paused, zai_header_mode: live.zai_header_mode as RunSettings['zai_header_mode'] }, source: `the running proxy (pid ${live.pid})`, kind: 'running proxy' };
+  const run = await lastRunRecord(usageLogPath(config.logsDir));
+  if (run) return fromRunLine(run);
+  return fromShell(config, live ? 'the running proxy predates run lines' : 'no proxy running and no run line in the log');
+}
+
 /** STATE.json: what was in force, which versions, which commit, whether the proxy runs. No secrets. */
-export async function collectState(config: Config, proxy: ProxyFacts): Promise<Record<string, unknown>> {
+export async function collectState(config: Config, proxy: ProxyFacts, inForce?: SettingsInForce): Promise<Record<string, unknown>> {
   const live = proxy.status;
   const dirty = await quiet('git', ['status', '--porcelain']);
+  const { settings: r, source } = inForce ?? (await settingsInForce(config, proxy));
   return {
     generated_at: new Date().toISOString(),
     toggles: {
-      source: live ? 'running proxy' : 'configuration (no proxy running)',
-      FORCE_HAIKU_TO_ZAI: live?.force_haiku_to_zai ?? config.forceHaikuToZai,
-      OFFLOAD_PAUSED: live?.paused ?? config.offloadPaused,
-      ZAI_HEADER_MODE: live?.zai_header_mode ?? config.zaiHeaderMode,
-      MITM_FORCE_H1: live?.force_h1 ?? config.forceH1,
-      MITM_FILTER_CHAIN: live?.filter_chain ?? config.filterChain,
-      ENABLE_BODY_TEE: config.bodyTee,
-      ZAI_MODEL_MAP: config.zaiModelMap.map((e) => `${e.match}=${e.target}`).join(','),
-      zai_key_set: config.zaiApiKey !== undefined,
-      ZAI_BASE_URL: config.zaiBaseUrl.href,
-      ANTH_BASE_URL: config.anthBaseUrl.href,
+      source,
+      FORCE_HAIKU_TO_ZAI: r.force_haiku_to_zai,
+      OFFLOAD_PAUSED: r.paused,
+      ZAI_HEADER_MODE: r.zai_header_mode,
+      MITM_FORCE_H1: r.force_h1,
+      MITM_FILTER_CHAIN: r.filter_chain,
+      ENABLE_BODY_TEE: r.body_tee,
+      ZAI_MODEL_MAP: r.zai_model_map,
+      zai_key_set: r.zai_key_set,
+      ZAI_BASE_URL: r.zai_base_url,
+      ANTH_BASE_URL: r.anth_base_url,
+      CCP_FALLBACK: r.fallback,
+      ZAI_BILLING: r.zai_billing,
     },
     versions: {
       node: process.version,
@@ -124,7 +146,8 @@ export async function buildBundle(config: Config, opts: BundleOptions): Promise<
   const dir = join(parent, bundleName(now));
   const tgz = `${dir}.tgz`;
   const secrets = config.knownSecrets;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensureDir(parent);
+  ensureDir(dir, 0o700);
 
   const sources: { from: string; to: string }[] = [];
   for (const f of logFiles(usageLogPath(config.logsDir), true)) sources.push({ from: f, to: join('logs', basename(f)) });
@@ -136,7 +159,7 @@ export async function buildBundle(config: Config, opts: BundleOptions): Promise<
   try {
     for (const { from, to } of sources) {
       const dest = join(dir, to);
-      mkdirSync(dirname(dest), { recursive: true });
+      ensureDir(dirname(dest));
       const buf = readFileSync(from);
       if (isText(buf) && !opts.skipRedactionForTests) {
         const text = buf.toString('utf8');
@@ -148,7 +171,7 @@ export async function buildBundle(config: Config, opts: BundleOptions): Promise<
         chmodSync(dest, 0o600);
       }
     }
-    writeFileSync(join(dir, 'STATE.json'), JSON.stringify(await collectState(config, opts.proxy), null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'STATE.json'), JSON.stringify(await collectState(config, opts.proxy, opts.inForce), null, 2) + '\n', { mode: 0o600 });
 
     // The final scan reads what is really in the bundle, independent of what the redactor did.
     const files = walk(dir).map((f) => relative(dir, f)).sort();

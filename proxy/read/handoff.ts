@@ -16,11 +16,11 @@ export function handoffSection(opts: { now: Date; state: Record<string, unknown>
     '',
     `## ${opts.now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
-    `- toggles: ${Object.entries(toggles).filter(([k]) => k !== 'source').map(([k, val]) => `${k}=${String(val)}`).join(', ')}`,
+    `- settings (from ${String(toggles.source ?? 'unknown')}): ${Object.entries(toggles).filter(([k]) => k !== 'source').map(([k, val]) => `${k}=${String(val)}`).join(', ')}`,
     `- versions: ${Object.entries(versions).map(([k, val]) => `${k} ${String(val)}`).join(', ')}`,
     `- bundle: ${opts.bundle}`,
     `- summarize: ${lanes || 'no traffic'}; haiku offloaded ${share} (${m.haiku.answered_on_zai}/${m.haiku.requests})`,
-    `- verify-routing: ${verdict}`,
+    `- verify-routing: ${verdict}${v.judgedBy.length ? `; hosts judged by ${v.judgedBy.map((j) => j.source).join(' and ')}` : ''}`,
     '',
   ].join('\n');
 }

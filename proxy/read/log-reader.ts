@@ -1,7 +1,7 @@
 // Streams usage.jsonl line by line (never the whole file), across rotated files, tolerating torn and
 // malformed lines, and reading the original Python kit's lines too (DESIGN §4).
 import { open } from 'node:fs/promises';
-import type { UsageRecord } from '../common/log-schema.js';
+import type { RunRecord, UsageRecord } from '../common/log-schema.js';
 import { logFiles } from '../common/logs-layout.js';
 
 /** A line as the readers see it, whichever kit wrote it. */
@@ -15,6 +15,15 @@ export interface ReadStats {
   ignored: number;
   /** Lines outside the time window (or of another session, with `session`). */
   outside: number;
+  /** Run lines: what a proxy ran with, from its start on (passed to `onRun`, whatever the window). */
+  runs: number;
+}
+
+/** A run line, or undefined when the parsed line is something else. */
+export function asRunRecord(raw: unknown): RunRecord | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const r = raw as Partial<RunRecord>;
+  return r.event === 'run' && typeof r.ts === 'number' && typeof r.zai_host === 'string' && typeof r.anth_host === 'string' ? (r as RunRecord) : undefined;
 }
 
 /** Normalise one parsed line in place; undefined when it is not a usage record. */
@@ -43,6 +52,8 @@ export interface ReadOptions {
   chunkBytes?: number;
   /** Only the lines of this Claude Code session (`session`, from x-claude-code-session-id). */
   session?: string;
+  /** Called for every run line, in order, inside the window or not: the settings of the lines after it. */
+  onRun?: (r: RunRecord) => void;
 }
 
 const DEFAULT_CHUNK = 4 << 20;
@@ -132,7 +143,7 @@ async function forEachLine(file: string, chunkBytes: number, handle: (buf: Buffe
 
 /** Calls `onEntry` for every usage record in order; returns what was read and skipped. */
 export async function readLog(path: string, onEntry: (e: LogEntry) => void, opts: ReadOptions = {}): Promise<ReadStats> {
-  const stats: ReadStats = { files: logFiles(path, opts.includeRotated ?? true), lines: 0, malformed: 0, ignored: 0, outside: 0 };
+  const stats: ReadStats = { files: logFiles(path, opts.includeRotated ?? true), lines: 0, malformed: 0, ignored: 0, outside: 0, runs: 0 };
   const handle = (buf: Buffer, start: number, lineEnd: number): void => {
     let end = lineEnd;
     if (end > start && buf[end - 1] === 13) end--; // \r
@@ -151,7 +162,11 @@ export async function readLog(path: string, onEntry: (e: LogEntry) => void, opts
       }
       entry = normalizeLine(parsed);
       if (!entry) {
-        stats.ignored++;
+        const run = asRunRecord(parsed);
+        if (run) {
+          stats.runs++;
+          opts.onRun?.(run);
+        } else stats.ignored++;
         return;
       }
     }
@@ -161,8 +176,34 @@ export async function readLog(path: string, onEntry: (e: LogEntry) => void, opts
     }
     onEntry(entry);
   };
-  for (const file of stats.files) await forEachLine(file, opts.chunkBytes ?? DEFAULT_CHUNK, handle);
+  for (const file of stats.files) await forEachLine(file, opts.chunkBytes ?? DEFAULT_CHUNK, handle).catch((e: NodeJS.ErrnoException) => {
+    // A read error (a directory given as the log, no permission) names the file it was about.
+    e.path ??= file;
+    throw e;
+  });
   return stats;
+}
+
+const RUN_PREFIX = Buffer.from('{"v":1,"event":"run",');
+
+/**
+ * The newest run line of a log (its current file first, then the rotated ones): what the proxy that
+ * wrote it last ran with. Only run lines are decoded, so a 100 MB log costs one pass over its bytes.
+ */
+export async function lastRunRecord(path: string, chunkBytes = DEFAULT_CHUNK): Promise<RunRecord | undefined> {
+  for (const file of logFiles(path, true).reverse()) {
+    let last: RunRecord | undefined;
+    await forEachLine(file, chunkBytes, (buf, start, end) => {
+      if (!bytesAt(buf, start, RUN_PREFIX, end)) return;
+      try {
+        last = asRunRecord(JSON.parse(buf.toString('utf8', start, end))) ?? last;
+      } catch {
+        // a torn run line: the one before it stands
+      }
+    });
+    if (last) return last;
+  }
+  return undefined;
 }
 
 /** `2h`, `30m`, `45s`, `1d` ago, or an ISO date; epoch seconds. */

@@ -4,10 +4,14 @@
 
 export const REDACTED = '[REDACTED]';
 
-/** A quoted or unquoted `name: value` / `name=value` / `"name":"value"` separator; the quotes may be escaped any number of times. */
-const SEP = String.raw`(?:\\*["'])?\s*[:=]\s*(?:\\*["'])?`;
-/** A value up to the next quote, space, comma or brace; never one already redacted. */
-const VALUE = String.raw`(?!\[REDACTED\])[^\s"'\\,;}{]{4,}`;
+/**
+ * A quoted or unquoted `name: value` / `name=value` / `"name":"value"` separator; the quotes may be
+ * escaped any number of times. Spaces and tabs only: a value never continues on the next line (a line
+ * ending in "Authorization: Bearer" must not take the next line's words with it).
+ */
+const SEP = String.raw`(?:\\*["'])?[ \t]*[:=][ \t]*(?:\\*["'])?`;
+/** A value up to the next quote, backtick, space, comma or brace; never one already redacted, nor a bare scheme word. */
+const VALUE = String.raw`(?!\[REDACTED\])(?!(?:Bearer|Basic|Token)(?![^\s"'\\,;}{\x60]))[^\s"'\\,;}{\x60]{4,}`;
 
 /** Token-shaped secrets, whatever their source. A match's first group, when it has one, is kept. */
 const PATTERNS: RegExp[] = [
@@ -25,9 +29,9 @@ const PATTERNS: RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{30,}/g,
   /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
   // Authorization values, with or without a scheme (raw keys too), in headers, JSON or assignments.
-  new RegExp(String.raw`((?:proxy-)?authorization${SEP}(?:(?:Bearer|Basic|Token)\s+)?)${VALUE}`, 'gi'),
-  // Bearer and Basic credentials wherever they stand.
-  /(\b(?:Bearer|Basic)\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{8,}/gi,
+  new RegExp(String.raw`((?:proxy-)?authorization${SEP}(?:(?:Bearer|Basic|Token)[ \t]+)?)${VALUE}`, 'gi'),
+  // Bearer and Basic credentials wherever they stand (on the same line).
+  /(\b(?:Bearer|Basic)[ \t]+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{8,}/gi,
   // x-api-key, api-key, apikey, api_key values.
   new RegExp(String.raw`(\b(?:x-)?api[-_]?key${SEP})${VALUE}`, 'gi'),
   // *_API_KEY=, *_TOKEN=, *_SECRET=, *PASSWORD= assignments and JSON members, any case.

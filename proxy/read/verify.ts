@@ -2,7 +2,7 @@
 // Besides the router's own model and lane fields it checks where each request physically went
 // (`upstream`, against the hosts configured for each lane), so a router bug cannot vouch for itself.
 import type { Config } from '../common/config.js';
-import type { Decision, Lane } from '../common/log-schema.js';
+import type { Decision, Lane, RunRecord } from '../common/log-schema.js';
 import { isHaikuModel } from '../common/models.js';
 import type { LogEntry } from './log-reader.js';
 
@@ -57,6 +57,26 @@ export interface Verdict {
   exitCode: 0 | 1 | 2;
   checks: Check[];
   completions: number;
+  /** Which settings judged the hosts, with how many completions each: the run lines, or the reader's stand-in. */
+  judgedBy: { source: string; completions: number }[];
+  /** Lines that were not JSON (torn or edited), skipped; set by verifyLog. */
+  malformed?: number;
+}
+
+/** How hosts are judged where the log says nothing (no run line before a request), and what flags add. */
+export interface HostJudging {
+  /** Said in the output for requests judged by the fallback hosts. */
+  fallbackSource?: string;
+  /** --zai-host / --anthropic-host: accepted beside every run's own hosts too. */
+  extra?: { zai?: string[]; anthropic?: string[] };
+}
+
+/** Where some requests of one lane went instead of their lane's host. */
+interface Misrouted {
+  lane: Lane;
+  went: string;
+  configured: string;
+  rids: string[];
 }
 
 const MAX_RIDS = 20;
@@ -67,8 +87,12 @@ export class RoutingVerifier {
   private nonHaikuOnZai: string[] = [];
   /** Anthropic-lane requests that reached the Z.AI host: the client's own credentials went to Z.AI. */
   private anthropicToZai: string[] = [];
-  /** Requests whose upstream is not the host configured for their lane. */
-  private wrongHost: string[] = [];
+  /** Requests whose upstream is not the host configured for their lane, by lane, host and configured host. */
+  private wrongHost = new Map<string, Misrouted>();
+  /** The hosts in force for the lines being read: the last run line's, else the fallback. */
+  private hosts: LaneHosts;
+  private source: string;
+  private judged = new Map<string, number>();
   private noModel: string[] = [];
   private headerModeOnAnthropic: string[] = [];
   private familyOnLane = new Map<string, number>();
@@ -79,8 +103,22 @@ export class RoutingVerifier {
   constructor(
     private readonly expect: Expectation[],
     private readonly graceS = 120,
-    private readonly hosts: LaneHosts = DEFAULT_LANE_HOSTS,
-  ) {}
+    fallback: LaneHosts = DEFAULT_LANE_HOSTS,
+    private readonly judging: HostJudging = {},
+  ) {
+    this.hosts = fallback;
+    this.source = judging.fallbackSource ?? (fallback === DEFAULT_LANE_HOSTS ? 'the default hosts (no run line in the log)' : "this shell's ZAI_BASE_URL/ANTH_BASE_URL (no run line in the log)");
+  }
+
+  /** A run line: the requests after it are judged by the hosts that proxy was configured with. */
+  run(r: RunRecord): void {
+    const extra = this.judging.extra ?? {};
+    this.hosts = {
+      zai: new Set([r.zai_host, ...(extra.zai ?? [])].map((h) => h.toLowerCase())),
+      anthropic: new Set([r.anth_host, ...(extra.anthropic ?? [])].map((h) => h.toLowerCase())),
+    };
+    this.source = `the run line of pid ${r.pid} (started ${r.started_at}; zai: ${r.zai_host}, anthropic: ${r.anth_host})`;
+  }
 
   add(e: LogEntry): void {
     this.lastTs = Math.max(this.lastTs, e.ts);
@@ -91,6 +129,7 @@ export class RoutingVerifier {
     }
     this.open.delete(key);
     this.completions++;
+    this.judged.set(this.source, (this.judged.get(this.source) ?? 0) + 1);
     const rid = e.rid ?? '?';
     const haiku = isHaikuModel(e.model);
     if (haiku && e.lane === 'anthropic' && !ALLOWED_HAIKU_ON_ANTHROPIC.includes(e.decision as Decision)) this.haikuWrongLane.push(rid);
@@ -108,7 +147,13 @@ export class RoutingVerifier {
     const upstream = e.upstream?.toLowerCase();
     if (upstream !== undefined && (e.lane === 'zai' || e.lane === 'anthropic')) {
       if (e.lane === 'anthropic' && this.hosts.zai.has(upstream) && !this.hosts.anthropic.has(upstream)) this.anthropicToZai.push(rid);
-      else if (!this.hosts[e.lane].has(upstream)) this.wrongHost.push(rid);
+      else if (!this.hosts[e.lane].has(upstream)) {
+        const configured = [...this.hosts[e.lane]].join(' or ');
+        const k = `${e.lane}\n${upstream}\n${configured}`;
+        const m = this.wrongHost.get(k) ?? { lane: e.lane, went: upstream, configured, rids: [] };
+        m.rids.push(rid);
+        this.wrongHost.set(k, m);
+      }
     }
     if (e.path === '/v1/messages' && e.op !== undefined && e.model === undefined) this.noModel.push(rid);
     if (e.lane === 'anthropic' && e.header_mode !== undefined) this.headerModeOnAnthropic.push(rid);
@@ -137,18 +182,20 @@ export class RoutingVerifier {
       detail: stale.length ? `${stale.length} decision(s) never completed` : `${this.open.size} still in flight within the grace period`,
       rids: list(stale),
     });
-    const hosts = (l: Lane) => [...this.hosts[l]].join(' ');
     checks.push({
       name: 'no anthropic-lane request reached the z.ai host',
       pass: this.anthropicToZai.length === 0,
-      detail: this.anthropicToZai.length ? `${this.anthropicToZai.length} request(s) with the client's own credentials went to ${hosts('zai')}` : 'no violation',
+      detail: this.anthropicToZai.length ? `${this.anthropicToZai.length} request(s) with the client's own credentials went to the z.ai host` : 'no violation',
       rids: list(this.anthropicToZai),
     });
+    const misrouted = [...this.wrongHost.values()];
+    const wrong = misrouted.reduce((n, m) => n + m.rids.length, 0);
     checks.push({
       name: 'every request reached the host configured for its lane',
-      pass: this.wrongHost.length === 0,
-      detail: this.wrongHost.length ? `${this.wrongHost.length} request(s) went elsewhere (zai: ${hosts('zai')}; anthropic: ${hosts('anthropic')})` : 'no violation',
-      rids: list(this.wrongHost),
+      pass: wrong === 0,
+      // Where they went and where they should have gone, apart: the line must not read as if traffic went to the expected host.
+      detail: wrong ? `${wrong} request(s) went elsewhere: ${misrouted.map((m) => `${m.rids.length} ${m.lane}-lane request(s) went to ${m.went}; configured for that lane: ${m.configured}`).join('; ')}` : 'no violation',
+      rids: list(misrouted.flatMap((m) => m.rids)),
     });
     checks.push({
       name: 'every /v1/messages body had a readable model',
@@ -167,13 +214,15 @@ export class RoutingVerifier {
       checks.push({ name: `${x.family} traffic reached the ${x.lane} lane`, pass: n > 0, detail: `${n} completion(s)`, rids: [] });
     }
     const exitCode = this.completions === 0 && this.open.size === 0 ? 2 : checks.every((c) => c.pass) ? 0 : 1;
-    return { exitCode, checks, completions: this.completions };
+    return { exitCode, checks, completions: this.completions, judgedBy: [...this.judged].map(([source, completions]) => ({ source, completions })) };
   }
 }
 
 export function formatVerdict(v: Verdict): string {
-  if (v.exitCode === 2) return 'NO DATA: no usage lines in the window (exit 2)';
-  const lines = v.checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}${c.rids.length ? ` [rids: ${c.rids.join(', ')}]` : ''}`);
+  if (v.exitCode === 2) return `NO DATA: no usage lines in the window (exit 2)${v.malformed ? `; ${v.malformed} malformed line(s) skipped` : ''}`;
+  const lines = v.judgedBy.map((j) => `hosts judged by ${j.source}: ${j.completions} completion(s)`);
+  if (v.malformed) lines.push(`NOTE  ${v.malformed} malformed line(s) (not JSON: torn or edited) were skipped; summarize counts them too`);
+  lines.push(...v.checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}${c.rids.length ? ` [rids: ${c.rids.join(', ')}]` : ''}`));
   lines.push(v.exitCode === 0 ? `routing verified over ${v.completions} completion(s)` : `routing violations found (exit 1)`);
   return lines.join('\n');
 }

@@ -1,10 +1,12 @@
 // The dual-terminal pilot acceptance, automated offline against the built-in fakes (T1–T6). Each line
 // carries the figures and the rids that prove it; results/TESTS.md is the record.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PROVE_REPORT, proveVerdict } from '../ops/prove-report.js';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from './rig.js';
 import { request, runClient, type ClientResult } from './demo.js';
 import type { UsageRecord } from '../common/log-schema.js';
+import { ensureDir } from '../common/dirs.js';
 
 export interface PilotCheck {
   id: string;
@@ -146,6 +148,14 @@ async function t6PauseResume({ rig, env, add }: Pilot): Promise<void> {
   });
 }
 
+/** Where the real Claude Code's run stands: these checks use the fakes; `npm run prove` uses the real CLI. */
+function realCliLine(provePath: string): string {
+  const seen = existsSync(provePath) ? proveVerdict(readFileSync(provePath, 'utf8')) : undefined;
+  return seen
+    ? `Real Claude Code CLI through the running proxy: **${seen.verdict}** on ${seen.when} (\`npm run prove\`, details in ${PROVE_REPORT}).`
+    : `Real Claude Code CLI: not proved yet on this machine; with the proxy running, \`npm run prove\` writes ${PROVE_REPORT}.`;
+}
+
 function writeReport(path: string, logPath: string, checks: PilotCheck[], ok: boolean): void {
   writeFileSync(
     path,
@@ -157,6 +167,8 @@ function writeReport(path: string, logPath: string, checks: PilotCheck[], ok: bo
       '| test | result | figures | rids |',
       '|---|---|---|---|',
       ...checks.map((c) => `| ${c.id} ${c.title} | ${c.pass ? 'PASS' : 'FAIL'} | ${c.figures.replace(/\|/g, '\\|')} | ${c.rids.join(', ')} |`),
+      '',
+      realCliLine(join(dirname(path), PROVE_REPORT)),
       '',
     ].join('\n'),
   );
@@ -185,7 +197,7 @@ export async function runPilot(opts: { dir: string; resultsDir: string; print: (
     await rig.stop();
   }
   const ok = checks.length === 6 && checks.every((c) => c.pass);
-  mkdirSync(opts.resultsDir, { recursive: true });
+  ensureDir(opts.resultsDir);
   const reportPath = join(opts.resultsDir, 'TESTS.md');
   writeReport(reportPath, rig.proxy.logPath, checks, ok);
   return { ok, checks, reportPath };

@@ -9,7 +9,8 @@ import type { Config, HeaderMode } from '../common/config.js';
 import type { UsageRecord } from '../common/log-schema.js';
 import type { ClientReply } from './client-exchange.js';
 import { isMessagesPath, type LaneDecision } from './decide.js';
-import { anthropicError, type AnthropicErrorType } from './errors.js';
+import { performance } from 'node:perf_hooks';
+import { anthropicError, anthropicErrorJson, type AnthropicErrorType } from './errors.js';
 import { responseHeaders } from './headers.js';
 import { anthropicTarget, zaiTarget, type LaneTarget } from './lanes.js';
 import type { LiveState } from './live-state.js';
@@ -19,7 +20,7 @@ import { UpstreamAttempt, type AttemptResult } from './upstream-attempt.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import { completionRecord, decisionRecord } from './usage-record.js';
 import { parseSubscriptionLimits } from './subscription-limits.js';
-import { classifyZaiAnswer, networkFailure, type ZaiFailure } from './zai-failures.js';
+import { classifyZaiAnswer, networkFailure, type CooldownReason, type ZaiFailure } from './zai-failures.js';
 
 /** Answers "Extra inputs are not permitted" are retried without the named fields at most this many times per request. */
 export const MAX_FIELD_RETRIES = 3;
@@ -69,6 +70,25 @@ interface ZaiOutcome {
 
 const ANTHROPIC_ERROR_TYPE: Record<number, AnthropicErrorType> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large', 429: 'rate_limit_error', 529: 'overloaded_error' };
 
+/** What a request gets during a cooldown with CCP_FALLBACK=0: the kind of answer the failure itself gave (docs/ZAI.md). */
+const COOLDOWN_ANSWER: Record<CooldownReason, { status: number; type: AnthropicErrorType; retryAfter: boolean }> = {
+  rate: { status: 429, type: 'rate_limit_error', retryAfter: true },
+  quota: { status: 429, type: 'rate_limit_error', retryAfter: true },
+  overload: { status: 529, type: 'overloaded_error', retryAfter: true },
+  auth: { status: 502, type: 'api_error', retryAfter: false },
+  plan: { status: 502, type: 'api_error', retryAfter: false },
+  model: { status: 502, type: 'api_error', retryAfter: false },
+  network: { status: 502, type: 'api_error', retryAfter: false },
+};
+
+/** 95 → "1 min 35 s", 7200 → "2 h 0 min". */
+export function formatDuration(totalS: number): string {
+  const s = Math.round(totalS);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
 function otherMode(mode: HeaderMode): HeaderMode {
   return mode === 'authorization' ? 'x-api-key' : 'authorization';
 }
@@ -81,6 +101,10 @@ export class AttemptPolicy {
       const reason = this.ctx.state.zaiCooldownReason;
       const extra: Partial<UsageRecord> = d.decision === 'cooldown' && reason ? { cooldown_reason: reason } : {};
       await this.runAnthropic(s, { attempt: 1, decision: d, target: this.anthropic(s.request), hold: () => false, extra });
+      return;
+    }
+    if (d.decision === 'cooldown') {
+      this.answerCooldown(s, d);
       return;
     }
     const outcome = await this.runZai(s, d);
@@ -150,7 +174,8 @@ export class AttemptPolicy {
 
   private startCooldown(f: ZaiFailure): void {
     if (!f.cooldown || !this.ctx.state.startCooldown(f.cooldown)) return;
-    if (f.loud) this.ctx.alert(`${f.explain}. Haiku goes to Anthropic until ${new Date(f.cooldown.untilMs).toISOString()} (cooldown: ${f.cooldown.reason}).`);
+    const meanwhile = this.ctx.config.fallback ? 'Haiku goes to Anthropic' : 'Haiku requests get an error from the proxy (CCP_FALLBACK=0)';
+    if (f.loud) this.ctx.alert(`${f.explain}. ${meanwhile} until ${new Date(f.cooldown.untilMs).toISOString()} (cooldown: ${f.cooldown.reason}).`);
   }
 
   /** With CCP_FALLBACK=0, does the proxy answer itself (502/504) rather than relay Z.AI's answer? */
@@ -183,6 +208,26 @@ export class AttemptPolicy {
     // The body stalled or broke: a truncated JSON is no answer, so the status goes with a whole one.
     const type = ANTHROPIC_ERROR_TYPE[r.obs.status] ?? (r.obs.status >= 500 ? 'api_error' : 'invalid_request_error');
     s.reply.send(r.obs.status, { ...headers, 'content-type': 'application/json' }, JSON.stringify(anthropicError(type, `proxy: Z.AI answered ${r.obs.status}, then its body ${r.obs.error ?? 'broke off'}`)));
+  }
+
+  /**
+   * CCP_FALLBACK=0 while the Z.AI lane cools down (a failure, or the quota stop): answered at once, in
+   * the kind of error the failure itself gave, naming Z.AI, the reason and the time left — never moved
+   * to Anthropic, never dialled. A rejected key is never shown as a 401 (the client would blame its own).
+   */
+  private answerCooldown(s: Served, d: LaneDecision): void {
+    const { state } = this.ctx;
+    const reason = state.zaiCooldownReason || 'network';
+    const base = decisionRecord(s.request, d, 1, undefined, state.paused, { cooldown_reason: reason });
+    if (s.logged) this.ctx.decided(base, s.request);
+    const leftS = Math.max(1, Math.ceil((state.zaiCooldownUntil - Date.now()) / 1000));
+    const answer = COOLDOWN_ANSWER[reason];
+    const why = reason === 'auth' ? 'Z.AI rejected the Z.AI key; check ZAI_API_KEY and ZAI_HEADER_MODE' : state.zaiCooldownWhy;
+    const message = `proxy: the Z.AI lane is cooling down (${reason}: ${why}) for ${formatDuration(leftS)} more, until ${new Date(state.zaiCooldownUntil).toISOString()}; CCP_FALLBACK=0, so Haiku is not sent to Anthropic instead`;
+    const body = anthropicErrorJson(answer.type, message);
+    s.reply.send(answer.status, { 'content-type': 'application/json', ...(answer.retryAfter ? { 'retry-after': String(leftS) } : {}) }, body);
+    const obs = { status: answer.status, endedAt: performance.now(), respBytes: Buffer.byteLength(body), usage: {}, redialled: false, signatures: [] };
+    if (s.logged) this.ctx.completed(completionRecord(base, obs, s.t0, { final: true, proxy_status: answer.status }), s.request);
   }
 
   /** No answer at all and nothing to fall back to: an Anthropic-shaped 502 (504 for a timeout) naming the lane. */

@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { REPO_ROOT } from '../common/config.js';
 import { dashboardUrl } from '../common/proxy-status.js';
 import type { ProxyHandle } from './server.js';
+import { zaiKeyFix } from '../common/start-command.js';
 
 /** How a user names the env script from the repo root (absolute when it lives elsewhere). */
 export function envFileHint(path: string): string {
@@ -37,9 +38,9 @@ export function findReadySignal(output: string): ReadySignal | undefined {
  * The one line a first run without a Z.AI key prints: what happens now and what to do. Undefined when a
  * key is set. The proxy still starts; Haiku stays on Anthropic with decision `no_zai_key`.
  */
-export function missingKeyHint(hasZaiKey: boolean): string | undefined {
+export function missingKeyHint(hasZaiKey: boolean, fix = zaiKeyFix()): string | undefined {
   if (hasZaiKey) return undefined;
-  return 'ccp: no ZAI_API_KEY, so Haiku stays on Anthropic (no_zai_key). To offload it: cp .env.example .env, set ZAI_API_KEY=… there, restart npm run mitm.';
+  return `ccp: no ZAI_API_KEY, so Haiku stays on Anthropic (no_zai_key). To offload it: ${fix}, restart npm run mitm.`;
 }
 
 export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: number }): string {
@@ -53,7 +54,8 @@ export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: nu
     `  CA valid to  ${p.ca.notAfter.toISOString().slice(0, 10)}; name-constrained to api.anthropic.com`,
     `  zai lane     haiku → ${c.zaiBaseUrl.href}  key ${c.zaiApiKey ? 'set' : 'NOT SET (haiku stays on anthropic)'}  header ${p.state.zaiHeaderMode}  model map ${map}`,
     `  anthropic    everything else → ${c.anthBaseUrl.href} with the client's own credentials`,
-    `  toggles      FORCE_HAIKU_TO_ZAI=${onOff(c.forceHaikuToZai)} paused=${onOff(p.state.paused)} MITM_FORCE_H1=${onOff(c.forceH1)} MITM_FILTER_CHAIN=${onOff(c.filterChain)} ENABLE_BODY_TEE=${onOff(c.bodyTee)}`,
+    `  toggles      FORCE_HAIKU_TO_ZAI=${onOff(c.forceHaikuToZai)} paused=${onOff(p.state.paused)} MITM_FORCE_H1=${onOff(c.forceH1)} MITM_FILTER_CHAIN=${onOff(c.filterChain)} ENABLE_BODY_TEE=${onOff(c.bodyTee)} CCP_FALLBACK=${onOff(c.fallback)}`,
+    ...(p.state.pauseAtStart.note ? [`  pause        ${p.state.pauseAtStart.note}`] : []),
     `  dashboard    ${dashboardUrl(p.port)}`,
     `  usage log    ${p.logPath}`,
     `  env file     ${opts.subEnvPath}`,

@@ -1,8 +1,9 @@
 // The proxy's own persistent CA: created once, name-constrained to the intercepted hosts, validated on start.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { generateCACertificate } from 'mockttp';
 import { caPaths } from '../common/ca-files.js';
+import { ensureDir } from '../common/dirs.js';
 
 export interface CaFiles {
   certPath: string;
@@ -55,7 +56,7 @@ function writePrivate(path: string, data: string): void {
 
 /** Load the CA from `dir`, creating or replacing it when missing or invalid. Directory 0700, key 0600. */
 export async function ensureCa(dir: string, hosts: readonly string[]): Promise<CaFiles> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensureDir(dir, 0o700);
   chmodSync(dir, 0o700);
   const { certPath, keyPath, metaPath } = caPaths(dir);
   const problem = caProblem(dir, hosts);

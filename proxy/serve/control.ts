@@ -14,6 +14,8 @@ export interface ControlContext {
   controlToken: string;
   status: () => ProxyStatus;
   live: LiveStats;
+  /** GET /__ccp/ping: one line that proves this is the kit's proxy and which CA it uses (env/sub-env.sh reads it). */
+  ping: () => string;
 }
 
 function safeEqual(a: string | undefined, b: string): boolean {
@@ -69,6 +71,10 @@ export class ControlApi {
         'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'",
         'x-frame-options': 'DENY',
       });
+      return;
+    }
+    if (req.method === 'GET' && path === '/__ccp/ping') {
+      send(res, 200, 'text/plain; charset=utf-8', ctx.ping());
       return;
     }
     if (req.method === 'GET' && path === '/__ccp/status') {

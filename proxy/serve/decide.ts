@@ -13,6 +13,8 @@ export interface DecideInput {
   paused: boolean;
   hasZaiKey: boolean;
   zaiCoolingDown: boolean;
+  /** CCP_FALLBACK: may Anthropic answer a Haiku request because of Z.AI's state? */
+  fallback: boolean;
   /** Why the Z.AI lane is cooling down, for the reason sentence. */
   zaiCooldownReason?: string;
   /** The body is one of Claude Code's account probes (account-probe.ts). */
@@ -54,6 +56,8 @@ export function decide(input: DecideInput): LaneDecision {
   }
   if (input.zaiCoolingDown) {
     const why = input.zaiCooldownReason ? ` (${input.zaiCooldownReason})` : '';
+    // Without fallback the user said Anthropic never answers for Z.AI: the proxy answers at once instead.
+    if (!input.fallback) return { lane: 'zai', decision: 'cooldown', reason: `haiku, z.ai lane cooling down${why}, CCP_FALLBACK=0 → error from the proxy, not anthropic` };
     return { lane: 'anthropic', decision: 'cooldown', reason: `haiku, z.ai lane cooling down${why} → anthropic lane` };
   }
   return { lane: 'zai', decision: 'forced_model', reason: 'haiku model → zai lane' };

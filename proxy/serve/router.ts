@@ -120,6 +120,7 @@ export class Router extends EventEmitter<RouterEvents> {
       paused: state.paused,
       hasZaiKey: config.zaiApiKey !== undefined,
       zaiCoolingDown: state.coolingDown(),
+      fallback: config.fallback,
       ...(state.zaiCooldownReason ? { zaiCooldownReason: state.zaiCooldownReason } : {}),
       ...(probe ? { accountProbe: probe } : {}),
     });

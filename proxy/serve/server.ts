@@ -5,6 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { ensureCa, type CaFiles } from './ca.js';
 import { INTERCEPT_HOSTS, type Config } from '../common/config.js';
 import { usageLogPath } from '../common/logs-layout.js';
+import { SCHEMA_VERSION, type RunRecord } from '../common/log-schema.js';
+import { runSettings } from '../common/run-settings.js';
 import type { ProxyStatus } from '../common/proxy-status.js';
 import { startFront, type Front } from './front.js';
 import { LiveState } from './live-state.js';
@@ -55,6 +57,26 @@ interface Core {
   log: UsageLog;
   logPath: string;
   startedAt: Date;
+  /** The run line, once the port is known. */
+  run?: RunRecord;
+}
+
+function runRecord(core: Core, port: number): RunRecord {
+  const { state } = core;
+  return {
+    v: SCHEMA_VERSION,
+    event: 'run',
+    ts: core.startedAt.getTime() / 1000,
+    pid: process.pid,
+    port,
+    started_at: core.startedAt.toISOString(),
+    ...runSettings(core.config, { paused: state.pauseAtStart.paused, pausedFrom: state.pauseAtStart.from, headerMode: state.zaiHeaderMode }),
+  };
+}
+
+/** GET /__ccp/ping: `ccp-lanes pid=… port=… ca=<SHA-256>`; cheap (no memory figures), for the terminal check. */
+export function pingLine(port: number, caFingerprint: string): string {
+  return `ccp-lanes pid=${process.pid} port=${port} ca=${caFingerprint}\n`;
 }
 
 /** GET /__ccp/status: what status, doctor, bundle and the dashboard know of this process. */
@@ -83,6 +105,7 @@ function statusOf(core: Core, port: () => number): ProxyStatus {
     zai_quota: state.zaiQuota ?? null,
     zai_quota_stop_pct: config.zaiQuotaStopPct,
     memory: memoryMb(),
+    ...(core.run ? { run: core.run } : {}),
   };
 }
 
@@ -124,7 +147,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   const core: Core = {
     config,
     ca: await ensureCa(config.caDir, INTERCEPT_HOSTS),
-    state: new LiveState(config.logsDir, { pausedAtStart: config.offloadPaused, headerMode: config.zaiHeaderMode }),
+    state: new LiveState(config.logsDir, { offloadPaused: config.offloadPaused, offloadPausedFrom: config.offloadPausedFrom, headerMode: config.zaiHeaderMode }),
     live: new LiveStats(config.pricing),
     log: new UsageLog(logPath, { maxBytes: config.logMaxBytes, keep: config.logKeep }),
     logPath,
@@ -132,7 +155,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   };
   const controlToken = randomBytes(24).toString('hex');
   let port = config.port;
-  const control = new ControlApi({ state: core.state, controlToken, status: () => statusOf(core, () => port), live: core.live });
+  const control = new ControlApi({ state: core.state, controlToken, status: () => statusOf(core, () => port), live: core.live, ping: () => pingLine(port, core.ca.fingerprint) });
   const upstreamCa = config.upstreamCaFile ? readFileSync(config.upstreamCaFile, 'utf8') : undefined;
   const router = makeRouter(core, upstreamCa);
   const { quota, quotaPool } = watchZaiQuota(core, router, upstreamCa);
@@ -155,6 +178,11 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
     throw err;
   }
   port = front.port;
+  // Before any request can be served (they arrive on later turns of the event loop): the readers judge
+  // what follows by it.
+  const run = runRecord(core, port);
+  core.log.writeRun(run);
+  core.run = run;
   await logMalformedRequests(front, router);
   void quota.poll();
   let stopped = false;

@@ -1,9 +1,10 @@
 // logs/usage.jsonl writer (DESIGN §4): one append-only file per process, one write per line. The line
 // format itself is common/log-schema.ts, shared with the readers.
-import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { serializeRecord, type UsageRecord } from '../common/log-schema.js';
+import { serializeRecord, type RunRecord, type UsageRecord } from '../common/log-schema.js';
 import { rotatedLogPath } from '../common/logs-layout.js';
+import { ensureDir } from '../common/dirs.js';
 
 /**
  * Appends lines synchronously: each line is in the kernel before the caller goes on, so a decision
@@ -14,12 +15,14 @@ import { rotatedLogPath } from '../common/logs-layout.js';
 export class UsageLog {
   private fd: number | undefined;
   private size = 0;
+  /** This run's run line, repeated at the top of every file a rotation starts, so no file lacks it. */
+  private runLine: string | undefined;
 
   constructor(
     readonly path: string,
     private readonly rotation: { maxBytes: number; keep: number } = { maxBytes: 0, keep: 1 },
   ) {
-    mkdirSync(dirname(path), { recursive: true });
+    ensureDir(dirname(path));
     this.open();
   }
 
@@ -38,11 +41,21 @@ export class UsageLog {
     }
     renameSync(this.path, rotatedLogPath(this.path, 1));
     this.open();
+    if (this.runLine) this.append(this.runLine);
+  }
+
+  /** The run line: what this proxy runs with (first line of the run; repeated after each rotation). */
+  writeRun(rec: RunRecord): void {
+    this.runLine = serializeRecord(rec);
+    this.append(this.runLine);
   }
 
   write(rec: UsageRecord): void {
+    this.append(serializeRecord(rec));
+  }
+
+  private append(line: string): void {
     if (this.fd === undefined) return;
-    const line = serializeRecord(rec);
     const bytes = Buffer.byteLength(line);
     if (this.rotation.maxBytes > 0 && this.size > 0 && this.size + bytes > this.rotation.maxBytes) this.rotate();
     writeSync(this.fd!, line);

@@ -68,7 +68,7 @@ export function quotaStop(q: QuotaStatus, stopPct: number, shortCooldownS: numbe
   const untilMs = Math.max(...untils);
   if (untilMs <= nowMs) return undefined;
   const names = full.map((w) => `${w.name} ${w.used_pct}%`).join(', ');
-  return { reason: 'quota', untilMs, why: `Z.AI plan quota ${names} used (CCP_ZAI_QUOTA_STOP_PCT=${stopPct}); Haiku stays on Anthropic until ${new Date(untilMs).toISOString()}` };
+  return { reason: 'quota', untilMs, why: `Z.AI plan quota ${names} used (CCP_ZAI_QUOTA_STOP_PCT=${stopPct}); the Z.AI lane stops until ${new Date(untilMs).toISOString()}` };
 }
 
 /** How the key is sent: Z.AI's own plugin sends it bare; some clients send "Bearer <key>". The one that worked is kept. */
