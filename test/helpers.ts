@@ -75,11 +75,13 @@ export function message(model: string, stream: boolean, extra: Record<string, un
   return { model, max_tokens: 32, stream, messages: [{ role: 'user', content: 'Say ok.' }], ...extra };
 }
 
+/** The usage lines (decision and completion) of the rig's log; the run line at the top is not one. */
 export function logLines(rig: Rig): UsageRecord[] {
   return readFileSync(rig.proxy.logPath, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as UsageRecord);
+    .map((l) => JSON.parse(l) as UsageRecord)
+    .filter((r) => r.event === 'decision' || r.event === 'complete');
 }
 
 export function completions(rig: Rig): UsageRecord[] {

@@ -5,8 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { REPO_ROOT } from '../proxy/common/config.js';
 import { startRig } from '../proxy/rig/rig.js';
-import { USAGE_RECORD_FIELDS } from '../proxy/common/log-schema.js';
-import { logLines, message, postMessages, proxyAgent, within } from './helpers.js';
+import { RUN_RECORD_FIELDS, USAGE_RECORD_FIELDS } from '../proxy/common/log-schema.js';
+import { logLines, message, postMessages, proxyAgent, within, withRig } from './helpers.js';
 
 function documentedFields(): Map<string, string> {
   const doc = readFileSync(join(REPO_ROOT, 'docs', 'METRICS-SCHEMA.md'), 'utf8');
@@ -14,6 +14,19 @@ function documentedFields(): Map<string, string> {
   for (const m of doc.matchAll(/^\| `([a-z_0-9]+)` \| (both|complete|decision) \|/gm)) fields.set(m[1]!, m[2]!);
   return fields;
 }
+
+test('the run line: documented field for field, and the one a real proxy writes first carries exactly those', async () => {
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'METRICS-SCHEMA.md'), 'utf8');
+  const documented = [...doc.matchAll(/^\| `([a-z_0-9]+)` \| run \|/gm)].map((m) => m[1]!);
+  assert.equal([...documented].sort(), [...RUN_RECORD_FIELDS].sort());
+  await withRig({ env: { ZAI_MODEL_MAP: 'haiku=glm-4.5-air', ENABLE_BODY_TEE: '1' } }, async (rig) => {
+    const [first] = readFileSync(rig.proxy.logPath, 'utf8').split('\n');
+    const run = JSON.parse(first!) as Record<string, unknown>;
+    assert.equal(Object.keys(run).sort(), [...RUN_RECORD_FIELDS].sort());
+    assert.equal([run.event, run.pid, run.port, run.zai_host, run.anth_host, run.zai_model_map, run.body_tee, run.zai_key_set], ['run', process.pid, rig.proxy.port, new URL(rig.env.ZAI_BASE_URL!).host, new URL(rig.env.ANTH_BASE_URL!).host, 'haiku=glm-4.5-air', true, true]);
+    assert.not.match(first!, rig.env.ZAI_API_KEY!);
+  });
+});
 
 test('every documented field is one the writer knows, and the writer knows no undocumented field', () => {
   const doc = documentedFields();
