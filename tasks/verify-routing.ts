@@ -36,6 +36,7 @@ try {
   const since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
   const expect = parseExpect(typeof argv.expect === 'string' ? argv.expect : DEFAULT_EXPECT);
   const graceS = argv.grace !== undefined ? Number(argv.grace) : undefined;
+  if (graceS !== undefined && !(Number.isFinite(graceS) && graceS >= 0)) throw new Error(`--grace takes seconds, 0 or more, not "${argv.grace}"`);
   const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : []);
   const extra = { zai: list(argv['zai-host']), anthropic: list(argv['anthropic-host']) };
   const hosts = laneHosts(config, extra);

@@ -1,7 +1,7 @@
 // Cost: the price lookup, exact per-attempt arithmetic, and `npm run summarize` on a log whose dollar
 // figures are computed by hand here (list prices from the issue: Haiku 4.5 1/5/1.25/0.10, Sonnet 4.5
 // 3/15/3.75/0.30, Opus 4.5 5/25/6.25/0.50 dollars per million tokens; GLM-4.5-Air 0.20/1.10/0.03).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -152,10 +152,12 @@ const HAND_LOG = [
 ].flatMap((o, i) => line(o, i));
 
 test('npm run summarize prints the exact per-lane cost and the saving; --json and METRICS.json carry them', async () => {
-  const file = join(dir, 'hand.jsonl');
+  // The kit's own log (CCP_LOGS_DIR): only that one's figures go to results/METRICS.json.
+  mkdirSync(join(dir, 'hand-logs'), { recursive: true });
+  const file = join(dir, 'hand-logs', 'usage.jsonl');
   writeFileSync(file, HAND_LOG.join('\n') + '\n');
-  const env = { CCP_RESULTS_DIR: join(dir, 'results'), CCP_LOGS_DIR: join(dir, 'logs') };
-  const r = await npmRun('summarize', ['--file', file], env);
+  const env = { CCP_RESULTS_DIR: join(dir, 'results'), CCP_LOGS_DIR: join(dir, 'hand-logs') };
+  const r = await npmRun('summarize', [], env);
   assert.is(r.exitCode, 0, String(r.stderr));
   const out = String(r.stdout);
   assert.match(out, /lane anthropic\s+\$0\.03315\n/);

@@ -1,6 +1,6 @@
 // Day two: a proxied terminal whose proxy is down, settings given inline, a remembered pause, an empty
 // variable, CCP_FALLBACK=0 during a cooldown, bad paths. Real shells, the real CLI, real processes.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,6 +232,37 @@ test('bad paths are one line and exit 2, never a stack trace or a hang', async (
     assert.not.ok(r.timedOut, task);
     assert.match(err, want, `${task}: ${err}`);
     assert.not.match(err, /\n\s+at /, `${task}: no stack trace`);
+  }
+});
+
+test('no permission: an unreadable --file and a read-only BUNDLE_DIR are one line each, exit 2', async () => {
+  // As root every file is readable, so the task runs as an unprivileged user (runuser, util-linux); a
+  // developer who is not root runs it as themselves.
+  const base = mkdtempSync(join(tmpdir(), 'ccp-perm-'));
+  try {
+    chmodSync(base, 0o755);
+    const locked = join(base, 'locked.jsonl');
+    writeFileSync(locked, '{}\n');
+    chmodSync(locked, 0o000);
+    const ro = join(base, 'read-only');
+    mkdirSync(ro, { mode: 0o555 });
+    chmodSync(ro, 0o555);
+    const env = { HOME: base, PATH: process.env.PATH!, CCP_LOGS_DIR: join(base, 'logs'), CCP_RESULTS_DIR: join(base, 'results'), CCP_CA_DIR: join(base, 'ca'), FORCE_COLOR: '0' };
+    const asUser = (task: string, args: string[], extra: Record<string, string>) => {
+      const cmd = ['npm', 'run', '-s', task, ...(args.length ? ['--', ...args] : [])];
+      const e = { ...env, ...extra };
+      return process.getuid?.() === 0
+        ? execa('runuser', ['-u', 'nobody', '--', 'env', ...Object.entries(e).map(([k, v]) => `${k}=${v}`), ...cmd], { cwd: REPO_ROOT, extendEnv: false, reject: false, timeout: 30_000 })
+        : execa(cmd[0]!, cmd.slice(1), { cwd: REPO_ROOT, env: e, extendEnv: false, reject: false, timeout: 30_000 });
+    };
+    const read = await asUser('summarize', ['--file', locked], {});
+    assert.is(read.exitCode, 2, read.stderr);
+    assert.is(read.stderr.trim(), `ccp: ${locked} is not accessible (no permission) (that path comes from --file: change it or fix the path)`);
+    const write = await asUser('bundle', [], { BUNDLE_DIR: join(ro, 'bundles') });
+    assert.is(write.exitCode, 2, write.stderr);
+    assert.is(write.stderr.trim(), `ccp: ${join(ro, 'bundles')} cannot be created: ${ro} is not writable (that path comes from BUNDLE_DIR (or --out DIR): change it or fix the path)`);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
   }
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { noProxyCovers } from '../proxy/ops/doctor.js';
+import { readEnv, REPO_ROOT } from '../proxy/common/config.js';
 import { startRig, type Rig } from '../proxy/rig/rig.js';
 import { announceRig, npmRun } from './helpers.js';
 
@@ -77,7 +78,8 @@ test('each problem is a FAIL or WARN with its one-line fix', async () => {
     ['ANTHROPIC_BASE_URL', { ...good, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' }, /^FAIL  ANTHROPIC_BASE_URL: is set .*\n\s+fix: unset ANTHROPIC_BASE_URL/m],
     ['ANTHROPIC_AUTH_TOKEN', { ...good, ANTHROPIC_AUTH_TOKEN: 'tok' }, /^FAIL  ANTHROPIC_AUTH_TOKEN: is set/m],
     ['NO_PROXY covers the API', { ...good, NO_PROXY: 'localhost,.anthropic.com' }, /^FAIL  NO_PROXY: .*\n\s+fix: export NO_PROXY=127\.0\.0\.1,localhost/m],
-    ['no proxy running', { ...good, CCP_LOGS_DIR: join(home, 'empty-logs') }, /^FAIL  proxy running: no proxy.*\n\s+fix: npm run mitm/m],
+    // The fix names the port this shell sourced (HTTPS_PROXY), not the configured 8082.
+    ['no proxy running', { ...good, CCP_LOGS_DIR: join(home, 'empty-logs') }, new RegExp(`^FAIL  proxy running: no proxy.*\\(this shell points at port ${rig.proxy.port}\\)\\n\\s+fix: MITM_PORT=${rig.proxy.port} npm run mitm`, 'm')],
   ];
   for (const [name, env, expected] of cases) {
     const r = await doctor(env);
@@ -110,8 +112,13 @@ test('warnings: settings.json relying on NODE_EXTRA_CA_CERTS, no claude, no Z.AI
     const r = await doctor({ ...without(good, 'ZAI_API_KEY'), PATH: process.env.PATH!.split(':').filter((p) => !p.includes('claude')).join(':') });
     const out = String(r.stdout);
     assert.match(out, /^WARN  ~\/\.claude\/settings\.json: sets NODE_EXTRA_CA_CERTS/m);
-    assert.match(out, /^WARN  Z\.AI key: ZAI_API_KEY is not set/m);
+    // The running proxy has a key: what it runs with counts, not this shell (status says the same).
+    assert.match(out, /^OK    Z\.AI key: set in the running proxy/m);
     assert.is(r.exitCode, 0, 'warnings alone do not fail');
+    // No proxy running: the next start's key, from this shell or .env.
+    const next = String((await doctor({ ...without(good, 'ZAI_API_KEY'), CCP_LOGS_DIR: join(home, 'no-proxy-logs') })).stdout);
+    if (readEnv(REPO_ROOT, {}).ZAI_API_KEY) assert.match(next, /^OK    Z\.AI key: set for the next start/m);
+    else assert.match(next, /^WARN  Z\.AI key: ZAI_API_KEY is set neither in this shell nor in \.env: a proxy started now keeps Haiku on Anthropic/m);
   } finally {
     rmSync(join(home, '.claude'), { recursive: true, force: true });
   }

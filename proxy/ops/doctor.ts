@@ -14,7 +14,7 @@ import { listeningAddresses } from './port-owner.js';
 import { quotaLine } from './status-format.js';
 import { exhaustedWindows } from '../common/proxy-status.js';
 import { startCommand, zaiKeyFix } from '../common/start-command.js';
-import { ensureDir } from '../common/dirs.js';
+import { ensureDir, PathError } from '../common/dirs.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -243,8 +243,9 @@ function checkLogsDir(c: Checks): void {
     ensureDir(dir);
     accessSync(dir, constants.W_OK);
     c.add('OK', 'log directory', `${dir} is writable`);
-  } catch {
-    c.add('FAIL', 'log directory', `${dir} is not writable`, `chmod u+w ${dir}   # or set CCP_LOGS_DIR`);
+  } catch (e) {
+    const problem = e instanceof PathError ? e.message : `${dir} is not writable`;
+    c.add('FAIL', 'log directory', problem, e instanceof PathError && /file, not a directory/.test(e.problem) ? 'set CCP_LOGS_DIR to a directory' : `chmod u+w ${dir}   # or set CCP_LOGS_DIR`);
   }
 }
 
