@@ -12,11 +12,20 @@ and through the proxy (MITM via HTTPS_PROXY, and base-URL mode) in interleaved r
 (per-event delivery delay, time to first event), 500 slow streams (peak RSS, all events delivered),
 a 2 MB request, summarize and verify-routing over a generated 1,000,000-line log, and start-up time.
 Prints progress and the targets, writes results/BENCH.md and results/BENCH.json (CCP_RESULTS_DIR).
---quick: reduced sizes, under a minute. The full run takes a few minutes.`);
+--quick: reduced sizes, under a minute. The full run takes a few minutes.
+Exit 1 when a stream lost an event (any run) or, in the full run, when a target was MISSED; 0 otherwise.`);
 
 const config = configOrExit();
 const t0 = Date.now();
 const { json } = await runBench({ quick: Boolean(argv.quick), resultsDir: config.resultsDir, print: (s) => console.log(s) });
 console.log('\nTargets:');
-for (const t of targetsOf(json)) console.log(`  ${t.ok ? 'met   ' : 'MISSED'} ${t.name}: ${t.value} (target ${t.target})`);
+const targets = targetsOf(json);
+for (const t of targets) console.log(`  ${t.ok ? 'met   ' : 'MISSED'} ${t.name}: ${t.value} (target ${t.target})`);
 console.log(`\nwrote ${config.resultsDir}/BENCH.md and BENCH.json in ${Math.round((Date.now() - t0) / 1000)} s`);
+// A lost event is a failure in any run; a missed timing target fails the full run only (--quick's
+// reduced sizes say nothing about timing).
+const lost = targets.filter((t) => t.delivery && !t.ok);
+const missed = targets.filter((t) => !t.delivery && !t.ok);
+if (lost.length) console.error(`bench: FAILED: ${lost.map((t) => t.name).join('; ')}`);
+else if (missed.length && !argv.quick) console.error(`bench: ${missed.length} target(s) MISSED`);
+process.exit(lost.length || (missed.length && !argv.quick) ? 1 : 0);

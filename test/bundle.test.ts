@@ -58,14 +58,16 @@ test.before(() => {
   const results = join(dir, 'results');
   mkdirSync(logs);
   mkdirSync(results);
-  const line = (o: Record<string, unknown>) => JSON.stringify({ v: 1, rid: 'r1', attempt: 1, lane: 'zai', model: 'claude-haiku-4-5', decision: 'forced_model', path: '/v1/messages', ...o });
+  const line = (o: Record<string, unknown>) => JSON.stringify({ v: 1, rid: 'r1', attempt: 1, lane: 'zai', upstream: 'api.z.ai', model: 'claude-haiku-4-5', decision: 'forced_model', path: '/v1/messages', ...o });
   writeFileSync(join(logs, 'usage.jsonl'), [
     line({ event: 'decision', ts: 1795000000 }),
     line({ event: 'complete', ts: 1795000001, status: 200, latency_ms: 12, error: `leaked ${ZAI_KEY} and x-api-key: ${PLANTED[1]}` }),
   ].join('\n') + '\n');
   writeFileSync(join(logs, 'usage.jsonl.1'), `{"note":"authorization: ${PLANTED[3]}","ts":1}\n` + UNTOLD.map(([, text]) => JSON.stringify({ note: text, ts: 2 })).join('\n') + '\n');
   writeFileSync(join(results, 'notes.txt'), UNTOLD.map(([, text]) => text).join('\n') + '\n');
-  writeFileSync(join(logs, 'body-samples.jsonl'), '{"body":"the user prompt"}\n');
+  // A body sample as the tee writes it, with the user's own secrets pasted into the prompt.
+  const BODY_SECRET = 'sk-ant-api03-pasted-into-the-prompt-0987654321';
+  writeFileSync(join(logs, 'body-samples.jsonl'), JSON.stringify({ body: { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: `the user prompt; my key is ${BODY_SECRET} and ZAI_API_KEY=${ZAI_KEY}` }] } }) + '\n');
   writeFileSync(join(logs, 'mitm.state.json'), '{"token":"control-token"}\n');
   writeFileSync(join(results, 'METRICS.json'), JSON.stringify({ oauth: PLANTED[2], key: PEM }));
   writeFileSync(join(results, '.env'), `ZAI_API_KEY=${ZAI_KEY}\n`);
@@ -166,7 +168,10 @@ test('--with-bodies adds the body samples (redacted like everything else)', asyn
   const r = await npmRun('bundle', ['--out', out, '--with-bodies'], env);
   assert.is(r.exitCode, 0, String(r.stderr));
   const bdir = readdirSync(out).find((f) => !f.endsWith('.tgz'))!;
-  assert.ok(existsSync(join(out, bdir, 'logs', 'body-samples.jsonl')));
+  const bodies = readFileSync(join(out, bdir, 'logs', 'body-samples.jsonl'), 'utf8');
+  assert.match(bodies, 'the user prompt; my key is [REDACTED]');
+  for (const secret of ['sk-ant-api03-pasted-into-the-prompt-0987654321', ZAI_KEY]) assert.not.match(bodies, secret);
+  assert.match(String(r.stdout), 'logs/body-samples.jsonl', 'named among the redacted files');
 });
 
 test('the final scan does not depend on the redactor: with redaction off the bundle fails and is deleted', async () => {
@@ -188,7 +193,7 @@ test('--handoff section: toggles, versions, bundle path, summarize headline, ver
     verdict: await verifyLog(log, []),
   });
   assert.match(section, '## 2026-11-24 12:00 UTC');
-  assert.match(section, 'FORCE_HAIKU_TO_ZAI=true, ZAI_HEADER_MODE=x-api-key');
+  assert.match(section, '- settings (from x): FORCE_HAIKU_TO_ZAI=true, ZAI_HEADER_MODE=x-api-key');
   assert.match(section, 'claude 2.1.197');
   assert.match(section, 'bundle: /tmp/b.tgz');
   assert.match(section, 'zai 1 req, 0 err, p50 12 ms');

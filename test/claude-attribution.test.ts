@@ -80,11 +80,21 @@ test('sessions and request classes from the real CLI: log lines, summarize --by,
     if (s === '(none)') continue;
     const mine = lines.filter((l) => l.session === s);
     assert.ok(mine.length >= 2 * Object.values(row.lanes).reduce((a, b) => a + b, 0), `decision and completion lines for ${s}`);
-    for (const l of mine) {
-      assert.ok(l.request_class === undefined || row.classes.has(l.request_class), `class ${l.request_class}`);
-      assert.ok(l.client_request_id === undefined || row.ids.has(l.client_request_id), `client request id ${l.client_request_id}`);
-    }
+    for (const l of mine) if (l.request_class !== undefined) assert.ok(row.classes.has(l.request_class), `class ${l.request_class}`);
   }
+  // Per request: every request that crossed the wire with Claude Code's labels has a completion line
+  // carrying exactly those labels — a label the wire had may not be missing from the line.
+  let withLabels = 0;
+  for (const { lane, q } of wire) {
+    const id = header(q, 'x-client-request-id');
+    if (!id) continue;
+    withLabels++;
+    const line = lines.find((l) => l.event === 'complete' && l.lane === lane && l.client_request_id === id);
+    assert.ok(line, `a ${lane} completion line for client request ${id} (${q.method} ${q.url})`);
+    assert.is(line!.session, header(q, 'x-claude-code-session-id'), `session of ${id}`);
+    assert.is(line!.request_class, header(q, 'x-claude-code-request-class'), `request class of ${id}`);
+  }
+  assert.ok(withLabels >= 2, `${withLabels} labelled requests on the wire`);
 
   const env = { ...rig.env, MITM_PORT: String(rig.proxy.port), CCP_RESULTS_DIR: rig.config.resultsDir };
   const r = await npmRun('summarize', ['--file', rig.proxy.logPath, '--json'], env);

@@ -10,7 +10,7 @@ import { attemptCost, decimalUsd, formatUsd, shippedPricing } from '../proxy/com
 import { SHIPPED_PRICES } from '../proxy/common/price-table.js';
 import { PriceBook, loadPriceBook, parsePriceFile, PriceFileError } from '../proxy/common/prices.js';
 import { REPO_ROOT } from '../proxy/common/config.js';
-import { npmRun } from './helpers.js';
+import { completions, message, npmRun, postMessages, proxyAgent, withRig } from './helpers.js';
 
 let dir: string;
 test.before(() => {
@@ -206,6 +206,25 @@ test('ZAI_BILLING=plan: Z.AI tokens still count, cost 0, and the whole Claude pr
   assert.is(m.cost.by_lane.zai.no_price, 0);
   assert.is(m.cost.saving.saved.exact, '0.00856');
   assert.is(m.lanes.zai.tokens.input, 3010, 'tokens still count');
+});
+
+test('cache writes split by lifetime, end to end: the wire split reaches the log and summarize prices 1h at 2x input, 5m at 1.25x', async () => {
+  // Anthropic answers usage.cache_creation split: 2,000 tokens for 5 minutes, 4,000 for 1 hour.
+  const usage = { input_tokens: 1000, output_tokens: 100, cache_read_input_tokens: 0, cache_creation_input_tokens: 6000, cache_creation: { ephemeral_5m_input_tokens: 2000, ephemeral_1h_input_tokens: 4000 } };
+  await withRig({ anthropic: { usage } }, async (rig) => {
+    const agent = proxyAgent(rig);
+    for (const stream of [true, false]) assert.is((await postMessages(agent, message('claude-sonnet-4-5-20250929', stream))).status, 200);
+    await agent.close();
+    const lines = completions(rig);
+    assert.equal(lines.map((l) => [l.op, l.cache_creation_5m_input_tokens, l.cache_creation_1h_input_tokens]), [['stream', 2000, 4000], ['nonstream', 2000, 4000]]);
+    const r = await npmRun('summarize', ['--json'], { CCP_LOGS_DIR: rig.config.logsDir, CCP_RESULTS_DIR: join(rig.dir, 'results') });
+    assert.is(r.exitCode, 0, String(r.stderr));
+    const m = JSON.parse(String(r.stdout));
+    // By hand, Sonnet 4.5 at $3 in, $15 out, $3.75 5m write, $6 1h write per million tokens:
+    // 1000×3 + 100×15 + 2000×3.75 + 4000×6 = 3000 + 1500 + 7500 + 24000 = 36000 µ$ = $0.036 a request.
+    // (Swapped lifetimes would give 2000×6 + 4000×3.75 = 27000 → $0.0315 for the writes' share.)
+    assert.is(m.cost.by_lane.anthropic.exact, '0.072');
+  });
 });
 
 test('a bad ZAI_BILLING or CCP_PRICES_FILE stops the task with the variable named', async () => {

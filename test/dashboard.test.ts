@@ -2,7 +2,7 @@
 // Prometheus endpoints, and that another site in the same browser cannot flip pause/resume.
 import http from 'node:http';
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -103,7 +103,11 @@ test('the page shows cost per lane, the saving, cost by request class, the Z.AI 
     assert.match((await page.textContent('[data-window="tokens 5h"]')) ?? '', /^tokens 5h: 12% used, resets /);
     assert.match((await page.textContent('[data-window="tokens week"]')) ?? '', /^tokens week: 31% used/);
     assert.match((await page.textContent('[data-limits="zai"]')) ?? '', /Z\.AI plan pro, Haiku stops at 98%/);
-    assert.ok(await page.$('[data-limits="anthropic"]'), 'the subscription windows are shown');
+    // The subscription's windows as the Anthropic fake sent them (rig.ts unifiedRateLimitHeaders: 5h 0.42, 7d 0.17, overage 0).
+    assert.match((await page.textContent('[data-limits="anthropic"]')) ?? '', /^Anthropic subscription allowed, limited by five_hour$/);
+    assert.match((await page.textContent('[data-window="5h"]')) ?? '', /^5h: 42% used, resets .+ \(allowed\)$/);
+    assert.match((await page.textContent('[data-window="7d"]')) ?? '', /^7d: 17% used, resets .+ \(allowed\)$/);
+    assert.match((await page.textContent('[data-window="overage"]')) ?? '', /^overage: 0% used/);
     mkdirSync(join(REPO_ROOT, 'results'), { recursive: true });
     await page.screenshot({ path: join(REPO_ROOT, 'results', 'dashboard-cost.png'), fullPage: true });
   } finally {
@@ -113,14 +117,43 @@ test('the page shows cost per lane, the saving, cost by request class, the Z.AI 
   }
 });
 
+/**
+ * A byte relay in front of the proxy's port that records each request line it forwards and each status
+ * line the proxy answers: the oracle that the attack's requests really reached the proxy (and were refused).
+ */
+async function recordingRelay(port: number): Promise<{ port: number; requests: string[]; statuses: string[]; close: () => void }> {
+  const requests: string[] = [];
+  const statuses: string[] = [];
+  let own = 0;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    client.on('data', (d: Buffer) => {
+      const text = d.toString('latin1');
+      requests.push(...text.split('\r\n').filter((l) => /^[A-Z]+ \/\S* HTTP\/1\.1$/.test(l)));
+      // The Host the browser wrote names the relay; to the proxy it must name the proxy (else it is a proxy request, forwarded).
+      upstream.write(Buffer.from(text.replaceAll(`Host: 127.0.0.1:${own}`, `Host: 127.0.0.1:${port}`), 'latin1'));
+    });
+    upstream.on('data', (d: Buffer) => statuses.push(...d.toString('latin1').split('\r\n').filter((l) => /^HTTP\/1\.1 \d{3}/.test(l))));
+    client.on('end', () => upstream.end());
+    upstream.pipe(client).on('error', () => upstream.destroy());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  own = (server.address() as AddressInfo).port;
+  return { port: own, requests, statuses, close: () => server.close() };
+}
+
 test('another site open in the same browser cannot pause the proxy (no token, no CORS)', async () => {
+  const relay = await recordingRelay(rig.proxy.port);
+  const target = `http://127.0.0.1:${relay.port}`;
   const evil = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(`<!doctype html><form id="f" method="POST" action="${rig.proxyUrl}/__ccp/pause"></form>
+    res.end(`<!doctype html><form id="f" method="POST" action="${target}/__ccp/pause"></form>
 <script>
-fetch('${rig.proxyUrl}/__ccp/pause', { method: 'POST', mode: 'no-cors' }).catch(() => {});
-fetch('${rig.proxyUrl}/__ccp/pause', { method: 'POST', headers: { 'x-ccp-token': 'guess' } }).catch(() => {});
-fetch('${rig.proxyUrl}/__ccp/').then((r) => r.text()).then((t) => { document.title = 'read:' + t.length; }).catch(() => { document.title = 'blocked'; });
+fetch('${target}/__ccp/pause', { method: 'POST', mode: 'no-cors' }).catch(() => {});
+fetch('${target}/__ccp/pause', { method: 'POST', headers: { 'x-ccp-token': 'guess' } }).catch(() => {});
+fetch('${target}/__ccp/').then((r) => r.text()).then((t) => { document.title = 'read:' + t.length; }).catch(() => { document.title = 'blocked'; });
 window.submitForm = () => document.getElementById('f').submit();
 </script>`);
   });
@@ -130,14 +163,19 @@ window.submitForm = () => document.getElementById('f').submit();
     await page.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`, { timeout: 10_000 });
     await page.waitForFunction(() => document.title !== '', undefined, { timeout: 5000 });
     assert.is(await page.title(), 'blocked', 'another origin could read the dashboard (and its token)');
-    assert.is(rig.proxy.state.paused, false, 'a cross-site fetch paused the proxy');
     await page.evaluate(() => (window as unknown as { submitForm: () => void }).submitForm());
-    await page.waitForLoadState('load', { timeout: 5000 }).catch(() => undefined);
-    await page.waitForTimeout(500);
+    // Awaited, not slept: the no-cors fetch and the form post both reached the proxy, and it refused them.
+    const until = Date.now() + 5000;
+    while (relay.requests.filter((l) => l.startsWith('POST /__ccp/pause')).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (relay.statuses.length < relay.requests.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   } finally {
     await page.close();
     evil.close();
+    relay.close();
   }
+  const posts = relay.requests.filter((l) => l.startsWith('POST /__ccp/pause'));
+  assert.ok(posts.length >= 2, `the cross-site POSTs reached the proxy: ${JSON.stringify(relay.requests)}`);
+  assert.ok(relay.statuses.filter((l) => /^HTTP\/1\.1 403/.test(l)).length >= 2, `refused with 403: ${JSON.stringify(relay.statuses)}`);
   assert.is(rig.proxy.state.paused, false);
 });
 

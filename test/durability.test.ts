@@ -70,4 +70,35 @@ test('fault run through npm run mitm: no secret in console or logs; SIGKILL mid-
   }
 });
 
+test('a clean stop (Ctrl-C = SIGINT, and SIGTERM as npm run stop sends) ends a stream in flight with a shutdown completion line', async () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'ccp-shutdown-'));
+    const fakes = await startFakes(dir, { anthropic: { eventGapMs: 200, deltas: 50 } });
+    const port = await freePort();
+    const env: Record<string, string> = { ...fakes.env, MITM_PORT: String(port), CCP_ENV_FILE: join(dir, 'sub-env.sh') };
+    const mitm = await startProxyProcess(env, { readyTimeoutMs: 20_000, lifetimeMs: 60_000 });
+    const agent = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [readFileSync(join(env.CCP_CA_DIR!, 'ca.pem'), 'utf8')] } });
+    try {
+      const res = await fetch('https://api.anthropic.com/v1/messages', { dispatcher: agent, method: 'POST', headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' }, body: JSON.stringify(message('claude-sonnet-4-5', true)) });
+      const reader = res.body!.getReader();
+      await reader.read();
+      process.kill(mitm.pid, signal);
+      const ended = await within(10_000, mitm.child);
+      assert.is(ended.exitCode, 0, `${signal}: ${mitm.output()}`);
+      await reader.read().then(() => undefined, () => undefined);
+      const lines = readFileSync(join(env.CCP_LOGS_DIR!, 'usage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; rid: string; err_type?: string; final?: boolean });
+      const decided = lines.filter((l) => l.event === 'decision');
+      const done = lines.filter((l) => l.event === 'complete');
+      assert.is(decided.length, 1, signal);
+      assert.equal(done.map((l) => [l.rid, l.err_type, l.final]), [[decided[0]!.rid, 'shutdown', true]], signal);
+    } finally {
+      await agent.close().catch(() => undefined);
+      await mitm.stop();
+      await fakes.anthropic.stop();
+      await fakes.zai.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
 test.run();

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { parseSince, readLog } from '../proxy/read/log-reader.js';
 import { Samples, percentile } from '../proxy/common/percentiles.js';
 import { summarizeLog, verifyLog } from '../proxy/read/reports.js';
-import { formatVerdict, laneHosts, parseExpect } from '../proxy/read/verify.js';
+import { formatVerdict, isHaikuFamily, laneHosts, parseExpect } from '../proxy/read/verify.js';
 import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/read/ab-report.js';
 import { npmRun } from './helpers.js';
 
@@ -199,6 +199,10 @@ test('verify: clean log passes; each violation fails naming the rid', async () =
     pair({ ts: T + 6, rid: 'zaitoanth', lane: 'zai', model: 'claude-haiku-4-5', upstream: 'api.anthropic.com', header_mode: 'x-api-key' }),
     pair({ ts: T + 7, rid: 'nomodel', lane: 'anthropic', model: undefined, decision: 'pass_through', ...anthUp }),
     pair({ ts: T + 8, rid: 'anthmode', lane: 'anthropic', model: 'claude-opus-4-1', decision: 'pass_through', ...anthUp, header_mode: 'authorization' }),
+    // Says nothing of where it went, and the proxy did not answer it itself: it cannot be judged.
+    pair({ ts: T + 9, rid: 'nowhere', lane: 'zai', model: 'claude-haiku-4-5', header_mode: 'x-api-key' }),
+    // The proxy's own answer (a 413) went nowhere on purpose and says so.
+    pair({ ts: T + 10, rid: 'own413', lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', status: 413, proxy_status: 413 }),
   ]);
   const v = await verifyLog(bad, expect, { now: T + 1000, hosts });
   assert.is(v.exitCode, 1);
@@ -208,6 +212,7 @@ test('verify: clean log passes; each violation fails naming the rid', async () =
     ['no non-haiku request on the z.ai lane', ['sonnetzai']],
     ['every decision has a completion (grace 120s)', ['lost1']],
     ['no anthropic-lane request reached the z.ai host', ['crossed']],
+    ['every completion says where it went', ['nowhere']],
     ['every request reached the host configured for its lane', ['zaitoanth']],
     ['every /v1/messages body had a readable model', ['nomodel']],
     ['no anthropic-lane request carries a z.ai header mode', ['anthmode']],
@@ -219,6 +224,16 @@ test('verify: clean log passes; each violation fails naming the rid', async () =
   assert.is((await verifyLog(moved, expect, { hosts })).exitCode, 1);
   const more = laneHosts({ zaiBaseUrl: new URL('https://api.z.ai/api/anthropic'), anthBaseUrl: new URL('https://api.anthropic.com') }, { zai: ['open.bigmodel.cn'] });
   assert.is((await verifyLog(moved, expect, { hosts: more })).exitCode, 0);
+});
+
+test("verify reads model families on its own: a model the router would call haiku by substring is not haiku to verify", async () => {
+  // 'claude-haikuish-1' contains "haiku" (the router's substring rule) but no word "haiku": on the z.ai
+  // lane verify flags it, so a router that routed by a looser rule cannot pass its own check.
+  const odd = write('odd.jsonl', [pair({ ts: T, rid: 'loose', lane: 'zai', model: 'claude-haikuish-1', upstream: 'api.z.ai', header_mode: 'x-api-key' })]);
+  const v = await verifyLog(odd, [], { hosts: laneHosts({ zaiBaseUrl: new URL('https://api.z.ai/api/anthropic'), anthBaseUrl: new URL('https://api.anthropic.com') }) });
+  assert.equal(v.checks.filter((c) => !c.pass).map((c) => [c.name, c.rids]), [['no non-haiku request on the z.ai lane', ['loose']]]);
+  for (const m of ['claude-haiku-4-5-20251001', 'claude-haiku-5-5', 'claude-3-5-haiku-latest', 'CLAUDE-HAIKU-4-5']) assert.ok(isHaikuFamily(m), m);
+  for (const m of ['claude-sonnet-4-5', 'claude-opus-4-1', 'haiku-sonnet-mix', undefined, '']) assert.not.ok(isHaikuFamily(m), String(m));
 });
 
 test('verify: an expected lane with no traffic fails; an empty window is "no data"', async () => {
@@ -238,12 +253,16 @@ test('the real tasks: exit codes 0 / 1 / 2 and METRICS.json', async () => {
   assert.is((await npmRun('verify-routing', [], env)).exitCode, 2, 'no log');
   assert.is((await npmRun('summarize', [], env)).exitCode, 2, 'no log');
   writeFileSync(join(logs, 'usage.jsonl'), [
-    pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 10 }),
-    pair({ ts: T + 1, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', latency_ms: 20 }),
+    pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 10, upstream: 'api.z.ai', header_mode: 'x-api-key' }),
+    pair({ ts: T + 1, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', latency_ms: 20, upstream: 'api.anthropic.com' }),
   ].join('\n') + '\n');
-  const ok = await npmRun('verify-routing', [], env);
+  const ok = await npmRun('verify-routing', [], env, { extendEnv: false, env: { PATH: process.env.PATH!, HOME: dir, ...env, FORCE_COLOR: '0' } });
   assert.is(ok.exitCode, 0, String(ok.stdout));
-  assert.match(String(ok.stdout), /^PASS/m);
+  const okLines = String(ok.stdout).trim().split('\n');
+  assert.is(okLines[0], "hosts judged by this shell's ZAI_BASE_URL/ANTH_BASE_URL (no run line in the log): 2 completion(s)");
+  assert.is(okLines.filter((l) => l.startsWith('PASS')).length, 10, String(ok.stdout));
+  assert.is(okLines.filter((l) => l.startsWith('FAIL')).length, 0);
+  assert.is(okLines.at(-1), 'routing verified over 2 completion(s)');
   const s = await npmRun('summarize', [], env);
   assert.is(s.exitCode, 0);
   assert.match(String(s.stdout), 'haiku offloaded to zai: 100.0% (1 of 1 haiku requests)');
@@ -255,6 +274,21 @@ test('the real tasks: exit codes 0 / 1 / 2 and METRICS.json', async () => {
   assert.match(String(bad.stdout), /FAIL .*sneaky/);
   const empty = await npmRun('verify-routing', ['--since', '1h'], env);
   assert.is(empty.exitCode, 2);
+  // --zai-host / --anthropic-host: a log of another configuration verifies once its hosts are named.
+  const china = join(dir, 'china-logs');
+  mkdirSync(china);
+  writeFileSync(join(china, 'usage.jsonl'), [
+    pair({ ts: T, rid: 'cn', lane: 'zai', model: 'claude-haiku-4-5', upstream: 'open.bigmodel.cn', header_mode: 'x-api-key' }),
+    pair({ ts: T + 1, rid: 'gw', lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', upstream: 'gateway.example:8443' }),
+  ].join('\n') + '\n');
+  const cnEnv = { ...env, CCP_LOGS_DIR: china };
+  const unnamed = await npmRun('verify-routing', [], cnEnv);
+  assert.is(unnamed.exitCode, 1);
+  assert.match(String(unnamed.stdout), 'went to open.bigmodel.cn; configured for that lane: api.z.ai');
+  assert.match(String(unnamed.stdout), 'went to gateway.example:8443; configured for that lane: api.anthropic.com');
+  assert.is((await npmRun('verify-routing', ['--zai-host', 'open.bigmodel.cn'], cnEnv)).exitCode, 1, 'the anthropic host is still wrong');
+  const named = await npmRun('verify-routing', ['--zai-host', 'open.bigmodel.cn', '--anthropic-host', 'gateway.example:8443'], cnEnv);
+  assert.is(named.exitCode, 0, String(named.stdout));
 });
 
 test('A/B reports: exact medians per arm, a verdict, and "not enough data" below the minimum', async () => {

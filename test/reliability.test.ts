@@ -304,15 +304,32 @@ test('bad input: no model → anthropic untouched; malformed HTTP → 400 from t
 });
 
 test('log rotation by size; readers see every line across the rotated files', async () => {
-  await withRig({ env: { CCP_LOG_MAX_MB: String(3000 / 1024 / 1024), CCP_LOG_KEEP: '3' } }, async (rig) => {
+  // Files of 3,000 bytes hold about one request each; KEEP=10 keeps all six, so six is the only right count.
+  await withRig({ env: { CCP_LOG_MAX_MB: String(3000 / 1024 / 1024), CCP_LOG_KEEP: '10' } }, async (rig) => {
     for (let i = 0; i < 6; i++) await send(rig, i % 2 ? 'claude-sonnet-4-5' : 'claude-haiku-4-5', false);
-    await eventually(() => completions(rig).length >= 1);
-    assert.ok(existsSync(`${rig.proxy.logPath}.1`), 'rotated once at least');
-    assert.not.ok(existsSync(`${rig.proxy.logPath}.4`), 'keeps at most CCP_LOG_KEEP rotated files');
-    for (const f of [rig.proxy.logPath, `${rig.proxy.logPath}.1`]) assert.ok(readFileSync(f, 'utf8').length <= 3000);
+    const files = [rig.proxy.logPath, ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => `${rig.proxy.logPath}.${n}`)].filter((f) => existsSync(f));
+    assert.ok(files.length >= 3, `rotated: ${files.length} files`);
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      assert.ok(text.length <= 3000, `${f}: ${text.length} bytes`);
+      assert.match(text.split('\n')[0]!, /^\{"v":1,"event":"run",/, `${f} starts with the run line`);
+    }
     const m = await summarizeLog(rig.proxy.logPath);
-    assert.ok(m.totals.requests >= 4 && m.totals.requests <= 6, `${m.totals.requests} requests across ${m.source.files.length} files`);
+    assert.is(m.totals.requests, 6, `${m.totals.requests} requests across ${m.source.files.length} files`);
     assert.is(m.source.malformed, 0, 'no line is split across files');
+    // Every decision line has its completion line, across the files.
+    const lines = files.flatMap((f) => readFileSync(f, 'utf8').trim().split('\n')).map((l) => JSON.parse(l) as { event: string; rid?: string; attempt?: number });
+    const key = (l: { rid?: string; attempt?: number }) => `${l.rid}:${l.attempt}`;
+    const decided = lines.filter((l) => l.event === 'decision').map(key).sort();
+    const done = lines.filter((l) => l.event === 'complete').map(key).sort();
+    assert.is(decided.length, 6);
+    assert.equal(decided, done);
+  });
+  // KEEP bounds the rotated files: the oldest are dropped, by design.
+  await withRig({ env: { CCP_LOG_MAX_MB: String(3000 / 1024 / 1024), CCP_LOG_KEEP: '2' } }, async (rig) => {
+    for (let i = 0; i < 6; i++) await send(rig, 'claude-sonnet-4-5', false);
+    assert.ok(existsSync(`${rig.proxy.logPath}.2`));
+    assert.not.ok(existsSync(`${rig.proxy.logPath}.3`), 'keeps at most CCP_LOG_KEEP rotated files');
   });
 });
 

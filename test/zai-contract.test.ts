@@ -211,11 +211,15 @@ test('two top-level model keys route the same way at every size: the last one, a
 
 test('Z.AI-shaped usage (input and cache tokens only in message_delta): exact tokens in the log; summarize counts requests and attempts', async () => {
   await withRig({ zai: { usage: { input_tokens: 1234, output_tokens: 56, cache_read_input_tokens: 789 } } }, async (rig) => {
-    await send(rig, message('claude-haiku-4-5', true));
+    const r = await send(rig, message('claude-haiku-4-5', true));
+    // What crossed the wire to the client: Z.AI puts input and cache tokens only in message_delta.
+    const events = [...r.text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as { type: string; message?: { usage?: Record<string, number> }; usage?: Record<string, number> });
+    const delta = events.find((e) => e.type === 'message_delta')!.usage!;
+    assert.equal([delta.input_tokens, delta.output_tokens, delta.cache_read_input_tokens], [1234, 56, 789]);
+    assert.is(events.find((e) => e.type === 'message_start')!.message!.usage!.input_tokens ?? 0, 0, 'not in message_start');
+    // The log holds exactly those figures.
     const [c] = await lines(rig, 0);
     assert.equal([c!.lane, c!.input_tokens, c!.output_tokens, c!.cache_read_input_tokens, c!.cache_creation_input_tokens], ['zai', 1234, 56, 789, undefined]);
-    const sent = rig.zai.responses[0]!;
-    assert.is(sent.usage!.input_tokens, 1234);
     // One request that took two attempts (a 500, then the fallback): 2 attempts, 1 client request.
     rig.zai.fault = { status: 500 };
     rig.config.zaiCooldownS = 0;

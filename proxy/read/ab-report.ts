@@ -43,7 +43,8 @@ export function h1h2Report(m: Metrics): string {
     out.push(`## ${lane} lane`, '', '| arm | n | error rate | latency p50 | p95 | TTFT p50 | p95 |', '|---|---|---|---|---|---|---|', row('h1', h1), row('h2', h2), '');
     // Claude Code 2.1.332 speaks HTTP/1.1 to the proxy on every request, MITM_FORCE_H1 or not (34 of 34
     // observed): with no h2 arm there is nothing to compare, and the report must not imply there is.
-    const verdict = h2.requests === 0 ? `no comparison: no HTTP/2 request reached the ${lane} lane (Claude Code 2.1.332 speaks HTTP/1.1 to the proxy whatever MITM_FORCE_H1 says; only other clients, e.g. curl --http2, use h2)` : compare({ name: 'h1', g: h1 }, { name: 'h2', g: h2 }, 'MITM_FORCE_H1=1 forces h1');
+    const noH2 = h2.requests === 0 ? '; no HTTP/2 request at all: Claude Code 2.1.332 speaks HTTP/1.1 to the proxy whatever MITM_FORCE_H1 says, so there is nothing to compare unless another client (e.g. curl --http2) uses h2' : '';
+    const verdict = compare({ name: 'h1', g: h1 }, { name: 'h2', g: h2 }, 'MITM_FORCE_H1=1 forces h1') + noH2;
     out.push(`Verdict: ${verdict}`, '');
   }
   if (Object.keys(m.lanes).length === 0) out.push('Verdict: not enough data: the log has no completed requests.', '');

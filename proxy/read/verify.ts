@@ -3,8 +3,17 @@
 // (`upstream`, against the hosts configured for each lane), so a router bug cannot vouch for itself.
 import type { Config } from '../common/config.js';
 import type { Decision, Lane, RunRecord } from '../common/log-schema.js';
-import { isHaikuModel } from '../common/models.js';
 import type { LogEntry } from './log-reader.js';
+
+/**
+ * verify's own reading of a model family, written apart from the router's (common/models.ts matches a
+ * substring; this splits the id into words), so a misclassification in the router cannot vouch for
+ * itself: a model the two read differently shows up as a violation.
+ */
+export function isHaikuFamily(model: string | undefined): boolean {
+  const words = (model ?? '').toLowerCase().split(/[^a-z0-9]+/);
+  return words.includes('haiku') && !words.includes('sonnet') && !words.includes('opus');
+}
 
 /** Haiku may be on the Anthropic lane only with one of these logged reasons. */
 export const ALLOWED_HAIKU_ON_ANTHROPIC: readonly Decision[] = ['failover_paused', 'offload_off', 'no_zai_key', 'cooldown', 'fallback', 'account_probe'];
@@ -87,6 +96,8 @@ export class RoutingVerifier {
   private nonHaikuOnZai: string[] = [];
   /** Anthropic-lane requests that reached the Z.AI host: the client's own credentials went to Z.AI. */
   private anthropicToZai: string[] = [];
+  /** Completions that do not say where they went (no `upstream`) although the proxy did not answer them itself. */
+  private unknownDestination: string[] = [];
   /** Requests whose upstream is not the host configured for their lane, by lane, host and configured host. */
   private wrongHost = new Map<string, Misrouted>();
   /** The hosts in force for the lines being read: the last run line's, else the fallback. */
@@ -131,7 +142,7 @@ export class RoutingVerifier {
     this.completions++;
     this.judged.set(this.source, (this.judged.get(this.source) ?? 0) + 1);
     const rid = e.rid ?? '?';
-    const haiku = isHaikuModel(e.model);
+    const haiku = isHaikuFamily(e.model);
     if (haiku && e.lane === 'anthropic' && !ALLOWED_HAIKU_ON_ANTHROPIC.includes(e.decision as Decision)) this.haikuWrongLane.push(rid);
     if (!haiku && e.lane === 'zai') this.nonHaikuOnZai.push(rid);
     this.checkWire(e, rid);
@@ -143,8 +154,11 @@ export class RoutingVerifier {
 
   /** Where the request physically went, and what the router could read of it. Lines of the original kit (no `v`) carry neither. */
   private checkWire(e: LogEntry, rid: string): void {
-    if (e.v === undefined) return;
     const upstream = e.upstream?.toLowerCase();
+    // A line that cannot be judged is a violation, not a pass: only the proxy's own answers (413,
+    // malformed HTTP, a cooldown with CCP_FALLBACK=0) went nowhere, and they carry proxy_status.
+    if (upstream === undefined && e.proxy_status === undefined) this.unknownDestination.push(rid);
+    if (e.v === undefined) return;
     if (upstream !== undefined && (e.lane === 'zai' || e.lane === 'anthropic')) {
       if (e.lane === 'anthropic' && this.hosts.zai.has(upstream) && !this.hosts.anthropic.has(upstream)) this.anthropicToZai.push(rid);
       else if (!this.hosts[e.lane].has(upstream)) {
@@ -187,6 +201,12 @@ export class RoutingVerifier {
       pass: this.anthropicToZai.length === 0,
       detail: this.anthropicToZai.length ? `${this.anthropicToZai.length} request(s) with the client's own credentials went to the z.ai host` : 'no violation',
       rids: list(this.anthropicToZai),
+    });
+    checks.push({
+      name: 'every completion says where it went',
+      pass: this.unknownDestination.length === 0,
+      detail: this.unknownDestination.length ? `${this.unknownDestination.length} completion(s) without an upstream host, not answered by the proxy itself: where they went is unknown` : 'no violation',
+      rids: list(this.unknownDestination),
     });
     const misrouted = [...this.wrongHost.values()];
     const wrong = misrouted.reduce((n, m) => n + m.rids.length, 0);

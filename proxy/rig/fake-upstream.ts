@@ -7,7 +7,7 @@ import https from 'node:https';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TlsMaterial } from './test-ca.js';
-import { defaultPlanUsage, exhaustedWindow, quotaAnswer, strictSchemaProblem, zaiErrorAnswer, type PlanUsage } from './zai-personality.js';
+import { defaultPlanUsage, exhaustedWindow, quotaAnswer, strictSchemaProblem, zaiErrorAnswer, zaiKnowsModel, type PlanUsage } from './zai-personality.js';
 
 export interface RecordedRequest {
   method: string;
@@ -97,6 +97,8 @@ export interface FakeUpstreamOptions {
   personality?: 'anthropic' | 'zai';
   /** Refuse unknown top-level fields with 400 "<field>: Extra inputs are not permitted": the first one named, or 'all'. */
   strictSchema?: 'first' | 'all';
+  /** Z.AI personality: answer any model id instead of 1211 for ids Z.AI does not know (a test that must, opts out). */
+  anyModel?: boolean;
   /** Anthropic personality: the subscription's unified rate-limit headers, sent on answers to OAuth (subscription) requests. */
   unifiedRateLimit?: Record<string, string>;
 }
@@ -290,6 +292,11 @@ export class FakeUpstream {
       this.thinkingProblem(parsed);
     if (problem) {
       this.send(req, res, 400, errorBody('invalid_request_error', problem));
+      return;
+    }
+    if (this.zai && !this.opts.anyModel && !zaiKnowsModel(parsed.model as string)) {
+      const a = zaiErrorAnswer(1211, { requestId: newRequestId() });
+      this.send(req, res, a.status, a.body);
       return;
     }
     const spent = this.zai ? exhaustedWindow(this.planUsage) : undefined;

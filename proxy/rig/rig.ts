@@ -69,7 +69,10 @@ export async function startFakes(dir: string, opts: RigOptions = {}) {
     name: 'zai-fake',
     tls,
     prefix: '/api/anthropic',
-    requireKey: { value: FAKE_ZAI_KEY, header: 'either' },
+    // As strict as the real one by default (docs/ZAI.md): one header mode (the kit's default, x-api-key),
+    // unknown top-level fields refused, unknown models answered 1211. A test that must, opts out.
+    requireKey: { value: FAKE_ZAI_KEY, header: 'x-api-key' },
+    strictSchema: 'first',
     personality: 'zai',
     ...opts.zai,
   }).start();

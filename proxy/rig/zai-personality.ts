@@ -41,6 +41,18 @@ export function zaiErrorAnswer(code: number, opts: { resetAt?: Date; requestId: 
   return { status: spec.status, body: JSON.stringify({ type: 'error', error: { type: spec.type, code: String(code), message: `[${code}][${text}][${opts.requestId}]` } }) };
 }
 
+/**
+ * The model ids the simulated Z.AI answers (docs/ZAI.md, "Models"): the GLM models on its public list
+ * and the Coding Plan's, and any Claude id, which Z.AI maps to GLM itself (Haiku → GLM-4.5-Air,
+ * Sonnet/Opus → GLM-4.7). Anything else is 1211 "Unknown Model".
+ */
+export const ZAI_GLM_MODELS = ['glm-4.5', 'glm-4.5-air', 'glm-4.6', 'glm-4.7', 'glm-5', 'glm-5-turbo', 'glm-5.1', 'glm-5.2', 'glm-5.3', 'glm-5.4'] as const;
+
+export function zaiKnowsModel(model: string): boolean {
+  const m = model.toLowerCase();
+  return m.startsWith('claude-') || (ZAI_GLM_MODELS as readonly string[]).includes(m);
+}
+
 /** Top-level request fields the strict fake knows (the Messages API's own, as far as GLM supports them). */
 export const KNOWN_FIELDS = new Set(['model', 'messages', 'system', 'max_tokens', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice', 'thinking']);
 
