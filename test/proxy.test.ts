@@ -270,6 +270,9 @@ test('pause and resume flip the next haiku request without a restart; control ne
 test('ZAI_HEADER_MODE=authorization sends Bearer and no x-api-key; model map rewrites only the z.ai body', async () => {
   rig.proxy.state.zaiHeaderMode = 'authorization';
   rig.config.zaiModelMap = [{ match: 'haiku', target: 'glm-4.5-air' }];
+  // This test's simulated Z.AI takes the key as Bearer only (the strict default takes x-api-key only).
+  const strict = rig.zai.opts.requireKey;
+  rig.zai.opts.requireKey = { value: FAKE_ZAI_KEY, header: 'authorization' };
   try {
     const s = await settled();
     await postMessages(agent, message('claude-haiku-4-5', false));
@@ -285,6 +288,7 @@ test('ZAI_HEADER_MODE=authorization sends Bearer and no x-api-key; model map rew
     assert.is(JSON.parse(rig.anthropic.requests[0]!.body.toString()).model, 'claude-sonnet-4-5');
   } finally {
     rig.config.zaiModelMap = [];
+    rig.zai.opts.requireKey = strict;
   }
 });
 

@@ -16,6 +16,8 @@ export interface RecordedRequest {
   headers: http.IncomingHttpHeaders;
   body: Buffer;
   receivedAt: number;
+  /** The status the fake answered it with (set when the answer's head is written). */
+  status?: number;
 }
 
 /** Usage as the fake puts it on the wire: Anthropic's shape, with the optional split of cache writes by lifetime. */
@@ -221,7 +223,13 @@ export class FakeUpstream {
     const chunks: Buffer[] = [];
     for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
     const body = Buffer.concat(chunks);
-    const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, receivedAt: Date.now() };
+    const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, receivedAt: Date.now() };
+    // What the fake answered, kept with the request: a test's oracle of what crossed the wire.
+    const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => http.ServerResponse;
+    res.writeHead = ((...a: unknown[]) => {
+      recorded.status = a[0] as number;
+      return writeHead(...a);
+    }) as typeof res.writeHead;
     const prefix = this.opts.prefix ?? '';
     const fullPath = (req.url ?? '/').split('?')[0]!;
     // Quota reads are kept apart from the API requests the tests count.
