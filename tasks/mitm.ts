@@ -1,7 +1,7 @@
 // npm run mitm — start the proxy in the foreground.
 import { formatBanner, missingKeyHint } from '../proxy/serve/banner.js';
-import { formatRequestLine, type Paint } from '../proxy/serve/console-line.js';
-import { LineBatcher } from '../proxy/serve/line-batcher.js';
+import { formatRequestLine, type Paint } from '../proxy/serve/observe/console-line.js';
+import { LineBatcher } from '../proxy/serve/observe/line-batcher.js';
 import { findRunning } from '../proxy/ops/control-client.js';
 import { findPortOwner } from '../proxy/ops/port-owner.js';
 import { clearRunState, writeRunState } from '../proxy/ops/run-state.js';

@@ -5,9 +5,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProxyAgent, fetch } from 'undici';
 import { readFileSync } from 'node:fs';
-import { accountProbeKind } from '../proxy/serve/account-probe.js';
-import { decide } from '../proxy/serve/decide.js';
-import { parseSubscriptionLimits, unifiedHeaders } from '../proxy/serve/subscription-limits.js';
+import { accountProbeKind } from '../proxy/serve/lane/account-probe.js';
+import { decide } from '../proxy/serve/lane/decide.js';
+import { parseSubscriptionStatus, unifiedHeaders } from '../proxy/serve/lane/subscription-limits.js';
 import { startRig, unifiedRateLimitHeaders } from '../proxy/rig/rig.js';
 import { announceRig, completions, eventually, message, npmRun, postMessages, proxyAgent, within } from './helpers.js';
 
@@ -65,7 +65,7 @@ test('the subscription windows from the unified headers, computed by hand', () =
   const raw = ['Anthropic-Ratelimit-Unified-Status', 'allowed_warning', 'anthropic-ratelimit-unified-5h-utilization', '0.91', 'anthropic-ratelimit-unified-5h-reset', '1796400000', 'anthropic-ratelimit-unified-5h-status', 'allowed_warning', 'anthropic-ratelimit-unified-7d-utilization', '0.3', 'anthropic-ratelimit-unified-representative-claim', 'five_hour', 'content-type', 'text/event-stream'];
   const h = unifiedHeaders(raw)!;
   assert.equal(Object.keys(h).sort(), ['anthropic-ratelimit-unified-5h-reset', 'anthropic-ratelimit-unified-5h-status', 'anthropic-ratelimit-unified-5h-utilization', 'anthropic-ratelimit-unified-7d-utilization', 'anthropic-ratelimit-unified-representative-claim', 'anthropic-ratelimit-unified-status']);
-  assert.equal(parseSubscriptionLimits(h, new Date(Date.UTC(2026, 11, 5, 12, 0, 0))), {
+  assert.equal(parseSubscriptionStatus(h, new Date(Date.UTC(2026, 11, 5, 12, 0, 0))), {
     seen_at: '2026-12-05T12:00:00.000Z',
     status: 'allowed_warning',
     representative_claim: 'five_hour',

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { getLocal } from 'mockttp';
 import { ProxyAgent, fetch } from 'undici';
 import { caPaths } from '../proxy/common/ca-files.js';
-import { ensureCa } from '../proxy/serve/ca.js';
+import { ensureCa } from '../proxy/serve/front/ca.js';
 import { FakeUpstream } from '../proxy/rig/fake-upstream.js';
 import { createTestTls } from '../proxy/rig/test-ca.js';
 import { within } from './helpers.js';

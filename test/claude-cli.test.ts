@@ -26,9 +26,9 @@ test.before.each(() => {
   rig.anthropic.reset();
   rig.zai.reset();
   // Each test starts from a fresh proxy state, whatever the one before it left behind.
-  rig.proxy.state.paused = false;
-  rig.proxy.state.zaiCooldownUntil = 0;
-  rig.proxy.state.zaiHeaderMode = 'x-api-key';
+  rig.proxy.state.setPaused(false);
+  rig.proxy.state.endCooldown();
+  rig.proxy.state.headerModeWorked('x-api-key');
 });
 
 test('claude -p --model haiku (API key) is answered via the z.ai lane with the z.ai key only', async () => {
@@ -86,13 +86,13 @@ test('subscription OAuth: sonnet carries the bearer to anthropic; haiku reaches 
 });
 
 test('pause flips the CLI’s haiku to anthropic on the next run, without a restart', async () => {
-  rig.proxy.state.paused = true;
+  rig.proxy.state.setPaused(true);
   try {
     const out = await claude('haiku', { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
     assert.is(out.result, 'ok from anthropic-fake');
     await eventually(() => completions(rig).some((c) => c.decision === 'failover_paused'));
   } finally {
-    rig.proxy.state.paused = false;
+    rig.proxy.state.setPaused(false);
   }
 });
 
@@ -107,13 +107,13 @@ test('z.ai 429 (code 1302) → the CLI is answered by the anthropic fake, is_err
     assert.equal([fb.lane, fb.fallback_from, fb.status], ['anthropic', 'zai', 200]);
   } finally {
     rig.zai.fault = undefined;
-    rig.proxy.state.zaiCooldownUntil = 0;
+    rig.proxy.state.endCooldown();
   }
 });
 
 test('z.ai 401 in one header mode → the CLI succeeds in the other', async () => {
   rig.zai.opts.requireKey = { value: FAKE_ZAI_KEY, header: 'authorization' };
-  rig.proxy.state.zaiHeaderMode = 'x-api-key';
+  rig.proxy.state.headerModeWorked('x-api-key');
   try {
     const out = await claude('haiku', { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
     assert.is(out.is_error, false);
@@ -122,7 +122,7 @@ test('z.ai 401 in one header mode → the CLI succeeds in the other', async () =
     assert.is(rig.proxy.state.zaiHeaderMode, 'authorization');
   } finally {
     rig.zai.opts.requireKey = { value: FAKE_ZAI_KEY, header: 'either' };
-    rig.proxy.state.zaiHeaderMode = 'x-api-key';
+    rig.proxy.state.headerModeWorked('x-api-key');
   }
 });
 

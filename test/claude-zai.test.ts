@@ -28,9 +28,9 @@ test.before.each(() => {
   rig.zai.opts.strictSchema = undefined;
   rig.config.fallback = true;
   rig.config.idleTimeoutMs = 180_000;
-  rig.proxy.state.zaiCooldownUntil = 0;
-  rig.proxy.state.zaiHeaderMode = 'x-api-key';
-  rig.proxy.state.zaiUnknownFields.clear();
+  rig.proxy.state.endCooldown();
+  rig.proxy.state.headerModeWorked('x-api-key');
+  rig.proxy.state.resetZaiLane(rig.proxy.state.zaiHeaderMode);
 });
 
 /** The /v1/messages completion lines written since `before`, once the last request's final line is in. */

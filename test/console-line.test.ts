@@ -1,8 +1,8 @@
 // The mitm console: one readable line per request, written in batches.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatRequestLine } from '../proxy/serve/console-line.js';
-import { LineBatcher } from '../proxy/serve/line-batcher.js';
+import { formatRequestLine } from '../proxy/serve/observe/console-line.js';
+import { LineBatcher } from '../proxy/serve/observe/line-batcher.js';
 import { colorsEnabled, makeColors } from '../proxy/common/colors.js';
 import type { UsageRecord } from '../proxy/common/log-schema.js';
 

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isHaikuModel } from '../proxy/common/models.js';
-import { decide, mapModel, type DecideInput } from '../proxy/serve/decide.js';
+import { decide, type DecideInput } from '../proxy/serve/lane/decide.js';
+import { mapModel } from '../proxy/serve/upstream/lanes.js';
 
 const base: DecideInput = {
   method: 'POST',

@@ -95,13 +95,13 @@ test('a Z.AI key the running proxy saw rejected is a FAIL naming Z.AI with its f
     const auth = await doctor(good);
     assert.is(auth.exitCode, 1);
     assert.match(String(auth.stdout), /^FAIL  Z\.AI lane: cooling down \(auth\) until .*: HTTP 401: z\.ai rejected the key; Haiku goes to Anthropic meanwhile\n\s+fix: check ZAI_API_KEY/m);
-    state.zaiCooldownUntil = 0;
+    state.endCooldown();
     state.startCooldown({ reason: 'rate', untilMs: Date.now() + 60_000, why: 'HTTP 429, z.ai code 1302' });
     const rate = await doctor(good);
     assert.is(rate.exitCode, 0, String(rate.stdout));
     assert.match(String(rate.stdout), /^WARN  Z\.AI lane: cooling down \(rate\)/m);
   } finally {
-    state.zaiCooldownUntil = 0;
+    state.endCooldown();
   }
 });
 

@@ -1,8 +1,8 @@
 // routeFor: the one definition of what the front hands to the router, for HTTP/1.1 and HTTP/2 alike.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { routeFor, type RouteHosts } from '../proxy/serve/front.js';
-import { withoutPseudoHeaders } from '../proxy/serve/client-exchange.js';
+import { routeFor, type RouteHosts } from '../proxy/serve/front/front.js';
+import { withoutPseudoHeaders } from '../proxy/serve/front/client-exchange.js';
 
 const hosts: RouteHosts = { intercept: new Set(['api.anthropic.com']), self: new Set(['127.0.0.1:8082', 'localhost:8082']) };
 

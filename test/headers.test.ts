@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { anthropicLaneHeaders, responseHeaders, stripOauthBetas, zaiLaneHeaders } from '../proxy/serve/headers.js';
+import { anthropicLaneHeaders, responseHeaders, stripOauthBetas, zaiLaneHeaders } from '../proxy/serve/upstream/headers.js';
 
 const CLIENT = [
   'Host', 'api.anthropic.com',

@@ -1,7 +1,7 @@
 // What routing reads from a /v1/messages body: model and stream, the same as a full parse would say.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PEEK_MIN_BYTES, leadingModel, readMessagesBody, trailingStream } from '../proxy/serve/messages-body.js';
+import { PEEK_MIN_BYTES, leadingModel, readMessagesBody, trailingStream } from '../proxy/serve/lane/messages-body.js';
 
 const big = 'x'.repeat(PEEK_MIN_BYTES);
 

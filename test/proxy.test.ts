@@ -38,8 +38,8 @@ test.before.each(() => {
   seenAnthropic.push(...rig.anthropic.requests);
   rig.anthropic.reset();
   rig.zai.reset();
-  rig.proxy.state.paused = false;
-  rig.proxy.state.zaiHeaderMode = 'x-api-key';
+  rig.proxy.state.setPaused(false);
+  rig.proxy.state.headerModeWorked('x-api-key');
 });
 
 function lastCompletion() {
@@ -268,7 +268,7 @@ test('pause and resume flip the next haiku request without a restart; control ne
 });
 
 test('ZAI_HEADER_MODE=authorization sends Bearer and no x-api-key; model map rewrites only the z.ai body', async () => {
-  rig.proxy.state.zaiHeaderMode = 'authorization';
+  rig.proxy.state.headerModeWorked('authorization');
   rig.config.zaiModelMap = [{ match: 'haiku', target: 'glm-4.5-air' }];
   // This test's simulated Z.AI takes the key as Bearer only (the strict default takes x-api-key only).
   const strict = rig.zai.opts.requireKey;

@@ -201,7 +201,7 @@ test('cooldown: a z.ai quota failure keeps haiku on anthropic (decision cooldown
     const shown = await npmRun('status', [], { CCP_LOGS_DIR: rig.config.logsDir });
     assert.match(String(shown.stdout), `cooldown     haiku on anthropic until ${status.zai_cooldown_until} (rate: HTTP 429, z.ai code 1302, retry-after 900s)`);
     // When it ends, haiku goes back to z.ai.
-    rig.proxy.state.zaiCooldownUntil = Date.now() - 1;
+    rig.proxy.state.endCooldown();
     assert.is(replyText((await send(rig, 'claude-haiku-4-5', false)).text), 'ok from zai-fake');
   });
   await withRig({ env: { CCP_ZAI_COOLDOWN_S: '0' } }, async (rig) => {
@@ -362,7 +362,7 @@ test('cross-lane thinking: z.ai-signed history blocks are removed on the anthrop
     assert.match(await direct.text(), 'Invalid `signature` in `thinking` block');
 
     // Through the proxy, while paused (the haiku turn goes to anthropic): accepted.
-    rig.proxy.state.paused = true;
+    rig.proxy.state.setPaused(true);
     rig.anthropic.reset();
     const r = await send(rig, 'claude-haiku-4-5', true, turn3);
     assert.is(r.status, 200, r.text);

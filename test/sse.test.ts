@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SseObserver, observeJsonBody } from '../proxy/serve/sse.js';
+import { SseObserver, observeJsonBody } from '../proxy/serve/upstream/sse.js';
 
 const STREAM = [
   'event: message_start',

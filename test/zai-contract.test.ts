@@ -50,8 +50,7 @@ test('business codes, with fallback: answered by anthropic; the cooldown has the
   ];
   await withRig({ env: { CCP_ZAI_COOLDOWN_S: '60', CCP_ZAI_LONG_COOLDOWN_S: '600' } }, async (rig) => {
     for (const [name, fault, reason, untilOk] of cases) {
-      rig.proxy.state.zaiCooldownUntil = 0;
-      rig.proxy.state.zaiCooldownReason = '';
+      rig.proxy.state.endCooldown();
       rig.zai.fault = fault;
       rig.anthropic.reset();
       const before = completions(rig).length;

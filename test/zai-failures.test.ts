@@ -2,7 +2,7 @@
 // time below is computed by hand.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { beijingResetTime, classifyZaiAnswer, networkFailure, parseRetryAfter, readErrorBody, unknownFields } from '../proxy/serve/zai-failures.js';
+import { beijingResetTime, classifyZaiAnswer, networkFailure, parseRetryAfter, readErrorBody, unknownFields } from '../proxy/serve/lane/zai-failures.js';
 
 const NOW = Date.UTC(2026, 11, 5, 9, 0, 0); // 2026-12-05 09:00:00 UTC = 17:00:00 in Beijing
 const S = { shortS: 300, longS: 1800 };

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import type { ProxyStatus } from '../proxy/common/proxy-status.js';
 import { startRig, FAKE_ZAI_KEY, type Rig } from '../proxy/rig/rig.js';
 import { quotaLine } from '../proxy/ops/status-format.js';
-import { parseQuotaAnswer, quotaStop, windowName } from '../proxy/serve/zai-quota.js';
+import { parseQuotaAnswer, quotaStop, windowName } from '../proxy/serve/lane/zai-quota.js';
 import { completions, eventually, message, postMessages, proxyAgent, within } from './helpers.js';
 
 /** An answer of open.bigmodel.cn's quota endpoint as recorded on 2026-02-14 (github.com/jukanntenn/glm-plan-usage, docs/api-research.md). */

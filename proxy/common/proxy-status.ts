@@ -7,7 +7,7 @@ export function dashboardUrl(port: number): string {
   return `http://127.0.0.1:${port}/__ccp/`;
 }
 
-/** The subscription's windows as the status reports them (serve/subscription-limits.ts builds them). */
+/** The Anthropic subscription's windows, as the status reports them and serve/lane/subscription-limits.ts parses them from the wire. */
 export interface SubscriptionStatus {
   seen_at: string;
   status?: string;
@@ -17,7 +17,7 @@ export interface SubscriptionStatus {
   windows: { name: string; utilization?: number; resets_at?: string; status?: string; surpassed_threshold?: number }[];
 }
 
-/** One window of the Z.AI plan's quota (serve/zai-quota.ts reads them). */
+/** One window of the Z.AI plan's quota (serve/lane/zai-quota.ts reads them). */
 export interface QuotaWindowStatus {
   /** e.g. "tokens 5h", "tokens week", "tools month" */
   name: string;

@@ -2,21 +2,21 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { ensureCa, type CaFiles } from './ca.js';
+import { ensureCa, type CaFiles } from './front/ca.js';
 import { INTERCEPT_HOSTS, type Config } from '../common/config.js';
 import { usageLogPath } from '../common/logs-layout.js';
 import { SCHEMA_VERSION, type RunRecord } from '../common/log-schema.js';
 import { runSettings } from '../common/run-settings.js';
 import type { ProxyStatus } from '../common/proxy-status.js';
-import { startFront, type Front } from './front.js';
-import { LiveState } from './live-state.js';
-import { Router, type AttemptEvent } from './router.js';
-import { UsageLog } from './usage-log.js';
-import { createBodyTee } from './body-tee.js';
-import { ControlApi } from './control.js';
-import { LiveStats } from './live-stats.js';
-import { UpstreamPool } from './upstream-pool.js';
-import { ZaiQuotaWatch } from './zai-quota.js';
+import { startFront, type Front } from './front/front.js';
+import { LiveState } from './lane/live-state.js';
+import { Router, type AttemptEvent } from './lane/router.js';
+import { UsageLog } from './observe/usage-log.js';
+import { createBodyTee } from './observe/body-tee.js';
+import { ControlApi } from './control/control.js';
+import { LiveStats } from './observe/live-stats.js';
+import { UpstreamPool } from './upstream/upstream-pool.js';
+import { ZaiQuotaWatch } from './lane/zai-quota.js';
 
 export interface ProxyHandle {
   port: number;

@@ -1,6 +1,6 @@
 // Pure, incremental observer of an Anthropic SSE stream (DESIGN §3). It never changes the bytes;
 // it only watches them for timings, usage, stop reason and `error` events.
-import type { UsageRecord } from '../common/log-schema.js';
+import type { UsageRecord } from '../../common/log-schema.js';
 
 /** The usage fields of a log line (log-schema.ts), as the stream reports them. */
 export type Usage = Pick<

@@ -1,9 +1,10 @@
 // The usage log's lines for one attempt: the decision line before dialling, the completion line after.
-import { SCHEMA_VERSION, type ErrType, type UsageRecord } from '../common/log-schema.js';
-import { isMessagesPath, type LaneDecision } from './decide.js';
-import type { LaneTarget } from './lanes.js';
-import type { RequestInfo } from './request.js';
-import type { AttemptObservation } from './upstream-attempt.js';
+import { SCHEMA_VERSION, type ErrType, type UsageRecord } from '../../common/log-schema.js';
+import { isMessagesPath } from '../lane/api-paths.js';
+import type { LaneDecision } from '../lane/decide.js';
+import type { LaneTarget } from '../upstream/lanes.js';
+import type { RequestInfo } from '../lane/request.js';
+import type { AttemptObservation } from '../upstream/upstream-attempt.js';
 
 export function round(ms: number): number {
   return Math.round(ms * 10) / 10;

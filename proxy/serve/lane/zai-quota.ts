@@ -2,11 +2,12 @@
 // endpoint Z.AI's own usage plugin reads; docs/ZAI.md "Plan quota"). Parsing and the stop decision are
 // pure; ZaiQuotaWatch reads it at start and after Z.AI-lane answers, at most every CCP_ZAI_QUOTA_POLL_S.
 // A read that fails changes nothing: the quota is "unknown" and routing goes on as before.
-import type { Config } from '../common/config.js';
-import { exhaustedWindows, type QuotaStatus, type QuotaWindowStatus } from '../common/proxy-status.js';
+import type { Config } from '../../common/config.js';
+import { exhaustedWindows, type QuotaStatus, type QuotaWindowStatus } from '../../common/proxy-status.js';
 import type { LiveState } from './live-state.js';
-import type { UpstreamPool } from './upstream-pool.js';
+import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { CooldownPlan } from './zai-failures.js';
+import { otherKeyMode, QUOTA_KEY_MODES, zaiKeyHeader, type ZaiKeyMode } from '../upstream/zai-key.js';
 
 export const QUOTA_PATH = '/api/monitor/usage/quota/limit';
 
@@ -71,13 +72,11 @@ export function quotaStop(q: QuotaStatus, stopPct: number, shortCooldownS: numbe
   return { reason: 'quota', untilMs, why: `Z.AI plan quota ${names} used (CCP_ZAI_QUOTA_STOP_PCT=${stopPct}); the Z.AI lane stops until ${new Date(untilMs).toISOString()}` };
 }
 
-/** How the key is sent: Z.AI's own plugin sends it bare; some clients send "Bearer <key>". The one that worked is kept. */
-type KeyForm = 'bare' | 'bearer';
-
 export class ZaiQuotaWatch {
   private lastReadMs = -Infinity;
   private reading: Promise<void> | undefined;
-  private keyForm: KeyForm = 'bare';
+  /** How the key is sent to the quota endpoint (upstream/zai-key.ts): the one that answered is kept. */
+  private keyMode: ZaiKeyMode = QUOTA_KEY_MODES[0]!;
 
   constructor(
     private readonly config: Config,
@@ -102,30 +101,30 @@ export class ZaiQuotaWatch {
   }
 
   private async read(): Promise<void> {
-    let answer = await this.get(this.keyForm);
+    let answer = await this.get(this.keyMode);
     if (answer.status === 401 || answer.status === 403) {
-      const other: KeyForm = this.keyForm === 'bare' ? 'bearer' : 'bare';
+      const other = otherKeyMode(this.keyMode, QUOTA_KEY_MODES);
       const second = await this.get(other);
-      if (second.status === 200) this.keyForm = other;
+      if (second.status === 200) this.keyMode = other;
       answer = second.status === 200 ? second : answer;
     }
     const now = Date.now();
     const parsed = answer.error ? answer.error : parseQuotaAnswer(answer.status, answer.text, now);
     if (typeof parsed === 'string') {
       // Unknown is not exhausted: routing stays as it was.
-      this.state.zaiQuota = { ...(this.state.zaiQuota ?? { windows: [] }), unknown_since: this.state.zaiQuota?.unknown_since ?? new Date(now).toISOString(), error: parsed };
+      this.state.quotaUnknown(parsed, now);
       return;
     }
-    this.state.zaiQuota = parsed;
+    this.state.quotaRead(parsed);
     const stop = quotaStop(parsed, this.config.zaiQuotaStopPct, this.config.zaiCooldownS || 300, now);
     if (stop && this.state.startCooldown(stop)) this.alert(stop.why);
   }
 
-  private get(form: KeyForm): Promise<{ status: number; text: string; error?: string }> {
+  private get(mode: ZaiKeyMode): Promise<{ status: number; text: string; error?: string }> {
     const url = new URL(QUOTA_PATH, this.config.zaiBaseUrl.origin);
     const key = this.config.zaiApiKey ?? '';
     return new Promise((resolve) => {
-      const req = this.pool.request(url, { method: 'GET', headers: { authorization: form === 'bare' ? key : `Bearer ${key}`, accept: 'application/json', 'accept-language': 'en-US,en' }, timeout: READ_TIMEOUT_MS }, false);
+      const req = this.pool.request(url, { method: 'GET', headers: { ...Object.fromEntries([zaiKeyHeader(mode, key)]), accept: 'application/json', 'accept-language': 'en-US,en' }, timeout: READ_TIMEOUT_MS }, false);
       req.on('timeout', () => req.destroy(new Error(`no answer in ${READ_TIMEOUT_MS / 1000} s`)));
       req.on('error', (e) => resolve({ status: 0, text: '', error: `cannot reach ${url.host}: ${e.message}` }));
       req.on('response', (res) => {

@@ -1,5 +1,5 @@
 // One short line per completed request for the mitm console. Pure: colours are passed in.
-import type { UsageRecord } from '../common/log-schema.js';
+import type { UsageRecord } from '../../common/log-schema.js';
 
 export interface Paint {
   zai(s: string): string;

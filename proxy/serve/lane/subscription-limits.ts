@@ -4,26 +4,10 @@
 // surpassed-threshold}` (utilization 0–1, reset in epoch seconds), and `-status`, `-reset`,
 // `-representative-claim`, `-fallback`, `-overage-status` for the whole. Pure.
 
-export interface SubscriptionWindow {
-  /** 5h | 7d | 7d_oi | overage */
-  name: string;
-  /** 0–1, when sent. */
-  utilization?: number;
-  /** ISO time the window resets, when sent. */
-  resets_at?: string;
-  status?: string;
-  surpassed_threshold?: number;
-}
+import type { SubscriptionStatus } from '../../common/proxy-status.js';
 
-export interface SubscriptionLimits {
-  /** ISO time of the answer these came with. */
-  seen_at: string;
-  status?: string;
-  resets_at?: string;
-  representative_claim?: string;
-  overage_status?: string;
-  windows: SubscriptionWindow[];
-}
+// The wire type is the status's own (common/proxy-status.ts): one type, read by status, doctor and the dashboard.
+type SubscriptionWindow = SubscriptionStatus['windows'][number];
 
 const PREFIX = 'anthropic-ratelimit-unified-';
 const WINDOWS = ['5h', '7d', '7d_oi', 'overage'];
@@ -48,7 +32,7 @@ export function unifiedHeaders(raw: readonly string[]): Record<string, string> |
   return out;
 }
 
-export function parseSubscriptionLimits(h: Record<string, string>, seenAt: Date): SubscriptionLimits {
+export function parseSubscriptionStatus(h: Record<string, string>, seenAt: Date): SubscriptionStatus {
   const get = (suffix: string) => h[PREFIX + suffix];
   const windows: SubscriptionWindow[] = [];
   for (const name of WINDOWS) {

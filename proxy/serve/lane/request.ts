@@ -1,7 +1,7 @@
 // A client request as the lanes see it: read whole (bounded), its model and stream flag known.
-import type { ClientExchange } from './client-exchange.js';
+import type { ClientExchange } from '../front/client-exchange.js';
 import { clientLabels, type ClientLabels } from './client-labels.js';
-import { isMessagesPath } from './decide.js';
+import { isMessagesPath } from './api-paths.js';
 import { leadingModel, readMessagesBody } from './messages-body.js';
 
 export interface RequestInfo {

@@ -1,7 +1,8 @@
 // The lane decision: a pure function of the request and the toggles (DESIGN §2).
-import type { Decision, Lane } from '../common/log-schema.js';
-import { isHaikuModel } from '../common/models.js';
+import type { Decision, Lane } from '../../common/log-schema.js';
+import { isHaikuModel } from '../../common/models.js';
 import { PROBE_LABEL, type AccountProbe } from './account-probe.js';
+import { isMessagesPath } from './api-paths.js';
 
 export interface DecideInput {
   method: string;
@@ -26,11 +27,6 @@ export interface LaneDecision {
   decision: Decision;
   /** One short human sentence, shown on the console line, in the log and by verify-routing. */
   reason: string;
-}
-
-/** `/v1/messages` exactly (Claude Code adds `?beta=true`; callers pass the path without it). */
-export function isMessagesPath(method: string, path: string): boolean {
-  return method === 'POST' && (path === '/v1/messages' || path === '/v1/messages/');
 }
 
 export function decide(input: DecideInput): LaneDecision {
@@ -61,10 +57,4 @@ export function decide(input: DecideInput): LaneDecision {
     return { lane: 'anthropic', decision: 'cooldown', reason: `haiku, z.ai lane cooling down${why} → anthropic lane` };
   }
   return { lane: 'zai', decision: 'forced_model', reason: 'haiku model → zai lane' };
-}
-
-/** The model id to send on the Z.AI lane: the first matching map entry, else unchanged. */
-export function mapModel(model: string, map: readonly { match: string; target: string }[]): string | undefined {
-  const m = model.toLowerCase();
-  return map.find((e) => m.includes(e.match))?.target;
 }

@@ -4,14 +4,14 @@
 import type http from 'node:http';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import type { ErrType } from '../common/log-schema.js';
-import type { ClientReply } from './client-exchange.js';
-import { anthropicErrorEvent } from './errors.js';
+import type { ErrType } from '../../common/log-schema.js';
+import type { ClientReply } from '../front/client-exchange.js';
+import { anthropicErrorEvent } from '../errors.js';
 import { responseHeaders } from './headers.js';
 import type { LaneTarget } from './lanes.js';
-import type { RequestInfo } from './request.js';
+import type { RequestInfo } from '../lane/request.js';
 import { SseObserver, observeJsonBody, type Usage } from './sse.js';
-import { unifiedHeaders } from './subscription-limits.js';
+import { unifiedHeaders } from '../lane/subscription-limits.js';
 import { signaturesInMessage } from './thinking-guard.js';
 import type { UpstreamPool } from './upstream-pool.js';
 

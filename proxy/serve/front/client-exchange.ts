@@ -3,8 +3,8 @@
 // pseudo-headers, the status message HTTP/2 does not have, where the destroyed flag lives.
 import type http from 'node:http';
 import type http2 from 'node:http2';
-import { anthropicErrorJson, type AnthropicErrorType } from './errors.js';
-import type { OutHeaders } from './headers.js';
+import { anthropicErrorJson, type AnthropicErrorType } from '../errors.js';
+import type { OutHeaders } from '../upstream/headers.js';
 
 export type ClientRequest = http.IncomingMessage | http2.Http2ServerRequest;
 export type ClientResponse = http.ServerResponse | http2.Http2ServerResponse;

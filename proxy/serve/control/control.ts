@@ -1,13 +1,13 @@
 // The proxy's own endpoints under /__ccp/ on its port (direct requests only): status, live stats and
 // events for the dashboard, Prometheus metrics, and the token-protected pause/resume.
 import type http from 'node:http';
-import type { ClientRequest, ClientResponse } from './client-exchange.js';
+import type { ClientRequest, ClientResponse } from '../front/client-exchange.js';
 import { timingSafeEqual } from 'node:crypto';
-import type { ProxyStatus } from '../common/proxy-status.js';
+import type { ProxyStatus } from '../../common/proxy-status.js';
 import { dashboardHtml } from './dashboard-page.js';
-import { anthropicErrorJson, type AnthropicErrorType } from './errors.js';
-import type { LiveState } from './live-state.js';
-import type { LiveStats } from './live-stats.js';
+import { anthropicErrorJson, type AnthropicErrorType } from '../errors.js';
+import type { LiveState } from '../lane/live-state.js';
+import type { LiveStats } from '../observe/live-stats.js';
 
 export interface ControlContext {
   state: LiveState;

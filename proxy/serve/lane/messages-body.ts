@@ -7,7 +7,7 @@
 // is forwarded without decoding and parsing megabytes first; the parse happens only if something
 // later needs it. Haiku bodies, bodies with another "model" key anywhere, and any body of another
 // shape are parsed whole.
-import { isHaikuModel } from '../common/models.js';
+import { isHaikuModel } from '../../common/models.js';
 
 export interface MessagesBody {
   model: string | undefined;

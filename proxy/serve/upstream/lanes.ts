@@ -1,9 +1,8 @@
 // Where each lane sends a request and what it changes on the way: URL, headers, body (DESIGN §2).
-import type { Config, HeaderMode } from '../common/config.js';
-import type { Lane } from '../common/log-schema.js';
-import { mapModel } from './decide.js';
+import type { Config, HeaderMode } from '../../common/config.js';
+import type { Lane } from '../../common/log-schema.js';
 import { anthropicLaneHeaders, zaiLaneHeaders, type OutHeaders } from './headers.js';
-import type { RequestInfo } from './request.js';
+import type { RequestInfo } from '../lane/request.js';
 import { stripForeignThinking, type SignatureMemory } from './thinking-guard.js';
 
 export interface LaneTarget {
@@ -76,4 +75,10 @@ export function anthropicTarget(request: RequestInfo, config: Config, zaiSignatu
     ...(thinkingRemoved ? { thinkingRemoved } : {}),
     ...(thinkingDisabled ? { thinkingDisabled } : {}),
   };
+}
+
+/** The model id to send on the Z.AI lane: the first matching map entry, else unchanged. */
+export function mapModel(model: string, map: readonly { match: string; target: string }[]): string | undefined {
+  const m = model.toLowerCase();
+  return map.find((e) => m.includes(e.match))?.target;
 }

@@ -3,19 +3,20 @@
 // through the decided/completed events (DESIGN §1–3).
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { Config } from '../common/config.js';
-import type { UsageRecord } from '../common/log-schema.js';
+import type { Config } from '../../common/config.js';
+import type { UsageRecord } from '../../common/log-schema.js';
 import { AttemptPolicy, type Served } from './attempt-policy.js';
-import type { ClientExchange } from './client-exchange.js';
-import { isHaikuModel } from '../common/models.js';
+import type { ClientExchange } from '../front/client-exchange.js';
+import { isHaikuModel } from '../../common/models.js';
 import { accountProbeKind } from './account-probe.js';
-import { decide, isMessagesPath } from './decide.js';
+import { decide } from './decide.js';
+import { isMessagesPath } from './api-paths.js';
 import type { LiveState } from './live-state.js';
 import { newRid, readBody, requestInfo, type RequestInfo } from './request.js';
-import { SignatureMemory } from './thinking-guard.js';
-import type { UpstreamAttempt } from './upstream-attempt.js';
-import { UpstreamPool } from './upstream-pool.js';
-import { completionRecord, decisionRecord } from './usage-record.js';
+import { SignatureMemory } from '../upstream/thinking-guard.js';
+import type { UpstreamAttempt } from '../upstream/upstream-attempt.js';
+import { UpstreamPool } from '../upstream/upstream-pool.js';
+import { completionRecord, decisionRecord } from '../observe/usage-record.js';
 
 export type { RequestInfo };
 

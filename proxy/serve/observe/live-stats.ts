@@ -1,9 +1,9 @@
 // What the dashboard and the Prometheus endpoint show: recent requests and per-lane figures, kept in
 // bounded memory, fed by the router's completion events.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { Samples } from '../common/percentiles.js';
-import type { UsageRecord } from '../common/log-schema.js';
-import { attemptCost, decimalUsd, savedBy, shippedPricing, usd, type Pricing } from '../common/cost.js';
+import { Samples } from '../../common/percentiles.js';
+import type { UsageRecord } from '../../common/log-schema.js';
+import { attemptCost, decimalUsd, savedBy, shippedPricing, usd, type Pricing } from '../../common/cost.js';
 
 const RECENT = 100;
 const WINDOW = 1000;

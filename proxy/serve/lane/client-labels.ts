@@ -1,7 +1,7 @@
 // The labels Claude Code puts on its requests (seen from 2.1.33x): which session, which kind of call,
 // and the client's own request id. They are identifiers, not secrets, and go on every log line so
 // that cost and lanes can be split by session and by request class.
-import type { UsageRecord } from '../common/log-schema.js';
+import type { UsageRecord } from '../../common/log-schema.js';
 
 export type ClientLabels = Pick<UsageRecord, 'session' | 'request_class' | 'client_request_id'>;
 

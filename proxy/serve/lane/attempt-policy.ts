@@ -5,22 +5,24 @@
 // request sent again, and any other failure before the first byte falls back to Anthropic with the
 // client's original request (CCP_FALLBACK=1) or is relayed or replaced (CCP_FALLBACK=0) — never as a
 // Z.AI 401/403. Nothing is retried after a byte reached the client. docs/ZAI.md has the whole table.
-import type { Config, HeaderMode } from '../common/config.js';
-import type { UsageRecord } from '../common/log-schema.js';
-import type { ClientReply } from './client-exchange.js';
-import { isMessagesPath, type LaneDecision } from './decide.js';
+import type { Config } from '../../common/config.js';
+import type { UsageRecord } from '../../common/log-schema.js';
+import type { ClientReply } from '../front/client-exchange.js';
+import { isMessagesPath } from './api-paths.js';
+import type { LaneDecision } from './decide.js';
 import { performance } from 'node:perf_hooks';
-import { anthropicError, anthropicErrorJson, type AnthropicErrorType } from './errors.js';
-import { responseHeaders } from './headers.js';
-import { anthropicTarget, zaiTarget, type LaneTarget } from './lanes.js';
+import { anthropicError, anthropicErrorJson, type AnthropicErrorType } from '../errors.js';
+import { responseHeaders } from '../upstream/headers.js';
+import { anthropicTarget, zaiTarget, type LaneTarget } from '../upstream/lanes.js';
 import type { LiveState } from './live-state.js';
 import type { RequestInfo } from './request.js';
-import type { SignatureMemory } from './thinking-guard.js';
-import { UpstreamAttempt, type AttemptResult } from './upstream-attempt.js';
-import type { UpstreamPool } from './upstream-pool.js';
-import { completionRecord, decisionRecord } from './usage-record.js';
-import { parseSubscriptionLimits } from './subscription-limits.js';
+import type { SignatureMemory } from '../upstream/thinking-guard.js';
+import { UpstreamAttempt, type AttemptResult } from '../upstream/upstream-attempt.js';
+import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import { completionRecord, decisionRecord } from '../observe/usage-record.js';
+import { parseSubscriptionStatus } from './subscription-limits.js';
 import { classifyZaiAnswer, networkFailure, type CooldownReason, type ZaiFailure } from './zai-failures.js';
+import { MESSAGES_KEY_MODES, otherKeyMode } from '../upstream/zai-key.js';
 
 /** Answers "Extra inputs are not permitted" are retried without the named fields at most this many times per request. */
 export const MAX_FIELD_RETRIES = 3;
@@ -89,9 +91,6 @@ export function formatDuration(totalS: number): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
-function otherMode(mode: HeaderMode): HeaderMode {
-  return mode === 'authorization' ? 'x-api-key' : 'authorization';
-}
 
 export class AttemptPolicy {
   constructor(private readonly ctx: PolicyContext) {}
@@ -121,7 +120,7 @@ export class AttemptPolicy {
   private async runAnthropic(s: Served, plan: AttemptPlan): Promise<void> {
     const done = await this.attempt(s, plan);
     const unified = done.r.obs.unifiedRateLimit;
-    if (unified) this.ctx.state.subscription = parseSubscriptionLimits(unified, new Date());
+    if (unified) this.ctx.state.sawSubscription(parseSubscriptionStatus(unified, new Date()));
     let proxyStatus: number | undefined;
     if (done.r.end.kind === 'unreachable') proxyStatus = this.answerUnreachable(s, done.r, `the Anthropic lane (${plan.target.url.host})`);
     this.complete(s, done, { final: true, ...(proxyStatus ? { proxy_status: proxyStatus } : {}) });
@@ -143,14 +142,14 @@ export class AttemptPolicy {
       const { end, obs } = done.r;
       if (end.kind === 'relayed' || end.kind === 'aborted') {
         // The mode that worked sticks; a 2xx is the only proof it works.
-        if (obs.status >= 200 && obs.status < 300) state.zaiHeaderMode = mode;
+        if (obs.status >= 200 && obs.status < 300) state.headerModeWorked(mode);
         this.complete(s, done, { final: true });
         return undefined;
       }
       const failure = end.kind === 'unreachable' ? networkFailure(obs.error ?? 'unreachable', this.settings(), Date.now()) : classifyZaiAnswer({ status: obs.status, body: obs.jsonText ?? end.body.toString('utf8'), ...(obs.retryAfter ? { retryAfter: obs.retryAfter } : {}) }, this.settings(), Date.now());
       if (failure.cause === 'auth' && !triedOtherMode) {
         triedOtherMode = true;
-        mode = otherMode(mode);
+        mode = otherKeyMode(mode, MESSAGES_KEY_MODES);
         extra.retry = true;
         this.complete(s, done, { zai_failure: failure.cause, final: false });
         continue;
@@ -158,7 +157,7 @@ export class AttemptPolicy {
       const fresh = (failure.fields ?? []).filter((f) => !state.zaiUnknownFields.has(f));
       if (failure.cause === 'unknown_fields' && fresh.length && fieldRetries < MAX_FIELD_RETRIES) {
         fieldRetries++;
-        for (const f of fresh) state.zaiUnknownFields.add(f);
+        state.refuseFields(fresh);
         this.complete(s, done, { zai_failure: failure.cause, final: false });
         continue;
       }

@@ -2,8 +2,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { generateCACertificate } from 'mockttp';
-import { caPaths } from '../common/ca-files.js';
-import { ensureDir } from '../common/dirs.js';
+import { caPaths } from '../../common/ca-files.js';
+import { ensureDir } from '../../common/dirs.js';
 
 export interface CaFiles {
   certPath: string;

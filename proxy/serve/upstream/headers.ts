@@ -1,5 +1,6 @@
 // Pure header rewrites for each lane (DESIGN §2). No I/O.
-import type { HeaderMode } from '../common/config.js';
+import type { HeaderMode } from '../../common/config.js';
+import { zaiKeyHeader } from './zai-key.js';
 
 export type OutHeaders = Record<string, string | string[]>;
 
@@ -83,8 +84,8 @@ export function zaiLaneHeaders(raw: readonly string[], bodyLength: number, opts:
   const beta = stripOauthBetas(out['anthropic-beta']);
   if (beta === undefined) delete out['anthropic-beta'];
   else out['anthropic-beta'] = beta;
-  if (opts.mode === 'authorization') out['authorization'] = `Bearer ${opts.key}`;
-  else out['x-api-key'] = opts.key;
+  const [name, value] = zaiKeyHeader(opts.mode, opts.key);
+  out[name] = value;
   if (out['anthropic-version'] === undefined) out['anthropic-version'] = opts.anthVersion;
   out['accept-encoding'] = 'identity';
   out['content-length'] = String(bodyLength);

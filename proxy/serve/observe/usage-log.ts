@@ -2,9 +2,9 @@
 // format itself is common/log-schema.ts, shared with the readers.
 import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { serializeRecord, type RunRecord, type UsageRecord } from '../common/log-schema.js';
-import { rotatedLogPath } from '../common/logs-layout.js';
-import { ensureDir } from '../common/dirs.js';
+import { serializeRecord, type RunRecord, type UsageRecord } from '../../common/log-schema.js';
+import { rotatedLogPath } from '../../common/logs-layout.js';
+import { ensureDir } from '../../common/dirs.js';
 
 /**
  * Appends lines synchronously: each line is in the kernel before the caller goes on, so a decision

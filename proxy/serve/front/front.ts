@@ -2,10 +2,10 @@
 // Its HTTP/1.1 and HTTP/2 servers parse the requests; the ones routeFor() names are handed to the
 // router (or the control endpoints) in this process, the rest stay with mockttp (DESIGN §1).
 import http from 'node:http';
-import net from 'node:net';
 import type tls from 'node:tls';
 import { getLocal, type Mockttp } from 'mockttp';
 import { clientExchange, isH2, type ClientExchange, type ClientRequest, type ClientResponse } from './client-exchange.js';
+import { interceptRequests, listeningAddress, startOnLoopback } from './mockttp-internals.js';
 
 export interface FrontOptions {
   port: number;
@@ -74,24 +74,6 @@ export function routeFor(req: { url: string; authority: string | undefined; encr
   return hosts.intercept.has(hostnameOf(host)) ? { kind: 'api', target } : undefined;
 }
 
-/**
- * mockttp's start() calls listen(port) with no host, which binds every interface (mockttp #182).
- * For the duration of start() only, a bare numeric listen binds loopback instead.
- */
-async function startOnLoopback(server: Mockttp, port: number): Promise<void> {
-  const original = net.Server.prototype.listen;
-  const call = original as (this: net.Server, ...a: unknown[]) => net.Server;
-  net.Server.prototype.listen = function patchedListen(this: net.Server, ...args: unknown[]) {
-    if (args.length === 1 && typeof args[0] === 'number') return call.call(this, args[0], '127.0.0.1');
-    return call.apply(this, args);
-  } as typeof net.Server.prototype.listen;
-  try {
-    await server.start(port);
-  } finally {
-    net.Server.prototype.listen = original;
-  }
-}
-
 export async function startFront(opts: FrontOptions): Promise<Front> {
   const server = getLocal({
     https: {
@@ -110,7 +92,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   });
 
   await startOnLoopback(server, opts.port);
-  const address = (server as unknown as { server?: net.Server }).server?.address();
+  const address = listeningAddress(server);
   if (!address || typeof address === 'string' || address.address !== '127.0.0.1') {
     await server.stop();
     throw new Error(`front bound to ${JSON.stringify(address)}, expected 127.0.0.1 only`);
@@ -136,39 +118,20 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   return { server, port: address.port, stop: () => server.stop() };
 }
 
-/** The request events of Node's HTTP servers that mockttp answers (checkContinue: Expect: 100-continue). */
-const REQUEST_EVENTS = new Set(['request', 'checkContinue', 'checkExpectation']);
-
 /**
  * The handover. mockttp terminates TLS (or accepts the plain request) and its HTTP/1.1 or HTTP/2 server
  * parses it; the requests routeFor() names are served here, in this process, before mockttp's own
- * listener sees them. Relies on mockttp's combo server (@httptoolkit/httpolyglot) keeping its
- * sub-servers in `_httpServer` and `_http2Server` (docs/ARCHITECTURE.md has the source lines): if a
- * mockttp update moves them, the proxy refuses to start rather than route API traffic some other way.
- * The events are intercepted on each server's emit rather than by swapping listeners: httpolyglot
- * mirrors listener changes across its sub-servers.
+ * listener sees them (mockttp-internals.ts says how it reaches them, and why it fails loudly if a
+ * mockttp update moves them).
  */
 function handOver(server: Mockttp, hosts: RouteHosts, opts: FrontOptions): void {
-  const combo = (server as unknown as { server?: { _httpServer?: unknown; _http2Server?: unknown } }).server;
-  const subServers = [combo?._httpServer, combo?._http2Server];
-  if (!subServers.every((s) => s instanceof net.Server && s.listenerCount('request') > 0)) {
-    throw new Error('mockttp internals changed: its HTTP/1.1 and HTTP/2 servers were not found, so API requests cannot be handed to the router');
-  }
-  for (const sub of subServers as net.Server[]) {
-    const emit = sub.emit.bind(sub) as (event: string | symbol, ...args: unknown[]) => boolean;
-    sub.emit = function emitWithHandover(event: string | symbol, ...args: unknown[]): boolean {
-      if (typeof event === 'string' && REQUEST_EVENTS.has(event)) {
-        const [req, res] = args as [ClientRequest, ClientResponse];
-        const authority = isH2(req) ? (req.authority ?? req.headers.host) : req.headers.host;
-        const route = routeFor({ url: req.url ?? '', authority, encrypted: (req.socket as tls.TLSSocket | undefined)?.encrypted === true }, hosts);
-        if (route) {
-          if (event === 'checkContinue') (res as http.ServerResponse).writeContinue();
-          if (route.kind === 'control') opts.onControl(req, res, route.target);
-          else opts.onApi(clientExchange(req, res, route.target));
-          return true;
-        }
-      }
-      return emit(event, ...args);
-    } as typeof sub.emit;
-  }
+  interceptRequests(server, (event, req, res) => {
+    const authority = isH2(req) ? (req.authority ?? req.headers.host) : req.headers.host;
+    const route = routeFor({ url: req.url ?? '', authority, encrypted: (req.socket as tls.TLSSocket | undefined)?.encrypted === true }, hosts);
+    if (!route) return false;
+    if (event === 'checkContinue') (res as http.ServerResponse).writeContinue();
+    if (route.kind === 'control') opts.onControl(req, res, route.target);
+    else opts.onApi(clientExchange(req, res, route.target));
+    return true;
+  });
 }
