@@ -14,7 +14,7 @@ function errorOf(env: Record<string, string>): ConfigError {
   throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
 }
 
-test('defaults match DESIGN §6', () => {
+test('defaults match the README settings table (docs/CONTRACT.md §6)', () => {
   const c = parseConfig({}, '/repo');
   assert.is(c.port, 8082);
   assert.is(c.zaiBaseUrl.href, 'https://api.z.ai/api/anthropic');

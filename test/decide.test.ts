@@ -24,7 +24,7 @@ test('haiku ids of every generation match by substring, case-insensitively', () 
   }
 });
 
-test('the DESIGN §2 table, row by row', () => {
+test('the routing table of docs/CONTRACT.md §1, row by row', () => {
   assert.equal(decide(base), { lane: 'zai', decision: 'forced_model', reason: 'haiku model → zai lane' });
   assert.is(decide({ ...base, paused: true }).decision, 'failover_paused');
   assert.is(decide({ ...base, paused: true }).lane, 'anthropic');

@@ -1,4 +1,4 @@
-// The usage log's line format (DESIGN §4), shared by the writer in the running proxy and every reader.
+// The usage log's line format (docs/METRICS-SCHEMA.md), shared by the writer in the running proxy and every reader.
 import type { HeaderMode } from './config.js';
 
 export type Lane = 'zai' | 'anthropic';

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ensureDir } from './dirs.js';
 
-/** The usage log (DESIGN §4); rotated copies sit beside it as usage.jsonl.1 (newest) … .N. */
+/** The usage log (docs/METRICS-SCHEMA.md); rotated copies sit beside it as usage.jsonl.1 (newest) … .N. */
 export function usageLogPath(logsDir: string): string {
   return join(logsDir, 'usage.jsonl');
 }

@@ -1,5 +1,5 @@
 // Streams usage.jsonl line by line (never the whole file), across rotated files, tolerating torn and
-// malformed lines, and reading the original Python kit's lines too (DESIGN §4).
+// malformed lines, and reading the original Python kit's lines too (docs/CONTRACT.md §5).
 import { open } from 'node:fs/promises';
 import type { RunRecord, UsageRecord } from '../common/log-schema.js';
 import { logFiles } from '../common/logs-layout.js';

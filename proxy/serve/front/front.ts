@@ -1,6 +1,6 @@
 // The front: mockttp terminates TLS for the intercepted hosts only and tunnels everything else raw.
 // Its HTTP/1.1 and HTTP/2 servers parse the requests; the ones routeFor() names are handed to the
-// router (or the control endpoints) in this process, the rest stay with mockttp (DESIGN §1).
+// router (or the control endpoints) in this process, the rest stay with mockttp (docs/ARCHITECTURE.md).
 import http from 'node:http';
 import type tls from 'node:tls';
 import { getLocal, type Mockttp } from 'mockttp';

@@ -1,4 +1,4 @@
-// The lane decision: a pure function of the request and the toggles (DESIGN §2).
+// The lane decision: a pure function of the request and the toggles (docs/CONTRACT.md §1).
 import type { Decision, Lane } from '../../common/log-schema.js';
 import { isHaikuModel } from '../../common/models.js';
 import { PROBE_LABEL, type AccountProbe } from './account-probe.js';

@@ -1,6 +1,6 @@
 // The router: everything lane-related for the requests the front hands over. It reads the request,
 // decides its lane (pure), and lets the attempt policy serve it; observers hear of every attempt
-// through the decided/completed events (DESIGN §1–3).
+// through the decided/completed events (docs/ARCHITECTURE.md; docs/CONTRACT.md §1–3).
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../../common/config.js';

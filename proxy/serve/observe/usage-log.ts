@@ -1,4 +1,4 @@
-// logs/usage.jsonl writer (DESIGN §4): one append-only file per process, one write per line. The line
+// logs/usage.jsonl writer (docs/CONTRACT.md §5): one append-only file per process, one write per line. The line
 // format itself is common/log-schema.ts, shared with the readers.
 import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';

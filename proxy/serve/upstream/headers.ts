@@ -1,4 +1,4 @@
-// Pure header rewrites for each lane (DESIGN §2). No I/O.
+// Pure header rewrites for each lane (docs/CONTRACT.md §2). No I/O.
 import type { HeaderMode } from '../../common/config.js';
 import { zaiKeyHeader } from './zai-key.js';
 

@@ -1,4 +1,4 @@
-// Where each lane sends a request and what it changes on the way: URL, headers, body (DESIGN §2).
+// Where each lane sends a request and what it changes on the way: URL, headers, body (docs/CONTRACT.md §2).
 import type { Config, HeaderMode } from '../../common/config.js';
 import type { Lane } from '../../common/log-schema.js';
 import { anthropicLaneHeaders, zaiLaneHeaders, type OutHeaders } from './headers.js';

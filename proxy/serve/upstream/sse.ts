@@ -1,4 +1,4 @@
-// Pure, incremental observer of an Anthropic SSE stream (DESIGN §3). It never changes the bytes;
+// Pure, incremental observer of an Anthropic SSE stream (docs/CONTRACT.md §4). It never changes the bytes;
 // it only watches them for timings, usage, stop reason and `error` events.
 import type { UsageRecord } from '../../common/log-schema.js';
 
