@@ -35,7 +35,8 @@ const ALLOWED: Record<string, string[]> = {
   serve: ['common'],
   read: ['common'],
   ops: ['common', 'read'],
-  rig: ['common', 'serve', 'read', 'ops'],
+  run: ['common', 'serve', 'ops'],
+  rig: ['common', 'serve', 'read', 'ops', 'run'],
 };
 
 const wingOf = (path: string) => /^proxy\/([^/]+)\//.exec(path)?.[1];

@@ -1,15 +1,12 @@
 // The proxy as its own process, started the way `npm run mitm` starts it, for whatever measures or
 // restarts it (bench, load, tests): wait for the banner's ready signal, stop it by its pid.
 import net from 'node:net';
-import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { REPO_ROOT } from '../common/config.js';
 import { findReadySignal } from '../serve/banner.js';
+import { mitmCommand } from '../run/lifecycle.js';
 
-/** What `npm run mitm` runs (package.json's scripts.mitm, checked by a test). */
-export function mitmCommand(): { file: string; args: string[] } {
-  return { file: process.execPath, args: [join(REPO_ROOT, 'tasks', 'launch.mjs'), join(REPO_ROOT, 'tasks', 'mitm.ts')] };
-}
+export { mitmCommand };
 
 /** A free port on loopback, for a proxy that must be told its port up front. */
 export async function freePort(): Promise<number> {
