@@ -28,7 +28,7 @@ if (running.kind !== 'running') {
 }
 const claude = typeof argv.claude === 'string' ? argv.claude : 'claude';
 const version = await execa(claude, ['--version'], { reject: false, timeout: 30_000, stdin: 'ignore' }).catch(() => undefined);
-if (!version || version.exitCode !== 0) {
+if (version?.exitCode !== 0) {
   console.error(colors.red(`ccp: claude is not installed (or '${claude}' does not run). Install it: npm install -g @anthropic-ai/claude-code`));
   process.exit(2);
 }

@@ -93,6 +93,7 @@ if (!files.length) {
 // Only what the chosen suites drive: `npm test -- decide` needs no browser.
 if (!(await bringPrerequisites(files))) process.exit(2);
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC.
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 let passed = 0;
 let failed = 0;

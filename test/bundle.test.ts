@@ -59,15 +59,15 @@ test.before(() => {
   mkdirSync(logs);
   mkdirSync(results);
   const line = (o: Record<string, unknown>) => JSON.stringify({ v: 1, rid: 'r1', attempt: 1, lane: 'zai', upstream: 'api.z.ai', model: 'claude-haiku-4-5', decision: 'forced_model', path: '/v1/messages', ...o });
-  writeFileSync(join(logs, 'usage.jsonl'), [
+  writeFileSync(join(logs, 'usage.jsonl'), `${[
     line({ event: 'decision', ts: 1795000000 }),
     line({ event: 'complete', ts: 1795000001, status: 200, latency_ms: 12, error: `leaked ${ZAI_KEY} and x-api-key: ${PLANTED[1]}` }),
-  ].join('\n') + '\n');
-  writeFileSync(join(logs, 'usage.jsonl.1'), `{"note":"authorization: ${PLANTED[3]}","ts":1}\n` + UNTOLD.map(([, text]) => JSON.stringify({ note: text, ts: 2 })).join('\n') + '\n');
-  writeFileSync(join(results, 'notes.txt'), UNTOLD.map(([, text]) => text).join('\n') + '\n');
+  ].join('\n')}\n`);
+  writeFileSync(join(logs, 'usage.jsonl.1'), `{"note":"authorization: ${PLANTED[3]}","ts":1}\n${UNTOLD.map(([, text]) => JSON.stringify({ note: text, ts: 2 })).join('\n')}\n`);
+  writeFileSync(join(results, 'notes.txt'), `${UNTOLD.map(([, text]) => text).join('\n')}\n`);
   // A body sample as the tee writes it, with the user's own secrets pasted into the prompt.
   const BODY_SECRET = 'sk-ant-api03-pasted-into-the-prompt-0987654321';
-  writeFileSync(join(logs, 'body-samples.jsonl'), JSON.stringify({ body: { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: `the user prompt; my key is ${BODY_SECRET} and ZAI_API_KEY=${ZAI_KEY}` }] } }) + '\n');
+  writeFileSync(join(logs, 'body-samples.jsonl'), `${JSON.stringify({ body: { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: `the user prompt; my key is ${BODY_SECRET} and ZAI_API_KEY=${ZAI_KEY}` }] } })}\n`);
   writeFileSync(join(logs, 'mitm.state.json'), '{"token":"control-token"}\n');
   writeFileSync(join(results, 'METRICS.json'), JSON.stringify({ oauth: PLANTED[2], key: PEM }));
   writeFileSync(join(results, '.env'), `ZAI_API_KEY=${ZAI_KEY}\n`);

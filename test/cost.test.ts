@@ -155,7 +155,7 @@ test('npm run summarize prints the exact per-lane cost and the saving; --json an
   // The kit's own log (CCP_LOGS_DIR): only that one's figures go to results/METRICS.json.
   mkdirSync(join(dir, 'hand-logs'), { recursive: true });
   const file = join(dir, 'hand-logs', 'usage.jsonl');
-  writeFileSync(file, HAND_LOG.join('\n') + '\n');
+  writeFileSync(file, `${HAND_LOG.join('\n')}\n`);
   const env = { CCP_RESULTS_DIR: join(dir, 'results'), CCP_LOGS_DIR: join(dir, 'hand-logs') };
   const r = await npmRun('summarize', [], env);
   assert.is(r.exitCode, 0, String(r.stderr));
@@ -198,7 +198,7 @@ test('npm run summarize prints the exact per-lane cost and the saving; --json an
 
 test('ZAI_BILLING=plan: Z.AI tokens still count, cost 0, and the whole Claude price is saved', async () => {
   const file = join(dir, 'hand-plan.jsonl');
-  writeFileSync(file, HAND_LOG.join('\n') + '\n');
+  writeFileSync(file, `${HAND_LOG.join('\n')}\n`);
   const r = await npmRun('summarize', ['--file', file, '--json'], { CCP_RESULTS_DIR: join(dir, 'results-plan'), ZAI_BILLING: 'plan' });
   const m = JSON.parse(String(r.stdout));
   assert.is(m.cost.zai_billing, 'plan');

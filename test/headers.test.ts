@@ -23,9 +23,9 @@ const CLIENT = [
 
 test('anthropic lane: client credentials and headers kept; hop-by-hop, host and internal headers dropped', () => {
   const h = anthropicLaneHeaders(CLIENT, 42, true);
-  assert.is(h['authorization'], 'Bearer sk-ant-oat01-client-oauth');
+  assert.is(h.authorization, 'Bearer sk-ant-oat01-client-oauth');
   assert.is(h['x-api-key'], 'sk-ant-api03-client');
-  assert.is(h['cookie'], 'session=abc');
+  assert.is(h.cookie, 'session=abc');
   assert.is(h['anthropic-beta'], 'oauth-2025-04-20,fine-grained-tool-streaming-2025-05-14');
   assert.is(h['user-agent'], 'claude-cli/2.1.197');
   assert.is(h['accept-encoding'], 'identity');
@@ -38,15 +38,15 @@ test('anthropic lane: client credentials and headers kept; hop-by-hop, host and 
 test('z.ai lane: every client credential removed, lane key in the chosen header, oauth beta stripped', () => {
   const x = zaiLaneHeaders(CLIENT, 10, { key: 'ZKEY', mode: 'x-api-key', anthVersion: '2023-06-01' });
   assert.is(x['x-api-key'], 'ZKEY');
-  assert.is(x['authorization'], undefined);
-  assert.is(x['cookie'], undefined);
+  assert.is(x.authorization, undefined);
+  assert.is(x.cookie, undefined);
   assert.is(x['proxy-authorization'], undefined);
   assert.is(x['anthropic-beta'], 'fine-grained-tool-streaming-2025-05-14');
   assert.is(x['content-length'], '10');
   assert.not.match(JSON.stringify(x), /sk-ant/);
 
   const b = zaiLaneHeaders(CLIENT, 10, { key: 'ZKEY', mode: 'authorization', anthVersion: '2023-06-01' });
-  assert.is(b['authorization'], 'Bearer ZKEY');
+  assert.is(b.authorization, 'Bearer ZKEY');
   assert.is(b['x-api-key'], undefined);
   assert.not.match(JSON.stringify(b), /sk-ant/);
 });

@@ -28,7 +28,7 @@ function pair(o: Record<string, unknown>): string {
 
 function write(name: string, lines: string[]): string {
   const file = join(dir, name);
-  writeFileSync(file, lines.join('\n') + '\n');
+  writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
 
@@ -101,9 +101,9 @@ test('summarize --since skips older lines; rotated files are read oldest first',
   const base = join(dir, 'rot', 'usage.jsonl');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(dir, 'rot'));
-  writeFileSync(`${base}.2`, pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 1 }) + '\n');
-  writeFileSync(`${base}.1`, pair({ ts: T + 100, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 2 }) + '\n');
-  writeFileSync(base, pair({ ts: T + 200, lane: 'anthropic', model: 'claude-sonnet-4', latency_ms: 3 }) + '\n');
+  writeFileSync(`${base}.2`, `${pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 1 })}\n`);
+  writeFileSync(`${base}.1`, `${pair({ ts: T + 100, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 2 })}\n`);
+  writeFileSync(base, `${pair({ ts: T + 200, lane: 'anthropic', model: 'claude-sonnet-4', latency_ms: 3 })}\n`);
   const seen: number[] = [];
   const stats = await readLog(base, (e) => e.kind === 'completion' && seen.push(e.latency_ms!));
   assert.equal(seen, [1, 2, 3]);
@@ -167,10 +167,22 @@ test('per-group percentiles (op, http, header mode, decision) equal nearest rank
     const inLane = rows.filter((r) => r.lane === lane);
     const l = m.lanes[lane]!;
     check(l, inLane, lane);
-    for (const [k, g] of Object.entries(l.by_op)) (check(g, inLane.filter((r) => r.op === k), `${lane} op ${k}`), groups++);
-    for (const [k, g] of Object.entries(l.by_http)) (check(g, inLane.filter((r) => (r.h2 ? 'h2' : 'h1') === k), `${lane} http ${k}`), groups++);
-    for (const [k, g] of Object.entries(l.by_header_mode)) (check(g, inLane.filter((r) => r.header_mode === k), `${lane} header ${k}`), groups++);
-    for (const [k, g] of Object.entries(l.by_decision)) (check(g, inLane.filter((r) => r.decision === k), `${lane} decision ${k}`), groups++);
+    for (const [k, g] of Object.entries(l.by_op)) {
+      check(g, inLane.filter((r) => r.op === k), `${lane} op ${k}`);
+      groups++;
+    }
+    for (const [k, g] of Object.entries(l.by_http)) {
+      check(g, inLane.filter((r) => (r.h2 ? 'h2' : 'h1') === k), `${lane} http ${k}`);
+      groups++;
+    }
+    for (const [k, g] of Object.entries(l.by_header_mode)) {
+      check(g, inLane.filter((r) => r.header_mode === k), `${lane} header ${k}`);
+      groups++;
+    }
+    for (const [k, g] of Object.entries(l.by_decision)) {
+      check(g, inLane.filter((r) => r.decision === k), `${lane} decision ${k}`);
+      groups++;
+    }
   }
   assert.is(groups, 2 * (2 + 2 + 3) + 2);
 });
@@ -252,10 +264,10 @@ test('the real tasks: exit codes 0 / 1 / 2 and METRICS.json', async () => {
   const env = { CCP_LOGS_DIR: logs, CCP_RESULTS_DIR: join(dir, 'taskresults') };
   assert.is((await npmRun('verify-routing', [], env)).exitCode, 2, 'no log');
   assert.is((await npmRun('summarize', [], env)).exitCode, 2, 'no log');
-  writeFileSync(join(logs, 'usage.jsonl'), [
+  writeFileSync(join(logs, 'usage.jsonl'), `${[
     pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 10, upstream: 'api.z.ai', header_mode: 'x-api-key' }),
     pair({ ts: T + 1, lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', latency_ms: 20, upstream: 'api.anthropic.com' }),
-  ].join('\n') + '\n');
+  ].join('\n')}\n`);
   const ok = await npmRun('verify-routing', [], env, { extendEnv: false, env: { PATH: process.env.PATH!, HOME: dir, ...env, FORCE_COLOR: '0' } });
   assert.is(ok.exitCode, 0, String(ok.stdout));
   const okLines = String(ok.stdout).trim().split('\n');
@@ -268,7 +280,7 @@ test('the real tasks: exit codes 0 / 1 / 2 and METRICS.json', async () => {
   assert.match(String(s.stdout), 'haiku offloaded to zai: 100.0% (1 of 1 haiku requests)');
   assert.ok(existsSync(join(dir, 'taskresults', 'METRICS.json')));
   assert.is(JSON.parse(readFileSync(join(dir, 'taskresults', 'METRICS.json'), 'utf8')).totals.requests, 2);
-  writeFileSync(join(logs, 'usage.jsonl'), pair({ ts: T, rid: 'sneaky', lane: 'zai', model: 'claude-opus-4' }) + '\n', { flag: 'a' });
+  writeFileSync(join(logs, 'usage.jsonl'), `${pair({ ts: T, rid: 'sneaky', lane: 'zai', model: 'claude-opus-4' })}\n`, { flag: 'a' });
   const bad = await npmRun('verify-routing', [], env);
   assert.is(bad.exitCode, 1);
   assert.match(String(bad.stdout), /FAIL .*sneaky/);
@@ -277,10 +289,10 @@ test('the real tasks: exit codes 0 / 1 / 2 and METRICS.json', async () => {
   // --zai-host / --anthropic-host: a log of another configuration verifies once its hosts are named.
   const china = join(dir, 'china-logs');
   mkdirSync(china);
-  writeFileSync(join(china, 'usage.jsonl'), [
+  writeFileSync(join(china, 'usage.jsonl'), `${[
     pair({ ts: T, rid: 'cn', lane: 'zai', model: 'claude-haiku-4-5', upstream: 'open.bigmodel.cn', header_mode: 'x-api-key' }),
     pair({ ts: T + 1, rid: 'gw', lane: 'anthropic', model: 'claude-sonnet-4-5', decision: 'pass_through', upstream: 'gateway.example:8443' }),
-  ].join('\n') + '\n');
+  ].join('\n')}\n`);
   const cnEnv = { ...env, CCP_LOGS_DIR: china };
   const unnamed = await npmRun('verify-routing', [], cnEnv);
   assert.is(unnamed.exitCode, 1);
@@ -316,7 +328,7 @@ test('npm run report writes both files from the log', async () => {
   const logs = join(dir, 'reportlogs');
   const { mkdirSync, readFileSync } = await import('node:fs');
   mkdirSync(logs);
-  writeFileSync(join(logs, 'usage.jsonl'), pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', header_mode: 'x-api-key', latency_ms: 10 }) + '\n');
+  writeFileSync(join(logs, 'usage.jsonl'), `${pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', header_mode: 'x-api-key', latency_ms: 10 })}\n`);
   const env = { CCP_LOGS_DIR: logs, CCP_RESULTS_DIR: join(dir, 'reportresults') };
   const r = await npmRun('report', [], env);
   assert.is(r.exitCode, 0, String(r.stderr));

@@ -77,7 +77,15 @@ test('a 401 in both header modes: answered by anthropic (never a 401 for api.ant
 const FALLBACK_CASES: [string, (rig: Rig) => Promise<void> | void, string][] = [
   ['refused', (rig) => rig.zai.stop(), 'net'],
   ['reset before headers', (rig) => void (rig.zai.fault = { resetBeforeHeaders: true }), 'net'],
-  ['first-byte timeout', (rig) => void ((rig.zai.fault = { hangBeforeHeaders: true }), (rig.config.firstByteTimeoutMs = 300), (rig.config.nonstreamTimeoutMs = 300)), 'timeout'],
+  [
+    'first-byte timeout',
+    (rig) => {
+      rig.zai.fault = { hangBeforeHeaders: true };
+      rig.config.firstByteTimeoutMs = 300;
+      rig.config.nonstreamTimeoutMs = 300;
+    },
+    'timeout',
+  ],
   ['429 with z.ai code 1302', (rig) => void (rig.zai.fault = { status: 429, body: { error: { code: '1302', message: 'High concurrency usage of this API' } } }), '429'],
   ['500', (rig) => void (rig.zai.fault = { status: 500 }), '5xx'],
   ['529 overloaded', (rig) => void (rig.zai.fault = { status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }), '5xx'],

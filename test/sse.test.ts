@@ -35,7 +35,7 @@ const STREAM = [
 
 function feed(chunks: (string | Uint8Array)[]) {
   const o = new SseObserver();
-  chunks.forEach((c, i) => o.push(c, i));
+  for (const [i, c] of chunks.entries()) o.push(c, i);
   return o.end();
 }
 
@@ -78,9 +78,9 @@ test('split at random points, CRLF line endings', () => {
 });
 
 test('first delta time is the first content_block_delta, not the first event', () => {
-  const parts = STREAM.split('\n\n').map((p) => p + '\n\n');
+  const parts = STREAM.split('\n\n').map((p) => `${p}\n\n`);
   const o = new SseObserver();
-  parts.forEach((p, i) => o.push(p, i * 10));
+  for (const [i, p] of parts.entries()) o.push(p, i * 10);
   const r = o.end();
   assert.is(r.firstEventAt, 0);
   assert.is(r.firstDeltaAt, 30); // message_start, content_block_start, ping, then the delta

@@ -1,7 +1,6 @@
 // Start-time toggles that need their own proxy: MITM_FORCE_H1, MITM_FILTER_CHAIN, the body tee,
 // FORCE_HAIKU_TO_ZAI=0, OFFLOAD_PAUSED=1 and a missing Z.AI key.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fetch } from 'undici';
-import { FAKE_ANTHROPIC_KEY, type Rig } from '../proxy/rig/rig.js';
+import type { Rig } from '../proxy/rig/rig.js';
 import type { UsageRecord } from '../proxy/common/log-schema.js';
 import { summarizeLog } from '../proxy/read/reports.js';
 import { completions, eventually, message, postMessages, proxyAgent, replyText, within, withRig } from './helpers.js';

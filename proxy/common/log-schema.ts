@@ -143,5 +143,5 @@ void allRunFieldsListed;
 
 /** One line. JSON.stringify already leaves out undefined fields, so "absent" means unknown. */
 export function serializeRecord(rec: UsageRecord | RunRecord): string {
-  return JSON.stringify(rec) + '\n';
+  return `${JSON.stringify(rec)}\n`;
 }

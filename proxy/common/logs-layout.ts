@@ -21,7 +21,7 @@ export function logFiles(path: string, includeRotated: boolean): string[] {
   const base = basename(path);
   const rotated = existsSync(dir)
     ? readdirSync(dir)
-        .map((f) => ({ f, n: f.startsWith(base + '.') ? Number(f.slice(base.length + 1)) : NaN }))
+        .map((f) => ({ f, n: f.startsWith(`${base}.`) ? Number(f.slice(base.length + 1)) : NaN }))
         .filter((x) => Number.isInteger(x.n) && x.n > 0)
         .sort((a, b) => b.n - a.n)
         .map((x) => join(dir, x.f))

@@ -19,7 +19,7 @@ export function writeRunState(logsDir: string, state: RunState): void {
   ensureDir(logsDir);
   const stateFile = stateFilePath(logsDir);
   const tmp = `${stateFile}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, stateFile);
   writeFileSync(pidFilePath(logsDir), `${state.pid}\n`);

@@ -171,7 +171,7 @@ export async function buildBundle(config: Config, opts: BundleOptions): Promise<
         chmodSync(dest, 0o600);
       }
     }
-    writeFileSync(join(dir, 'STATE.json'), JSON.stringify(await collectState(config, opts.proxy, opts.inForce), null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'STATE.json'), `${JSON.stringify(await collectState(config, opts.proxy, opts.inForce), null, 2)}\n`, { mode: 0o600 });
 
     // The final scan reads what is really in the bundle, independent of what the redactor did.
     const files = walk(dir).map((f) => relative(dir, f)).sort();
@@ -183,7 +183,7 @@ export async function buildBundle(config: Config, opts: BundleOptions): Promise<
       const buf = readFileSync(join(dir, f));
       return { path: f, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
     });
-    writeFileSync(join(dir, 'MANIFEST.json'), JSON.stringify({ generated_at: now.toISOString(), files: manifest }, null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'MANIFEST.json'), `${JSON.stringify({ generated_at: now.toISOString(), files: manifest }, null, 2)}\n`, { mode: 0o600 });
 
     await tar.c({ gzip: true, file: tgz, cwd: parent, portable: true }, [basename(dir)]);
     chmodSync(tgz, 0o600);

@@ -19,7 +19,7 @@ export async function summarizeLog(path: string, opts: ReadOptions & { pricing?:
 export function writeMetrics(resultsDir: string, m: Metrics): string {
   ensureDir(resultsDir);
   const file = join(resultsDir, 'METRICS.json');
-  writeFileSync(file, JSON.stringify(m, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(m, null, 2)}\n`);
   return file;
 }
 

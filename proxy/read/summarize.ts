@@ -114,7 +114,7 @@ class SampleTable {
         if (lane !== undefined && this.lane[i] !== lane) continue;
         if (key && key[i] !== id) continue;
         const v = col[i]!;
-        if (v === v) this.scratch[k++] = v; // not NaN
+        if (!Number.isNaN(v)) this.scratch[k++] = v;
       }
       return quantilesInPlace(this.scratch.subarray(0, k));
     };

@@ -70,7 +70,7 @@ export function formatCost(c: CostReport): string[] {
   out.push(`  all lanes       ${money(c.total)}`);
   const s = c.saving;
   if (s.as_claude.priced + s.as_claude.no_price > 0) {
-    out.push(`  offload saved   $${s.saved.exact}: the Z.AI-lane attempts would have cost $${s.as_claude.exact} as Claude and cost $${s.on_zai.exact} on Z.AI` + (s.saved.no_price ? `; ${s.saved.no_price} attempt(s) with no price are not in it` : ''));
+    out.push(`  offload saved   $${s.saved.exact}: the Z.AI-lane attempts would have cost $${s.as_claude.exact} as Claude and cost $${s.on_zai.exact} on Z.AI${s.saved.no_price ? `; ${s.saved.no_price} attempt(s) with no price are not in it` : ''}`);
   }
   if (c.no_price_models.length) out.push(`  no price for: ${c.no_price_models.join(', ')} (counted as "no price", never guessed; add them with CCP_PRICES_FILE)`);
   return out;
@@ -84,7 +84,7 @@ export function formatAttribution(rows: Record<string, AttributionRow>, title: s
   const out = [head, '-'.repeat(head.length + 8)];
   for (const [k, r] of entries.slice(0, limit)) {
     out.push(
-      `${(k.length > width ? k.slice(0, width - 1) + '…' : k).padEnd(width)}  ${String(r.attempts).padStart(8)}  ${String(r.lanes.zai ?? 0).padStart(5)}  ${String(r.lanes.anthropic ?? 0).padStart(5)}  ${String(r.tokens.input).padStart(9)}  ${String(r.tokens.output).padStart(8)}  ${money(r.cost).padStart(12)}  $${r.saved.exact}`,
+      `${(k.length > width ? `${k.slice(0, width - 1)}…` : k).padEnd(width)}  ${String(r.attempts).padStart(8)}  ${String(r.lanes.zai ?? 0).padStart(5)}  ${String(r.lanes.anthropic ?? 0).padStart(5)}  ${String(r.tokens.input).padStart(9)}  ${String(r.tokens.output).padStart(8)}  ${money(r.cost).padStart(12)}  $${r.saved.exact}`,
     );
   }
   if (entries.length > limit) out.push(`… and ${entries.length - limit} more (all of them in --json)`);

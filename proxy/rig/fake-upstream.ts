@@ -336,14 +336,23 @@ export class FakeUpstream {
       res.end(body);
     };
     const b = this.quotaBehaviour;
-    if (b === 'http500') return answer(500, JSON.stringify({ code: 500, msg: 'internal error', success: false }));
-    if (b === 'garbage') return answer(200, '<html>maintenance</html>');
+    if (b === 'http500') {
+      answer(500, JSON.stringify({ code: 500, msg: 'internal error', success: false }));
+      return;
+    }
+    if (b === 'garbage') {
+      answer(200, '<html>maintenance</html>');
+      return;
+    }
     const auth = req.headers.authorization ?? '';
     const bearer = /^Bearer\s+/i.test(auth);
     const given = auth.replace(/^Bearer\s+/i, '');
     const need = this.opts.requireKey;
     const formOk = b === 'either' || (b === 'bearer') === bearer;
-    if ((need && given !== need.value) || !formOk) return answer(401, JSON.stringify({ code: 401, msg: 'token expired or incorrect', success: false }));
+    if ((need && given !== need.value) || !formOk) {
+      answer(401, JSON.stringify({ code: 401, msg: 'token expired or incorrect', success: false }));
+      return;
+    }
     answer(200, quotaAnswer(this.planUsage));
   }
 

@@ -57,5 +57,5 @@ export async function createTestTls(commonName = 'ccp fake upstream CA (tests an
     ],
   });
   const key = pem('PRIVATE KEY', await subtle.exportKey('pkcs8', leafKeys.privateKey));
-  return { caCert: ca.toString('pem') + '\n', cert: leaf.toString('pem') + '\n', key };
+  return { caCert: `${ca.toString('pem')}\n`, cert: `${leaf.toString('pem')}\n`, key };
 }

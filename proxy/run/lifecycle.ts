@@ -35,7 +35,7 @@ export async function runProxyProcess(config: Config, colors: Colors, startupHan
     process.exit(1);
   }
 
-  let proxy;
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
   try {
     proxy = await startProxy(config);
   } catch (e) {

@@ -49,7 +49,7 @@ export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: nu
   const onOff = (b: boolean) => (b ? '1' : '0');
   return [
     `ccp-lanes proxy listening on http://127.0.0.1:${p.port} (pid ${opts.pid}, ready in ${p.startupMs} ms)`,
-    `  CA cert      ${p.ca.certPath}${p.ca.created ? '  (created now' + (p.ca.replacedBecause ? `, old one ${p.ca.replacedBecause}` : '') + ')' : ''}`,
+    `  CA cert      ${p.ca.certPath}${p.ca.created ? `  (created now${p.ca.replacedBecause ? `, old one ${p.ca.replacedBecause}` : ''})` : ''}`,
     `  CA SHA-256   ${p.ca.fingerprint}`,
     `  CA valid to  ${p.ca.notAfter.toISOString().slice(0, 10)}; name-constrained to api.anthropic.com`,
     `  zai lane     haiku → ${c.zaiBaseUrl.href}  key ${c.zaiApiKey ? 'set' : 'NOT SET (haiku stays on anthropic)'}  header ${p.state.zaiHeaderMode}  model map ${map}`,

@@ -2,9 +2,11 @@
 import { MODES } from './clients.js';
 import { WHY_MISSED, targetsOf } from './targets.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: BENCH.json is read back as loose JSON; every figure is printed as it stands.
 export function benchMarkdown(j: Record<string, any>): string {
   const t = targetsOf(j);
   const missed = t.filter((x) => !x.ok);
+  // biome-ignore lint/suspicious/noExplicitAny: one mode's figures from the same loose JSON.
   const row = (m: string, s: any) => `| ${m} | ${s.sequential_ms.p50} | ${s.sequential_ms.p99} | ${s.concurrent_ms.p50} | ${s.concurrent_ms.p99} | ${s.req_per_s} | ${s.proxy_cpu_ms_per_request ?? '-'} |`;
   const out = [
     '# Benchmark',

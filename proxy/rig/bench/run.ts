@@ -47,7 +47,7 @@ export async function runBench(opts: BenchOptions): Promise<{ json: Record<strin
   const json = { generated_at: new Date().toISOString(), quick: opts.quick, machine, ...results };
   const markdown = benchMarkdown(json);
   mkdirSync(opts.resultsDir, { recursive: true });
-  writeFileSync(join(opts.resultsDir, 'BENCH.json'), JSON.stringify(json, null, 2) + '\n');
+  writeFileSync(join(opts.resultsDir, 'BENCH.json'), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(opts.resultsDir, 'BENCH.md'), markdown);
   return { json, markdown };
 }

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { REPO_ROOT } from '../../common/config.js';
 import type { FakeUpstream } from '../fake-upstream.js';
 import { startProxyProcess, type ProxyProcess } from '../proxy-process.js';
-import { BenchClients, MODES, closeAll, perMode, procStat, stats, type Mode } from './clients.js';
+import { type BenchClients, MODES, closeAll, perMode, procStat, stats, type Mode } from './clients.js';
 import { writeSyntheticLog } from './synthetic-log.js';
 
 export interface Scenario {
@@ -152,7 +152,10 @@ export async function slowStreamsScenario(s: Scenario): Promise<Record<string, u
   const sampler = setInterval(() => (peak = Math.max(peak, procStat(s.proxy.pid).rssMb)), 100);
   const d = s.clients.mitm(n);
   const errors: string[] = [];
-  const got = await Promise.all(Array.from({ length: n }, () => s.clients.stream(d, 'mitm', STREAM, [], []).catch((e: Error) => (errors.push(e.message), -1))));
+  const got = await Promise.all(Array.from({ length: n }, () => s.clients.stream(d, 'mitm', STREAM, [], []).catch((e: Error) => {
+    errors.push(e.message);
+    return -1;
+  })));
   const short = got.filter((g) => g !== events);
   if (short.length) s.say(`  incomplete streams: events received ${JSON.stringify(short.slice(0, 20))}; errors ${JSON.stringify([...new Set(errors)].slice(0, 5))}`);
   clearInterval(sampler);

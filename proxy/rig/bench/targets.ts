@@ -3,6 +3,7 @@
 /** `delivery`: a correctness target (every event arrived); the others are timings and sizes. */
 export type Targets = { name: string; value: number | boolean | undefined; target: string; ok: boolean; delivery?: boolean }[];
 
+// biome-ignore lint/suspicious/noExplicitAny: BENCH.json read back as loose JSON; a missing figure is NaN, i.e. MISSED.
 export function targetsOf(j: Record<string, any>): Targets {
   const small = j.small ?? {};
   const direct = small.direct ?? {};

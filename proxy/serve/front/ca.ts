@@ -70,7 +70,7 @@ export async function ensureCa(dir: string, hosts: readonly string[]): Promise<C
     writePrivate(keyPath, ca.key);
     writeFileSync(certPath, ca.cert, { mode: 0o644 });
     const meta: CaMeta = { hosts: [...hosts], created_at: new Date().toISOString() };
-    writeFileSync(metaPath, JSON.stringify(meta, null, 2) + '\n', { mode: 0o644 });
+    writeFileSync(metaPath, `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o644 });
     created = true;
   } else {
     chmodSync(keyPath, 0o600);

@@ -1,7 +1,7 @@
 // The front: mockttp terminates TLS for the intercepted hosts only and tunnels everything else raw.
 // Its HTTP/1.1 and HTTP/2 servers parse the requests; the ones routeFor() names are handed to the
 // router (or the control endpoints) in this process, the rest stay with mockttp (docs/ARCHITECTURE.md).
-import http from 'node:http';
+import type http from 'node:http';
 import type tls from 'node:tls';
 import { getLocal, type Mockttp } from 'mockttp';
 import { clientExchange, isH2, type ClientExchange, type ClientRequest, type ClientResponse } from './client-exchange.js';
@@ -82,7 +82,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       tlsInterceptOnly: opts.interceptHosts.map((hostname) => ({ hostname })),
     },
     // true: clients that offer h2 get it (curl --http2); false implements MITM_FORCE_H1.
-    http2: opts.forceH1 ? false : true,
+    http2: !opts.forceH1,
     // Otherwise mockttp keeps every request body for the life of the process.
     recordTraffic: false,
     suggestChanges: false,

@@ -27,7 +27,7 @@ function onlyText(content: unknown): string | undefined {
 
 /** Which account probe this /v1/messages body is, if any: one token asked for, one user message, one of the known texts. */
 export function accountProbeKind(body: Record<string, unknown> | undefined): AccountProbe | undefined {
-  if (!body || body.max_tokens !== 1 || !Array.isArray(body.messages) || body.messages.length !== 1) return undefined;
+  if (body?.max_tokens !== 1 || !Array.isArray(body.messages) || body.messages.length !== 1) return undefined;
   const m = body.messages[0] as { role?: unknown; content?: unknown } | undefined;
   if (m?.role !== 'user') return undefined;
   const text = onlyText(m.content);

@@ -9,7 +9,7 @@ export function createBodyTee(logsDir: string): (e: AttemptEvent) => void {
   const flag = teeFlagPath(logsDir);
   return ({ record, request }) => {
     if (record.attempt !== 1 || !existsSync(flag)) return;
-    const line = JSON.stringify({ ts: record.ts, rid: record.rid, path: request.path, model: request.model, body: request.body.toString('utf8') }) + '\n';
+    const line = `${JSON.stringify({ ts: record.ts, rid: record.rid, path: request.path, model: request.model, body: request.body.toString('utf8') })}\n`;
     appendFileSync(file, line, { mode: 0o600 });
     chmodSync(file, 0o600);
   };

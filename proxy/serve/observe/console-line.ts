@@ -50,5 +50,5 @@ export function formatRequestLine(r: UsageRecord, paint: Paint = NO_PAINT): stri
   ]
     .filter(Boolean)
     .join(' ');
-  return `${paint.dim(clock(r.ts))} ${what} → ${lane} ${status}${ttft} ${ms(r.latency_ms)}${tokens}${extra ? ' ' + extra : ''} ${paint.dim(`[${r.decision}: ${r.reason ?? ''}] ${r.rid}`)}`;
+  return `${paint.dim(clock(r.ts))} ${what} → ${lane} ${status}${ttft} ${ms(r.latency_ms)}${tokens}${extra ? ` ${extra}` : ''} ${paint.dim(`[${r.decision}: ${r.reason ?? ''}] ${r.rid}`)}`;
 }

@@ -16,7 +16,7 @@ export class LineBatcher {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
     if (this.lines.length === 0) return;
-    const text = this.lines.join('\n') + '\n';
+    const text = `${this.lines.join('\n')}\n`;
     this.lines = [];
     this.write(text);
   }
