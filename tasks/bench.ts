@@ -3,7 +3,9 @@ import { argv } from 'zx';
 import { runBench, targetsOf } from '../proxy/rig/bench/run.js';
 import { configOrExit, helpRequested } from './lib.js';
 
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm run bench [-- --quick]
 
 Starts the fake upstreams and the real proxy (as its own process) on 127.0.0.1 and measures, direct
@@ -13,11 +15,16 @@ and through the proxy (MITM via HTTPS_PROXY, and base-URL mode) in interleaved r
 a 2 MB request, summarize and verify-routing over a generated 1,000,000-line log, and start-up time.
 Prints progress and the targets, writes results/BENCH.md and results/BENCH.json (CCP_RESULTS_DIR).
 --quick: reduced sizes, under a minute. The full run takes a few minutes.
-Exit 1 when a stream lost an event (any run) or, in the full run, when a target was MISSED; 0 otherwise.`);
+Exit 1 when a stream lost an event (any run) or, in the full run, when a target was MISSED; 0 otherwise.`,
+);
 
 const config = configOrExit();
 const t0 = Date.now();
-const { json } = await runBench({ quick: Boolean(argv.quick), resultsDir: config.resultsDir, print: (s) => console.log(s) });
+const { json } = await runBench({
+  quick: Boolean(argv.quick),
+  resultsDir: config.resultsDir,
+  print: (s) => console.log(s),
+});
 console.log('\nTargets:');
 const targets = targetsOf(json);
 for (const t of targets) console.log(`  ${t.ok ? 'met   ' : 'MISSED'} ${t.name}: ${t.value} (target ${t.target})`);

@@ -11,7 +11,9 @@ import { laneHosts, parseExpect } from '../proxy/read/verify.js';
 import { findRunning } from '../proxy/ops/control-client.js';
 import { colors, configOrExit, helpRequested, pathFromFlag } from './lib.js';
 
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm run bundle [-- --out DIR] [--handoff] [--with-bodies]
 
 Writes agentos_tmp_review-<timestamp>/ and .tgz (0600) under BUNDLE_DIR (default ~/Downloads) or --out:
@@ -23,7 +25,8 @@ neither exists; "toggles.source" says which. Every text file is redacted; the fi
 scanned, and if any secret is still there the bundle is deleted and the task fails naming the file.
 Never included: .env, the CA key, the proxy's state file, body samples (unless --with-bodies).
 --handoff appends a dated section to docs/SESSION_HANDOFF.md (the bundle carries it).
-A --out or BUNDLE_DIR that is a file, read-only or not creatable is one line naming it, exit 2.`);
+A --out or BUNDLE_DIR that is a file, read-only or not creatable is one line naming it, exit 2.`,
+);
 
 const config = configOrExit();
 if (argv.out !== undefined && (typeof argv.out !== 'string' || argv.out.trim() === '')) {
@@ -33,7 +36,12 @@ if (argv.out !== undefined && (typeof argv.out !== 'string' || argv.out.trim() =
 const outDir = typeof argv.out === 'string' ? pathFromFlag(argv.out, '--out') : undefined;
 const now = new Date();
 const running = await findRunning(config.logsDir);
-const proxy = running.kind === 'running' ? { status: running.status } : running.kind === 'unverified' ? { unverifiedPid: running.pid } : {};
+const proxy =
+  running.kind === 'running'
+    ? { status: running.status }
+    : running.kind === 'unverified'
+      ? { unverifiedPid: running.pid }
+      : {};
 const inForce = await settingsInForce(config, proxy);
 // The output directory is checked first, so a bad one fails before the handoff section names a bundle.
 ensureDir(outDir ?? config.bundleDir);
@@ -47,7 +55,16 @@ try {
       collectState(config, proxy, inForce),
     ]);
     const handoff = join(REPO_ROOT, 'docs', 'SESSION_HANDOFF.md');
-    appendHandoff(handoff, handoffSection({ now, state, bundle: `${join(outDir ?? config.bundleDir, bundleName(now))}.tgz`, metrics, verdict }));
+    appendHandoff(
+      handoff,
+      handoffSection({
+        now,
+        state,
+        bundle: `${join(outDir ?? config.bundleDir, bundleName(now))}.tgz`,
+        metrics,
+        verdict,
+      }),
+    );
     console.log(`ccp: appended a section to ${handoff}`);
   }
   const b = await buildBundle(config, {
@@ -61,7 +78,9 @@ try {
   console.log(`ccp: bundle ${b.dir}`);
   console.log(`ccp: archive ${b.tgz} (0600)`);
   console.log(`ccp: settings in STATE.json from ${inForce.source}`);
-  console.log(`ccp: ${b.files.length} files; redacted: ${b.redactedFiles.length ? b.redactedFiles.join(', ') : 'nothing needed it'}; final secret scan clean`);
+  console.log(
+    `ccp: ${b.files.length} files; redacted: ${b.redactedFiles.length ? b.redactedFiles.join(', ') : 'nothing needed it'}; final secret scan clean`,
+  );
 } catch (e) {
   if (e instanceof BundleSecretError) {
     console.error(colors.red(`ccp: ${e.message}`));

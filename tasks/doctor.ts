@@ -3,7 +3,9 @@ import { argv } from 'zx';
 import { formatDoctor, runDoctor } from '../proxy/ops/doctor.js';
 import { colors, configOrExit, helpRequested } from './lib.js';
 
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm run doctor [-- --claude PATH]
 
 Checks the current shell and the running proxy, one line per check (OK / WARN / FAIL) with the exact
@@ -11,10 +13,15 @@ one-line fix for anything not OK: proxy running and ours; HTTPS_PROXY points at 
 is its CA (same fingerprint); a real CONNECT to api.anthropic.com through it is intercepted by that CA;
 ANTHROPIC_BASE_URL / ANTHROPIC_AUTH_TOKEN not set; NO_PROXY does not cover the API host;
 ~/.claude/settings.json does not rely on NODE_EXTRA_CA_CERTS; claude found; CA validity and key 0600;
-Z.AI key present; log directory writable; proxy bound to loopback only. Exit 1 on any FAIL.`);
+Z.AI key present; log directory writable; proxy bound to loopback only. Exit 1 on any FAIL.`,
+);
 
 const config = configOrExit();
-const results = await runDoctor({ config, env: process.env, ...(typeof argv.claude === 'string' ? { claude: argv.claude } : {}) });
+const results = await runDoctor({
+  config,
+  env: process.env,
+  ...(typeof argv.claude === 'string' ? { claude: argv.claude } : {}),
+});
 const colour = { OK: colors.green, WARN: colors.yellow, FAIL: colors.red } as const;
 console.log(formatDoctor(results).replace(/^(OK|WARN|FAIL)/gm, (m) => colour[m as keyof typeof colour](m)));
 const fails = results.filter((r) => r.status === 'FAIL').length;

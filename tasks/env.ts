@@ -5,7 +5,9 @@ import { writeSubEnv } from '../proxy/ops/sub-env.js';
 import { envFileHint } from '../proxy/serve/banner.js';
 import { configOrExit, helpRequested } from './lib.js';
 
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm run env
 
 Writes env/sub-env.sh (also done by every 'npm run mitm'). Then, in any bash or zsh terminal:
@@ -14,10 +16,15 @@ sets HTTPS_PROXY, NODE_EXTRA_CA_CERTS and NO_PROXY, and unsets ANTHROPIC_BASE_UR
 ANTHROPIC_AUTH_TOKEN, so that claude started there goes through the proxy. It then checks that this
 kit's proxy answers on PORT (GET /__ccp/ping, same CA fingerprint) and returns 1 with the exact command
 to start it when not. It also wraps claude in that shell: while the proxy is down, claude stops at
-once (exit 69) with one line naming the fix instead of hanging; 'command claude' skips the check.`);
+once (exit 69) with one line naming the fix instead of hanging; 'command claude' skips the check.`,
+);
 
 const config = configOrExit();
 const { certPath } = caPaths(config.caDir);
-const path = writeSubEnv(config.envFile, { caCertPath: certPath, defaultPort: config.port, caFingerprint: certFingerprint(certPath) ?? '' });
+const path = writeSubEnv(config.envFile, {
+  caCertPath: certPath,
+  defaultPort: config.port,
+  caFingerprint: certFingerprint(certPath) ?? '',
+});
 console.log(`ccp: wrote ${path}`);
 console.log(`In the terminal that will run claude:  source ${envFileHint(path)} ${config.port}`);

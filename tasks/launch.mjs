@@ -41,6 +41,7 @@ if (!existsSync(out)) {
   renameSync(tmp, out);
 }
 // Bundles of earlier sources: a running process has already loaded its own, so they can go.
-for (const f of readdirSync(dir)) if (f.startsWith(`${name}-`) && f.endsWith('.mjs') && f !== file) rmSync(join(dir, f), { force: true });
+for (const f of readdirSync(dir))
+  if (f.startsWith(`${name}-`) && f.endsWith('.mjs') && f !== file) rmSync(join(dir, f), { force: true });
 process.argv = [process.argv[0], out, ...args];
 await import(pathToFileURL(out).href);

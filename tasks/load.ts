@@ -4,7 +4,9 @@ import { runLoad, type LoadMode } from '../proxy/rig/load.js';
 import { helpRequested } from './lib.js';
 
 const mode = (['soak', 'burst', 'chaos'] as const).find((m) => process.argv.includes(`--${m}`)) as LoadMode;
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm run soak [-- --minutes 1] [--concurrency 8]
        npm run burst [-- --n 200]
        npm run chaos [-- --seconds 30] [--concurrency 6]
@@ -15,7 +17,8 @@ soak: continuous for --minutes. burst: --n concurrent streams at once. chaos: fa
 (500, 429 with z.ai code 1302, 529, resets mid-stream) and one proxy restart half way.
 Then checks: every attempt has one decision and one completion line; no stream corrupted (client
 bytes equal the fake's by SHA-256); no credential crossed lanes; proxy memory back to baseline.
-Prints figures and PASS/FAIL lines; exit 1 when an invariant breaks.`);
+Prints figures and PASS/FAIL lines; exit 1 when an invariant breaks.`,
+);
 
 const num = (v: unknown, d: number) => (v === undefined ? d : Number(v));
 const seconds = mode === 'soak' ? num(argv.minutes, 1) * 60 : num(argv.seconds, 30);

@@ -4,7 +4,9 @@ import { colors, configOrExit, exitOnBadPath, helpRequested } from './lib.js';
 
 // No zx here (see tasks/lib.ts): the flags are read by hand.
 const flags = new Set(process.argv.slice(2));
-helpRequested({ help: flags.has('--help'), h: flags.has('-h') }, `
+helpRequested(
+  { help: flags.has('--help'), h: flags.has('-h') },
+  `
 Usage: npm run mitm
 
 Starts the lane-splitting proxy on 127.0.0.1:$MITM_PORT (default 8082) in the foreground.
@@ -14,6 +16,7 @@ Writes logs/mitm.pid, logs/mitm.state.json and env/sub-env.sh; logs every reques
 after a run line with the settings it runs with (the readers judge the run by it, from any shell).
 A bad CCP_LOGS_DIR, CCP_CA_DIR or CCP_ENV_FILE is one line naming it, exit 2.
 The dashboard is at http://127.0.0.1:$MITM_PORT/__ccp/ while it runs.
-Stop with Ctrl-C or 'npm run stop'.`);
+Stop with Ctrl-C or 'npm run stop'.`,
+);
 
 await runProxyProcess(configOrExit(), colors, exitOnBadPath);

@@ -5,12 +5,15 @@ import { writePauseFlag } from '../proxy/common/logs-layout.js';
 import { colors, configOrExit, helpRequested } from './lib.js';
 
 const paused = !process.argv.includes('--resume');
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm run pause | npm run resume
 
 pause: Haiku requests stay on the Anthropic lane (decision failover_paused) until resume.
 Takes effect on the next request of the running proxy, and persists (logs/.offload-paused)
-so a restarted proxy stays paused until 'npm run resume'.`);
+so a restarted proxy stays paused until 'npm run resume'.`,
+);
 
 const config = configOrExit();
 writePauseFlag(config.logsDir, paused);
@@ -18,7 +21,9 @@ const found = await findRunning(config.logsDir);
 if (found.kind === 'running') {
   try {
     const now = await setPausedLive(found.state, paused);
-    console.log(`ccp: offload ${now ? colors.yellow('paused') : colors.green('resumed')} on the running proxy (pid ${found.state.pid}, port ${found.state.port}).`);
+    console.log(
+      `ccp: offload ${now ? colors.yellow('paused') : colors.green('resumed')} on the running proxy (pid ${found.state.pid}, port ${found.state.port}).`,
+    );
   } catch (e) {
     console.error(colors.red(`ccp: could not reach the running proxy: ${(e as Error).message}`));
     process.exit(1);

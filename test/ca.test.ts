@@ -64,9 +64,19 @@ test('name constraint: a leaked CA key cannot impersonate any other site to a No
     const allowed = await within(10_000, fetch('https://api.anthropic.com/v1/models', { dispatcher: agent }));
     assert.is(await allowed.text(), 'intercepted');
     for (const host of ['example.com', 'statsig.anthropic.com', 'api.z.ai']) {
-      const err = await within(10_000, fetch(`https://${host}/`, { dispatcher: agent }).then(() => undefined, (e: Error) => e));
+      const err = await within(
+        10_000,
+        fetch(`https://${host}/`, { dispatcher: agent }).then(
+          () => undefined,
+          (e: Error) => e,
+        ),
+      );
       assert.ok(err, `${host} was accepted under our CA`);
-      assert.match(String((err as Error & { cause?: Error }).cause?.message ?? err), /permitted subtree violation/, host);
+      assert.match(
+        String((err as Error & { cause?: Error }).cause?.message ?? err),
+        /permitted subtree violation/,
+        host,
+      );
     }
     await agent.close();
   } finally {

@@ -29,12 +29,18 @@ const SONNET = 'claude-sonnet-4-5-20250929';
  *   Haiku 4.5 on Anthropic:  42×1 + 17×5 + 5×1.25 + 11×0.10 = 134.35
  *   Haiku on Z.AI (GLM-4.5-Air): 42×0.20 + 17×1.10 + 11×0.03 = 27.43; as Haiku 4.5: 42 + 85 + 1.1 = 128.1
  */
-const MICRO: Record<string, number> = { [`anthropic ${SONNET}`]: 403.05, [`anthropic ${HAIKU}`]: 134.35, [`zai ${HAIKU}`]: 27.43 };
+const MICRO: Record<string, number> = {
+  [`anthropic ${SONNET}`]: 403.05,
+  [`anthropic ${HAIKU}`]: 134.35,
+  [`zai ${HAIKU}`]: 27.43,
+};
 
 /** A µ$ figure with at most two decimals as exact dollars: 403.05 → "0.00040305". */
 function exactDollars(micro: number): string {
   const hundredths = Math.round(micro * 100); // units of 1e-8 dollars
-  let frac = String(hundredths % 1e8).padStart(8, '0').replace(/0+$/, '');
+  let frac = String(hundredths % 1e8)
+    .padStart(8, '0')
+    .replace(/0+$/, '');
   if (frac.length < 2) frac = frac.padEnd(2, '0');
   return `${Math.floor(hundredths / 1e8)}.${frac}`;
 }
@@ -49,15 +55,22 @@ test('sessions and request classes from the real CLI: log lines, summarize --by,
   assert.is(haikuRun.result, 'ok from zai-fake');
   const sonnetRun = await claude(rig, SONNET, { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
   assert.is(sonnetRun.result, 'ok from anthropic-fake');
-  const wire = [...rig.zai.requests.map((q) => ({ lane: 'zai', q })), ...rig.anthropic.requests.map((q) => ({ lane: 'anthropic', q }))];
+  const wire = [
+    ...rig.zai.requests.map((q) => ({ lane: 'zai', q })),
+    ...rig.anthropic.requests.map((q) => ({ lane: 'anthropic', q })),
+  ];
   await eventually(() => completions(rig).length >= wire.length, 5000, 'a completion per request');
 
   // The oracle: the labels that crossed the wire, per session.
-  const sessions = new Map<string, { lanes: Record<string, number>; classes: Set<string>; micro: number; ids: Set<string> }>();
+  const sessions = new Map<
+    string,
+    { lanes: Record<string, number>; classes: Set<string>; micro: number; ids: Set<string> }
+  >();
   for (const { lane, q } of wire) {
     // Some calls (settings, policy limits) carry no session: they group under (none).
     const s = header(q, 'x-claude-code-session-id') ?? '(none)';
-    if (q.url.includes('/v1/messages')) assert.not.equal(s, '(none)', `${lane} ${q.method} ${q.url} carries a session id`);
+    if (q.url.includes('/v1/messages'))
+      assert.not.equal(s, '(none)', `${lane} ${q.method} ${q.url} carries a session id`);
     let row = sessions.get(s);
     if (!row) sessions.set(s, (row = { lanes: {}, classes: new Set(), micro: 0, ids: new Set() }));
     row.lanes[lane] = (row.lanes[lane] ?? 0) + 1;
@@ -80,8 +93,12 @@ test('sessions and request classes from the real CLI: log lines, summarize --by,
   for (const [s, row] of sessions) {
     if (s === '(none)') continue;
     const mine = lines.filter((l) => l.session === s);
-    assert.ok(mine.length >= 2 * Object.values(row.lanes).reduce((a, b) => a + b, 0), `decision and completion lines for ${s}`);
-    for (const l of mine) if (l.request_class !== undefined) assert.ok(row.classes.has(l.request_class), `class ${l.request_class}`);
+    assert.ok(
+      mine.length >= 2 * Object.values(row.lanes).reduce((a, b) => a + b, 0),
+      `decision and completion lines for ${s}`,
+    );
+    for (const l of mine)
+      if (l.request_class !== undefined) assert.ok(row.classes.has(l.request_class), `class ${l.request_class}`);
   }
   // Per request: every request that crossed the wire with Claude Code's labels has a completion line
   // carrying exactly those labels — a label the wire had may not be missing from the line.
@@ -119,12 +136,24 @@ test('sessions and request classes from the real CLI: log lines, summarize --by,
   const labelled = [...sessions].filter(([k]) => k !== '(none)');
   const haikuSession = labelled.find(([, row]) => row.lanes.zai)![0];
   const sonnetSession = labelled.find(([, row]) => !row.lanes.zai)![0];
-  const v1 = await npmRun('verify-routing', ['--file', rig.proxy.logPath, '--session', haikuSession, '--expect', 'haiku=zai'], env);
+  const v1 = await npmRun(
+    'verify-routing',
+    ['--file', rig.proxy.logPath, '--session', haikuSession, '--expect', 'haiku=zai'],
+    env,
+  );
   assert.is(v1.exitCode, 0, String(v1.stdout));
-  const v2 = await npmRun('verify-routing', ['--file', rig.proxy.logPath, '--session', sonnetSession, '--expect', 'sonnet=anthropic'], env);
+  const v2 = await npmRun(
+    'verify-routing',
+    ['--file', rig.proxy.logPath, '--session', sonnetSession, '--expect', 'sonnet=anthropic'],
+    env,
+  );
   assert.is(v2.exitCode, 0, String(v2.stdout));
   // The haiku session alone has no sonnet traffic: expecting it there fails, so the filter is real.
-  const v3 = await npmRun('verify-routing', ['--file', rig.proxy.logPath, '--session', haikuSession, '--expect', 'sonnet=anthropic'], env);
+  const v3 = await npmRun(
+    'verify-routing',
+    ['--file', rig.proxy.logPath, '--session', haikuSession, '--expect', 'sonnet=anthropic'],
+    env,
+  );
   assert.is(v3.exitCode, 1, String(v3.stdout));
   const none = await npmRun('verify-routing', ['--file', rig.proxy.logPath, '--session', 'no-such-session'], env);
   assert.is(none.exitCode, 2, String(none.stdout));

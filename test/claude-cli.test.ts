@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
-import { CLAUDE, OAUTH_TOKEN, claude as claudeIn, ensureClaude, messagesRequests, runClaude as runClaudeIn } from './claude.js';
+import {
+  CLAUDE,
+  OAUTH_TOKEN,
+  claude as claudeIn,
+  ensureClaude,
+  messagesRequests,
+  runClaude as runClaudeIn,
+} from './claude.js';
 import { announceRig, completions, eventually, npmRun } from './helpers.js';
 
 let rig: Rig;
@@ -45,7 +52,9 @@ test('claude -p --model haiku (API key) is answered via the z.ai lane with the z
   }
   assert.is(messagesRequests(rig.anthropic).length, 0, 'no messages call reached anthropic');
   await eventually(() => completions(rig).length > before);
-  const c = completions(rig).filter((r) => r.path === '/v1/messages').pop()!;
+  const c = completions(rig)
+    .filter((r) => r.path === '/v1/messages')
+    .pop()!;
   assert.equal([c.lane, c.decision, c.status, c.op], ['zai', 'forced_model', 200, 'stream']);
   assert.match(c.model ?? '', /haiku/);
   assert.is(c.input_tokens, out.usage?.input_tokens);
@@ -103,7 +112,9 @@ test('z.ai 429 (code 1302) → the CLI is answered by the anthropic fake, is_err
     assert.is(out.is_error, false);
     assert.is(out.result, 'ok from anthropic-fake');
     await eventually(() => completions(rig).some((c) => c.decision === 'fallback'));
-    const fb = completions(rig).filter((c) => c.decision === 'fallback').pop()!;
+    const fb = completions(rig)
+      .filter((c) => c.decision === 'fallback')
+      .pop()!;
     assert.equal([fb.lane, fb.fallback_from, fb.status], ['anthropic', 'zai', 200]);
   } finally {
     rig.zai.fault = undefined;
@@ -153,7 +164,14 @@ test('npm run prove: real claude through the running proxy, answers matched to l
   const home = mkdtempSync(join(tmpdir(), 'ccp-prove-home-'));
   // The rig's proxy runs in this process: the state file names this pid, which its status endpoint reports.
   announceRig(rig);
-  const env = { CCP_LOGS_DIR: rig.config.logsDir, HOME: home, ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY, ANTHROPIC_BASE_URL: 'http://127.0.0.1:1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0' };
+  const env = {
+    CCP_LOGS_DIR: rig.config.logsDir,
+    HOME: home,
+    ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY,
+    ANTHROPIC_BASE_URL: 'http://127.0.0.1:1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    CLAUDE_CODE_MAX_RETRIES: '0',
+  };
   try {
     const r = await npmRun('prove', ['--claude', CLAUDE], env, { timeout: 240_000 });
     assert.is(r.exitCode, 0, String(r.stdout) + String(r.stderr));

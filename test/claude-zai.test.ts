@@ -35,8 +35,17 @@ test.before.each(() => {
 
 /** The /v1/messages completion lines written since `before`, once the last request's final line is in. */
 async function messageLines(before: number): Promise<UsageRecord[]> {
-  await eventually(() => completions(rig).slice(before).some((c) => c.path === '/v1/messages' && c.final), 5000, 'a final /v1/messages line');
-  return completions(rig).slice(before).filter((c) => c.path === '/v1/messages');
+  await eventually(
+    () =>
+      completions(rig)
+        .slice(before)
+        .some((c) => c.path === '/v1/messages' && c.final),
+    5000,
+    'a final /v1/messages line',
+  );
+  return completions(rig)
+    .slice(before)
+    .filter((c) => c.path === '/v1/messages');
 }
 
 test('a Z.AI key rejected in both header modes: answered by Anthropic, no login error, the next haiku call goes straight to Anthropic', async () => {
@@ -52,7 +61,14 @@ test('a Z.AI key rejected in both header modes: answered by Anthropic, no login 
   assert.not.match(`${answer.result}\n${run.stderr}`, /\b401\b|log ?in|authentication_error|Invalid API key/i);
   assert.is(messagesRequests(rig.zai).length, 2, 'both header modes tried once');
   const lines = await messageLines(before);
-  assert.equal(lines.map((l) => [l.lane, l.status, l.final]), [['zai', 401, false], ['zai', 401, false], ['anthropic', 200, true]]);
+  assert.equal(
+    lines.map((l) => [l.lane, l.status, l.final]),
+    [
+      ['zai', 401, false],
+      ['zai', 401, false],
+      ['anthropic', 200, true],
+    ],
+  );
   // The next haiku call: cooldown (auth), not one more Z.AI request.
   const next = await claude(rig, 'haiku', KEY);
   assert.is(next.result, 'ok from anthropic-fake');
@@ -105,7 +121,10 @@ test('a strict Z.AI: the haiku call is answered by Z.AI with Claude Code’s ext
   assert.is(sonnet.result, 'ok from anthropic-fake');
   const sLine = (await messageLines(before + lines.length)).at(-1)!;
   // The body tee has what the client sent; the fake has what reached Anthropic: the same bytes.
-  const teed = readFileSync(bodyTeePath(rig.config.logsDir), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { rid: string; body: string });
+  const teed = readFileSync(bodyTeePath(rig.config.logsDir), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { rid: string; body: string });
   const clientBody = teed.find((t) => t.rid === sLine.rid)!.body;
   const received = messagesRequests(rig.anthropic).at(-1)!.body.toString();
   assert.ok(JSON.parse(clientBody).context_management !== undefined, 'the CLI sent context_management');
@@ -118,8 +137,14 @@ test('Z.AI-shaped usage (input and cache tokens only in message_delta): exact to
     const before = completions(rig).length;
     const out = await claude(rig, 'haiku', KEY);
     const [c] = await messageLines(before);
-    assert.equal([c!.input_tokens, c!.output_tokens, c!.cache_read_input_tokens, c!.cache_creation_input_tokens], [3210, 54, 987, undefined]);
-    assert.equal([out.usage!.input_tokens, out.usage!.output_tokens, out.usage!.cache_read_input_tokens], [3210, 54, 987]);
+    assert.equal(
+      [c!.input_tokens, c!.output_tokens, c!.cache_read_input_tokens, c!.cache_creation_input_tokens],
+      [3210, 54, 987, undefined],
+    );
+    assert.equal(
+      [out.usage!.input_tokens, out.usage!.output_tokens, out.usage!.cache_read_input_tokens],
+      [3210, 54, 987],
+    );
   } finally {
     rig.zai.opts.usage = undefined;
   }

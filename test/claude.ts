@@ -22,20 +22,44 @@ export const OAUTH_TOKEN = 'sk-ant-oat01-fake-subscription-token-0123456789';
 export async function ensureClaude(): Promise<void> {
   if (existsSync(CLAUDE)) return;
   console.log(`installing @anthropic-ai/claude-code@${CLAUDE_CODE_VERSION} into ${CACHE} (first run only)…`);
-  await execa('npm', ['install', '--prefix', CACHE, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', '--engine-strict=false', `@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}`], {
-    timeout: 10 * 60_000,
-    stdio: 'inherit',
-  });
+  await execa(
+    'npm',
+    [
+      'install',
+      '--prefix',
+      CACHE,
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      '--engine-strict=false',
+      `@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}`,
+    ],
+    {
+      timeout: 10 * 60_000,
+      stdio: 'inherit',
+    },
+  );
 }
 
 export interface CliResult {
   is_error: boolean;
   result: string;
-  usage?: { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number };
+  usage?: {
+    input_tokens: number;
+    output_tokens: number;
+    cache_read_input_tokens?: number;
+    cache_creation_input_tokens?: number;
+  };
 }
 
 /** One `claude -p` run in a fresh HOME, configured only through the environment a user sources. */
-export async function runClaude(rig: Rig, model: string, credential: Record<string, string>, extraEnv: Record<string, string> = {}) {
+export async function runClaude(
+  rig: Rig,
+  model: string,
+  credential: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+) {
   const home = mkdtempSync(join(tmpdir(), 'ccp-claude-home-'));
   try {
     return await execa(CLAUDE, ['-p', '--model', model, 'ok', '--output-format', 'json'], {

@@ -42,7 +42,16 @@ test('one attempt, by hand: input, output, 5m/1h/unsplit cache writes, cache rea
   // Opus 4.5: 200 in × 5 + 100 out × 25 + 400 5m × 6.25 + 600 1h × 10 + 300 unsplit × 6.25 + 1000 read × 0.5
   //         = 1000 + 2500 + 2500 + 6000 + 1875 + 500 = 14375 µ$
   const c = attemptCost(
-    { lane: 'anthropic', model: 'claude-opus-4-5-20251101', input_tokens: 200, output_tokens: 100, cache_creation_input_tokens: 1300, cache_creation_5m_input_tokens: 400, cache_creation_1h_input_tokens: 600, cache_read_input_tokens: 1000 },
+    {
+      lane: 'anthropic',
+      model: 'claude-opus-4-5-20251101',
+      input_tokens: 200,
+      output_tokens: 100,
+      cache_creation_input_tokens: 1300,
+      cache_creation_5m_input_tokens: 400,
+      cache_creation_1h_input_tokens: 600,
+      cache_read_input_tokens: 1000,
+    },
     pricing,
   );
   assert.is(c.cost, micro(14375));
@@ -57,26 +66,65 @@ test('beyond 2^53 pico-dollars in one attempt the figure stays exact', () => {
   assert.is(decimalUsd(c.cost!), '5000000.000075');
   // Either side of 2^53 = 9 007 199 254 740 992 pico-dollars, at Opus 4.5's 5 000 000 pico-dollars per input token:
   // 1 801 439 850 × 5 000 000 = 9 007 199 250 000 000 (fits), 1 801 439 851 × 5 000 000 = 9 007 199 255 000 000 (does not)
-  assert.is(attemptCost({ lane: 'anthropic', model: 'claude-opus-4-5', input_tokens: 1_801_439_850 }, pricing).cost, 9_007_199_250_000_000n);
-  assert.is(attemptCost({ lane: 'anthropic', model: 'claude-opus-4-5', input_tokens: 1_801_439_851 }, pricing).cost, 9_007_199_255_000_000n);
+  assert.is(
+    attemptCost({ lane: 'anthropic', model: 'claude-opus-4-5', input_tokens: 1_801_439_850 }, pricing).cost,
+    9_007_199_250_000_000n,
+  );
+  assert.is(
+    attemptCost({ lane: 'anthropic', model: 'claude-opus-4-5', input_tokens: 1_801_439_851 }, pricing).cost,
+    9_007_199_255_000_000n,
+  );
 });
 
 test('long prompts: Sonnet 4.5 over 200K and Haiku 5.5 over 100K pay the higher band on every token', () => {
   // 150000 in × 6 + 60000 read × 0.6 + 1000 out × 22.5 = 900000 + 36000 + 22500 = 958500 µ$
-  const long = attemptCost({ lane: 'anthropic', model: 'claude-sonnet-4-5', input_tokens: 150_000, cache_read_input_tokens: 60_000, output_tokens: 1000 }, pricing);
+  const long = attemptCost(
+    {
+      lane: 'anthropic',
+      model: 'claude-sonnet-4-5',
+      input_tokens: 150_000,
+      cache_read_input_tokens: 60_000,
+      output_tokens: 1000,
+    },
+    pricing,
+  );
   assert.is(long.cost, micro(958_500));
   // 150000 in × 3 + 40000 read × 0.3 + 1000 out × 15 = 450000 + 12000 + 15000 = 477000 µ$ (exactly 190000 prompt tokens)
-  assert.is(attemptCost({ lane: 'anthropic', model: 'claude-sonnet-4-5', input_tokens: 150_000, cache_read_input_tokens: 40_000, output_tokens: 1000 }, pricing).cost, micro(477_000));
+  assert.is(
+    attemptCost(
+      {
+        lane: 'anthropic',
+        model: 'claude-sonnet-4-5',
+        input_tokens: 150_000,
+        cache_read_input_tokens: 40_000,
+        output_tokens: 1000,
+      },
+      pricing,
+    ).cost,
+    micro(477_000),
+  );
   // Haiku 5.5: 100001 in × 0.5 + 10 out × 2.5 = 50000.5 + 25 → 50025.5 µ$ (exact: half a micro-dollar kept)
-  const h = attemptCost({ lane: 'anthropic', model: 'claude-haiku-5-5', input_tokens: 100_001, output_tokens: 10 }, pricing);
+  const h = attemptCost(
+    { lane: 'anthropic', model: 'claude-haiku-5-5', input_tokens: 100_001, output_tokens: 10 },
+    pricing,
+  );
   assert.is(decimalUsd(h.cost!), '0.0500255');
   // Sonnet 4.6 has no premium: 250000 × 3 = 750000 µ$
-  assert.is(attemptCost({ lane: 'anthropic', model: 'claude-sonnet-4-6', input_tokens: 250_000 }, pricing).cost, micro(750_000));
+  assert.is(
+    attemptCost({ lane: 'anthropic', model: 'claude-sonnet-4-6', input_tokens: 250_000 }, pricing).cost,
+    micro(750_000),
+  );
 });
 
 test('the Z.AI lane: a Claude id runs as GLM-4.5-Air by Z.AI default, a mapped id as itself; plan billing costs 0', () => {
   // 3000 in × 0.20 + 1000 out × 1.10 + 5000 read × 0.03 = 600 + 1100 + 150 = 1850 µ$; as Haiku 4.5: 3000 + 5000 + 500 = 8500 µ$
-  const r = { lane: 'zai' as const, model: 'claude-haiku-4-5-20251001', input_tokens: 3000, output_tokens: 1000, cache_read_input_tokens: 5000 };
+  const r = {
+    lane: 'zai' as const,
+    model: 'claude-haiku-4-5-20251001',
+    input_tokens: 3000,
+    output_tokens: 1000,
+    cache_read_input_tokens: 5000,
+  };
   const c = attemptCost(r, pricing);
   assert.is(c.pricedAs, 'glm-4.5-air');
   assert.is(c.cost, micro(1850));
@@ -95,18 +143,58 @@ test('the Z.AI lane: a Claude id runs as GLM-4.5-Air by Z.AI default, a mapped i
 
 test('a price file overrides and extends the shipped table; a bad one names the entry', () => {
   const file = join(dir, 'prices.json');
-  writeFileSync(file, JSON.stringify({ entries: [
-    { provider: 'zai', model: 'glm-9-preview', input: 0.5, output: 1.5, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0.05, source: 'my invoice', checked: '2026-12-01' },
-    { provider: 'anthropic', model: 'claude-haiku-4-5', input: 0.9, output: 4.5, cache_write_5m: 1.125, cache_write_1h: 1.8, cache_read: 0.09 },
-  ] }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      entries: [
+        {
+          provider: 'zai',
+          model: 'glm-9-preview',
+          input: 0.5,
+          output: 1.5,
+          cache_write_5m: 0,
+          cache_write_1h: 0,
+          cache_read: 0.05,
+          source: 'my invoice',
+          checked: '2026-12-01',
+        },
+        {
+          provider: 'anthropic',
+          model: 'claude-haiku-4-5',
+          input: 0.9,
+          output: 4.5,
+          cache_write_5m: 1.125,
+          cache_write_1h: 1.8,
+          cache_read: 0.09,
+        },
+      ],
+    }),
+  );
   const book = loadPriceBook(file);
   assert.match(book.origin, file);
   assert.is(book.find('zai', 'glm-9-preview')?.entry.source, 'my invoice');
   assert.is(book.find('anthropic', 'claude-haiku-4-5-20251001')?.entry.rates.input, 0.9);
   assert.is(book.find('anthropic', 'claude-sonnet-4-5')?.entry.rates.input, 3, 'the rest of the shipped table stays');
-  assert.throws(() => parsePriceFile('{"entries":[{"provider":"openai","model":"x"}]}', 'p.json'), (e: Error) => e instanceof PriceFileError && /entries\[0\]: "provider"/.test(e.message));
-  assert.throws(() => parsePriceFile('{"entries":[{"provider":"zai","model":"x","input":-1,"output":1,"cache_write_5m":0,"cache_write_1h":0,"cache_read":0}]}', 'p.json'), /"input" must be a number/);
-  assert.throws(() => parsePriceFile('{"entries":[{"provider":"zai","model":"x","input":0.0000001,"output":1,"cache_write_5m":0,"cache_write_1h":0,"cache_read":0}]}', 'p.json'), /six decimals/);
+  assert.throws(
+    () => parsePriceFile('{"entries":[{"provider":"openai","model":"x"}]}', 'p.json'),
+    (e: Error) => e instanceof PriceFileError && /entries\[0\]: "provider"/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      parsePriceFile(
+        '{"entries":[{"provider":"zai","model":"x","input":-1,"output":1,"cache_write_5m":0,"cache_write_1h":0,"cache_read":0}]}',
+        'p.json',
+      ),
+    /"input" must be a number/,
+  );
+  assert.throws(
+    () =>
+      parsePriceFile(
+        '{"entries":[{"provider":"zai","model":"x","input":0.0000001,"output":1,"cache_write_5m":0,"cache_write_1h":0,"cache_read":0}]}',
+        'p.json',
+      ),
+    /six decimals/,
+  );
   assert.throws(() => parsePriceFile('nope', 'p.json'), /not JSON/);
 });
 
@@ -115,7 +203,11 @@ test('docs/COST.md shows exactly the shipped table', () => {
   const rows = new Map<string, string[]>();
   for (const line of doc.split('\n')) {
     const m = /^\| (anthropic|zai) \| `([^`]+)` \|(.*)$/.exec(line);
-    if (m) rows.set(`${m[1]} ${m[2]}`, m[3]!.split('|').map((c) => c.trim()));
+    if (m)
+      rows.set(
+        `${m[1]} ${m[2]}`,
+        m[3]!.split('|').map((c) => c.trim()),
+      );
   }
   const book = new PriceBook(SHIPPED_PRICES, 'shipped');
   assert.is(rows.size, book.entries().length, 'one row per entry');
@@ -123,7 +215,11 @@ test('docs/COST.md shows exactly the shipped table', () => {
     const cells = rows.get(`${e.provider} ${e.model}`);
     assert.ok(cells, `docs/COST.md has no row for ${e.provider} ${e.model}`);
     const r = e.rates;
-    assert.equal(cells!.slice(0, 5).map(Number), [r.input, r.output, r.cache_write_5m, r.cache_write_1h, r.cache_read], `${e.model} rates`);
+    assert.equal(
+      cells!.slice(0, 5).map(Number),
+      [r.input, r.output, r.cache_write_5m, r.cache_write_1h, r.cache_read],
+      `${e.model} rates`,
+    );
   }
 });
 
@@ -139,14 +235,63 @@ test('docs/COST.md shows exactly the shipped table', () => {
 //  saving: as Claude 8500 + 60 = 8560 → $0.00856; on Z.AI 1850; saved 6650 → $0.00665 (+1 no price)
 const T = 1_795_000_000;
 function line(o: Record<string, unknown>, i: number): string[] {
-  const base = { v: 1, rid: `c${i}`, attempt: 1, path: '/v1/messages', op: 'stream', h2: false, decision: 'forced_model', ...o };
-  return [JSON.stringify({ ...base, event: 'decision', ts: T + i }), JSON.stringify({ ...base, event: 'complete', ts: T + i + 0.5, status: o.status ?? 200, final: true })];
+  const base = {
+    v: 1,
+    rid: `c${i}`,
+    attempt: 1,
+    path: '/v1/messages',
+    op: 'stream',
+    h2: false,
+    decision: 'forced_model',
+    ...o,
+  };
+  return [
+    JSON.stringify({ ...base, event: 'decision', ts: T + i }),
+    JSON.stringify({ ...base, event: 'complete', ts: T + i + 0.5, status: o.status ?? 200, final: true }),
+  ];
 }
 const HAND_LOG = [
-  { lane: 'anthropic', model: 'claude-sonnet-4-5-20250929', decision: 'pass_through', session: 's-1', request_class: 'main', input_tokens: 1000, output_tokens: 500, cache_creation_input_tokens: 2000, cache_read_input_tokens: 10000 },
-  { lane: 'anthropic', model: 'claude-opus-4-5', decision: 'pass_through', session: 's-2', request_class: 'main', input_tokens: 200, output_tokens: 100, cache_creation_input_tokens: 1000, cache_creation_5m_input_tokens: 400, cache_creation_1h_input_tokens: 600 },
-  { lane: 'zai', model: 'claude-haiku-4-5-20251001', session: 's-1', request_class: 'background', input_tokens: 3000, output_tokens: 1000, cache_read_input_tokens: 5000 },
-  { lane: 'zai', model: 'claude-haiku-4-5-20251001', upstream_model: 'glm-9-preview', session: 's-1', request_class: 'background', input_tokens: 10, output_tokens: 10 },
+  {
+    lane: 'anthropic',
+    model: 'claude-sonnet-4-5-20250929',
+    decision: 'pass_through',
+    session: 's-1',
+    request_class: 'main',
+    input_tokens: 1000,
+    output_tokens: 500,
+    cache_creation_input_tokens: 2000,
+    cache_read_input_tokens: 10000,
+  },
+  {
+    lane: 'anthropic',
+    model: 'claude-opus-4-5',
+    decision: 'pass_through',
+    session: 's-2',
+    request_class: 'main',
+    input_tokens: 200,
+    output_tokens: 100,
+    cache_creation_input_tokens: 1000,
+    cache_creation_5m_input_tokens: 400,
+    cache_creation_1h_input_tokens: 600,
+  },
+  {
+    lane: 'zai',
+    model: 'claude-haiku-4-5-20251001',
+    session: 's-1',
+    request_class: 'background',
+    input_tokens: 3000,
+    output_tokens: 1000,
+    cache_read_input_tokens: 5000,
+  },
+  {
+    lane: 'zai',
+    model: 'claude-haiku-4-5-20251001',
+    upstream_model: 'glm-9-preview',
+    session: 's-1',
+    request_class: 'background',
+    input_tokens: 10,
+    output_tokens: 10,
+  },
   { lane: 'anthropic', model: 'claude-haiku-4-5', decision: 'failover_paused', input_tokens: 100, output_tokens: 10 },
   { lane: 'zai', model: 'claude-haiku-4-5', session: 's-2', request_class: 'background', status: 429, err_type: '429' },
 ].flatMap((o, i) => line(o, i));
@@ -163,7 +308,10 @@ test('npm run summarize prints the exact per-lane cost and the saving; --json an
   assert.match(out, /lane anthropic\s+\$0\.03315\n/);
   assert.match(out, /lane zai\s+\$0\.00185 \(\+1 with no price\)/);
   assert.match(out, /all lanes\s+\$0\.035 \(\+1 with no price\)/);
-  assert.match(out, 'offload saved   $0.00665: the Z.AI-lane attempts would have cost $0.00856 as Claude and cost $0.00185 on Z.AI; 1 attempt(s) with no price are not in it');
+  assert.match(
+    out,
+    'offload saved   $0.00665: the Z.AI-lane attempts would have cost $0.00856 as Claude and cost $0.00185 on Z.AI; 1 attempt(s) with no price are not in it',
+  );
   assert.match(out, 'no price for: zai glm-9-preview');
   const m = JSON.parse(readFileSync(join(dir, 'results', 'METRICS.json'), 'utf8'));
   assert.is(m.cost.by_lane.anthropic.exact, '0.03315');
@@ -183,7 +331,10 @@ test('npm run summarize prints the exact per-lane cost and the saving; --json an
   assert.is(m.by_class.main.cost.exact, '0.033');
 
   const bySession = await npmRun('summarize', ['--file', file, '--by', 'session'], env);
-  assert.match(String(bySession.stdout), /^s-1\s+3\s+2\s+1\s+4010\s+1510\s+\$0\.02285 \(\+1 with no price\)\s+\$0\.00665$/m);
+  assert.match(
+    String(bySession.stdout),
+    /^s-1\s+3\s+2\s+1\s+4010\s+1510\s+\$0\.02285 \(\+1 with no price\)\s+\$0\.00665$/m,
+  );
   const oneSession = await npmRun('summarize', ['--file', file, '--session', 's-2', '--json'], env);
   const m2 = JSON.parse(String(oneSession.stdout));
   assert.is(m2.totals.requests, 2);
@@ -199,7 +350,10 @@ test('npm run summarize prints the exact per-lane cost and the saving; --json an
 test('ZAI_BILLING=plan: Z.AI tokens still count, cost 0, and the whole Claude price is saved', async () => {
   const file = join(dir, 'hand-plan.jsonl');
   writeFileSync(file, `${HAND_LOG.join('\n')}\n`);
-  const r = await npmRun('summarize', ['--file', file, '--json'], { CCP_RESULTS_DIR: join(dir, 'results-plan'), ZAI_BILLING: 'plan' });
+  const r = await npmRun('summarize', ['--file', file, '--json'], {
+    CCP_RESULTS_DIR: join(dir, 'results-plan'),
+    ZAI_BILLING: 'plan',
+  });
   const m = JSON.parse(String(r.stdout));
   assert.is(m.cost.zai_billing, 'plan');
   assert.is(m.cost.by_lane.zai.exact, '0.00');
@@ -210,14 +364,30 @@ test('ZAI_BILLING=plan: Z.AI tokens still count, cost 0, and the whole Claude pr
 
 test('cache writes split by lifetime, end to end: the wire split reaches the log and summarize prices 1h at 2x input, 5m at 1.25x', async () => {
   // Anthropic answers usage.cache_creation split: 2,000 tokens for 5 minutes, 4,000 for 1 hour.
-  const usage = { input_tokens: 1000, output_tokens: 100, cache_read_input_tokens: 0, cache_creation_input_tokens: 6000, cache_creation: { ephemeral_5m_input_tokens: 2000, ephemeral_1h_input_tokens: 4000 } };
+  const usage = {
+    input_tokens: 1000,
+    output_tokens: 100,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 6000,
+    cache_creation: { ephemeral_5m_input_tokens: 2000, ephemeral_1h_input_tokens: 4000 },
+  };
   await withRig({ anthropic: { usage } }, async (rig) => {
     const agent = proxyAgent(rig);
-    for (const stream of [true, false]) assert.is((await postMessages(agent, message('claude-sonnet-4-5-20250929', stream))).status, 200);
+    for (const stream of [true, false])
+      assert.is((await postMessages(agent, message('claude-sonnet-4-5-20250929', stream))).status, 200);
     await agent.close();
     const lines = completions(rig);
-    assert.equal(lines.map((l) => [l.op, l.cache_creation_5m_input_tokens, l.cache_creation_1h_input_tokens]), [['stream', 2000, 4000], ['nonstream', 2000, 4000]]);
-    const r = await npmRun('summarize', ['--json'], { CCP_LOGS_DIR: rig.config.logsDir, CCP_RESULTS_DIR: join(rig.dir, 'results') });
+    assert.equal(
+      lines.map((l) => [l.op, l.cache_creation_5m_input_tokens, l.cache_creation_1h_input_tokens]),
+      [
+        ['stream', 2000, 4000],
+        ['nonstream', 2000, 4000],
+      ],
+    );
+    const r = await npmRun('summarize', ['--json'], {
+      CCP_LOGS_DIR: rig.config.logsDir,
+      CCP_RESULTS_DIR: join(rig.dir, 'results'),
+    });
     assert.is(r.exitCode, 0, String(r.stderr));
     const m = JSON.parse(String(r.stdout));
     // By hand, Sonnet 4.5 at $3 in, $15 out, $3.75 5m write, $6 1h write per million tokens:
@@ -231,7 +401,9 @@ test('a bad ZAI_BILLING or CCP_PRICES_FILE stops the task with the variable name
   const bad = await npmRun('summarize', ['--file', join(dir, 'none.jsonl')], { ZAI_BILLING: 'free' });
   assert.is(bad.exitCode, 2);
   assert.match(String(bad.stderr), 'ZAI_BILLING: invalid value "free"');
-  const missing = await npmRun('summarize', ['--file', join(dir, 'none.jsonl')], { CCP_PRICES_FILE: join(dir, 'absent.json') });
+  const missing = await npmRun('summarize', ['--file', join(dir, 'none.jsonl')], {
+    CCP_PRICES_FILE: join(dir, 'absent.json'),
+  });
   assert.is(missing.exitCode, 2);
   assert.match(String(missing.stderr), /CCP_PRICES_FILE: cannot read .*absent\.json \(ENOENT\)/);
 });

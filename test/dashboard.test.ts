@@ -40,7 +40,9 @@ async function haiku() {
 
 test('status, stats and Prometheus metrics endpoints', async () => {
   await haiku();
-  const stats = (await (await fetch(`${rig.proxyUrl}/__ccp/stats`)).json()) as { stats: { lanes: Record<string, { requests: number }>; recent: { rid: string }[] } };
+  const stats = (await (await fetch(`${rig.proxyUrl}/__ccp/stats`)).json()) as {
+    stats: { lanes: Record<string, { requests: number }>; recent: { rid: string }[] };
+  };
   assert.ok(stats.stats.lanes.zai!.requests >= 1);
   const metrics = await (await fetch(`${rig.proxyUrl}/__ccp/metrics`)).text();
   assert.match(metrics, /ccp_requests_total\{lane="zai",decision="forced_model",status_class="2xx"\} \d+/);
@@ -58,7 +60,8 @@ test('the page loads with nothing from the network, shows a new request within 2
   await page.waitForSelector('#conn:text("live")', { timeout: 10_000 });
   const before = Date.now();
   await haiku();
-  const rid = (await (await fetch(`${rig.proxyUrl}/__ccp/stats`)).json() as { stats: { recent: { rid: string }[] } }).stats.recent[0]!.rid;
+  const rid = ((await (await fetch(`${rig.proxyUrl}/__ccp/stats`)).json()) as { stats: { recent: { rid: string }[] } })
+    .stats.recent[0]!.rid;
   await page.waitForSelector(`tr[data-rid="${rid}"]`, { timeout: 2000 });
   assert.ok(Date.now() - before < 4000);
   assert.match((await page.textContent(`tr[data-rid="${rid}"]`)) ?? '', /claude-haiku-4-5.*zai.*forced_model.*200/);
@@ -68,7 +71,11 @@ test('the page loads with nothing from the network, shows a new request within 2
   assert.is(rig.proxy.state.paused, true);
   const r = await haiku();
   assert.is(replyText(r.text), 'ok from anthropic-fake');
-  const last = (await (await fetch(`${rig.proxyUrl}/__ccp/stats`)).json() as { stats: { recent: { lane: string; decision: string }[] } }).stats.recent[0]!;
+  const last = (
+    (await (await fetch(`${rig.proxyUrl}/__ccp/stats`)).json()) as {
+      stats: { recent: { lane: string; decision: string }[] };
+    }
+  ).stats.recent[0]!;
   assert.equal([last.lane, last.decision], ['anthropic', 'failover_paused']);
   await page.click('#toggle');
   await page.waitForSelector('#offload:text("offload on")', { timeout: 5000 });
@@ -87,8 +94,19 @@ test('the page shows cost per lane, the saving, cost by request class, the Z.AI 
   const page = await browser.newPage();
   try {
     const oauth = { authorization: 'Bearer sk-ant-oat01-dashboard-subscription-0123456789' };
-    for (let i = 0; i < 2; i++) await within(10_000, postMessages(agent, message('claude-haiku-4-5-20251001', false), { headers: { ...oauth, 'x-claude-code-request-class': 'background' } }));
-    await within(10_000, postMessages(agent, message('claude-sonnet-4-5-20250929', false), { headers: { ...oauth, 'x-claude-code-request-class': 'main' } }));
+    for (let i = 0; i < 2; i++)
+      await within(
+        10_000,
+        postMessages(agent, message('claude-haiku-4-5-20251001', false), {
+          headers: { ...oauth, 'x-claude-code-request-class': 'background' },
+        }),
+      );
+    await within(
+      10_000,
+      postMessages(agent, message('claude-sonnet-4-5-20250929', false), {
+        headers: { ...oauth, 'x-claude-code-request-class': 'main' },
+      }),
+    );
     await page.goto(`${own.proxyUrl}/__ccp/`, { timeout: 15_000 });
     // By hand, µ$ per request for the fakes' usage (docs/COST.md prices): Haiku on Z.AI as GLM-4.5-Air
     // 42×0.20 + 17×1.10 + 11×0.03 = 27.43, as Haiku 4.5 42 + 85 + 1.1 = 128.1; Sonnet 4.5 42×3 + 17×15 + 5×3.75 + 11×0.30 = 403.05.
@@ -104,7 +122,10 @@ test('the page shows cost per lane, the saving, cost by request class, the Z.AI 
     assert.match((await page.textContent('[data-window="tokens week"]')) ?? '', /^tokens week: 31% used/);
     assert.match((await page.textContent('[data-limits="zai"]')) ?? '', /Z\.AI plan pro, Haiku stops at 98%/);
     // The subscription's windows as the Anthropic fake sent them (rig.ts unifiedRateLimitHeaders: 5h 0.42, 7d 0.17, overage 0).
-    assert.match((await page.textContent('[data-limits="anthropic"]')) ?? '', /^Anthropic subscription allowed, limited by five_hour$/);
+    assert.match(
+      (await page.textContent('[data-limits="anthropic"]')) ?? '',
+      /^Anthropic subscription allowed, limited by five_hour$/,
+    );
     assert.match((await page.textContent('[data-window="5h"]')) ?? '', /^5h: 42% used, resets .+ \(allowed\)$/);
     assert.match((await page.textContent('[data-window="7d"]')) ?? '', /^7d: 17% used, resets .+ \(allowed\)$/);
     assert.match((await page.textContent('[data-window="overage"]')) ?? '', /^overage: 0% used/);
@@ -121,7 +142,9 @@ test('the page shows cost per lane, the saving, cost by request class, the Z.AI 
  * A byte relay in front of the proxy's port that records each request line it forwards and each status
  * line the proxy answers: the oracle that the attack's requests really reached the proxy (and were refused).
  */
-async function recordingRelay(port: number): Promise<{ port: number; requests: string[]; statuses: string[]; close: () => void }> {
+async function recordingRelay(
+  port: number,
+): Promise<{ port: number; requests: string[]; statuses: string[]; close: () => void }> {
   const requests: string[] = [];
   const statuses: string[] = [];
   let own = 0;
@@ -133,7 +156,14 @@ async function recordingRelay(port: number): Promise<{ port: number; requests: s
       // The Host the browser wrote names the relay; to the proxy it must name the proxy (else it is a proxy request, forwarded).
       upstream.write(Buffer.from(text.replaceAll(`Host: 127.0.0.1:${own}`, `Host: 127.0.0.1:${port}`), 'latin1'));
     });
-    upstream.on('data', (d: Buffer) => statuses.push(...d.toString('latin1').split('\r\n').filter((l) => /^HTTP\/1\.1 \d{3}/.test(l))));
+    upstream.on('data', (d: Buffer) =>
+      statuses.push(
+        ...d
+          .toString('latin1')
+          .split('\r\n')
+          .filter((l) => /^HTTP\/1\.1 \d{3}/.test(l)),
+      ),
+    );
     client.on('end', () => upstream.end());
     upstream.pipe(client).on('error', () => upstream.destroy());
     client.on('error', () => upstream.destroy());
@@ -166,8 +196,10 @@ window.submitForm = () => document.getElementById('f').submit();
     await page.evaluate(() => (window as unknown as { submitForm: () => void }).submitForm());
     // Awaited, not slept: the no-cors fetch and the form post both reached the proxy, and it refused them.
     const until = Date.now() + 5000;
-    while (relay.requests.filter((l) => l.startsWith('POST /__ccp/pause')).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    while (relay.statuses.length < relay.requests.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (relay.requests.filter((l) => l.startsWith('POST /__ccp/pause')).length < 2 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    while (relay.statuses.length < relay.requests.length && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
   } finally {
     await page.close();
     evil.close();
@@ -175,7 +207,10 @@ window.submitForm = () => document.getElementById('f').submit();
   }
   const posts = relay.requests.filter((l) => l.startsWith('POST /__ccp/pause'));
   assert.ok(posts.length >= 2, `the cross-site POSTs reached the proxy: ${JSON.stringify(relay.requests)}`);
-  assert.ok(relay.statuses.filter((l) => /^HTTP\/1\.1 403/.test(l)).length >= 2, `refused with 403: ${JSON.stringify(relay.statuses)}`);
+  assert.ok(
+    relay.statuses.filter((l) => /^HTTP\/1\.1 403/.test(l)).length >= 2,
+    `refused with 403: ${JSON.stringify(relay.statuses)}`,
+  );
   assert.is(rig.proxy.state.paused, false);
 });
 

@@ -1,6 +1,15 @@
 // Day two: a proxied terminal whose proxy is down, settings given inline, a remembered pause, an empty
 // variable, CCP_FALLBACK=0 during a cooldown, bad paths. Real shells, the real CLI, real processes.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +40,12 @@ test('sourcing env/sub-env.sh: bash and zsh say when no proxy answers, and claud
   await ensureClaude();
   await withRig({}, async (rig) => {
     const script = join(dir, 'sub-env.sh');
-    writeSubEnv(script, { caCertPath: rig.proxy.ca.certPath, defaultPort: rig.proxy.port, caFingerprint: rig.proxy.ca.fingerprint, startPort: 8082 });
+    writeSubEnv(script, {
+      caCertPath: rig.proxy.ca.certPath,
+      defaultPort: rig.proxy.port,
+      caFingerprint: rig.proxy.ca.fingerprint,
+      startPort: 8082,
+    });
     const down = await freePort();
     const notOurs = await stranger('hello');
     const otherCa = await stranger(`ccp-lanes pid=1 port=1 ca=AA:BB\n`);
@@ -40,40 +54,93 @@ test('sourcing env/sub-env.sh: bash and zsh say when no proxy answers, and claud
     const bin = join(dir, 'bin');
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, 'claude'), `#!/bin/sh\nexec ${quote(CLAUDE)} "$@"\n`, { mode: 0o755 });
-    const env = { PATH: `${bin}:${process.env.PATH}`, HOME: home, CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0' };
+    const env = {
+      PATH: `${bin}:${process.env.PATH}`,
+      HOME: home,
+      CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDE_CODE_MAX_RETRIES: '0',
+    };
     try {
       for (const shell of ['bash', 'zsh']) {
         const args = shell === 'zsh' ? ['-fc'] : ['-c'];
         // Nothing listens: the source says so, with the exact command (MITM_PORT, since it is not 8082), and returns 1.
-        const src = await execa(shell, [...args, `source ${quote(script)} ${down}; echo "rc=$? proxy=$HTTPS_PROXY"`], { env, extendEnv: false, reject: false, timeout: 10_000 });
+        const src = await execa(shell, [...args, `source ${quote(script)} ${down}; echo "rc=$? proxy=$HTTPS_PROXY"`], {
+          env,
+          extendEnv: false,
+          reject: false,
+          timeout: 10_000,
+        });
         assert.match(src.stdout, `rc=1 proxy=http://127.0.0.1:${down}`, shell);
-        assert.ok(src.stderr.includes(`ccp: no proxy is running on 127.0.0.1:${down}; start it in another terminal: cd '${REPO_ROOT.replace(/\/+$/, '')}' && MITM_PORT=${down} npm run mitm`), `${shell}: ${src.stderr}`);
+        assert.ok(
+          src.stderr.includes(
+            `ccp: no proxy is running on 127.0.0.1:${down}; start it in another terminal: cd '${REPO_ROOT.replace(/\/+$/, '')}' && MITM_PORT=${down} npm run mitm`,
+          ),
+          `${shell}: ${src.stderr}`,
+        );
         // claude in that terminal: one line naming the fix, exit 69, within seconds (it used to hang 30–90 s).
         const t0 = Date.now();
-        const run = await execa(shell, [...args, `source ${quote(script)} ${down} >/dev/null 2>&1; claude -p --model haiku ok --output-format json`], { env, extendEnv: false, reject: false, timeout: 30_000 });
+        const run = await execa(
+          shell,
+          [...args, `source ${quote(script)} ${down} >/dev/null 2>&1; claude -p --model haiku ok --output-format json`],
+          { env, extendEnv: false, reject: false, timeout: 30_000 },
+        );
         const took = Date.now() - t0;
         assert.is(run.exitCode, 69, `${shell}: ${run.stdout}${run.stderr}`);
         assert.ok(took < 5000, `${shell}: took ${took} ms`);
-        assert.equal(run.stderr.trim().split('\n'), [`ccp: no proxy is running on 127.0.0.1:${down}; start it in another terminal: cd '${REPO_ROOT.replace(/\/+$/, '')}' && MITM_PORT=${down} npm run mitm`], shell);
+        assert.equal(
+          run.stderr.trim().split('\n'),
+          [
+            `ccp: no proxy is running on 127.0.0.1:${down}; start it in another terminal: cd '${REPO_ROOT.replace(/\/+$/, '')}' && MITM_PORT=${down} npm run mitm`,
+          ],
+          shell,
+        );
         assert.is(run.stdout, '', shell);
         // Something else holds the port; a ccp proxy with another CA.
-        const other = await execa(shell, [...args, `source ${quote(script)} ${notOurs.port}`], { env, extendEnv: false, reject: false, timeout: 10_000 });
+        const other = await execa(shell, [...args, `source ${quote(script)} ${notOurs.port}`], {
+          env,
+          extendEnv: false,
+          reject: false,
+          timeout: 10_000,
+        });
         assert.is(other.exitCode, 1);
         assert.match(other.stderr, `127.0.0.1:${notOurs.port} answers, but not as this kit's proxy`);
-        const ca = await execa(shell, [...args, `source ${quote(script)} ${otherCa.port}`], { env, extendEnv: false, reject: false, timeout: 10_000 });
+        const ca = await execa(shell, [...args, `source ${quote(script)} ${otherCa.port}`], {
+          env,
+          extendEnv: false,
+          reject: false,
+          timeout: 10_000,
+        });
         assert.is(ca.exitCode, 1);
         assert.match(ca.stderr, `the proxy on 127.0.0.1:${otherCa.port} uses another CA than this terminal trusts`);
         // The proxy answers: rc 0, and the real claude's haiku call reaches the Z.AI fake through it.
         const zaiBefore = rig.zai.requests.length;
-        const up = await execa(shell, [...args, `source ${quote(script)} ${rig.proxy.port} >/dev/null && claude -p --model haiku ok --output-format json`], { env, extendEnv: false, reject: false, timeout: 90_000 });
+        const up = await execa(
+          shell,
+          [
+            ...args,
+            `source ${quote(script)} ${rig.proxy.port} >/dev/null && claude -p --model haiku ok --output-format json`,
+          ],
+          { env, extendEnv: false, reject: false, timeout: 90_000 },
+        );
         assert.is(up.exitCode, 0, `${shell}: ${up.stdout}${up.stderr}`);
         assert.is((JSON.parse(up.stdout) as { result: string }).result, 'ok from zai-fake', shell);
-        assert.ok(rig.zai.requests.slice(zaiBefore).some((r) => r.url.startsWith('/api/anthropic/v1/messages')), shell);
+        assert.ok(
+          rig.zai.requests.slice(zaiBefore).some((r) => r.url.startsWith('/api/anthropic/v1/messages')),
+          shell,
+        );
         // An alias `claude` (Claude Code's local installer writes one) is kept: the function runs what it ran.
         const aliased = join(bin, 'aliased-claude');
         writeFileSync(aliased, '#!/bin/sh\necho "aliased $*"\n', { mode: 0o755 });
         const pre = shell === 'bash' ? 'shopt -s expand_aliases; ' : '';
-        const al = await execa(shell, [...args, `${pre}alias claude=${quote(aliased)}\nsource ${quote(script)} ${rig.proxy.port} >/dev/null\nclaude --version`], { env, extendEnv: false, reject: false, timeout: 10_000 });
+        const al = await execa(
+          shell,
+          [
+            ...args,
+            `${pre}alias claude=${quote(aliased)}\nsource ${quote(script)} ${rig.proxy.port} >/dev/null\nclaude --version`,
+          ],
+          { env, extendEnv: false, reject: false, timeout: 10_000 },
+        );
         assert.is(al.stdout.trim(), 'aliased --version', `${shell}: ${al.stderr}`);
       }
     } finally {
@@ -87,11 +154,30 @@ test('settings given inline to npm run mitm: verify-routing, bundle and doctor j
   const base = join(dir, 'inline');
   const fakes = await startFakes(base);
   const port = await freePort();
-  const shell = { CCP_LOGS_DIR: fakes.env.CCP_LOGS_DIR!, CCP_CA_DIR: fakes.env.CCP_CA_DIR!, CCP_RESULTS_DIR: fakes.env.CCP_RESULTS_DIR!, CCP_ENV_FILE: join(base, 'sub-env.sh'), HOME: base, PATH: process.env.PATH! };
-  const inline = { ...shell, ZAI_BASE_URL: fakes.env.ZAI_BASE_URL!, ANTH_BASE_URL: fakes.env.ANTH_BASE_URL!, ZAI_API_KEY: fakes.env.ZAI_API_KEY!, CCP_UPSTREAM_CA: fakes.env.CCP_UPSTREAM_CA!, ENABLE_BODY_TEE: '1', ZAI_MODEL_MAP: 'haiku=glm-4.5-air', MITM_PORT: String(port) };
+  const shell = {
+    CCP_LOGS_DIR: fakes.env.CCP_LOGS_DIR!,
+    CCP_CA_DIR: fakes.env.CCP_CA_DIR!,
+    CCP_RESULTS_DIR: fakes.env.CCP_RESULTS_DIR!,
+    CCP_ENV_FILE: join(base, 'sub-env.sh'),
+    HOME: base,
+    PATH: process.env.PATH!,
+  };
+  const inline = {
+    ...shell,
+    ZAI_BASE_URL: fakes.env.ZAI_BASE_URL!,
+    ANTH_BASE_URL: fakes.env.ANTH_BASE_URL!,
+    ZAI_API_KEY: fakes.env.ZAI_API_KEY!,
+    CCP_UPSTREAM_CA: fakes.env.CCP_UPSTREAM_CA!,
+    ENABLE_BODY_TEE: '1',
+    ZAI_MODEL_MAP: 'haiku=glm-4.5-air',
+    MITM_PORT: String(port),
+  };
   const proxy = await startProxyProcess(inline);
   try {
-    const agent = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [readFileSync(join(shell.CCP_CA_DIR, 'ca.pem'), 'utf8')] } });
+    const agent = new ProxyAgent({
+      uri: `http://127.0.0.1:${port}`,
+      requestTls: { ca: [readFileSync(join(shell.CCP_CA_DIR, 'ca.pem'), 'utf8')] },
+    });
     assert.is((await postMessages(agent, message('claude-haiku-4-5', false))).status, 200);
     assert.is((await postMessages(agent, message('claude-sonnet-4-5', false))).status, 200);
     await agent.close();
@@ -108,7 +194,9 @@ test('settings given inline to npm run mitm: verify-routing, bundle and doctor j
     const b = await npmRun('bundle', ['--out', out], shell, { extendEnv: false });
     assert.is(b.exitCode, 0, String(b.stdout) + String(b.stderr));
     const [bundle] = readdirSync(out).filter((f) => !f.endsWith('.tgz'));
-    const state = JSON.parse(readFileSync(join(out, bundle!, 'STATE.json'), 'utf8')) as { toggles: Record<string, unknown> };
+    const state = JSON.parse(readFileSync(join(out, bundle!, 'STATE.json'), 'utf8')) as {
+      toggles: Record<string, unknown>;
+    };
     assert.match(String(state.toggles.source), `the run line of pid ${proxy.pid}`);
     assert.is(state.toggles.ENABLE_BODY_TEE, true);
     assert.is(state.toggles.ZAI_MODEL_MAP, 'haiku=glm-4.5-air');
@@ -118,11 +206,19 @@ test('settings given inline to npm run mitm: verify-routing, bundle and doctor j
     // A request that really went elsewhere: the FAIL names where it went and where it should have gone, apart.
     const log = join(shell.CCP_LOGS_DIR, 'usage.jsonl');
     const lines = readFileSync(log, 'utf8').trim().split('\n');
-    const sonnet = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.event === 'complete' && String(r.model).includes('sonnet'))!;
-    writeFileSync(log, `${lines.join('\n')}\n${JSON.stringify({ ...sonnet, rid: 'moved', upstream: '10.9.9.9:443' })}\nnot json\n`);
+    const sonnet = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((r) => r.event === 'complete' && String(r.model).includes('sonnet'))!;
+    writeFileSync(
+      log,
+      `${lines.join('\n')}\n${JSON.stringify({ ...sonnet, rid: 'moved', upstream: '10.9.9.9:443' })}\nnot json\n`,
+    );
     const f = await npmRun('verify-routing', [], shell, { extendEnv: false });
     assert.is(f.exitCode, 1);
-    assert.match(String(f.stdout), `FAIL  every request reached the host configured for its lane: 1 request(s) went elsewhere: 1 anthropic-lane request(s) went to 10.9.9.9:443; configured for that lane: ${new URL(fakes.env.ANTH_BASE_URL!).host} [rids: moved]`);
+    assert.match(
+      String(f.stdout),
+      `FAIL  every request reached the host configured for its lane: 1 request(s) went elsewhere: 1 anthropic-lane request(s) went to 10.9.9.9:443; configured for that lane: ${new URL(fakes.env.ANTH_BASE_URL!).host} [rids: moved]`,
+    );
     assert.match(String(f.stdout), 'NOTE  1 malformed line(s)');
   } finally {
     await fakes.anthropic.stop();
@@ -133,22 +229,30 @@ test('settings given inline to npm run mitm: verify-routing, bundle and doctor j
 test('an explicit OFFLOAD_PAUSED=0 wins over the remembered pause; without it the banner names the remembered pause', async () => {
   const base = join(dir, 'pause');
   const fakes = await startFakes(base);
-  const env: Record<string, string> = { ...fakes.env, CCP_ENV_FILE: join(base, 'sub-env.sh'), HOME: base, MITM_PORT: '8082' };
+  const env: Record<string, string> = {
+    ...fakes.env,
+    CCP_ENV_FILE: join(base, 'sub-env.sh'),
+    HOME: base,
+    MITM_PORT: '8082',
+  };
   try {
     const p = await npmRun('pause', [], env);
     assert.is(p.exitCode, 0, String(p.stderr));
     assert.ok(existsSync(join(env.CCP_LOGS_DIR!, '.offload-paused')));
     let proxy = await startProxyProcess({ ...env, MITM_PORT: String(await freePort()) });
-    let status = await (await fetch(`http://127.0.0.1:${proxy.port}/__ccp/status`)).json() as { paused: boolean };
+    let status = (await (await fetch(`http://127.0.0.1:${proxy.port}/__ccp/status`)).json()) as { paused: boolean };
     await proxy.stop();
     assert.is(status.paused, true);
     assert.match(proxy.output(), 'paused since `npm run pause` (remembered in logs/.offload-paused): npm run resume');
     proxy = await startProxyProcess({ ...env, OFFLOAD_PAUSED: '0', MITM_PORT: String(await freePort()) });
-    status = await (await fetch(`http://127.0.0.1:${proxy.port}/__ccp/status`)).json() as { paused: boolean };
+    status = (await (await fetch(`http://127.0.0.1:${proxy.port}/__ccp/status`)).json()) as { paused: boolean };
     await proxy.stop();
     assert.is(status.paused, false);
     assert.match(proxy.output(), 'OFFLOAD_PAUSED=0 from the shell overrides the remembered pause (cleared)');
-    assert.not.ok(existsSync(join(env.CCP_LOGS_DIR!, '.offload-paused')), 'the explicit choice is what is remembered now');
+    assert.not.ok(
+      existsSync(join(env.CCP_LOGS_DIR!, '.offload-paused')),
+      'the explicit choice is what is remembered now',
+    );
   } finally {
     await fakes.anthropic.stop();
     await fakes.zai.stop();
@@ -180,19 +284,29 @@ test('CCP_FALLBACK=0: during a cooldown (rejected key, rate limit) Haiku gets an
     assert.is(second.status, 502);
     const err = JSON.parse(second.text) as { type: string; error: { type: string; message: string } };
     assert.is(err.error.type, 'api_error');
-    assert.match(err.error.message, /^proxy: the Z\.AI lane is cooling down \(auth: Z\.AI rejected the Z\.AI key; check ZAI_API_KEY and ZAI_HEADER_MODE\) for (?:30 min 0 s|29 min 5\d s) more, until \d{4}-/);
+    assert.match(
+      err.error.message,
+      /^proxy: the Z\.AI lane is cooling down \(auth: Z\.AI rejected the Z\.AI key; check ZAI_API_KEY and ZAI_HEADER_MODE\) for (?:30 min 0 s|29 min 5\d s) more, until \d{4}-/,
+    );
     assert.match(err.error.message, 'CCP_FALLBACK=0, so Haiku is not sent to Anthropic instead');
     assert.not.match(err.error.message, /\b401\b/);
     assert.is(rig.zai.requests.length, zaiSeen, 'not dialled');
     assert.is(rig.anthropic.requests.length, anthSeen, 'never moved to Anthropic');
     const last = completions(rig).at(-1)!;
-    assert.equal([last.lane, last.decision, last.cooldown_reason, last.status, last.proxy_status, last.upstream], ['zai', 'cooldown', 'auth', 502, 502, undefined]);
+    assert.equal(
+      [last.lane, last.decision, last.cooldown_reason, last.status, last.proxy_status, last.upstream],
+      ['zai', 'cooldown', 'auth', 502, 502, undefined],
+    );
     await agent.close();
   });
   await withRig({ env: { CCP_FALLBACK: '0', CCP_ZAI_COOLDOWN_S: '60' } }, async (rig) => {
     const agent = proxyAgent(rig);
     rig.zai.fault = { zaiCode: 1302 };
-    assert.is((await postMessages(agent, message('claude-haiku-4-5', false))).status, 429, "Z.AI's own rate answer, relayed");
+    assert.is(
+      (await postMessages(agent, message('claude-haiku-4-5', false))).status,
+      429,
+      "Z.AI's own rate answer, relayed",
+    );
     rig.zai.fault = undefined;
     const anthSeen = rig.anthropic.requests.length;
     const next = await postMessages(agent, message('claude-haiku-4-5', false));
@@ -212,21 +326,52 @@ test('bad paths are one line and exit 2, never a stack trace or a hang', async (
   mkdirSync(join(base, 'logs'), { recursive: true });
   const aFile = join(base, 'a-file');
   writeFileSync(aFile, 'x');
-  const env = { CCP_LOGS_DIR: join(base, 'logs'), CCP_RESULTS_DIR: join(base, 'results'), CCP_CA_DIR: join(base, 'ca'), CCP_ENV_FILE: join(base, 'sub-env.sh'), HOME: base, PATH: process.env.PATH! };
+  const env = {
+    CCP_LOGS_DIR: join(base, 'logs'),
+    CCP_RESULTS_DIR: join(base, 'results'),
+    CCP_CA_DIR: join(base, 'ca'),
+    CCP_ENV_FILE: join(base, 'sub-env.sh'),
+    HOME: base,
+    PATH: process.env.PATH!,
+  };
   writeFileSync(join(base, 'logs', 'usage.jsonl'), '');
   const cases: [string, string[], Record<string, string>, RegExp][] = [
-    ['bundle', [], { BUNDLE_DIR: aFile }, /a-file is a file, not a directory \(that path comes from BUNDLE_DIR \(or --out DIR\)/],
-    ['bundle', ['--out', join(aFile, 'below')], {}, /below is below a file, not a directory \(that path comes from --out/],
+    [
+      'bundle',
+      [],
+      { BUNDLE_DIR: aFile },
+      /a-file is a file, not a directory \(that path comes from BUNDLE_DIR \(or --out DIR\)/,
+    ],
+    [
+      'bundle',
+      ['--out', join(aFile, 'below')],
+      {},
+      /below is below a file, not a directory \(that path comes from --out/,
+    ],
     ['bundle', [], { BUNDLE_DIR: '/proc/x' }, /\/proc\/x cannot be created/],
     ['bundle', ['--out', '/sys/ccp-x'], {}, /\/sys\/ccp-x cannot be created/],
     ['summarize', ['--file', base], {}, /paths is a directory, not a file \(that path comes from --file/],
     ['verify-routing', ['--file', join(base, 'missing.jsonl')], {}, /no log at .*missing\.jsonl/],
     ['report', ['--since', 'yesterday-ish'], {}, /--since: "yesterday-ish" is neither/],
-    ['mitm', [], { CCP_LOGS_DIR: aFile, MITM_PORT: '8199' }, /could not start: .*a-file is a file, not a directory \(that path comes from CCP_LOGS_DIR/],
-    ['env', [], { CCP_ENV_FILE: join(aFile, 'sub-env.sh') }, /a-file is a file, not a directory \(that path comes from CCP_ENV_FILE/],
+    [
+      'mitm',
+      [],
+      { CCP_LOGS_DIR: aFile, MITM_PORT: '8199' },
+      /could not start: .*a-file is a file, not a directory \(that path comes from CCP_LOGS_DIR/,
+    ],
+    [
+      'env',
+      [],
+      { CCP_ENV_FILE: join(aFile, 'sub-env.sh') },
+      /a-file is a file, not a directory \(that path comes from CCP_ENV_FILE/,
+    ],
   ];
   for (const [task, args, extra, want] of cases) {
-    const r = await within(40_000, npmRun(task, args, { ...env, ...extra }, { extendEnv: false, timeout: 30_000 }), `${task} ${args.join(' ')}`);
+    const r = await within(
+      40_000,
+      npmRun(task, args, { ...env, ...extra }, { extendEnv: false, timeout: 30_000 }),
+      `${task} ${args.join(' ')}`,
+    );
     const err = String(r.stderr).trim();
     assert.is(r.exitCode, 2, `${task} ${JSON.stringify(extra)}: exit ${r.exitCode} ${err}`);
     assert.not.ok(r.timedOut, task);
@@ -247,20 +392,38 @@ test('no permission: an unreadable --file and a read-only BUNDLE_DIR are one lin
     const ro = join(base, 'read-only');
     mkdirSync(ro, { mode: 0o555 });
     chmodSync(ro, 0o555);
-    const env = { HOME: base, PATH: process.env.PATH!, CCP_LOGS_DIR: join(base, 'logs'), CCP_RESULTS_DIR: join(base, 'results'), CCP_CA_DIR: join(base, 'ca'), FORCE_COLOR: '0' };
+    const env = {
+      HOME: base,
+      PATH: process.env.PATH!,
+      CCP_LOGS_DIR: join(base, 'logs'),
+      CCP_RESULTS_DIR: join(base, 'results'),
+      CCP_CA_DIR: join(base, 'ca'),
+      FORCE_COLOR: '0',
+    };
     const asUser = (task: string, args: string[], extra: Record<string, string>) => {
       const cmd = ['npm', 'run', '-s', task, ...(args.length ? ['--', ...args] : [])];
       const e = { ...env, ...extra };
       return process.getuid?.() === 0
-        ? execa('runuser', ['-u', 'nobody', '--', 'env', ...Object.entries(e).map(([k, v]) => `${k}=${v}`), ...cmd], { cwd: REPO_ROOT, extendEnv: false, reject: false, timeout: 30_000 })
+        ? execa('runuser', ['-u', 'nobody', '--', 'env', ...Object.entries(e).map(([k, v]) => `${k}=${v}`), ...cmd], {
+            cwd: REPO_ROOT,
+            extendEnv: false,
+            reject: false,
+            timeout: 30_000,
+          })
         : execa(cmd[0]!, cmd.slice(1), { cwd: REPO_ROOT, env: e, extendEnv: false, reject: false, timeout: 30_000 });
     };
     const read = await asUser('summarize', ['--file', locked], {});
     assert.is(read.exitCode, 2, read.stderr);
-    assert.is(read.stderr.trim(), `ccp: ${locked} is not accessible (no permission) (that path comes from --file: change it or fix the path)`);
+    assert.is(
+      read.stderr.trim(),
+      `ccp: ${locked} is not accessible (no permission) (that path comes from --file: change it or fix the path)`,
+    );
     const write = await asUser('bundle', [], { BUNDLE_DIR: join(ro, 'bundles') });
     assert.is(write.exitCode, 2, write.stderr);
-    assert.is(write.stderr.trim(), `ccp: ${join(ro, 'bundles')} cannot be created: ${ro} is not writable (that path comes from BUNDLE_DIR (or --out DIR): change it or fix the path)`);
+    assert.is(
+      write.stderr.trim(),
+      `ccp: ${join(ro, 'bundles')} cannot be created: ${ro} is not writable (that path comes from BUNDLE_DIR (or --out DIR): change it or fix the path)`,
+    );
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
@@ -272,8 +435,16 @@ test('summarize --file reads another log without replacing results/METRICS.json'
   const metrics = join(base, 'results', 'METRICS.json');
   writeFileSync(metrics, '{"mine":true}\n');
   const other = join(base, 'other.jsonl');
-  writeFileSync(other, `${JSON.stringify({ v: 1, event: 'complete', ts: 1, rid: 'r', attempt: 1, lane: 'anthropic', decision: 'pass_through', path: '/v1/messages', status: 200, model: 'claude-sonnet-4-5' })}\n`);
-  const r = await npmRun('summarize', ['--file', other], { CCP_RESULTS_DIR: join(base, 'results'), CCP_LOGS_DIR: join(base, 'logs'), HOME: base, PATH: process.env.PATH! }, { extendEnv: false });
+  writeFileSync(
+    other,
+    `${JSON.stringify({ v: 1, event: 'complete', ts: 1, rid: 'r', attempt: 1, lane: 'anthropic', decision: 'pass_through', path: '/v1/messages', status: 200, model: 'claude-sonnet-4-5' })}\n`,
+  );
+  const r = await npmRun(
+    'summarize',
+    ['--file', other],
+    { CCP_RESULTS_DIR: join(base, 'results'), CCP_LOGS_DIR: join(base, 'logs'), HOME: base, PATH: process.env.PATH! },
+    { extendEnv: false },
+  );
   assert.is(r.exitCode, 0, String(r.stderr));
   assert.is(readFileSync(metrics, 'utf8'), '{"mine":true}\n');
   assert.match(String(r.stdout), 'results/METRICS.json left as it was');
@@ -282,9 +453,23 @@ test('summarize --file reads another log without replacing results/METRICS.json'
 test('doctor names the port this shell sourced when no proxy runs there', async () => {
   const base = join(dir, 'doctor');
   const port = await freePort();
-  const r = await npmRun('doctor', [], { CCP_LOGS_DIR: join(base, 'logs'), CCP_CA_DIR: join(base, 'ca'), HOME: base, PATH: process.env.PATH!, HTTPS_PROXY: `http://127.0.0.1:${port}` }, { extendEnv: false });
+  const r = await npmRun(
+    'doctor',
+    [],
+    {
+      CCP_LOGS_DIR: join(base, 'logs'),
+      CCP_CA_DIR: join(base, 'ca'),
+      HOME: base,
+      PATH: process.env.PATH!,
+      HTTPS_PROXY: `http://127.0.0.1:${port}`,
+    },
+    { extendEnv: false },
+  );
   assert.is(r.exitCode, 1);
-  assert.match(String(r.stdout), `FAIL  proxy running: no proxy: logs/mitm.pid is missing or stale (this shell points at port ${port})\n      fix: MITM_PORT=${port} npm run mitm`);
+  assert.match(
+    String(r.stdout),
+    `FAIL  proxy running: no proxy: logs/mitm.pid is missing or stale (this shell points at port ${port})\n      fix: MITM_PORT=${port} npm run mitm`,
+  );
 });
 
 test.run();

@@ -16,10 +16,24 @@ const base: DecideInput = {
 };
 
 test('haiku ids of every generation match by substring, case-insensitively', () => {
-  for (const id of ['claude-haiku-4-5-20251001', 'claude-haiku-5-5', 'claude-3-5-haiku-latest', 'Claude-HAIKU-4-5', 'haiku']) {
+  for (const id of [
+    'claude-haiku-4-5-20251001',
+    'claude-haiku-5-5',
+    'claude-3-5-haiku-latest',
+    'Claude-HAIKU-4-5',
+    'haiku',
+  ]) {
     assert.ok(isHaikuModel(id), id);
   }
-  for (const id of ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-sonnet-haiku-hybrid', 'opus-haiku', 'glm-4.5-air', '', undefined]) {
+  for (const id of [
+    'claude-sonnet-4-5',
+    'claude-opus-4-1',
+    'claude-sonnet-haiku-hybrid',
+    'opus-haiku',
+    'glm-4.5-air',
+    '',
+    undefined,
+  ]) {
     assert.not.ok(isHaikuModel(id), String(id));
   }
 });
@@ -33,7 +47,11 @@ test('the routing table of docs/CONTRACT.md §1, row by row', () => {
   assert.is(decide({ ...base, zaiCoolingDown: true }).decision, 'cooldown');
   assert.is(decide({ ...base, zaiCoolingDown: true }).lane, 'anthropic');
   // CCP_FALLBACK=0: a cooldown never moves Haiku to Anthropic; the proxy answers on the Z.AI lane's behalf.
-  assert.equal(decide({ ...base, zaiCoolingDown: true, fallback: false, zaiCooldownReason: 'auth' }), { lane: 'zai', decision: 'cooldown', reason: 'haiku, z.ai lane cooling down (auth), CCP_FALLBACK=0 → error from the proxy, not anthropic' });
+  assert.equal(decide({ ...base, zaiCoolingDown: true, fallback: false, zaiCooldownReason: 'auth' }), {
+    lane: 'zai',
+    decision: 'cooldown',
+    reason: 'haiku, z.ai lane cooling down (auth), CCP_FALLBACK=0 → error from the proxy, not anthropic',
+  });
   const sonnet = decide({ ...base, model: 'claude-sonnet-4-5' });
   assert.equal([sonnet.lane, sonnet.decision], ['anthropic', 'pass_through']);
 });

@@ -49,8 +49,17 @@ function without(env: Record<string, string>, ...keys: string[]) {
 }
 
 test('NO_PROXY coverage of the API host', () => {
-  for (const v of ['*', 'api.anthropic.com', '.anthropic.com', 'anthropic.com', 'localhost,anthropic.com:443', '*.anthropic.com']) assert.ok(noProxyCovers(v), v);
-  for (const v of [undefined, '', '127.0.0.1,localhost', 'example.com', 'notanthropic.com', 'api.anthropic.com.evil']) assert.not.ok(noProxyCovers(v), String(v));
+  for (const v of [
+    '*',
+    'api.anthropic.com',
+    '.anthropic.com',
+    'anthropic.com',
+    'localhost,anthropic.com:443',
+    '*.anthropic.com',
+  ])
+    assert.ok(noProxyCovers(v), v);
+  for (const v of [undefined, '', '127.0.0.1,localhost', 'example.com', 'notanthropic.com', 'api.anthropic.com.evil'])
+    assert.not.ok(noProxyCovers(v), String(v));
 });
 
 test('a shell set up by env/sub-env.sh: every check OK, including a real intercepted CONNECT', async () => {
@@ -71,15 +80,42 @@ test('each problem is a FAIL or WARN with its one-line fix', async () => {
   const otherCa = join(home, 'other.pem');
   writeFileSync(otherCa, (await import('../proxy/rig/test-ca.js').then((m) => m.createTestTls())).caCert);
   const cases: [string, Record<string, string>, RegExp][] = [
-    ['no HTTPS_PROXY', without(good, 'HTTPS_PROXY'), new RegExp(`^FAIL  HTTPS_PROXY: is not set.*\\n\\s+fix: source env/sub-env.sh ${port}`, 'm')],
-    ['HTTPS_PROXY elsewhere', { ...good, HTTPS_PROXY: 'http://127.0.0.1:1' }, /^FAIL {2}HTTPS_PROXY: is http:\/\/127\.0\.0\.1:1/m],
+    [
+      'no HTTPS_PROXY',
+      without(good, 'HTTPS_PROXY'),
+      new RegExp(`^FAIL  HTTPS_PROXY: is not set.*\\n\\s+fix: source env/sub-env.sh ${port}`, 'm'),
+    ],
+    [
+      'HTTPS_PROXY elsewhere',
+      { ...good, HTTPS_PROXY: 'http://127.0.0.1:1' },
+      /^FAIL {2}HTTPS_PROXY: is http:\/\/127\.0\.0\.1:1/m,
+    ],
     ['no NODE_EXTRA_CA_CERTS', without(good, 'NODE_EXTRA_CA_CERTS'), /^FAIL {2}NODE_EXTRA_CA_CERTS: is not set/m],
-    ['another CA', { ...good, NODE_EXTRA_CA_CERTS: otherCa }, /^FAIL {2}NODE_EXTRA_CA_CERTS: .*not the running proxy.s CA \(fingerprint differs\)/m],
-    ['ANTHROPIC_BASE_URL', { ...good, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' }, /^FAIL {2}ANTHROPIC_BASE_URL: is set .*\n\s+fix: unset ANTHROPIC_BASE_URL/m],
+    [
+      'another CA',
+      { ...good, NODE_EXTRA_CA_CERTS: otherCa },
+      /^FAIL {2}NODE_EXTRA_CA_CERTS: .*not the running proxy.s CA \(fingerprint differs\)/m,
+    ],
+    [
+      'ANTHROPIC_BASE_URL',
+      { ...good, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' },
+      /^FAIL {2}ANTHROPIC_BASE_URL: is set .*\n\s+fix: unset ANTHROPIC_BASE_URL/m,
+    ],
     ['ANTHROPIC_AUTH_TOKEN', { ...good, ANTHROPIC_AUTH_TOKEN: 'tok' }, /^FAIL {2}ANTHROPIC_AUTH_TOKEN: is set/m],
-    ['NO_PROXY covers the API', { ...good, NO_PROXY: 'localhost,.anthropic.com' }, /^FAIL {2}NO_PROXY: .*\n\s+fix: export NO_PROXY=127\.0\.0\.1,localhost/m],
+    [
+      'NO_PROXY covers the API',
+      { ...good, NO_PROXY: 'localhost,.anthropic.com' },
+      /^FAIL {2}NO_PROXY: .*\n\s+fix: export NO_PROXY=127\.0\.0\.1,localhost/m,
+    ],
     // The fix names the port this shell sourced (HTTPS_PROXY), not the configured 8082.
-    ['no proxy running', { ...good, CCP_LOGS_DIR: join(home, 'empty-logs') }, new RegExp(`^FAIL  proxy running: no proxy.*\\(this shell points at port ${rig.proxy.port}\\)\\n\\s+fix: MITM_PORT=${rig.proxy.port} npm run mitm`, 'm')],
+    [
+      'no proxy running',
+      { ...good, CCP_LOGS_DIR: join(home, 'empty-logs') },
+      new RegExp(
+        `^FAIL  proxy running: no proxy.*\\(this shell points at port ${rig.proxy.port}\\)\\n\\s+fix: MITM_PORT=${rig.proxy.port} npm run mitm`,
+        'm',
+      ),
+    ],
   ];
   for (const [name, env, expected] of cases) {
     const r = await doctor(env);
@@ -94,7 +130,10 @@ test('a Z.AI key the running proxy saw rejected is a FAIL naming Z.AI with its f
     state.startCooldown({ reason: 'auth', untilMs: Date.now() + 600_000, why: 'HTTP 401: z.ai rejected the key' });
     const auth = await doctor(good);
     assert.is(auth.exitCode, 1);
-    assert.match(String(auth.stdout), /^FAIL {2}Z\.AI lane: cooling down \(auth\) until .*: HTTP 401: z\.ai rejected the key; Haiku goes to Anthropic meanwhile\n\s+fix: check ZAI_API_KEY/m);
+    assert.match(
+      String(auth.stdout),
+      /^FAIL {2}Z\.AI lane: cooling down \(auth\) until .*: HTTP 401: z\.ai rejected the key; Haiku goes to Anthropic meanwhile\n\s+fix: check ZAI_API_KEY/m,
+    );
     state.endCooldown();
     state.startCooldown({ reason: 'rate', untilMs: Date.now() + 60_000, why: 'HTTP 429, z.ai code 1302' });
     const rate = await doctor(good);
@@ -109,16 +148,28 @@ test('warnings: settings.json relying on NODE_EXTRA_CA_CERTS, no claude, no Z.AI
   mkdirSync(join(home, '.claude'), { recursive: true });
   writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify({ env: { NODE_EXTRA_CA_CERTS: '/x.pem' } }));
   try {
-    const r = await doctor({ ...without(good, 'ZAI_API_KEY'), PATH: process.env.PATH!.split(':').filter((p) => !p.includes('claude')).join(':') });
+    const r = await doctor({
+      ...without(good, 'ZAI_API_KEY'),
+      PATH: process.env
+        .PATH!.split(':')
+        .filter((p) => !p.includes('claude'))
+        .join(':'),
+    });
     const out = String(r.stdout);
     assert.match(out, /^WARN {2}~\/\.claude\/settings\.json: sets NODE_EXTRA_CA_CERTS/m);
     // The running proxy has a key: what it runs with counts, not this shell (status says the same).
     assert.match(out, /^OK {4}Z\.AI key: set in the running proxy/m);
     assert.is(r.exitCode, 0, 'warnings alone do not fail');
     // No proxy running: the next start's key, from this shell or .env.
-    const next = String((await doctor({ ...without(good, 'ZAI_API_KEY'), CCP_LOGS_DIR: join(home, 'no-proxy-logs') })).stdout);
+    const next = String(
+      (await doctor({ ...without(good, 'ZAI_API_KEY'), CCP_LOGS_DIR: join(home, 'no-proxy-logs') })).stdout,
+    );
     if (readEnv(REPO_ROOT, {}).ZAI_API_KEY) assert.match(next, /^OK {4}Z\.AI key: set for the next start/m);
-    else assert.match(next, /^WARN {2}Z\.AI key: ZAI_API_KEY is set neither in this shell nor in \.env: a proxy started now keeps Haiku on Anthropic/m);
+    else
+      assert.match(
+        next,
+        /^WARN {2}Z\.AI key: ZAI_API_KEY is set neither in this shell nor in \.env: a proxy started now keeps Haiku on Anthropic/m,
+      );
   } finally {
     rmSync(join(home, '.claude'), { recursive: true, force: true });
   }
@@ -126,7 +177,10 @@ test('warnings: settings.json relying on NODE_EXTRA_CA_CERTS, no claude, no Z.AI
   try {
     const r = await doctor(good);
     assert.is(r.exitCode, 1);
-    assert.match(String(r.stdout), new RegExp(`^FAIL  CA key permissions: .* is 0644\\n\\s+fix: chmod 600 ${rig.proxy.ca.keyPath}`, 'm'));
+    assert.match(
+      String(r.stdout),
+      new RegExp(`^FAIL  CA key permissions: .* is 0644\\n\\s+fix: chmod 600 ${rig.proxy.ca.keyPath}`, 'm'),
+    );
   } finally {
     chmodSync(rig.proxy.ca.keyPath, 0o600);
   }

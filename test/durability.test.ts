@@ -16,52 +16,112 @@ const OAUTH = 'sk-ant-oat01-durability-oauth-token-777777';
 
 test('fault run through npm run mitm: no secret in console or logs; SIGKILL mid-stream leaves the decision line', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ccp-durable-'));
-  const fakes = await startFakes(dir, { zai: { requireKey: { value: FAKE_ZAI_KEY, header: 'authorization' } }, anthropic: { eventGapMs: 100, deltas: 30 } });
+  const fakes = await startFakes(dir, {
+    zai: { requireKey: { value: FAKE_ZAI_KEY, header: 'authorization' } },
+    anthropic: { eventGapMs: 100, deltas: 30 },
+  });
   const port = await freePort();
-  const env: Record<string, string> = { ...fakes.env, MITM_PORT: String(port), CCP_ENV_FILE: join(dir, 'sub-env.sh'), CCP_ZAI_COOLDOWN_S: '0' };
+  const env: Record<string, string> = {
+    ...fakes.env,
+    MITM_PORT: String(port),
+    CCP_ENV_FILE: join(dir, 'sub-env.sh'),
+    CCP_ZAI_COOLDOWN_S: '0',
+  };
   const logsDir = env.CCP_LOGS_DIR!;
   const mitm = await startProxyProcess(env, { viaNpm: true, readyTimeoutMs: 20_000, lifetimeMs: 120_000 });
   const child = mitm.child;
   try {
     const state = readRunState(logsDir)!;
-    const agent = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] } });
+    const agent = new ProxyAgent({
+      uri: `http://127.0.0.1:${port}`,
+      requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] },
+    });
     try {
       // 401 → header-mode retry; then 500 → fallback; sonnet with OAuth; a malformed request.
-      assert.is((await within(10_000, postMessages(agent, message('claude-haiku-4-5', true), { headers: { authorization: `Bearer ${OAUTH}` } }))).status, 200);
+      assert.is(
+        (
+          await within(
+            10_000,
+            postMessages(agent, message('claude-haiku-4-5', true), { headers: { authorization: `Bearer ${OAUTH}` } }),
+          )
+        ).status,
+        200,
+      );
       fakes.zai.fault = { status: 500 };
-      assert.is((await within(10_000, postMessages(agent, message('claude-haiku-4-5', true), { headers: { authorization: `Bearer ${OAUTH}` } }))).status, 200);
+      assert.is(
+        (
+          await within(
+            10_000,
+            postMessages(agent, message('claude-haiku-4-5', true), { headers: { authorization: `Bearer ${OAUTH}` } }),
+          )
+        ).status,
+        200,
+      );
       fakes.zai.fault = undefined;
-      assert.is((await within(10_000, postMessages(agent, message('claude-sonnet-4-5', false), { headers: { 'x-api-key': '', authorization: `Bearer ${OAUTH}` } }))).status, 200);
+      assert.is(
+        (
+          await within(
+            10_000,
+            postMessages(agent, message('claude-sonnet-4-5', false), {
+              headers: { 'x-api-key': '', authorization: `Bearer ${OAUTH}` },
+            }),
+          )
+        ).status,
+        200,
+      );
       await new Promise<void>((resolve) => {
-        const s = net.connect(port, '127.0.0.1', () => s.write('POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n'));
+        const s = net.connect(port, '127.0.0.1', () =>
+          s.write('POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n'),
+        );
         s.on('close', () => resolve());
         s.on('error', () => resolve());
         s.resume();
       });
       // A long stream in flight when the proxy is killed.
-      const res = await fetch('https://api.anthropic.com/v1/messages', { dispatcher: agent, method: 'POST', headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' }, body: JSON.stringify(message('claude-opus-4-1', true)) });
+      const res = await fetch('https://api.anthropic.com/v1/messages', {
+        dispatcher: agent,
+        method: 'POST',
+        headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify(message('claude-opus-4-1', true)),
+      });
       const reader = res.body!.getReader();
       await reader.read();
       process.kill(state.pid, 'SIGKILL');
       await eventually(() => !isAlive(state.pid), 5000, 'proxy dead');
-      await reader.read().then(() => undefined, () => undefined);
+      await reader.read().then(
+        () => undefined,
+        () => undefined,
+      );
     } finally {
       await agent.close().catch(() => undefined);
     }
     await within(10_000, child);
 
-    const lines = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; rid: string; model?: string });
+    const lines = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; rid: string; model?: string });
     const done = new Set(lines.filter((l) => l.event === 'complete').map((l) => l.rid));
     const open = lines.filter((l) => l.event === 'decision' && !done.has(l.rid));
-    assert.equal(open.map((l) => l.model), ['claude-opus-4-1'], 'the killed request shows as a decision without completion');
+    assert.equal(
+      open.map((l) => l.model),
+      ['claude-opus-4-1'],
+      'the killed request shows as a decision without completion',
+    );
     const verify = await npmRun('verify-routing', ['--grace', '0', '--expect', 'haiku=zai'], { CCP_LOGS_DIR: logsDir });
     assert.is(verify.exitCode, 1);
-    assert.match(String(verify.stdout), `FAIL  every decision has a completion (grace 0s): 1 decision(s) never completed [rids: ${open[0]!.rid}]`);
+    assert.match(
+      String(verify.stdout),
+      `FAIL  every decision has a completion (grace 0s): 1 decision(s) never completed [rids: ${open[0]!.rid}]`,
+    );
 
     // Everything the proxy wrote: console output and every file in its logs directory.
-    const written = [mitm.output(), ...readdirSync(logsDir).map((f) => readFileSync(join(logsDir, f), 'utf8'))].join('\n');
+    const written = [mitm.output(), ...readdirSync(logsDir).map((f) => readFileSync(join(logsDir, f), 'utf8'))].join(
+      '\n',
+    );
     assert.ok(lines.length >= 10 && mitm.output().includes('fallback'), 'the fault run happened');
-    for (const secret of [FAKE_ZAI_KEY, FAKE_ANTHROPIC_KEY, OAUTH, 'sk-ant-']) assert.not.match(written, secret, `${secret} was written`);
+    for (const secret of [FAKE_ZAI_KEY, FAKE_ANTHROPIC_KEY, OAUTH, 'sk-ant-'])
+      assert.not.match(written, secret, `${secret} was written`);
   } finally {
     if (child.pid && isAlive(child.pid)) child.kill('SIGKILL');
     await fakes.anthropic.stop();
@@ -75,22 +135,44 @@ test('a clean stop (Ctrl-C = SIGINT, and SIGTERM as npm run stop sends) ends a s
     const dir = mkdtempSync(join(tmpdir(), 'ccp-shutdown-'));
     const fakes = await startFakes(dir, { anthropic: { eventGapMs: 200, deltas: 50 } });
     const port = await freePort();
-    const env: Record<string, string> = { ...fakes.env, MITM_PORT: String(port), CCP_ENV_FILE: join(dir, 'sub-env.sh') };
+    const env: Record<string, string> = {
+      ...fakes.env,
+      MITM_PORT: String(port),
+      CCP_ENV_FILE: join(dir, 'sub-env.sh'),
+    };
     const mitm = await startProxyProcess(env, { readyTimeoutMs: 20_000, lifetimeMs: 60_000 });
-    const agent = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [readFileSync(join(env.CCP_CA_DIR!, 'ca.pem'), 'utf8')] } });
+    const agent = new ProxyAgent({
+      uri: `http://127.0.0.1:${port}`,
+      requestTls: { ca: [readFileSync(join(env.CCP_CA_DIR!, 'ca.pem'), 'utf8')] },
+    });
     try {
-      const res = await fetch('https://api.anthropic.com/v1/messages', { dispatcher: agent, method: 'POST', headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' }, body: JSON.stringify(message('claude-sonnet-4-5', true)) });
+      const res = await fetch('https://api.anthropic.com/v1/messages', {
+        dispatcher: agent,
+        method: 'POST',
+        headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify(message('claude-sonnet-4-5', true)),
+      });
       const reader = res.body!.getReader();
       await reader.read();
       process.kill(mitm.pid, signal);
       const ended = await within(10_000, mitm.child);
       assert.is(ended.exitCode, 0, `${signal}: ${mitm.output()}`);
-      await reader.read().then(() => undefined, () => undefined);
-      const lines = readFileSync(join(env.CCP_LOGS_DIR!, 'usage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; rid: string; err_type?: string; final?: boolean });
+      await reader.read().then(
+        () => undefined,
+        () => undefined,
+      );
+      const lines = readFileSync(join(env.CCP_LOGS_DIR!, 'usage.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; rid: string; err_type?: string; final?: boolean });
       const decided = lines.filter((l) => l.event === 'decision');
       const done = lines.filter((l) => l.event === 'complete');
       assert.is(decided.length, 1, signal);
-      assert.equal(done.map((l) => [l.rid, l.err_type, l.final]), [[decided[0]!.rid, 'shutdown', true]], signal);
+      assert.equal(
+        done.map((l) => [l.rid, l.err_type, l.final]),
+        [[decided[0]!.rid, 'shutdown', true]],
+        signal,
+      );
     } finally {
       await agent.close().catch(() => undefined);
       await mitm.stop();

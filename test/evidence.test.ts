@@ -27,7 +27,12 @@ test('npm run demo: every line PASS, summarize and verify-routing printed, exit 
 
 test('npm run pilot: T1–T6 PASS with rids, results/TESTS.md written, exit 0', async () => {
   const results = join(dir, 'results');
-  const r = await npmRun('pilot', [], { CCP_LOGS_DIR: join(dir, 'logs'), CCP_RESULTS_DIR: results }, { timeout: 120_000 });
+  const r = await npmRun(
+    'pilot',
+    [],
+    { CCP_LOGS_DIR: join(dir, 'logs'), CCP_RESULTS_DIR: results },
+    { timeout: 120_000 },
+  );
   assert.is(r.exitCode, 0, String(r.stdout) + String(r.stderr));
   const md = readFileSync(join(results, 'TESTS.md'), 'utf8');
   assert.match(md, 'Verdict: **PASS**');

@@ -1,24 +1,45 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { anthropicLaneHeaders, responseHeaders, stripOauthBetas, zaiLaneHeaders } from '../proxy/serve/upstream/headers.js';
+import {
+  anthropicLaneHeaders,
+  responseHeaders,
+  stripOauthBetas,
+  zaiLaneHeaders,
+} from '../proxy/serve/upstream/headers.js';
 
 const CLIENT = [
-  'Host', 'api.anthropic.com',
-  'Authorization', 'Bearer sk-ant-oat01-client-oauth',
-  'X-Api-Key', 'sk-ant-api03-client',
-  'Cookie', 'session=abc',
-  'Proxy-Authorization', 'Basic xyz',
-  'anthropic-beta', 'oauth-2025-04-20,fine-grained-tool-streaming-2025-05-14',
-  'anthropic-version', '2023-06-01',
-  'Connection', 'keep-alive, x-hop',
-  'X-Hop', 'per-connection',
-  'Keep-Alive', 'timeout=5',
-  'Transfer-Encoding', 'chunked',
-  'Accept-Encoding', 'gzip, br',
-  'x-ccp-front', 'secret',
-  'x-ccp-h2', '0',
-  'User-Agent', 'claude-cli/2.1.197',
-  'Content-Length', '999',
+  'Host',
+  'api.anthropic.com',
+  'Authorization',
+  'Bearer sk-ant-oat01-client-oauth',
+  'X-Api-Key',
+  'sk-ant-api03-client',
+  'Cookie',
+  'session=abc',
+  'Proxy-Authorization',
+  'Basic xyz',
+  'anthropic-beta',
+  'oauth-2025-04-20,fine-grained-tool-streaming-2025-05-14',
+  'anthropic-version',
+  '2023-06-01',
+  'Connection',
+  'keep-alive, x-hop',
+  'X-Hop',
+  'per-connection',
+  'Keep-Alive',
+  'timeout=5',
+  'Transfer-Encoding',
+  'chunked',
+  'Accept-Encoding',
+  'gzip, br',
+  'x-ccp-front',
+  'secret',
+  'x-ccp-h2',
+  '0',
+  'User-Agent',
+  'claude-cli/2.1.197',
+  'Content-Length',
+  '999',
 ];
 
 test('anthropic lane: client credentials and headers kept; hop-by-hop, host and internal headers dropped', () => {
@@ -30,7 +51,16 @@ test('anthropic lane: client credentials and headers kept; hop-by-hop, host and 
   assert.is(h['user-agent'], 'claude-cli/2.1.197');
   assert.is(h['accept-encoding'], 'identity');
   assert.is(h['content-length'], '42');
-  for (const gone of ['host', 'connection', 'keep-alive', 'transfer-encoding', 'x-hop', 'x-ccp-front', 'x-ccp-h2', 'proxy-authorization']) {
+  for (const gone of [
+    'host',
+    'connection',
+    'keep-alive',
+    'transfer-encoding',
+    'x-hop',
+    'x-ccp-front',
+    'x-ccp-h2',
+    'proxy-authorization',
+  ]) {
     assert.is(h[gone], undefined, gone);
   }
 });
@@ -65,7 +95,18 @@ test('oauth betas: removed one by one; nothing left means no header', () => {
 });
 
 test('response headers: hop-by-hop removed, the rest (request-id, content-type) relayed', () => {
-  const h = responseHeaders(['Content-Type', 'text/event-stream', 'request-id', 'req_1', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=60', 'Transfer-Encoding', 'chunked']);
+  const h = responseHeaders([
+    'Content-Type',
+    'text/event-stream',
+    'request-id',
+    'req_1',
+    'Connection',
+    'keep-alive',
+    'Keep-Alive',
+    'timeout=60',
+    'Transfer-Encoding',
+    'chunked',
+  ]);
   assert.equal(h, { 'content-type': 'text/event-stream', 'request-id': 'req_1' });
 });
 

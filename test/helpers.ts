@@ -14,12 +14,23 @@ export const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 /** The headless browser the browser suites drive (npm test brings one when the machine has none). */
 export function browserPath(): string {
   const found = findBrowser(thisMachine());
-  if (!found) throw new Error('no Chromium browser found (CHROME_PATH, /Applications, /usr/bin/chromium…): run npm test, which installs one');
+  if (!found)
+    throw new Error(
+      'no Chromium browser found (CHROME_PATH, /Applications, /usr/bin/chromium…): run npm test, which installs one',
+    );
   return found;
 }
 
 /** The flags every browser suite starts it with: headless, nothing from the network, a fresh profile. */
-export const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const BROWSER_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Rejects when `p` takes longer than `ms`: no test waits forever. */
 export async function within<T>(ms: number, p: Promise<T>, what = 'operation'): Promise<T> {
@@ -58,7 +69,12 @@ export async function postMessages(
   const res = await fetch(`${opts.origin ?? 'https://api.anthropic.com'}${opts.path ?? '/v1/messages?beta=true'}`, {
     dispatcher: agent,
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': FAKE_ANTHROPIC_KEY, ...opts.headers },
+    headers: {
+      'content-type': 'application/json',
+      'anthropic-version': '2023-06-01',
+      'x-api-key': FAKE_ANTHROPIC_KEY,
+      ...opts.headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const chunkTimes: number[] = [];
@@ -123,7 +139,10 @@ export function replyText(body: string): string {
   if (deltas.length) return deltas.join('');
   try {
     const j = JSON.parse(body) as { content?: { type: string; text?: string }[] };
-    return (j.content ?? []).filter((b) => b.type === 'text').map((b) => b.text).join('');
+    return (j.content ?? [])
+      .filter((b) => b.type === 'text')
+      .map((b) => b.text)
+      .join('');
   } catch {
     return '';
   }

@@ -16,7 +16,14 @@ function byParse(text: string): { model: string | undefined; stream: boolean } {
 }
 
 test('valid bodies of every shape, small and large: the same model and stream as a full parse', () => {
-  const models = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1', 'claude-haiku-4-5', 'claude-3-5-haiku-latest', 'a"b', 'ünïcode-model'];
+  const models = [
+    'claude-sonnet-4-5-20250929',
+    'claude-opus-4-1',
+    'claude-haiku-4-5',
+    'claude-3-5-haiku-latest',
+    'a"b',
+    'ünïcode-model',
+  ];
   const shapes: ((model: string, content: string) => unknown)[] = [
     (model, content) => ({ model, max_tokens: 16, messages: [{ role: 'user', content }], stream: true }),
     (model, content) => ({ model, messages: [{ role: 'user', content }], stream: false }),
@@ -25,7 +32,11 @@ test('valid bodies of every shape, small and large: the same model and stream as
     (model, content) => ({ model, messages: [{ role: 'user', content }], metadata: { stream: true } }),
     (model, content) => ({ model, messages: [{ role: 'user', content: `${content} ,"stream":true}` }] }),
     (model, content) => ({ model, stream: true, messages: [{ role: 'user', content }], stream_options: 1 }),
-    (model, content) => ({ model, messages: [{ role: 'user', content: [{ type: 'text', text: content, model: 'claude-haiku-4-5' }] }], stream: true }),
+    (model, content) => ({
+      model,
+      messages: [{ role: 'user', content: [{ type: 'text', text: content, model: 'claude-haiku-4-5' }] }],
+      stream: true,
+    }),
   ];
   let checked = 0;
   for (const model of models) {
@@ -60,7 +71,7 @@ test('a large Haiku body is parsed whole (the Z.AI lane may need to rewrite it)'
   assert.equal([got.model, got.stream], [undefined, false]);
 });
 
-test('the ends: only the root object\'s first and last members count', () => {
+test("the ends: only the root object's first and last members count", () => {
   assert.is(leadingModel(Buffer.from(' {\n "model" : "m-1" , "x":1}')), 'm-1');
   assert.is(leadingModel(Buffer.from('{"model":"a\\"b","x":1}')), undefined);
   assert.is(leadingModel(Buffer.from('{"models":"m","x":1}')), undefined);

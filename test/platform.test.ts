@@ -8,7 +8,12 @@ import { parseConfig } from '../proxy/common/config.js';
 import { parseLsof } from '../proxy/ops/port-owner.js';
 import { findBrowser, installCommand, missingTools, type Machine } from '../proxy/rig/prerequisites.js';
 
-function machine(platform: NodeJS.Platform, files: string[], commands: Record<string, string>, env: Record<string, string> = {}): Machine {
+function machine(
+  platform: NodeJS.Platform,
+  files: string[],
+  commands: Record<string, string>,
+  env: Record<string, string> = {},
+): Machine {
   const set = new Set(files);
   return { platform, env, home: '/Users/dev', exists: (p) => set.has(p), which: (c) => commands[c] };
 }
@@ -20,38 +25,70 @@ test('macOS: Chrome in /Applications is found; a Chromium in ~/Applications too;
   assert.is(findBrowser(machine('darwin', [chrome], MAC_TOOLS)), chrome);
   const userChromium = '/Users/dev/Applications/Chromium.app/Contents/MacOS/Chromium';
   assert.is(findBrowser(machine('darwin', [userChromium], MAC_TOOLS)), userChromium);
-  assert.is(findBrowser(machine('darwin', [chrome, '/opt/brave'], MAC_TOOLS, { CHROME_PATH: '/opt/brave' })), '/opt/brave');
-  assert.is(findBrowser(machine('darwin', [chrome], MAC_TOOLS, { CHROME_PATH: '/nowhere' })), undefined, 'a CHROME_PATH that does not exist is not silently replaced');
+  assert.is(
+    findBrowser(machine('darwin', [chrome, '/opt/brave'], MAC_TOOLS, { CHROME_PATH: '/opt/brave' })),
+    '/opt/brave',
+  );
+  assert.is(
+    findBrowser(machine('darwin', [chrome], MAC_TOOLS, { CHROME_PATH: '/nowhere' })),
+    undefined,
+    'a CHROME_PATH that does not exist is not silently replaced',
+  );
   assert.is(findBrowser(machine('darwin', [], MAC_TOOLS)), undefined);
 });
 
 test('Linux: Debian’s chromium, Google Chrome, a snap', () => {
-  for (const p of ['/usr/bin/chromium', '/usr/bin/google-chrome-stable', '/snap/bin/chromium']) assert.is(findBrowser(machine('linux', [p], {})), p);
+  for (const p of ['/usr/bin/chromium', '/usr/bin/google-chrome-stable', '/snap/bin/chromium'])
+    assert.is(findBrowser(machine('linux', [p], {})), p);
 });
 
 test('what npm test asks for: a fresh macOS has zsh but may lack Chrome and prometheus — one brew line', () => {
   const m = machine('darwin', [], MAC_TOOLS);
   const missing = missingTools(m);
-  assert.equal(missing.map((t) => t.name), ['a Chromium browser', 'prometheus']);
+  assert.equal(
+    missing.map((t) => t.name),
+    ['a Chromium browser', 'prometheus'],
+  );
   assert.is(installCommand(missing, m, false), 'brew install prometheus && brew install --cask google-chrome');
-  const full = machine('darwin', ['/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'], { ...MAC_TOOLS, prometheus: '/opt/homebrew/bin/prometheus' });
+  const full = machine('darwin', ['/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'], {
+    ...MAC_TOOLS,
+    prometheus: '/opt/homebrew/bin/prometheus',
+  });
   assert.equal(missingTools(full), []);
 });
 
 test('what npm test asks for: a fresh Debian with only Node and npm — one apt-get line, sudo unless root', () => {
   const m = machine('linux', [], { bash: '/usr/bin/bash' });
   const missing = missingTools(m);
-  assert.equal(missing.map((t) => t.apt), ['curl', 'zsh', 'chromium', 'prometheus']);
-  assert.is(installCommand(missing, m, true), 'apt-get update && apt-get install -y --no-install-recommends curl zsh chromium prometheus');
-  assert.is(installCommand(missing, m, false), 'sudo apt-get update && sudo apt-get install -y --no-install-recommends curl zsh chromium prometheus');
+  assert.equal(
+    missing.map((t) => t.apt),
+    ['curl', 'zsh', 'chromium', 'prometheus'],
+  );
+  assert.is(
+    installCommand(missing, m, true),
+    'apt-get update && apt-get install -y --no-install-recommends curl zsh chromium prometheus',
+  );
+  assert.is(
+    installCommand(missing, m, false),
+    'sudo apt-get update && sudo apt-get install -y --no-install-recommends curl zsh chromium prometheus',
+  );
 });
 
 test('npm test asks only for what the chosen suites drive', () => {
   const bare = machine('linux', [], {});
   assert.equal(missingTools(bare, ['test/decide.test.ts', 'test/readers.test.ts']), []);
-  assert.equal(missingTools(bare, ['test/dashboard.test.ts']).map((t) => t.apt), ['chromium']);
-  assert.equal(missingTools(bare, ['day-two']).map((t) => t.apt), ['curl', 'bash', 'zsh']);
-  assert.equal(missingTools(bare, ['test/prometheus.test.ts', 'test/tasks.test.ts']).map((t) => t.apt), ['bash', 'zsh', 'prometheus']);
+  assert.equal(
+    missingTools(bare, ['test/dashboard.test.ts']).map((t) => t.apt),
+    ['chromium'],
+  );
+  assert.equal(
+    missingTools(bare, ['day-two']).map((t) => t.apt),
+    ['curl', 'bash', 'zsh'],
+  );
+  assert.equal(
+    missingTools(bare, ['test/prometheus.test.ts', 'test/tasks.test.ts']).map((t) => t.apt),
+    ['bash', 'zsh', 'prometheus'],
+  );
 });
 
 test('lsof -Fpcn output, as macOS prints it: the listening process and its addresses', () => {

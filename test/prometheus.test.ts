@@ -40,24 +40,57 @@ test('Prometheus scrapes /__ccp/metrics: requests, cost and saving per lane as s
   const promPort = await freePort();
   let prom: ReturnType<typeof execa> | undefined;
   try {
-    for (let i = 0; i < 3; i++) assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5-20251001', false)))).text, 'ok from zai-fake');
-    for (let i = 0; i < 2; i++) assert.match((await within(10_000, postMessages(agent, message('claude-sonnet-4-5-20250929', false)))).text, 'ok from anthropic-fake');
+    for (let i = 0; i < 3; i++)
+      assert.match(
+        (await within(10_000, postMessages(agent, message('claude-haiku-4-5-20251001', false)))).text,
+        'ok from zai-fake',
+      );
+    for (let i = 0; i < 2; i++)
+      assert.match(
+        (await within(10_000, postMessages(agent, message('claude-sonnet-4-5-20250929', false)))).text,
+        'ok from anthropic-fake',
+      );
 
     writeFileSync(
       join(dir, 'prometheus.yml'),
-      ['global:', '  scrape_interval: 1s', 'scrape_configs:', '  - job_name: ccp', '    metrics_path: /__ccp/metrics', '    static_configs:', `      - targets: ['127.0.0.1:${rig.proxy.port}']`, ''].join('\n'),
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        'scrape_configs:',
+        '  - job_name: ccp',
+        '    metrics_path: /__ccp/metrics',
+        '    static_configs:',
+        `      - targets: ['127.0.0.1:${rig.proxy.port}']`,
+        '',
+      ].join('\n'),
     );
-    prom = execa('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], {
-      timeout: 120_000,
-      reject: false,
-      stdin: 'ignore',
-    });
+    prom = execa(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        '--log.level=warn',
+      ],
+      {
+        timeout: 120_000,
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
 
     let lanes: Record<string, number> = {};
-    await eventually(() => {
-      void query(promPort, 'sum by (lane) (ccp_requests_total)').then((r) => (lanes = byLane(r)), () => undefined);
-      return lanes.zai === 3 && lanes.anthropic === 2;
-    }, 30_000, 'Prometheus to scrape the proxy');
+    await eventually(
+      () => {
+        void query(promPort, 'sum by (lane) (ccp_requests_total)').then(
+          (r) => (lanes = byLane(r)),
+          () => undefined,
+        );
+        return lanes.zai === 3 && lanes.anthropic === 2;
+      },
+      30_000,
+      'Prometheus to scrape the proxy',
+    );
     assert.equal(lanes, { zai: 3, anthropic: 2 });
 
     // By hand (µ$ per request, the fakes' usage): Haiku on Z.AI as GLM-4.5-Air 42×0.20 + 17×1.10 + 11×0.03 = 27.43;
@@ -66,7 +99,10 @@ test('Prometheus scrapes /__ccp/metrics: requests, cost and saving per lane as s
     assert.ok(Math.abs(cost.zai! - 3 * 27.43e-6) < 1e-12, `zai cost ${cost.zai}`);
     assert.ok(Math.abs(cost.anthropic! - 2 * 403.05e-6) < 1e-12, `anthropic cost ${cost.anthropic}`);
     const saved = await query(promPort, 'sum(ccp_saved_usd_total)');
-    assert.ok(Math.abs(Number(saved.data!.result[0]!.value[1]) - 3 * (128.1 - 27.43) * 1e-6) < 1e-12, JSON.stringify(saved.data));
+    assert.ok(
+      Math.abs(Number(saved.data!.result[0]!.value[1]) - 3 * (128.1 - 27.43) * 1e-6) < 1e-12,
+      JSON.stringify(saved.data),
+    );
     const tokens = await query(promPort, 'sum by (lane, model, kind) (ccp_model_tokens_total{kind="output"})');
     assert.equal(
       Object.fromEntries(tokens.data!.result.map((s) => [`${s.metric.lane} ${s.metric.model}`, Number(s.value[1])])),

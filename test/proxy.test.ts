@@ -20,7 +20,10 @@ let rig: Rig;
 let agent: ProxyAgent;
 
 test.before(async () => {
-  rig = await startRig({ anthropic: { eventGapMs: GAP_MS, deltas: DELTAS }, zai: { eventGapMs: GAP_MS, deltas: DELTAS } });
+  rig = await startRig({
+    anthropic: { eventGapMs: GAP_MS, deltas: DELTAS },
+    zai: { eventGapMs: GAP_MS, deltas: DELTAS },
+  });
   agent = proxyAgent(rig);
 });
 
@@ -54,9 +57,16 @@ async function settled(n = 1) {
 
 test('haiku stream → z.ai fake, under its prefix, with the z.ai key and none of the client credentials', async () => {
   const s = await settled();
-  const r = await within(10_000, postMessages(agent, message('claude-haiku-4-5-20251001', true), {
-    headers: { authorization: 'Bearer sk-ant-oat01-client-oauth-token', cookie: 'sid=client-cookie', 'anthropic-beta': 'oauth-2025-04-20,interleaved-thinking-2025-05-14' },
-  }));
+  const r = await within(
+    10_000,
+    postMessages(agent, message('claude-haiku-4-5-20251001', true), {
+      headers: {
+        authorization: 'Bearer sk-ant-oat01-client-oauth-token',
+        cookie: 'sid=client-cookie',
+        'anthropic-beta': 'oauth-2025-04-20,interleaved-thinking-2025-05-14',
+      },
+    }),
+  );
   await s.wait();
   assert.is(r.status, 200);
   assert.match(r.headers['content-type'] ?? '', 'text/event-stream');
@@ -73,11 +83,20 @@ test('haiku stream → z.ai fake, under its prefix, with the z.ai key and none o
 
 test('sonnet stream → anthropic fake with the client OAuth bearer, headers kept and body byte-identical', async () => {
   // Odd spacing and key order: any re-serialisation would change these bytes.
-  const raw = '{ "stream":true,  "model" : "claude-sonnet-4-5-20250929","max_tokens":32,\n "messages":[{"role":"user","content":"héllo \\u00e9 ✓"}] }';
+  const raw =
+    '{ "stream":true,  "model" : "claude-sonnet-4-5-20250929","max_tokens":32,\n "messages":[{"role":"user","content":"héllo \\u00e9 ✓"}] }';
   const s = await settled();
-  const r = await within(10_000, postMessages(agent, raw, {
-    headers: { 'x-api-key': '', authorization: 'Bearer sk-ant-oat01-client-oauth-token', 'anthropic-beta': 'oauth-2025-04-20', 'x-app': 'cli' },
-  }));
+  const r = await within(
+    10_000,
+    postMessages(agent, raw, {
+      headers: {
+        'x-api-key': '',
+        authorization: 'Bearer sk-ant-oat01-client-oauth-token',
+        'anthropic-beta': 'oauth-2025-04-20',
+        'x-app': 'cli',
+      },
+    }),
+  );
   await s.wait();
   assert.is(r.status, 200);
   assert.match(r.text, '"text":"ok f');
@@ -103,10 +122,16 @@ test('SSE events arrive spaced as the fake sent them, not all at once', async ()
   assert.ok(r.chunkTimes.length >= DELTAS, `only ${r.chunkTimes.length} chunks arrived`);
   const spread = r.chunkTimes[r.chunkTimes.length - 1]! - r.chunkTimes[0]!;
   const sentSpread = sent[sent.length - 1]! - sent[0]!;
-  assert.ok(spread >= (DELTAS - 1) * GAP_MS * 0.8, `client saw the stream over ${spread.toFixed(0)} ms; the fake spread it over ${sentSpread} ms`);
+  assert.ok(
+    spread >= (DELTAS - 1) * GAP_MS * 0.8,
+    `client saw the stream over ${spread.toFixed(0)} ms; the fake spread it over ${sentSpread} ms`,
+  );
   // Every gap the fake made is visible to the client: no two deltas were glued into one chunk.
   const gaps = r.chunkTimes.slice(1).map((t, i) => t - r.chunkTimes[i]!);
-  assert.ok(gaps.filter((g) => g >= GAP_MS * 0.6).length >= DELTAS - 1, `gaps ${gaps.map((g) => g.toFixed(0)).join(',')}`);
+  assert.ok(
+    gaps.filter((g) => g >= GAP_MS * 0.6).length >= DELTAS - 1,
+    `gaps ${gaps.map((g) => g.toFixed(0)).join(',')}`,
+  );
 });
 
 test('the log: decision then completion with one rid; tokens equal what the fake sent', async () => {
@@ -145,35 +170,69 @@ test('non-streaming JSON: tokens from the body; op nonstream', async () => {
 });
 
 test('official SDK: messages.stream and messages.create through the proxy', async () => {
-  const client = new Anthropic({ apiKey: FAKE_ANTHROPIC_KEY, fetch: fetch as never, fetchOptions: { dispatcher: agent } as never, maxRetries: 0, timeout: 10_000 });
-  const stream = client.messages.stream({ model: 'claude-haiku-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'ok' }] });
+  const client = new Anthropic({
+    apiKey: FAKE_ANTHROPIC_KEY,
+    fetch: fetch as never,
+    fetchOptions: { dispatcher: agent } as never,
+    maxRetries: 0,
+    timeout: 10_000,
+  });
+  const stream = client.messages.stream({
+    model: 'claude-haiku-4-5',
+    max_tokens: 32,
+    messages: [{ role: 'user', content: 'ok' }],
+  });
   let deltas = 0;
   stream.on('text', () => deltas++);
   const final = await within(10_000, stream.finalMessage());
   assert.is(final.content[0]?.type === 'text' && final.content[0].text, 'ok from zai-fake');
   assert.is(deltas, DELTAS);
   assert.is(final.usage.output_tokens, 17);
-  const made = await within(10_000, client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 32, messages: [{ role: 'user', content: 'ok' }] }));
+  const made = await within(
+    10_000,
+    client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 32, messages: [{ role: 'user', content: 'ok' }] }),
+  );
   assert.is(made.content[0]?.type === 'text' && made.content[0].text, 'ok from anthropic-fake');
   const sent = rig.anthropic.requests.find((q) => q.url.startsWith('/v1/messages'));
   assert.ok(sent, `anthropic fake saw ${JSON.stringify(rig.anthropic.requests.map((q) => q.url))}`);
   // SDK 1.x sends its API key as a bearer token; either way it is the client's own, unchanged.
-  assert.ok([sent!.headers['x-api-key'], sent!.headers.authorization].includes(FAKE_ANTHROPIC_KEY) || sent!.headers.authorization === `Bearer ${FAKE_ANTHROPIC_KEY}`);
+  assert.ok(
+    [sent!.headers['x-api-key'], sent!.headers.authorization].includes(FAKE_ANTHROPIC_KEY) ||
+      sent!.headers.authorization === `Bearer ${FAKE_ANTHROPIC_KEY}`,
+  );
   assert.not.match(JSON.stringify(rig.zai.requests.map((q) => q.headers)), FAKE_ANTHROPIC_KEY);
 });
 
 async function curl(args: string[]) {
-  return execa('curl', ['-sS', '-N', '--max-time', '15', '--proxy', rig.proxyUrl, ...args], { reject: false, timeout: 20_000 });
+  return execa('curl', ['-sS', '-N', '--max-time', '15', '--proxy', rig.proxyUrl, ...args], {
+    reject: false,
+    timeout: 20_000,
+  });
 }
 
 test('curl over HTTP/1.1 and HTTP/2 (--proxy --cacert): both legs work, both are handed to the router in-process, the log tells them apart', async () => {
   // mockttp emits 'request' for every request it handles itself; the handover takes API requests first.
   let mockttpHandled = 0;
   await rig.proxy.front.server.on('request', () => void mockttpHandled++);
-  for (const [flag, h2] of [['--http1.1', false], ['--http2', true]] as const) {
+  for (const [flag, h2] of [
+    ['--http1.1', false],
+    ['--http2', true],
+  ] as const) {
     const s = await settled();
-    const r = await curl([flag, '--cacert', rig.proxy.ca.certPath, '-w', '\n%{http_version}', 'https://api.anthropic.com/v1/messages',
-      '-H', `x-api-key: ${FAKE_ANTHROPIC_KEY}`, '-H', 'content-type: application/json', '-d', JSON.stringify(message('claude-haiku-4-5', true))]);
+    const r = await curl([
+      flag,
+      '--cacert',
+      rig.proxy.ca.certPath,
+      '-w',
+      '\n%{http_version}',
+      'https://api.anthropic.com/v1/messages',
+      '-H',
+      `x-api-key: ${FAKE_ANTHROPIC_KEY}`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify(message('claude-haiku-4-5', true)),
+    ]);
     await s.wait();
     assert.is(r.exitCode, 0, r.stderr);
     assert.ok(r.stdout.endsWith(h2 ? '\n2' : '\n1.1'), `http version: ${r.stdout.slice(-5)}`);
@@ -182,7 +241,10 @@ test('curl over HTTP/1.1 and HTTP/2 (--proxy --cacert): both legs work, both are
     assert.is(c.h2, h2);
     assert.is(c.lane, 'zai');
     const got = rig.zai.requests.at(-1)!;
-    assert.not.ok(Object.keys(got.headers).some((h) => h.startsWith(':')), 'no HTTP/2 pseudo-header reached the upstream');
+    assert.not.ok(
+      Object.keys(got.headers).some((h) => h.startsWith(':')),
+      'no HTTP/2 pseudo-header reached the upstream',
+    );
   }
   assert.is(mockttpHandled, 0, 'mockttp handled none of the API requests itself');
 });
@@ -208,10 +270,18 @@ test('any other host is tunnelled untouched: the client sees that host’s own c
 
 test('base-URL mode: requests sent straight to the port are routed like intercepted ones', async () => {
   const s = await settled(2);
-  const h = await fetch(`${rig.proxyUrl}/v1/messages`, { method: 'POST', headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' }, body: JSON.stringify(message('claude-haiku-4-5', false)) });
-  assert.is((await h.json() as { content: { text: string }[] }).content[0]!.text, 'ok from zai-fake');
-  const so = await fetch(`${rig.proxyUrl}/v1/messages`, { method: 'POST', headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' }, body: JSON.stringify(message('claude-opus-4-1', false)) });
-  assert.is((await so.json() as { content: { text: string }[] }).content[0]!.text, 'ok from anthropic-fake');
+  const h = await fetch(`${rig.proxyUrl}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' },
+    body: JSON.stringify(message('claude-haiku-4-5', false)),
+  });
+  assert.is(((await h.json()) as { content: { text: string }[] }).content[0]!.text, 'ok from zai-fake');
+  const so = await fetch(`${rig.proxyUrl}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': FAKE_ANTHROPIC_KEY, 'content-type': 'application/json' },
+    body: JSON.stringify(message('claude-opus-4-1', false)),
+  });
+  assert.is(((await so.json()) as { content: { text: string }[] }).content[0]!.text, 'ok from anthropic-fake');
   await s.wait();
   assert.is(rig.anthropic.requests[0]!.headers['x-api-key'], FAKE_ANTHROPIC_KEY);
   const probe = await fetch(`${rig.proxyUrl}/`, { method: 'HEAD' });
@@ -221,9 +291,31 @@ test('base-URL mode: requests sent straight to the port are routed like intercep
   await status.arrayBuffer();
   // HTTP/2 without TLS (prior knowledge), as some clients speak to a local base URL: API and control alike.
   for (const path of ['/v1/messages', '/__ccp/status']) {
-    const h2c = await execa('curl', ['-sS', '--http2-prior-knowledge', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code} %{http_version}',
-      ...(path === '/v1/messages' ? ['-H', `x-api-key: ${FAKE_ANTHROPIC_KEY}`, '-H', 'content-type: application/json', '-d', JSON.stringify(message('claude-haiku-4-5', false))] : []),
-      `${rig.proxyUrl}${path}`], { reject: false, timeout: 15_000 });
+    const h2c = await execa(
+      'curl',
+      [
+        '-sS',
+        '--http2-prior-knowledge',
+        '--max-time',
+        '10',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code} %{http_version}',
+        ...(path === '/v1/messages'
+          ? [
+              '-H',
+              `x-api-key: ${FAKE_ANTHROPIC_KEY}`,
+              '-H',
+              'content-type: application/json',
+              '-d',
+              JSON.stringify(message('claude-haiku-4-5', false)),
+            ]
+          : []),
+        `${rig.proxyUrl}${path}`,
+      ],
+      { reject: false, timeout: 15_000 },
+    );
     assert.is(h2c.stdout, '200 2', `${path}: ${h2c.stderr}`);
   }
 });
@@ -234,10 +326,16 @@ test('count_tokens, models, settings and telemetry paths all go to the anthropic
     const r = await postMessages(agent, message('claude-haiku-4-5', false), { path: p });
     assert.is(r.status, 200, p);
   }
-  const g = await fetch('https://api.anthropic.com/api/claude_code/settings', { dispatcher: agent, headers: { 'x-api-key': FAKE_ANTHROPIC_KEY } });
+  const g = await fetch('https://api.anthropic.com/api/claude_code/settings', {
+    dispatcher: agent,
+    headers: { 'x-api-key': FAKE_ANTHROPIC_KEY },
+  });
   assert.is(g.status, 200);
   await g.text();
-  assert.equal(rig.anthropic.requests.map((q) => q.url), [...paths, '/api/claude_code/settings']);
+  assert.equal(
+    rig.anthropic.requests.map((q) => q.url),
+    [...paths, '/api/claude_code/settings'],
+  );
   assert.is(rig.zai.requests.length, 0);
   await eventually(() => completions(rig).some((c) => c.path === '/api/claude_code/settings'));
   const tokens = completions(rig).find((c) => c.path === '/v1/messages/count_tokens')!;
@@ -255,7 +353,10 @@ test('pause and resume flip the next haiku request without a restart; control ne
   let r = await postMessages(agent, message('claude-haiku-4-5', false));
   await s.wait();
   assert.match(r.text, 'ok from anthropic-fake');
-  assert.equal([lastCompletion().lane, lastCompletion().decision, lastCompletion().paused], ['anthropic', 'failover_paused', true]);
+  assert.equal(
+    [lastCompletion().lane, lastCompletion().decision, lastCompletion().paused],
+    ['anthropic', 'failover_paused', true],
+  );
   assert.is((await ctl('resume', rig.proxy.controlToken)).status, 200);
   const s2 = await settled();
   r = await postMessages(agent, message('claude-haiku-4-5', false));
@@ -298,7 +399,10 @@ test('bad input: non-JSON goes to anthropic untouched; an oversized body gets a 
   await s.wait();
   assert.is(r.status, 400);
   assert.is(rig.anthropic.requests[0]!.body.toString(), 'this is { not json');
-  assert.equal([lastCompletion().lane, lastCompletion().decision, lastCompletion().err_type], ['anthropic', 'pass_through', '4xx']);
+  assert.equal(
+    [lastCompletion().lane, lastCompletion().decision, lastCompletion().err_type],
+    ['anthropic', 'pass_through', '4xx'],
+  );
 
   const limit = rig.config.maxBodyBytes;
   rig.config.maxBodyBytes = 2000;
@@ -326,7 +430,13 @@ test('a 2 MB prompt body streams through intact', async () => {
 
 test('large bodies shaped as Claude Code sends them (model first, stream last) route and log like any other', async () => {
   const system = 'z'.repeat(512 * 1024);
-  const shaped = (model: string) => ({ model, max_tokens: 32, system, messages: [{ role: 'user', content: 'Say ok.' }], stream: true });
+  const shaped = (model: string) => ({
+    model,
+    max_tokens: 32,
+    system,
+    messages: [{ role: 'user', content: 'Say ok.' }],
+    stream: true,
+  });
   const s = await settled(2);
   const sonnet = await within(15_000, postMessages(agent, shaped('claude-sonnet-4-5')));
   const haiku = await within(15_000, postMessages(agent, shaped('claude-haiku-4-5')));
@@ -334,7 +444,10 @@ test('large bodies shaped as Claude Code sends them (model first, stream last) r
   assert.equal([sonnet.status, haiku.status], [200, 200]);
   assert.is(replyText(sonnet.text), 'ok from anthropic-fake');
   assert.is(replyText(haiku.text), 'ok from zai-fake');
-  assert.ok(rig.anthropic.requests[0]!.body.equals(Buffer.from(JSON.stringify(shaped('claude-sonnet-4-5')))), 'byte-identical on the Anthropic lane');
+  assert.ok(
+    rig.anthropic.requests[0]!.body.equals(Buffer.from(JSON.stringify(shaped('claude-sonnet-4-5')))),
+    'byte-identical on the Anthropic lane',
+  );
   const [a, z] = completions(rig).slice(-2);
   assert.equal([a!.lane, a!.model, a!.op, a!.decision], ['anthropic', 'claude-sonnet-4-5', 'stream', 'pass_through']);
   assert.equal([z!.lane, z!.model, z!.op, z!.decision], ['zai', 'claude-haiku-4-5', 'stream', 'forced_model']);
@@ -344,7 +457,10 @@ test('one way in: the proxy listens on its front port only, and on loopback only
   const fakes = new Set([rig.anthropic.port, rig.zai.port]);
   const ours = listeningPorts(process.pid).filter((p) => !fakes.has(p));
   assert.equal(ours, [rig.proxy.port], `ports this process listens on besides the fakes: ${ours.join(', ')}`);
-  const ips = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+  const ips = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && a.family === 'IPv4' && !a.internal)
+    .map((a) => a!.address);
   for (const ip of ips) {
     const err = await new Promise<string>((resolve) => {
       const s = net.connect({ host: ip, port: rig.proxy.port, timeout: 2000 }, () => {
@@ -368,7 +484,10 @@ test('the z.ai key never appears in the usage log, and client credentials never 
   assert.not.match(log, FAKE_ZAI_KEY);
   assert.not.match(log, FAKE_ANTHROPIC_KEY);
   assert.not.match(log, 'sk-ant-oat01');
-  assert.ok(seenZai.length >= 10 && seenAnthropic.length >= 10, `${seenZai.length} z.ai and ${seenAnthropic.length} anthropic requests seen`);
+  assert.ok(
+    seenZai.length >= 10 && seenAnthropic.length >= 10,
+    `${seenZai.length} z.ai and ${seenAnthropic.length} anthropic requests seen`,
+  );
   for (const q of seenZai) assert.not.match(JSON.stringify(q.headers), /sk-ant|client-cookie/);
   for (const q of seenAnthropic) assert.not.match(JSON.stringify(q.headers), FAKE_ZAI_KEY);
 });
@@ -384,7 +503,14 @@ test('nothing the proxy does for the intercepted host needs DNS when ANTH_BASE_U
   };
   try {
     // The spy sees in-process connects by name (so an empty list below means something).
-    await new Promise<void>((resolve, reject) => net.connect({ host: 'localhost', port: rig.anthropic.port }, function (this: net.Socket) { this.destroy(); resolve(); }).on('error', reject));
+    await new Promise<void>((resolve, reject) =>
+      net
+        .connect({ host: 'localhost', port: rig.anthropic.port }, function (this: net.Socket) {
+          this.destroy();
+          resolve();
+        })
+        .on('error', reject),
+    );
     assert.ok(looked.includes('localhost'), 'the DNS spy is not in the connect path');
     const a = proxyAgent(rig); // fresh connections, so every connect happens under the spy
     try {
@@ -396,7 +522,10 @@ test('nothing the proxy does for the intercepted host needs DNS when ANTH_BASE_U
   } finally {
     (dns as { lookup: unknown }).lookup = original;
   }
-  assert.equal(looked.filter((h) => h.includes('anthropic')), []);
+  assert.equal(
+    looked.filter((h) => h.includes('anthropic')),
+    [],
+  );
 });
 
 test.run();

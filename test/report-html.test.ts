@@ -32,11 +32,20 @@ test('summary.html: verdict, totals and every chart agree with summarize --json'
     const data = await page.evaluate(() => {
       const charts: Record<string, { label: string; value: number }[]> = {};
       for (const svg of document.querySelectorAll('svg[data-chart]')) {
-        charts[svg.getAttribute('data-chart')!] = [...svg.querySelectorAll('g[data-label]')].map((g) => ({ label: g.getAttribute('data-label')!, value: Number(g.getAttribute('data-value')) }));
+        charts[svg.getAttribute('data-chart')!] = [...svg.querySelectorAll('g[data-label]')].map((g) => ({
+          label: g.getAttribute('data-label')!,
+          value: Number(g.getAttribute('data-value')),
+        }));
       }
       const totals: Record<string, number> = {};
-      for (const tr of document.querySelectorAll('#totals tr[data-lane]')) totals[tr.getAttribute('data-lane')!] = Number(tr.querySelector('[data-k="requests"]')!.textContent);
-      return { charts, totals, verdict: document.getElementById('verdict')!.textContent!, offload: document.getElementById('offload')!.textContent };
+      for (const tr of document.querySelectorAll('#totals tr[data-lane]'))
+        totals[tr.getAttribute('data-lane')!] = Number(tr.querySelector('[data-k="requests"]')!.textContent);
+      return {
+        charts,
+        totals,
+        verdict: document.getElementById('verdict')!.textContent!,
+        offload: document.getElementById('offload')!.textContent,
+      };
     });
     const sumOf = (id: string) => data.charts[id]!.reduce((a, b) => a + b.value, 0);
     assert.match(data.verdict, /^verify-routing: PASS/);
@@ -46,7 +55,11 @@ test('summary.html: verdict, totals and every chart agree with summarize --json'
       assert.is(sumOf(`latency-${lane}`), l.requests, `latency histogram of ${lane}`);
       assert.is(sumOf(`ttft-${lane}`), l.requests, `ttft histogram of ${lane}`);
       assert.is(sumOf(`time-${lane}`), l.requests, `requests over time of ${lane}`);
-      assert.equal(data.charts[`tokens-${lane}`]!.map((b) => b.value), [l.tokens.input, l.tokens.output, l.tokens.cache_read, l.tokens.cache_creation], `tokens of ${lane}`);
+      assert.equal(
+        data.charts[`tokens-${lane}`]!.map((b) => b.value),
+        [l.tokens.input, l.tokens.output, l.tokens.cache_read, l.tokens.cache_creation],
+        `tokens of ${lane}`,
+      );
     }
     assert.is(data.totals['all lanes'], m.totals.requests);
     assert.is(sumOf('errors'), m.totals.errors);

@@ -23,7 +23,19 @@ test('the run line: documented field for field, and the one a real proxy writes 
     const [first] = readFileSync(rig.proxy.logPath, 'utf8').split('\n');
     const run = JSON.parse(first!) as Record<string, unknown>;
     assert.equal(Object.keys(run).sort(), [...RUN_RECORD_FIELDS].sort());
-    assert.equal([run.event, run.pid, run.port, run.zai_host, run.anth_host, run.zai_model_map, run.body_tee, run.zai_key_set], ['run', process.pid, rig.proxy.port, new URL(rig.env.ZAI_BASE_URL!).host, new URL(rig.env.ANTH_BASE_URL!).host, 'haiku=glm-4.5-air', true, true]);
+    assert.equal(
+      [run.event, run.pid, run.port, run.zai_host, run.anth_host, run.zai_model_map, run.body_tee, run.zai_key_set],
+      [
+        'run',
+        process.pid,
+        rig.proxy.port,
+        new URL(rig.env.ZAI_BASE_URL!).host,
+        new URL(rig.env.ANTH_BASE_URL!).host,
+        'haiku=glm-4.5-air',
+        true,
+        true,
+      ],
+    );
     assert.not.match(first!, rig.env.ZAI_API_KEY!);
   });
 });
@@ -35,14 +47,24 @@ test('every documented field is one the writer knows, and the writer knows no un
 
 test('every field emitted by real traffic is documented, on the line kind the document says', async () => {
   // Anthropic splits cache writes by lifetime (usage.cache_creation), as the real API does.
-  const rig = await startRig({ env: { ZAI_MODEL_MAP: 'haiku=glm-4.5-air' }, anthropic: { usage: { cache_creation: { ephemeral_5m_input_tokens: 3, ephemeral_1h_input_tokens: 2 } } } });
+  const rig = await startRig({
+    env: { ZAI_MODEL_MAP: 'haiku=glm-4.5-air' },
+    anthropic: { usage: { cache_creation: { ephemeral_5m_input_tokens: 3, ephemeral_1h_input_tokens: 2 } } },
+  });
   const agent = proxyAgent(rig);
   let lines: ReturnType<typeof logLines> = [];
   try {
     await within(10_000, postMessages(agent, message('claude-haiku-4-5', true)));
-    const labels = { 'x-claude-code-session-id': 'c0ffee00-1111-4222-8333-944445555666', 'x-claude-code-request-class': 'main', 'x-client-request-id': 'r-0001' };
+    const labels = {
+      'x-claude-code-session-id': 'c0ffee00-1111-4222-8333-944445555666',
+      'x-claude-code-request-class': 'main',
+      'x-client-request-id': 'r-0001',
+    };
     await within(10_000, postMessages(agent, message('claude-sonnet-4-5', false), { headers: labels }));
-    await within(10_000, postMessages(agent, message('claude-haiku-4-5', false), { path: '/v1/messages/count_tokens' }));
+    await within(
+      10_000,
+      postMessages(agent, message('claude-haiku-4-5', false), { path: '/v1/messages/count_tokens' }),
+    );
     rig.config.maxBodyBytes = 100;
     await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
     rig.config.maxBodyBytes = 64 << 20;

@@ -41,7 +41,12 @@ function feed(chunks: (string | Uint8Array)[]) {
 
 function check(obs: ReturnType<typeof feed>) {
   assert.is(obs.events, 9);
-  assert.equal(obs.usage, { input_tokens: 120, cache_creation_input_tokens: 30, cache_read_input_tokens: 400, output_tokens: 57 });
+  assert.equal(obs.usage, {
+    input_tokens: 120,
+    cache_creation_input_tokens: 30,
+    cache_read_input_tokens: 400,
+    output_tokens: 57,
+  });
   assert.is(obs.stopReason, 'end_turn');
   assert.is(obs.model, 'claude-haiku-4-5');
   assert.ok(obs.complete);
@@ -98,7 +103,9 @@ test('an error event after a 200 is reported, and the stream is not complete', (
 });
 
 test('an unterminated last event is not counted; comments and data-only events are', () => {
-  const o = feed([': keep-alive comment\n\ndata: {"type":"content_block_delta"}\n\nevent: message_stop\ndata: {"type":"mess']);
+  const o = feed([
+    ': keep-alive comment\n\ndata: {"type":"content_block_delta"}\n\nevent: message_stop\ndata: {"type":"mess',
+  ]);
   assert.is(o.events, 1);
   assert.is(o.firstDeltaAt, 0);
   assert.not.ok(o.complete);
@@ -111,13 +118,21 @@ test('non-JSON data does not throw', () => {
 });
 
 test('JSON bodies: message usage, count_tokens, and error objects', () => {
-  assert.equal(observeJsonBody('{"type":"message","model":"m","stop_reason":"max_tokens","usage":{"input_tokens":3,"output_tokens":4,"cache_read_input_tokens":0}}'), {
-    usage: { input_tokens: 3, output_tokens: 4, cache_read_input_tokens: 0 },
-    stopReason: 'max_tokens',
-    model: 'm',
-  });
+  assert.equal(
+    observeJsonBody(
+      '{"type":"message","model":"m","stop_reason":"max_tokens","usage":{"input_tokens":3,"output_tokens":4,"cache_read_input_tokens":0}}',
+    ),
+    {
+      usage: { input_tokens: 3, output_tokens: 4, cache_read_input_tokens: 0 },
+      stopReason: 'max_tokens',
+      model: 'm',
+    },
+  );
   assert.equal(observeJsonBody('{"input_tokens":99}').usage, { input_tokens: 99 });
-  assert.equal(observeJsonBody('{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}').error, { type: 'rate_limit_error', message: 'slow down' });
+  assert.equal(observeJsonBody('{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}').error, {
+    type: 'rate_limit_error',
+    message: 'slow down',
+  });
   assert.equal(observeJsonBody('<html>').usage, {});
 });
 

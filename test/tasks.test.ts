@@ -1,6 +1,15 @@
 // The task scripts as a user runs them: npm run mitm/status/pause/resume/stop/env, the env script in
 // bash and zsh, a busy port, a bad setting. Every process is bounded and stopped by its pid.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +69,10 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     assert.ok(existsSync(env.CCP_ENV_FILE!), 'env file regenerated');
     // The all-day process runs the esbuild bundle, not the tsx loader; stale bundles are gone.
     const cmdline = readFileSync(`/proc/${state.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    assert.ok(cmdline.some((a) => a.endsWith(join('tasks', 'launch.mjs'))), cmdline.join(' '));
+    assert.ok(
+      cmdline.some((a) => a.endsWith(join('tasks', 'launch.mjs'))),
+      cmdline.join(' '),
+    );
     assert.not.match(cmdline.join(' '), 'tsx');
     const bundles = readdirSync(join(REPO_ROOT, '.cache', 'bundles')).filter((f) => /^mitm-[0-9a-f]{16}\.mjs$/.test(f));
     assert.is(bundles.length, 1, bundles.join(', '));
@@ -72,17 +84,29 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     assert.match(String(status.stdout), 'offload      on');
     assert.match(String(status.stdout), `dashboard    http://127.0.0.1:${port}/__ccp/`);
 
-    const agent = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] } });
+    const agent = new ProxyAgent({
+      uri: `http://127.0.0.1:${port}`,
+      requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] },
+    });
     try {
-      assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from zai-fake');
+      assert.match(
+        (await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text,
+        'ok from zai-fake',
+      );
       const paused = await npmRun('pause', [], env);
       assert.is(paused.exitCode, 0, String(paused.stderr));
       assert.match(String(paused.stdout), 'paused on the running proxy');
       assert.match((await npmRun('status', [], env)).stdout as string, 'PAUSED');
-      assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from anthropic-fake');
+      assert.match(
+        (await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text,
+        'ok from anthropic-fake',
+      );
       const resumed = await npmRun('resume', [], env);
       assert.match(String(resumed.stdout), 'resumed on the running proxy');
-      assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from zai-fake');
+      assert.match(
+        (await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text,
+        'ok from zai-fake',
+      );
     } finally {
       await agent.close();
     }
@@ -102,7 +126,10 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     assert.not.ok(isAlive(state.pid));
     assert.not.ok(existsSync(pidFilePath(logsDir)), 'pid file removed');
     assert.not.ok(existsSync(stateFilePath(logsDir)), 'state file removed');
-    const log = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.is(log.filter((l) => l.event === 'complete').length, 3);
     const st = await npmRun('status', [], env);
     assert.is(st.exitCode, 3);
@@ -117,19 +144,38 @@ test('a first run without ZAI_API_KEY says in one line what to do, still starts,
   const port = await freePort();
   const mitm = await startMitm({ ZAI_API_KEY: '', CCP_LOGS_DIR: logsDir, MITM_PORT: String(port) });
   try {
-    const hint = mitm.output().split('\n').filter((l) => l.includes('ZAI_API_KEY'));
+    const hint = mitm
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('ZAI_API_KEY'));
     assert.is(hint.length, 1, hint.join('\n'));
     assert.match(hint[0]!, /Haiku stays on Anthropic \(no_zai_key\)/);
     assert.match(hint[0]!, 'cp .env.example .env');
     const state = readRunState(logsDir)!;
-    const agent = new ProxyAgent({ uri: `http://127.0.0.1:${port}`, requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] } });
+    const agent = new ProxyAgent({
+      uri: `http://127.0.0.1:${port}`,
+      requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] },
+    });
     try {
-      assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from anthropic-fake');
+      assert.match(
+        (await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text,
+        'ok from anthropic-fake',
+      );
     } finally {
       await agent.close();
     }
-    await eventually(() => existsSync(join(logsDir, 'usage.jsonl')) && readFileSync(join(logsDir, 'usage.jsonl'), 'utf8').includes('"complete"'), 3000, 'log line');
-    const line = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.event === 'complete');
+    await eventually(
+      () =>
+        existsSync(join(logsDir, 'usage.jsonl')) &&
+        readFileSync(join(logsDir, 'usage.jsonl'), 'utf8').includes('"complete"'),
+      3000,
+      'log line',
+    );
+    const line = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((l) => l.event === 'complete');
     assert.is(line.lane, 'anthropic');
     assert.is(line.decision, 'no_zai_key');
   } finally {
@@ -195,7 +241,10 @@ test('npm run env writes a script that bash sources: variables set, ANTHROPIC_* 
   assert.is(r.exitCode, 0, String(r.stderr));
   const script = env.CCP_ENV_FILE!;
   const probe = `source ${script} 8099 >/dev/null; printf '%s|' "$HTTPS_PROXY" "$NODE_EXTRA_CA_CERTS" "$NO_PROXY" "\${ANTHROPIC_BASE_URL-unset}" "\${ANTHROPIC_AUTH_TOKEN-unset}"`;
-  const out = await execa('bash', ['-c', probe], { env: { ANTHROPIC_BASE_URL: 'http://stale:1', ANTHROPIC_AUTH_TOKEN: 'tok' }, timeout: 10_000 });
+  const out = await execa('bash', ['-c', probe], {
+    env: { ANTHROPIC_BASE_URL: 'http://stale:1', ANTHROPIC_AUTH_TOKEN: 'tok' },
+    timeout: 10_000,
+  });
   assert.is(out.stdout, `http://127.0.0.1:8099|${join(env.CCP_CA_DIR!, 'ca.pem')}|127.0.0.1,localhost|unset|unset|`);
 });
 
@@ -205,7 +254,11 @@ test('the env script works sourced from zsh, refuses to run unsourced, rejects a
   mkdirSync(join(dir, 'quoted dir'), { recursive: true });
   writeSubEnv(script, { caCertPath: join(dir, "ca dir/it's ca.pem"), defaultPort: 8082, caFingerprint: 'AB:CD' });
   const q = `'${script.replace(/'/g, `'\\''`)}'`;
-  const zsh = await execa('zsh', ['-fc', `source ${q} 8123 >/dev/null; print -r -- "$HTTPS_PROXY|$NODE_EXTRA_CA_CERTS|\${+ANTHROPIC_BASE_URL}"`], { env: { ANTHROPIC_BASE_URL: 'x' }, timeout: 10_000 });
+  const zsh = await execa(
+    'zsh',
+    ['-fc', `source ${q} 8123 >/dev/null; print -r -- "$HTTPS_PROXY|$NODE_EXTRA_CA_CERTS|\${+ANTHROPIC_BASE_URL}"`],
+    { env: { ANTHROPIC_BASE_URL: 'x' }, timeout: 10_000 },
+  );
   assert.is(zsh.stdout, `http://127.0.0.1:8123|${join(dir, "ca dir/it's ca.pem")}|0`);
   const dflt = await execa('bash', ['-c', `source ${q} >/dev/null; echo "$HTTPS_PROXY"`], { timeout: 10_000 });
   assert.is(dflt.stdout, 'http://127.0.0.1:8082');
@@ -214,13 +267,37 @@ test('the env script works sourced from zsh, refuses to run unsourced, rejects a
     assert.is(ran.exitCode, 1, shell);
     assert.match(ran.stderr, 'was executed, so it cannot change your shell', shell);
   }
-  const bad = await execa('bash', ['-c', `source ${q} abc; echo "still here rc=$? proxy=\${HTTPS_PROXY-unset}"`], { reject: false, timeout: 10_000, extendEnv: false, env: { PATH: process.env.PATH ?? '' } });
+  const bad = await execa('bash', ['-c', `source ${q} abc; echo "still here rc=$? proxy=\${HTTPS_PROXY-unset}"`], {
+    reject: false,
+    timeout: 10_000,
+    extendEnv: false,
+    env: { PATH: process.env.PATH ?? '' },
+  });
   assert.match(bad.stdout, 'still here rc=1 proxy=unset');
   assert.match(bad.stderr, 'port must be a number');
 });
 
 test('--help of every task says what it does and exits 0', async () => {
-  for (const task of ['mitm', 'stop', 'status', 'pause', 'resume', 'env', 'demo', 'summarize', 'verify-routing', 'report', 'bundle', 'pilot', 'prove', 'doctor', 'bench', 'soak', 'burst', 'chaos']) {
+  for (const task of [
+    'mitm',
+    'stop',
+    'status',
+    'pause',
+    'resume',
+    'env',
+    'demo',
+    'summarize',
+    'verify-routing',
+    'report',
+    'bundle',
+    'pilot',
+    'prove',
+    'doctor',
+    'bench',
+    'soak',
+    'burst',
+    'chaos',
+  ]) {
     const r = await npmRun(task, ['--help'], env);
     assert.is(r.exitCode, 0, task);
     assert.match(String(r.stdout), 'Usage: npm run', task);

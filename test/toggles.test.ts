@@ -28,8 +28,29 @@ async function send(rig: Rig, model: string, path?: string) {
 
 test('MITM_FORCE_H1=1: a client asking for HTTP/2 gets HTTP/1.1', async () => {
   await withRig({ MITM_FORCE_H1: '1' }, async (rig) => {
-    const r = await execa('curl', ['-sS', '--http2', '--max-time', '10', '--proxy', rig.proxyUrl, '--cacert', rig.proxy.ca.certPath, '-o', '/dev/null', '-w', '%{http_version}',
-      'https://api.anthropic.com/v1/messages', '-H', `x-api-key: ${FAKE_ANTHROPIC_KEY}`, '-d', JSON.stringify(message('claude-haiku-4-5', false))], { timeout: 15_000 });
+    const r = await execa(
+      'curl',
+      [
+        '-sS',
+        '--http2',
+        '--max-time',
+        '10',
+        '--proxy',
+        rig.proxyUrl,
+        '--cacert',
+        rig.proxy.ca.certPath,
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_version}',
+        'https://api.anthropic.com/v1/messages',
+        '-H',
+        `x-api-key: ${FAKE_ANTHROPIC_KEY}`,
+        '-d',
+        JSON.stringify(message('claude-haiku-4-5', false)),
+      ],
+      { timeout: 15_000 },
+    );
     assert.is(r.stdout, '1.1');
     await eventually(() => completions(rig).length === 1);
     assert.is(completions(rig)[0]!.h2, false);
@@ -41,7 +62,10 @@ test('MITM_FILTER_CHAIN=1: only /v1/messages is logged; other calls are still fo
     assert.is((await send(rig, 'claude-haiku-4-5', '/v1/messages/count_tokens')).status, 200);
     assert.is((await send(rig, 'claude-haiku-4-5')).status, 200);
     await eventually(() => completions(rig).length === 1);
-    assert.equal(logLines(rig).map((l) => l.path), ['/v1/messages', '/v1/messages']);
+    assert.equal(
+      logLines(rig).map((l) => l.path),
+      ['/v1/messages', '/v1/messages'],
+    );
     assert.is(rig.anthropic.requests[0]!.url, '/v1/messages/count_tokens');
   });
 });
@@ -58,7 +82,10 @@ test('body tee: off by default; with ENABLE_BODY_TEE=1 it records only while log
     writeFileSync(teeFlagPath(rig.config.logsDir), '');
     await send(rig, 'claude-sonnet-4-5');
     const file = bodyTeePath(rig.config.logsDir);
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.is(lines.length, 1);
     assert.is(JSON.parse(lines[0].body).messages[0].content, 'Say ok.');
     assert.is(statSync(file).mode & 0o777, 0o600);
@@ -76,7 +103,11 @@ test('FORCE_HAIKU_TO_ZAI=0, OFFLOAD_PAUSED=1 and a missing key keep haiku on ant
       const r = await send(rig, 'claude-haiku-4-5');
       assert.match(r.text, 'ok from anthropic-fake');
       await eventually(() => completions(rig).length === 1);
-      assert.equal([completions(rig)[0]!.lane, completions(rig)[0]!.decision], ['anthropic', decision], JSON.stringify(env));
+      assert.equal(
+        [completions(rig)[0]!.lane, completions(rig)[0]!.decision],
+        ['anthropic', decision],
+        JSON.stringify(env),
+      );
       assert.is(rig.zai.requests.length, 0);
     });
   }

@@ -8,7 +8,6 @@ import type { UsageRecord } from '../proxy/common/log-schema.js';
 import { summarizeLog } from '../proxy/read/reports.js';
 import { completions, eventually, message, postMessages, proxyAgent, replyText, within, withRig } from './helpers.js';
 
-
 async function send(rig: Rig, body: string | Record<string, unknown>) {
   const agent = proxyAgent(rig);
   try {
@@ -20,17 +19,34 @@ async function send(rig: Rig, body: string | Record<string, unknown>) {
 
 /** Every completion line of the request that just finished (its last line is final). */
 async function lines(rig: Rig, before: number): Promise<UsageRecord[]> {
-  await eventually(() => completions(rig).slice(before).some((c) => c.final), 5000, 'the final completion line');
-  const rid = completions(rig).slice(before).find((c) => c.final)!.rid;
+  await eventually(
+    () =>
+      completions(rig)
+        .slice(before)
+        .some((c) => c.final),
+    5000,
+    'the final completion line',
+  );
+  const rid = completions(rig)
+    .slice(before)
+    .find((c) => c.final)!.rid;
   return completions(rig).filter((c) => c.rid === rid);
 }
 
 async function status(rig: Rig) {
-  return (await (await fetch(`${rig.proxyUrl}/__ccp/status`)).json()) as { zai_cooldown_until: string | null; zai_cooldown_reason: string | null; zai_cooldown_why: string | null };
+  return (await (await fetch(`${rig.proxyUrl}/__ccp/status`)).json()) as {
+    zai_cooldown_until: string | null;
+    zai_cooldown_reason: string | null;
+    zai_cooldown_why: string | null;
+  };
 }
 
 /** What Claude Code 2.1.33x sends besides the Messages fields (research: zai-and-claude-code-2026.md). */
-const CLAUDE_CODE_EXTRAS = { context_management: { edits: [] }, output_config: { effort: 'low' }, diagnostics: { client: 'cli' } };
+const CLAUDE_CODE_EXTRAS = {
+  context_management: { edits: [] },
+  output_config: { effort: 'low' },
+  diagnostics: { client: 'cli' },
+};
 
 test('business codes, with fallback: answered by anthropic; the cooldown has the reason and the end the contract gives', async () => {
   const reset = new Date(Date.now() + 2 * 3600_000 + 1000);
@@ -39,7 +55,12 @@ test('business codes, with fallback: answered by anthropic; the cooldown has the
     ['1302 concurrency', { zaiCode: 1302 }, 'rate', (u) => Math.abs(u - Date.now() - 60_000) < 5000],
     ['1303 frequency', { zaiCode: 1303 }, 'rate', (u) => Math.abs(u - Date.now() - 60_000) < 5000],
     ['1312 overloaded', { zaiCode: 1312 }, 'overload', (u) => Math.abs(u - Date.now() - 60_000) < 5000],
-    ['529', { status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }, 'overload', (u) => Math.abs(u - Date.now() - 60_000) < 5000],
+    [
+      '529',
+      { status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } },
+      'overload',
+      (u) => Math.abs(u - Date.now() - 60_000) < 5000,
+    ],
     ['1310 weekly cap', { zaiCode: 1310, resetAt: reset }, 'quota', (u) => u === reset.getTime()],
     ['1308 5-hour cap', { zaiCode: 1308, resetAt: reset }, 'quota', (u) => u === reset.getTime()],
     ['1113 balance', { zaiCode: 1113 }, 'plan', (u) => Math.abs(u - Date.now() - 600_000) < 5000],
@@ -58,7 +79,11 @@ test('business codes, with fallback: answered by anthropic; the cooldown has the
       assert.is(r.status, 200, `${name}: ${r.text}`);
       assert.is(replyText(r.text), 'ok from anthropic-fake', name);
       const [z, a] = await lines(rig, before);
-      assert.equal([z!.lane, z!.final, a!.decision, a!.final, a!.zai_failure], ['zai', false, 'fallback', true, z!.zai_failure], name);
+      assert.equal(
+        [z!.lane, z!.final, a!.decision, a!.final, a!.zai_failure],
+        ['zai', false, 'fallback', true, z!.zai_failure],
+        name,
+      );
       const s = await status(rig);
       if (!reason) {
         assert.is(s.zai_cooldown_until, null, `${name}: no cooldown`);
@@ -93,14 +118,17 @@ test('business codes, CCP_FALLBACK=0: rate and quota answers are relayed; key, p
 });
 
 test('a Z.AI key rejected in both header modes with CCP_FALLBACK=0: a 502 naming Z.AI, never a 401 for api.anthropic.com', async () => {
-  await withRig({ env: { CCP_FALLBACK: '0' }, zai: { requireKey: { value: 'another-key', header: 'either' } } }, async (rig) => {
-    const r = await send(rig, message('claude-haiku-4-5', true));
-    assert.is(r.status, 502);
-    const e = JSON.parse(r.text) as { error: { type: string; message: string } };
-    assert.is(e.error.type, 'api_error');
-    assert.match(e.error.message, 'Z.AI rejected the Z.AI key');
-    assert.is(rig.zai.requests.length, 2);
-  });
+  await withRig(
+    { env: { CCP_FALLBACK: '0' }, zai: { requireKey: { value: 'another-key', header: 'either' } } },
+    async (rig) => {
+      const r = await send(rig, message('claude-haiku-4-5', true));
+      assert.is(r.status, 502);
+      const e = JSON.parse(r.text) as { error: { type: string; message: string } };
+      assert.is(e.error.type, 'api_error');
+      assert.match(e.error.message, 'Z.AI rejected the Z.AI key');
+      assert.is(rig.zai.requests.length, 2);
+    },
+  );
 });
 
 test('an error answer whose body stalls is bounded by CCP_IDLE_TIMEOUT_MS, then handled as its status', async () => {
@@ -132,12 +160,15 @@ test('strict schema: Claude Code’s extra fields are dropped one by one on Z.AI
     const r = await send(rig, message('claude-haiku-4-5', true, CLAUDE_CODE_EXTRAS));
     assert.is(replyText(r.text), 'ok from zai-fake', r.text);
     const attempts = await lines(rig, before);
-    assert.equal(attempts.map((a) => [a.lane, a.status, a.zai_dropped_fields, a.zai_failure, a.final]), [
-      ['zai', 400, undefined, 'unknown_fields', false],
-      ['zai', 400, ['context_management'], 'unknown_fields', false],
-      ['zai', 400, ['context_management', 'output_config'], 'unknown_fields', false],
-      ['zai', 200, ['context_management', 'output_config', 'diagnostics'], undefined, true],
-    ]);
+    assert.equal(
+      attempts.map((a) => [a.lane, a.status, a.zai_dropped_fields, a.zai_failure, a.final]),
+      [
+        ['zai', 400, undefined, 'unknown_fields', false],
+        ['zai', 400, ['context_management'], 'unknown_fields', false],
+        ['zai', 400, ['context_management', 'output_config'], 'unknown_fields', false],
+        ['zai', 200, ['context_management', 'output_config', 'diagnostics'], undefined, true],
+      ],
+    );
     const last = JSON.parse(rig.zai.requests.at(-1)!.body.toString()) as Record<string, unknown>;
     assert.equal(Object.keys(last).sort(), ['max_tokens', 'messages', 'model', 'stream']);
     // Remembered: the next request drops them before its first attempt.
@@ -170,18 +201,31 @@ test('strict schema beyond the retry bound: fallback with CCP_FALLBACK=1, the 40
 });
 
 test('the header mode sticks only after a 2xx', async () => {
-  await withRig({ env: { CCP_ZAI_COOLDOWN_S: '0' }, zai: { requireKey: { value: 'zai-fake-key-0123456789abcdef', header: 'authorization' } } }, async (rig) => {
-    // x-api-key → 401; Bearer → a 429 (the fault spares the first request): the fallback answers, and
-    // x-api-key stays the mode.
-    rig.zai.fault = { zaiCode: 1302, skipRequests: 1 };
-    await send(rig, message('claude-haiku-4-5', false));
-    const attempts = await lines(rig, 0);
-    assert.equal(attempts.map((a) => [a.lane, a.header_mode ?? null, a.status]), [['zai', 'x-api-key', 401], ['zai', 'authorization', 429], ['anthropic', null, 200]]);
-    assert.is(rig.proxy.state.zaiHeaderMode, 'x-api-key');
-    rig.zai.fault = undefined;
-    await send(rig, message('claude-haiku-4-5', false));
-    assert.is(rig.proxy.state.zaiHeaderMode, 'authorization', 'a 2xx in the other mode makes it stick');
-  });
+  await withRig(
+    {
+      env: { CCP_ZAI_COOLDOWN_S: '0' },
+      zai: { requireKey: { value: 'zai-fake-key-0123456789abcdef', header: 'authorization' } },
+    },
+    async (rig) => {
+      // x-api-key → 401; Bearer → a 429 (the fault spares the first request): the fallback answers, and
+      // x-api-key stays the mode.
+      rig.zai.fault = { zaiCode: 1302, skipRequests: 1 };
+      await send(rig, message('claude-haiku-4-5', false));
+      const attempts = await lines(rig, 0);
+      assert.equal(
+        attempts.map((a) => [a.lane, a.header_mode ?? null, a.status]),
+        [
+          ['zai', 'x-api-key', 401],
+          ['zai', 'authorization', 429],
+          ['anthropic', null, 200],
+        ],
+      );
+      assert.is(rig.proxy.state.zaiHeaderMode, 'x-api-key');
+      rig.zai.fault = undefined;
+      await send(rig, message('claude-haiku-4-5', false));
+      assert.is(rig.proxy.state.zaiHeaderMode, 'authorization', 'a 2xx in the other mode makes it stick');
+    },
+  );
 });
 
 test('413 and malformed lines: no upstream, the model when readable, the real size', async () => {
@@ -190,7 +234,10 @@ test('413 and malformed lines: no upstream, the model when readable, the real si
     const r = await send(rig, big);
     assert.is(r.status, 413);
     const [c] = await lines(rig, 0);
-    assert.equal([c!.upstream, c!.model, c!.req_bytes, c!.status, c!.err_type], [undefined, 'claude-sonnet-4-5', Buffer.byteLength(big), 413, 'bad_request']);
+    assert.equal(
+      [c!.upstream, c!.model, c!.req_bytes, c!.status, c!.err_type],
+      [undefined, 'claude-sonnet-4-5', Buffer.byteLength(big), 413, 'bad_request'],
+    );
     assert.is(rig.anthropic.requests.length + rig.zai.requests.length, 0);
   });
 });
@@ -209,24 +256,47 @@ test('two top-level model keys route the same way at every size: the last one, a
 });
 
 test('Z.AI-shaped usage (input and cache tokens only in message_delta): exact tokens in the log; summarize counts requests and attempts', async () => {
-  await withRig({ zai: { usage: { input_tokens: 1234, output_tokens: 56, cache_read_input_tokens: 789 } } }, async (rig) => {
-    const r = await send(rig, message('claude-haiku-4-5', true));
-    // What crossed the wire to the client: Z.AI puts input and cache tokens only in message_delta.
-    const events = [...r.text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as { type: string; message?: { usage?: Record<string, number> }; usage?: Record<string, number> });
-    const delta = events.find((e) => e.type === 'message_delta')!.usage!;
-    assert.equal([delta.input_tokens, delta.output_tokens, delta.cache_read_input_tokens], [1234, 56, 789]);
-    assert.is(events.find((e) => e.type === 'message_start')!.message!.usage!.input_tokens ?? 0, 0, 'not in message_start');
-    // The log holds exactly those figures.
-    const [c] = await lines(rig, 0);
-    assert.equal([c!.lane, c!.input_tokens, c!.output_tokens, c!.cache_read_input_tokens, c!.cache_creation_input_tokens], ['zai', 1234, 56, 789, undefined]);
-    // One request that took two attempts (a 500, then the fallback): 2 attempts, 1 client request.
-    rig.zai.fault = { status: 500 };
-    rig.config.zaiCooldownS = 0;
-    await send(rig, message('claude-haiku-4-5', true));
-    const m = await summarizeLog(rig.proxy.logPath);
-    assert.is(m.totals.requests, 3, 'attempts');
-    assert.equal(m.client_requests, { total: 2, answered_by: { zai: 1, anthropic: 1 }, with_fallback: 1, with_retry: 0, failed: 0 });
-  });
+  await withRig(
+    { zai: { usage: { input_tokens: 1234, output_tokens: 56, cache_read_input_tokens: 789 } } },
+    async (rig) => {
+      const r = await send(rig, message('claude-haiku-4-5', true));
+      // What crossed the wire to the client: Z.AI puts input and cache tokens only in message_delta.
+      const events = [...r.text.matchAll(/^data: (.*)$/gm)].map(
+        (m) =>
+          JSON.parse(m[1]!) as {
+            type: string;
+            message?: { usage?: Record<string, number> };
+            usage?: Record<string, number>;
+          },
+      );
+      const delta = events.find((e) => e.type === 'message_delta')!.usage!;
+      assert.equal([delta.input_tokens, delta.output_tokens, delta.cache_read_input_tokens], [1234, 56, 789]);
+      assert.is(
+        events.find((e) => e.type === 'message_start')!.message!.usage!.input_tokens ?? 0,
+        0,
+        'not in message_start',
+      );
+      // The log holds exactly those figures.
+      const [c] = await lines(rig, 0);
+      assert.equal(
+        [c!.lane, c!.input_tokens, c!.output_tokens, c!.cache_read_input_tokens, c!.cache_creation_input_tokens],
+        ['zai', 1234, 56, 789, undefined],
+      );
+      // One request that took two attempts (a 500, then the fallback): 2 attempts, 1 client request.
+      rig.zai.fault = { status: 500 };
+      rig.config.zaiCooldownS = 0;
+      await send(rig, message('claude-haiku-4-5', true));
+      const m = await summarizeLog(rig.proxy.logPath);
+      assert.is(m.totals.requests, 3, 'attempts');
+      assert.equal(m.client_requests, {
+        total: 2,
+        answered_by: { zai: 1, anthropic: 1 },
+        with_fallback: 1,
+        with_retry: 0,
+        failed: 0,
+      });
+    },
+  );
 });
 
 test.run();

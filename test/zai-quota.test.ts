@@ -14,7 +14,17 @@ const RECORDED = JSON.stringify({
   msg: '操作成功',
   data: {
     limits: [
-      { type: 'TIME_LIMIT', unit: 5, number: 1, usage: 100, currentValue: 28, remaining: 72, percentage: 28, nextResetTime: 1772615765983, usageDetails: [{ modelCode: 'search-prime', usage: 67 }] },
+      {
+        type: 'TIME_LIMIT',
+        unit: 5,
+        number: 1,
+        usage: 100,
+        currentValue: 28,
+        remaining: 72,
+        percentage: 28,
+        nextResetTime: 1772615765983,
+        usageDetails: [{ modelCode: 'search-prime', usage: 67 }],
+      },
       { type: 'TOKENS_LIMIT', unit: 3, number: 5, percentage: 1, nextResetTime: 1771073738808 },
     ],
     level: 'lite',
@@ -41,24 +51,61 @@ test('the recorded answer: windows, their use and reset, the plan level', () => 
 test('what is not a quota answer is a reason, never a quota', () => {
   assert.is(parseQuotaAnswer(401, '{"code":401,"msg":"token expired or incorrect","success":false}', 0), 'HTTP 401');
   assert.is(parseQuotaAnswer(200, '<html>', 0), 'the answer is not JSON');
-  assert.is(parseQuotaAnswer(200, '{"code":1001,"msg":"Authorization Failure","success":false}', 0), 'refused: Authorization Failure');
+  assert.is(
+    parseQuotaAnswer(200, '{"code":1001,"msg":"Authorization Failure","success":false}', 0),
+    'refused: Authorization Failure',
+  );
   assert.is(parseQuotaAnswer(200, '{"code":200,"success":true,"data":{}}', 0), 'no data.limits in the answer');
-  assert.is(parseQuotaAnswer(200, '{"code":200,"success":true,"data":{"limits":[{"type":"TOKENS_LIMIT"}]}}', 0), 'no readable window in data.limits');
+  assert.is(
+    parseQuotaAnswer(200, '{"code":200,"success":true,"data":{"limits":[{"type":"TOKENS_LIMIT"}]}}', 0),
+    'no readable window in data.limits',
+  );
 });
 
 test('the stop rule: token windows at or over the threshold, until the last of them resets', () => {
   const now = 1_800_000_000_000;
-  const q = (windows: { type: string; used_pct: number; resets_at?: string; name?: string }[]) => ({ read_at: '', windows: windows.map((w, i) => ({ name: w.name ?? `w${i}`, ...w })) });
+  const q = (windows: { type: string; used_pct: number; resets_at?: string; name?: string }[]) => ({
+    read_at: '',
+    windows: windows.map((w, i) => ({ name: w.name ?? `w${i}`, ...w })),
+  });
   const in1h = new Date(now + 3600_000).toISOString();
   const in3d = new Date(now + 3 * 86_400_000).toISOString();
   assert.is(quotaStop(q([{ type: 'TOKENS_LIMIT', used_pct: 97.9, resets_at: in1h }]), 98, 300, now), undefined);
-  const stop = quotaStop(q([{ type: 'TOKENS_LIMIT', used_pct: 98, resets_at: in1h, name: 'tokens 5h' }]), 98, 300, now)!;
+  const stop = quotaStop(
+    q([{ type: 'TOKENS_LIMIT', used_pct: 98, resets_at: in1h, name: 'tokens 5h' }]),
+    98,
+    300,
+    now,
+  )!;
   assert.equal([stop.reason, stop.untilMs], ['quota', now + 3600_000]);
   assert.match(stop.why, 'tokens 5h 98%');
-  assert.is(quotaStop(q([{ type: 'TIME_LIMIT', used_pct: 100, resets_at: in1h }]), 98, 300, now), undefined, 'tool calls never stop Haiku');
-  assert.is(quotaStop(q([{ type: 'TOKENS_LIMIT', used_pct: 100, resets_at: in1h }, { type: 'TOKENS_LIMIT', used_pct: 99, resets_at: in3d }]), 98, 300, now)!.untilMs, now + 3 * 86_400_000);
-  assert.is(quotaStop(q([{ type: 'TOKENS_LIMIT', used_pct: 100 }]), 98, 300, now)!.untilMs, now + 300_000, 'no reset time: the short cooldown, then read again');
-  assert.is(quotaStop(q([{ type: 'TOKENS_LIMIT', used_pct: 100, resets_at: in1h }]), 0, 300, now), undefined, 'CCP_ZAI_QUOTA_STOP_PCT=0 never stops');
+  assert.is(
+    quotaStop(q([{ type: 'TIME_LIMIT', used_pct: 100, resets_at: in1h }]), 98, 300, now),
+    undefined,
+    'tool calls never stop Haiku',
+  );
+  assert.is(
+    quotaStop(
+      q([
+        { type: 'TOKENS_LIMIT', used_pct: 100, resets_at: in1h },
+        { type: 'TOKENS_LIMIT', used_pct: 99, resets_at: in3d },
+      ]),
+      98,
+      300,
+      now,
+    )!.untilMs,
+    now + 3 * 86_400_000,
+  );
+  assert.is(
+    quotaStop(q([{ type: 'TOKENS_LIMIT', used_pct: 100 }]), 98, 300, now)!.untilMs,
+    now + 300_000,
+    'no reset time: the short cooldown, then read again',
+  );
+  assert.is(
+    quotaStop(q([{ type: 'TOKENS_LIMIT', used_pct: 100, resets_at: in1h }]), 0, 300, now),
+    undefined,
+    'CCP_ZAI_QUOTA_STOP_PCT=0 never stops',
+  );
 });
 
 async function status(rig: Rig): Promise<ProxyStatus> {
@@ -68,10 +115,14 @@ async function status(rig: Rig): Promise<ProxyStatus> {
 
 async function quotaRead(rig: Rig, pct: number): Promise<void> {
   let last = -1;
-  await eventually(() => {
-    void status(rig).then((s) => (last = s.zai_quota?.windows.find((w) => w.name === 'tokens 5h')?.used_pct ?? -1));
-    return last === pct;
-  }, 5000, `the proxy to read the 5-hour window at ${pct}%`);
+  await eventually(
+    () => {
+      void status(rig).then((s) => (last = s.zai_quota?.windows.find((w) => w.name === 'tokens 5h')?.used_pct ?? -1));
+      return last === pct;
+    },
+    5000,
+    `the proxy to read the 5-hour window at ${pct}%`,
+  );
 }
 
 test('the quota stop sends Haiku to Anthropic before the simulated Z.AI would refuse it (1308)', async () => {
@@ -87,13 +138,23 @@ test('the quota stop sends Haiku to Anthropic before the simulated Z.AI would re
   const agent = proxyAgent(rig);
   try {
     await quotaRead(rig, 90); // read at start
-    assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from zai-fake');
+    assert.match(
+      (await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text,
+      'ok from zai-fake',
+    );
     await quotaRead(rig, 95); // read after the Z.AI answer
-    assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from zai-fake');
+    assert.match(
+      (await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text,
+      'ok from zai-fake',
+    );
     await quotaRead(rig, 100);
     const s = await status(rig);
     assert.is(s.zai_cooldown_reason, 'quota');
-    assert.is(s.zai_cooldown_until, new Date(rig.zai.planUsage.fiveHour.nextResetTime).toISOString(), 'until the window resets');
+    assert.is(
+      s.zai_cooldown_until,
+      new Date(rig.zai.planUsage.fiveHour.nextResetTime).toISOString(),
+      'until the window resets',
+    );
     assert.match(alerts.join('\n'), 'Z.AI plan quota tokens 5h 100% used');
     assert.match(quotaLine(s), /^plan pro: tokens 5h 100% resets .*; tokens week 41% .*stops Haiku at 98%/);
     // Without the stop this one would get Z.AI's 1308 (the fake refuses once a window is at 100 %).
@@ -105,7 +166,10 @@ test('the quota stop sends Haiku to Anthropic before the simulated Z.AI would re
     assert.equal([last.lane, last.decision, last.cooldown_reason], ['anthropic', 'cooldown', 'quota']);
     // What crossed the wire: two requests reached Z.AI and both were answered 200; none was refused.
     assert.is(rig.zai.requests.length, 2);
-    assert.equal(rig.zai.responses.map((r) => r.status), [200, 200]);
+    assert.equal(
+      rig.zai.responses.map((r) => r.status),
+      [200, 200],
+    );
     assert.is(rig.anthropic.requests.length, 1);
     // The quota read carries only the Z.AI key, bare, as Z.AI's own usage plugin sends it.
     const read = rig.zai.quotaReads[0]!;
@@ -118,28 +182,48 @@ test('the quota stop sends Haiku to Anthropic before the simulated Z.AI would re
 });
 
 test('a quota read that fails is "quota unknown" and changes no routing; a key that needs Bearer is retried so', async () => {
-  const rig = await startRig({ env: { CCP_ZAI_QUOTA_POLL_S: '0.001' }, prepare: ({ zai }) => (zai.quotaBehaviour = 'http500') });
+  const rig = await startRig({
+    env: { CCP_ZAI_QUOTA_POLL_S: '0.001' },
+    prepare: ({ zai }) => (zai.quotaBehaviour = 'http500'),
+  });
   const agent = proxyAgent(rig);
   try {
     await eventually(() => rig.proxy.state.zaiQuota?.error !== undefined, 5000, 'the failed read');
     assert.is(rig.proxy.state.zaiQuota!.error, 'HTTP 500');
     assert.match(quotaLine(await status(rig)), /^quota unknown since .* \(HTTP 500\); routing unchanged/);
-    assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from zai-fake');
+    assert.match(
+      (await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text,
+      'ok from zai-fake',
+    );
     rig.zai.quotaBehaviour = 'garbage';
     await eventually(() => rig.proxy.state.zaiQuota?.error === 'the answer is not JSON', 5000, 'the garbage read');
-    assert.match((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text, 'ok from zai-fake');
+    assert.match(
+      (await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text,
+      'ok from zai-fake',
+    );
     assert.is((await status(rig)).zai_cooldown_until, null);
-    assert.equal(completions(rig).map((c) => c.decision), ['forced_model', 'forced_model']);
+    assert.equal(
+      completions(rig).map((c) => c.decision),
+      ['forced_model', 'forced_model'],
+    );
 
     rig.zai.quotaBehaviour = 'bearer';
     const before = rig.zai.quotaReads.length;
     await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
-    await eventually(() => rig.proxy.state.zaiQuota !== undefined && !rig.proxy.state.zaiQuota.error, 5000, 'a good read with Bearer');
+    await eventually(
+      () => rig.proxy.state.zaiQuota !== undefined && !rig.proxy.state.zaiQuota.error,
+      5000,
+      'a good read with Bearer',
+    );
     const reads = rig.zai.quotaReads.slice(before).map((r) => r.headers.authorization);
     assert.equal(reads, [FAKE_ZAI_KEY, `Bearer ${FAKE_ZAI_KEY}`]);
     await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
     await eventually(() => rig.zai.quotaReads.length === before + 3, 5000, 'the next read');
-    assert.is(rig.zai.quotaReads.at(-1)!.headers.authorization, `Bearer ${FAKE_ZAI_KEY}`, 'the form that worked is kept');
+    assert.is(
+      rig.zai.quotaReads.at(-1)!.headers.authorization,
+      `Bearer ${FAKE_ZAI_KEY}`,
+      'the form that worked is kept',
+    );
   } finally {
     await agent.close();
     await rig.stop();

@@ -12,12 +12,21 @@ export interface Colors {
 
 /** Colour when forced (FORCE_COLOR other than 0), else on a terminal unless NO_COLOR or TERM=dumb. */
 export function colorsEnabled(env: NodeJS.ProcessEnv, isTty: boolean): boolean {
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '')
+    return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   return isTty && env.TERM !== 'dumb';
 }
 
 export function makeColors(enabled: boolean): Colors {
   const sgr = (open: number, close: number) => (s: string) => (enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s);
-  return { magenta: sgr(35, 39), cyan: sgr(36, 39), green: sgr(32, 39), red: sgr(31, 39), gray: sgr(90, 39), yellow: sgr(33, 39), bold: sgr(1, 22) };
+  return {
+    magenta: sgr(35, 39),
+    cyan: sgr(36, 39),
+    green: sgr(32, 39),
+    red: sgr(31, 39),
+    gray: sgr(90, 39),
+    yellow: sgr(33, 39),
+    bold: sgr(1, 22),
+  };
 }

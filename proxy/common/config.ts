@@ -74,7 +74,10 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
   }
@@ -133,13 +136,17 @@ const ZAI_BILLINGS: readonly ZaiBilling[] = ['payg', 'plan'];
 function parsePricing(env: Env, root: string): Pricing {
   const billing = pick(env, 'ZAI_BILLING').toLowerCase();
   if (!ZAI_BILLINGS.includes(billing as ZaiBilling)) {
-    throw new ConfigError('ZAI_BILLING', `invalid value "${env.ZAI_BILLING}"; allowed: payg (pay per token) | plan (a flat GLM Coding Plan: Z.AI tokens cost 0 at the margin)`);
+    throw new ConfigError(
+      'ZAI_BILLING',
+      `invalid value "${env.ZAI_BILLING}"; allowed: payg (pay per token) | plan (a flat GLM Coding Plan: Z.AI tokens cost 0 at the margin)`,
+    );
   }
   const file = env.CCP_PRICES_FILE?.trim();
   try {
     return { book: loadPriceBook(file ? expandPath(file, root) : undefined), zaiBilling: billing as ZaiBilling };
   } catch (e) {
-    if (e instanceof PriceFileError) throw new ConfigError('CCP_PRICES_FILE', e.message.replace(/^CCP_PRICES_FILE: /, ''));
+    if (e instanceof PriceFileError)
+      throw new ConfigError('CCP_PRICES_FILE', e.message.replace(/^CCP_PRICES_FILE: /, ''));
     throw e;
   }
 }
@@ -205,7 +212,10 @@ export function parseModelMap(raw: string, name = 'ZAI_MODEL_MAP'): ModelMapEntr
   return raw.split(',').map((pair) => {
     const [match, target, ...rest] = pair.split('=').map((s) => s.trim());
     if (!match || !target || rest.length > 0) {
-      throw new ConfigError(name, `invalid entry "${pair.trim()}"; allowed: comma-separated substring=model pairs, e.g. haiku=glm-4.5-air`);
+      throw new ConfigError(
+        name,
+        `invalid entry "${pair.trim()}"; allowed: comma-separated substring=model pairs, e.g. haiku=glm-4.5-air`,
+      );
     }
     return { match: match.toLowerCase(), target };
   });
@@ -220,7 +230,10 @@ function expandPath(raw: string, base: string): string {
 export function parseConfig(env: Env, root = REPO_ROOT): Config {
   const headerMode = pick(env, 'ZAI_HEADER_MODE').toLowerCase();
   if (!HEADER_MODES.includes(headerMode as HeaderMode)) {
-    throw new ConfigError('ZAI_HEADER_MODE', `invalid value "${env.ZAI_HEADER_MODE}"; allowed: ${HEADER_MODES.join(' | ')}`);
+    throw new ConfigError(
+      'ZAI_HEADER_MODE',
+      `invalid value "${env.ZAI_HEADER_MODE}"; allowed: ${HEADER_MODES.join(' | ')}`,
+    );
   }
   const maxMbRaw = pick(env, 'CCP_MAX_BODY_MB');
   const maxMb = Number(maxMbRaw);
@@ -231,7 +244,10 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
   const upstreamCa = env.CCP_UPSTREAM_CA?.trim();
   const upstreamCaFile = upstreamCa ? expandPath(upstreamCa, root) : undefined;
   if (upstreamCaFile && !existsSync(upstreamCaFile)) {
-    throw new ConfigError('CCP_UPSTREAM_CA', `file not found: ${upstreamCaFile}; allowed: a path to a PEM certificate file`);
+    throw new ConfigError(
+      'CCP_UPSTREAM_CA',
+      `file not found: ${upstreamCaFile}; allowed: a path to a PEM certificate file`,
+    );
   }
   return {
     port: parsePort(env, 'MITM_PORT'),
@@ -257,16 +273,43 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     fallback: parseBool(env, 'CCP_FALLBACK'),
     zaiCooldownS: parseNumber(env, 'CCP_ZAI_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
     zaiLongCooldownS: parseNumber(env, 'CCP_ZAI_LONG_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
-    connectTimeoutMs: parseNumber(env, 'CCP_CONNECT_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
-    firstByteTimeoutMs: parseNumber(env, 'CCP_FIRST_BYTE_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
-    nonstreamTimeoutMs: parseNumber(env, 'CCP_NONSTREAM_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
-    idleTimeoutMs: parseNumber(env, 'CCP_IDLE_TIMEOUT_MS', { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' }),
-    logMaxBytes: Math.floor(parseNumber(env, 'CCP_LOG_MAX_MB', { min: 0, what: 'megabytes, 0 or more (0 never rotates)' }) * 1024 * 1024),
-    logKeep: parseNumber(env, 'CCP_LOG_KEEP', { min: 1, integer: true, what: 'a whole number of rotated files, at least 1' }),
+    connectTimeoutMs: parseNumber(env, 'CCP_CONNECT_TIMEOUT_MS', {
+      min: 1,
+      integer: true,
+      what: 'milliseconds, a whole number of at least 1',
+    }),
+    firstByteTimeoutMs: parseNumber(env, 'CCP_FIRST_BYTE_TIMEOUT_MS', {
+      min: 1,
+      integer: true,
+      what: 'milliseconds, a whole number of at least 1',
+    }),
+    nonstreamTimeoutMs: parseNumber(env, 'CCP_NONSTREAM_TIMEOUT_MS', {
+      min: 1,
+      integer: true,
+      what: 'milliseconds, a whole number of at least 1',
+    }),
+    idleTimeoutMs: parseNumber(env, 'CCP_IDLE_TIMEOUT_MS', {
+      min: 1,
+      integer: true,
+      what: 'milliseconds, a whole number of at least 1',
+    }),
+    logMaxBytes: Math.floor(
+      parseNumber(env, 'CCP_LOG_MAX_MB', { min: 0, what: 'megabytes, 0 or more (0 never rotates)' }) * 1024 * 1024,
+    ),
+    logKeep: parseNumber(env, 'CCP_LOG_KEEP', {
+      min: 1,
+      integer: true,
+      what: 'a whole number of rotated files, at least 1',
+    }),
     pricing: parsePricing(env, root),
-    zaiQuotaPollS: parseNumber(env, 'CCP_ZAI_QUOTA_POLL_S', { min: 0, what: 'seconds, 0 or more (0 never reads the quota)' }),
+    zaiQuotaPollS: parseNumber(env, 'CCP_ZAI_QUOTA_POLL_S', {
+      min: 0,
+      what: 'seconds, 0 or more (0 never reads the quota)',
+    }),
     zaiQuotaStopPct: parsePercent(env, 'CCP_ZAI_QUOTA_STOP_PCT'),
-    knownSecrets: ['ZAI_API_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'].map((k) => env[k]?.trim() ?? '').filter((v) => v.length >= 8),
+    knownSecrets: ['ZAI_API_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN']
+      .map((k) => env[k]?.trim() ?? '')
+      .filter((v) => v.length >= 8),
   };
 }
 

@@ -22,7 +22,15 @@ export interface TokenCounts {
 
 type CostFields = Pick<
   UsageRecord,
-  'lane' | 'model' | 'upstream_model' | 'input_tokens' | 'output_tokens' | 'cache_read_input_tokens' | 'cache_creation_input_tokens' | 'cache_creation_5m_input_tokens' | 'cache_creation_1h_input_tokens'
+  | 'lane'
+  | 'model'
+  | 'upstream_model'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'cache_read_input_tokens'
+  | 'cache_creation_input_tokens'
+  | 'cache_creation_5m_input_tokens'
+  | 'cache_creation_1h_input_tokens'
 >;
 
 function count(v: unknown): number {
@@ -55,10 +63,21 @@ export function costAt(price: Price, t: TokenCounts): bigint {
   // Every term is a product of non-negative integers, so when the sum is a safe integer each term
   // and each partial sum was exact too; only beyond 2^53 pico-dollars (≈ $9000 in one request) is
   // BigInt needed. The fast path keeps summarize over a million lines within its time budget.
-  const sum = t.input * r.input + t.output * r.output + t.cache_read * r.cache_read + cacheWrite5m * r.cache_write_5m + t.cache_write_1h * r.cache_write_1h;
+  const sum =
+    t.input * r.input +
+    t.output * r.output +
+    t.cache_read * r.cache_read +
+    cacheWrite5m * r.cache_write_5m +
+    t.cache_write_1h * r.cache_write_1h;
   if (sum <= Number.MAX_SAFE_INTEGER) return BigInt(sum);
   const n = BigInt;
-  return n(t.input) * n(r.input) + n(t.output) * n(r.output) + n(t.cache_read) * n(r.cache_read) + n(cacheWrite5m) * n(r.cache_write_5m) + n(t.cache_write_1h) * n(r.cache_write_1h);
+  return (
+    n(t.input) * n(r.input) +
+    n(t.output) * n(r.output) +
+    n(t.cache_read) * n(r.cache_read) +
+    n(cacheWrite5m) * n(r.cache_write_5m) +
+    n(t.cache_write_1h) * n(r.cache_write_1h)
+  );
 }
 
 export interface AttemptCost {

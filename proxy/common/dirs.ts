@@ -40,7 +40,11 @@ export function ensureDir(dir: string, mode = 0o755): string {
     if (i > MAX_LEVELS) throw new PathError(target, 'is nested too deeply');
     const st = statOrUndefined(at);
     if (st) {
-      if (!st.isDirectory()) throw new PathError(target, at === target ? 'is a file, not a directory' : `cannot be created: ${at} is a file, not a directory`);
+      if (!st.isDirectory())
+        throw new PathError(
+          target,
+          at === target ? 'is a file, not a directory' : `cannot be created: ${at} is a file, not a directory`,
+        );
       break;
     }
     missing.unshift(at);

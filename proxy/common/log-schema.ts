@@ -14,7 +14,17 @@ export type Decision =
 
 export const SCHEMA_VERSION = 1;
 
-export type ErrType = '401' | '429' | '5xx' | '4xx' | 'net' | 'timeout' | 'client_abort' | 'stream_error' | 'bad_request' | 'shutdown';
+export type ErrType =
+  | '401'
+  | '429'
+  | '5xx'
+  | '4xx'
+  | 'net'
+  | 'timeout'
+  | 'client_abort'
+  | 'stream_error'
+  | 'bad_request'
+  | 'shutdown';
 
 /** Every field a line may carry. Absent when unknown, never invented. docs/METRICS-SCHEMA.md documents each one. */
 export interface UsageRecord {
@@ -84,14 +94,57 @@ export interface UsageRecord {
 
 /** Every field name of UsageRecord, at run time (docs/METRICS-SCHEMA.md is tested against it). */
 export const USAGE_RECORD_FIELDS = [
-  'v', 'event', 'ts', 'rid', 'attempt', 'lane', 'upstream', 'model', 'upstream_model', 'decision', 'reason', 'path', 'op',
-  'status', 'err_type', 'error', 'latency_ms', 'ttfb_ms', 'ttft_ms', 'stream_ms', 'input_tokens', 'output_tokens',
-  'cache_creation_input_tokens', 'cache_read_input_tokens', 'cache_creation_5m_input_tokens', 'cache_creation_1h_input_tokens', 'stop_reason', 'sse_events', 'req_bytes', 'resp_bytes', 'h2',
-  'header_mode', 'retry', 'fallback_from', 'paused', 'request_id', 'thinking_removed', 'thinking_disabled', 'redial',
-  'zai_dropped_fields', 'cooldown_reason', 'zai_failure', 'final', 'proxy_status', 'session', 'request_class', 'client_request_id',
+  'v',
+  'event',
+  'ts',
+  'rid',
+  'attempt',
+  'lane',
+  'upstream',
+  'model',
+  'upstream_model',
+  'decision',
+  'reason',
+  'path',
+  'op',
+  'status',
+  'err_type',
+  'error',
+  'latency_ms',
+  'ttfb_ms',
+  'ttft_ms',
+  'stream_ms',
+  'input_tokens',
+  'output_tokens',
+  'cache_creation_input_tokens',
+  'cache_read_input_tokens',
+  'cache_creation_5m_input_tokens',
+  'cache_creation_1h_input_tokens',
+  'stop_reason',
+  'sse_events',
+  'req_bytes',
+  'resp_bytes',
+  'h2',
+  'header_mode',
+  'retry',
+  'fallback_from',
+  'paused',
+  'request_id',
+  'thinking_removed',
+  'thinking_disabled',
+  'redial',
+  'zai_dropped_fields',
+  'cooldown_reason',
+  'zai_failure',
+  'final',
+  'proxy_status',
+  'session',
+  'request_class',
+  'client_request_id',
 ] as const satisfies readonly (keyof UsageRecord)[];
 // Compile-time: the list above names every field of UsageRecord.
-const allFieldsListed: Exclude<keyof UsageRecord, (typeof USAGE_RECORD_FIELDS)[number]> extends never ? true : false = true;
+const allFieldsListed: Exclude<keyof UsageRecord, (typeof USAGE_RECORD_FIELDS)[number]> extends never ? true : false =
+  true;
 void allFieldsListed;
 
 /**
@@ -134,11 +187,33 @@ export interface RunRecord extends RunSettings {
 
 /** Every field name of RunRecord, at run time (docs/METRICS-SCHEMA.md is tested against it). */
 export const RUN_RECORD_FIELDS = [
-  'v', 'event', 'ts', 'pid', 'port', 'started_at', 'zai_base_url', 'zai_host', 'anth_base_url', 'anth_host', 'zai_model_map',
-  'zai_key_set', 'zai_header_mode', 'force_haiku_to_zai', 'paused', 'paused_from', 'fallback', 'force_h1', 'filter_chain',
-  'body_tee', 'zai_billing', 'zai_cooldown_s', 'zai_long_cooldown_s', 'zai_quota_stop_pct',
+  'v',
+  'event',
+  'ts',
+  'pid',
+  'port',
+  'started_at',
+  'zai_base_url',
+  'zai_host',
+  'anth_base_url',
+  'anth_host',
+  'zai_model_map',
+  'zai_key_set',
+  'zai_header_mode',
+  'force_haiku_to_zai',
+  'paused',
+  'paused_from',
+  'fallback',
+  'force_h1',
+  'filter_chain',
+  'body_tee',
+  'zai_billing',
+  'zai_cooldown_s',
+  'zai_long_cooldown_s',
+  'zai_quota_stop_pct',
 ] as const satisfies readonly (keyof RunRecord)[];
-const allRunFieldsListed: Exclude<keyof RunRecord, (typeof RUN_RECORD_FIELDS)[number]> extends never ? true : false = true;
+const allRunFieldsListed: Exclude<keyof RunRecord, (typeof RUN_RECORD_FIELDS)[number]> extends never ? true : false =
+  true;
 void allRunFieldsListed;
 
 /** One line. JSON.stringify already leaves out undefined fields, so "absent" means unknown. */

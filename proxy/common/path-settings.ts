@@ -36,7 +36,11 @@ function within(path: string, root: string): boolean {
 }
 
 /** The one line for an unusable path, or undefined when `err` is not about a path (a bug: keep its stack). */
-export function badPathLine(err: unknown, config: Config | undefined, flagPaths: { path: string; setting: string }[] = []): string | undefined {
+export function badPathLine(
+  err: unknown,
+  config: Config | undefined,
+  flagPaths: { path: string; setting: string }[] = [],
+): string | undefined {
   let path: string | undefined;
   let problem: string;
   if (err instanceof PathError) {
@@ -51,6 +55,8 @@ export function badPathLine(err: unknown, config: Config | undefined, flagPaths:
   }
   // Flags first: they were given for this run, and may point inside a configured directory.
   // The path may be the setting's own, below it, or a parent that stands in the way of creating it.
-  const from = [...flagPaths, ...(config ? configPaths(config) : [])].find((c) => within(path!, c.path) || within(c.path, path!));
+  const from = [...flagPaths, ...(config ? configPaths(config) : [])].find(
+    (c) => within(path!, c.path) || within(c.path, path!),
+  );
   return `${path} ${problem}${from ? ` (that path comes from ${from.setting}: change it or fix the path)` : ''}`;
 }

@@ -29,12 +29,21 @@ function pico(dollarsPerMTok: number): number {
 }
 
 function picoRates(r: Rates): PicoRates {
-  return { input: pico(r.input), output: pico(r.output), cache_write_5m: pico(r.cache_write_5m), cache_write_1h: pico(r.cache_write_1h), cache_read: pico(r.cache_read) };
+  return {
+    input: pico(r.input),
+    output: pico(r.output),
+    cache_write_5m: pico(r.cache_write_5m),
+    cache_write_1h: pico(r.cache_write_1h),
+    cache_read: pico(r.cache_read),
+  };
 }
 
 /** Lower case, without Claude Code's `[1m]` context suffix. */
 export function normalizeModelId(model: string): string {
-  return model.trim().toLowerCase().replace(/\[[^\]]*\]$/, '');
+  return model
+    .trim()
+    .toLowerCase()
+    .replace(/\[[^\]]*\]$/, '');
 }
 
 /** `key` names `model` when the rest of the id is nothing or a date suffix (`-20251001`). */
@@ -65,10 +74,17 @@ export class PriceBook {
   ) {
     // Later entries (the user's) replace earlier ones for the same provider and model.
     const merged = new Map<string, PriceEntry>();
-    for (const e of entries) merged.set(`${e.provider}\0${normalizeModelId(e.model)}`, { ...e, model: normalizeModelId(e.model) });
+    for (const e of entries)
+      merged.set(`${e.provider}\0${normalizeModelId(e.model)}`, { ...e, model: normalizeModelId(e.model) });
     for (const e of merged.values()) {
       const list = this.byProvider.get(e.provider) ?? [];
-      list.push({ entry: e, rates: picoRates(e.rates), ...(e.long_prompt ? { long: { overTokens: e.long_prompt.over_tokens, rates: picoRates(e.long_prompt.rates) } } : {}) });
+      list.push({
+        entry: e,
+        rates: picoRates(e.rates),
+        ...(e.long_prompt
+          ? { long: { overTokens: e.long_prompt.over_tokens, rates: picoRates(e.long_prompt.rates) } }
+          : {}),
+      });
       this.byProvider.set(e.provider, list);
     }
     // Longest key first, so `claude-opus-4-1` wins over `claude-opus-4`.
@@ -114,13 +130,16 @@ const zaiDefaultByModel = new Map<string, string | null>();
 export class PriceFileError extends Error {}
 
 function checkRates(r: unknown, where: string): Rates {
-  if (!r || typeof r !== 'object') throw new PriceFileError(`${where}: expected an object with ${RATE_FIELDS.join(', ')}`);
+  if (!r || typeof r !== 'object')
+    throw new PriceFileError(`${where}: expected an object with ${RATE_FIELDS.join(', ')}`);
   const o = r as Record<string, unknown>;
   const out = {} as Rates;
   for (const f of RATE_FIELDS) {
     const v = o[f];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new PriceFileError(`${where}: "${f}" must be a number of dollars per million tokens, 0 or more`);
-    if (Math.abs(v * 1e6 - Math.round(v * 1e6)) > 1e-6) throw new PriceFileError(`${where}: "${f}" has more than six decimals`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new PriceFileError(`${where}: "${f}" must be a number of dollars per million tokens, 0 or more`);
+    if (Math.abs(v * 1e6 - Math.round(v * 1e6)) > 1e-6)
+      throw new PriceFileError(`${where}: "${f}" has more than six decimals`);
     out[f] = v;
   }
   return out;
@@ -143,17 +162,24 @@ export function parsePriceFile(text: string, path: string): PriceEntry[] {
   return entries.map((raw, i) => {
     const where = `${path}: entries[${i}]`;
     const e = (raw ?? {}) as Record<string, unknown>;
-    if (e.provider !== 'anthropic' && e.provider !== 'zai') throw new PriceFileError(`${where}: "provider" must be "anthropic" or "zai"`);
-    if (typeof e.model !== 'string' || !e.model.trim()) throw new PriceFileError(`${where}: "model" must be a model id`);
+    if (e.provider !== 'anthropic' && e.provider !== 'zai')
+      throw new PriceFileError(`${where}: "provider" must be "anthropic" or "zai"`);
+    if (typeof e.model !== 'string' || !e.model.trim())
+      throw new PriceFileError(`${where}: "model" must be a model id`);
     const lp = e.long_prompt as Record<string, unknown> | undefined;
-    if (lp !== undefined && (typeof lp?.over_tokens !== 'number' || !Number.isInteger(lp.over_tokens) || lp.over_tokens < 1)) {
+    if (
+      lp !== undefined &&
+      (typeof lp?.over_tokens !== 'number' || !Number.isInteger(lp.over_tokens) || lp.over_tokens < 1)
+    ) {
       throw new PriceFileError(`${where}: "long_prompt.over_tokens" must be a whole number of tokens`);
     }
     return {
       provider: e.provider,
       model: e.model,
       rates: checkRates(e, where),
-      ...(lp ? { long_prompt: { over_tokens: lp.over_tokens as number, rates: checkRates(lp, `${where}.long_prompt`) } } : {}),
+      ...(lp
+        ? { long_prompt: { over_tokens: lp.over_tokens as number, rates: checkRates(lp, `${where}.long_prompt`) } }
+        : {}),
       source: typeof e.source === 'string' ? e.source : path,
       checked: typeof e.checked === 'string' ? e.checked : 'unknown',
     };
@@ -167,7 +193,9 @@ export function loadPriceBook(pricesFile: string | undefined): PriceBook {
   try {
     text = readFileSync(pricesFile, 'utf8');
   } catch (e) {
-    throw new PriceFileError(`CCP_PRICES_FILE: cannot read ${pricesFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new PriceFileError(
+      `CCP_PRICES_FILE: cannot read ${pricesFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   return new PriceBook([...SHIPPED_PRICES, ...parsePriceFile(text, pricesFile)], `shipped + ${pricesFile}`);
 }

@@ -4,7 +4,10 @@
 import type { Config } from './config.js';
 import type { RunRecord, RunSettings } from './log-schema.js';
 
-export function runSettings(config: Config, start: { paused: boolean; pausedFrom: RunSettings['paused_from']; headerMode?: RunSettings['zai_header_mode'] }): RunSettings {
+export function runSettings(
+  config: Config,
+  start: { paused: boolean; pausedFrom: RunSettings['paused_from']; headerMode?: RunSettings['zai_header_mode'] },
+): RunSettings {
   return {
     zai_base_url: config.zaiBaseUrl.href,
     zai_host: config.zaiBaseUrl.host.toLowerCase(),
@@ -29,7 +32,11 @@ export function runSettings(config: Config, start: { paused: boolean; pausedFrom
 
 /** What a reader's shell would start a proxy with: the stand-in when the log has no run line. */
 export function shellSettings(config: Config): RunSettings {
-  return runSettings(config, { paused: config.offloadPaused, pausedFrom: config.offloadPausedFrom === 'shell' ? 'shell' : config.offloadPausedFrom === '.env' ? '.env' : 'default' });
+  return runSettings(config, {
+    paused: config.offloadPaused,
+    pausedFrom:
+      config.offloadPausedFrom === 'shell' ? 'shell' : config.offloadPausedFrom === '.env' ? '.env' : 'default',
+  });
 }
 
 /** Where a reader's settings came from, said the same way by every output. */

@@ -20,5 +20,7 @@ export function zaiKeyFix(root = REPO_ROOT): string {
   } catch {
     return `make ${file} readable and set ZAI_API_KEY=… there`;
   }
-  return inFile === undefined ? `add ZAI_API_KEY=… to ${file}` : `ZAI_API_KEY is empty in ${file} and in this shell: set it there`;
+  return inFile === undefined
+    ? `add ZAI_API_KEY=… to ${file}`
+    : `ZAI_API_KEY is empty in ${file} and in this shell: set it there`;
 }

@@ -21,10 +21,12 @@ export async function findRunning(logsDir: string): Promise<Running> {
   if (pid === undefined) return { kind: 'not_running' };
   if (!isAlive(pid)) return { kind: 'not_running', stalePid: pid };
   const state = readRunState(logsDir);
-  if (!state || state.pid !== pid) return { kind: 'unverified', pid, why: 'the state file is missing or names another pid' };
+  if (!state || state.pid !== pid)
+    return { kind: 'unverified', pid, why: 'the state file is missing or names another pid' };
   try {
     const status = await fetchStatus(state.port);
-    if (status.pid !== pid) return { kind: 'unverified', pid, why: `port ${state.port} is answered by pid ${status.pid}` };
+    if (status.pid !== pid)
+      return { kind: 'unverified', pid, why: `port ${state.port} is answered by pid ${status.pid}` };
     return { kind: 'running', state, status };
   } catch (e) {
     return { kind: 'unverified', pid, why: `no ccp proxy answers on port ${state.port} (${(e as Error).message})` };

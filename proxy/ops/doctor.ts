@@ -35,7 +35,13 @@ export function noProxyCovers(noProxy: string | undefined, host = HOST): boolean
     .split(',')
     .map((e) => e.trim().toLowerCase().replace(/:\d+$/, ''))
     .filter(Boolean)
-    .some((e) => e === '*' || e === host || host.endsWith(e.startsWith('.') ? e : `.${e}`) || (e.startsWith('*.') && host.endsWith(e.slice(1))));
+    .some(
+      (e) =>
+        e === '*' ||
+        e === host ||
+        host.endsWith(e.startsWith('.') ? e : `.${e}`) ||
+        (e.startsWith('*.') && host.endsWith(e.slice(1))),
+    );
 }
 
 /** A CONNECT to the API host through the proxy and a TLS handshake: which certificate answers? No DNS, no upstream. */
@@ -108,15 +114,36 @@ class Checks {
 
 function checkProxy(c: Checks): void {
   const r = c.running;
-  if (r.kind === 'running') c.add('OK', 'proxy running', `pid ${r.state.pid} on 127.0.0.1:${r.state.port}, verified on its control endpoint`);
-  else if (r.kind === 'unverified') c.add('FAIL', 'proxy running', `pid ${r.pid} from logs/mitm.pid does not answer as this kit's proxy (${r.why})`, 'npm run stop -- --force   # only if that pid is yours; then: npm run mitm');
-  else c.add('FAIL', 'proxy running', `no proxy: logs/mitm.pid is missing or stale${c.port !== c.opts.config.port ? ` (this shell points at port ${c.port})` : ''}`, c.start);
+  if (r.kind === 'running')
+    c.add('OK', 'proxy running', `pid ${r.state.pid} on 127.0.0.1:${r.state.port}, verified on its control endpoint`);
+  else if (r.kind === 'unverified')
+    c.add(
+      'FAIL',
+      'proxy running',
+      `pid ${r.pid} from logs/mitm.pid does not answer as this kit's proxy (${r.why})`,
+      'npm run stop -- --force   # only if that pid is yours; then: npm run mitm',
+    );
+  else
+    c.add(
+      'FAIL',
+      'proxy running',
+      `no proxy: logs/mitm.pid is missing or stale${c.port !== c.opts.config.port ? ` (this shell points at port ${c.port})` : ''}`,
+      c.start,
+    );
 }
 
 function checkHttpsProxy(c: Checks): void {
   const value = c.opts.env.HTTPS_PROXY ?? c.opts.env.https_proxy;
   if (proxyUrlPort(value) === c.port) c.add('OK', 'HTTPS_PROXY', `points at the proxy (${value})`);
-  else c.add('FAIL', 'HTTPS_PROXY', value ? `is ${value}, not http://127.0.0.1:${c.port}` : 'is not set: claude from this shell goes straight to Anthropic', c.source);
+  else
+    c.add(
+      'FAIL',
+      'HTTPS_PROXY',
+      value
+        ? `is ${value}, not http://127.0.0.1:${c.port}`
+        : 'is not set: claude from this shell goes straight to Anthropic',
+      c.source,
+    );
 }
 
 function checkExtraCa(c: Checks): void {
@@ -130,7 +157,8 @@ function checkExtraCa(c: Checks): void {
   }
   if (!extra) c.add('FAIL', 'NODE_EXTRA_CA_CERTS', 'is not set: claude will reject the proxy certificate', c.source);
   else if (!extraFp) c.add('FAIL', 'NODE_EXTRA_CA_CERTS', `${extra} is not a readable certificate`, c.source);
-  else if (wantFp && extraFp !== wantFp) c.add('FAIL', 'NODE_EXTRA_CA_CERTS', `${extra} is not the running proxy's CA (fingerprint differs)`, c.source);
+  else if (wantFp && extraFp !== wantFp)
+    c.add('FAIL', 'NODE_EXTRA_CA_CERTS', `${extra} is not the running proxy's CA (fingerprint differs)`, c.source);
   else c.add('OK', 'NODE_EXTRA_CA_CERTS', `${extra}${wantFp ? ', fingerprint matches the running proxy' : ''}`);
 }
 
@@ -143,34 +171,78 @@ async function checkInterception(c: Checks): Promise<void> {
   try {
     const peer = await interceptedCertificate(state.port);
     const ca = new X509Certificate(readFileSync(state.ca_cert));
-    if (peer.checkIssued(ca) && peer.verify(ca.publicKey)) c.add('OK', `CONNECT ${HOST}`, 'intercepted: the handshake presents a certificate issued by the kit CA');
-    else c.add('FAIL', `CONNECT ${HOST}`, `answered by a certificate from ${peer.issuer.split('\n').join(', ')}, not the kit CA`, 'npm run stop && npm run mitm');
+    if (peer.checkIssued(ca) && peer.verify(ca.publicKey))
+      c.add('OK', `CONNECT ${HOST}`, 'intercepted: the handshake presents a certificate issued by the kit CA');
+    else
+      c.add(
+        'FAIL',
+        `CONNECT ${HOST}`,
+        `answered by a certificate from ${peer.issuer.split('\n').join(', ')}, not the kit CA`,
+        'npm run stop && npm run mitm',
+      );
   } catch (e) {
-    c.add('FAIL', `CONNECT ${HOST}`, `no TLS interception through the proxy (${(e as Error).message})`, 'npm run stop && npm run mitm');
+    c.add(
+      'FAIL',
+      `CONNECT ${HOST}`,
+      `no TLS interception through the proxy (${(e as Error).message})`,
+      'npm run stop && npm run mitm',
+    );
   }
 }
 
 function checkShellVariables(c: Checks): void {
   const { env } = c.opts;
   for (const v of ['ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN'] as const) {
-    if (env[v]) c.add('FAIL', v, v === 'ANTHROPIC_BASE_URL' ? `is set (${env[v]}): claude would route around the proxy` : 'is set: that token would be sent as a bearer to every host claude calls', `unset ${v}`);
+    if (env[v])
+      c.add(
+        'FAIL',
+        v,
+        v === 'ANTHROPIC_BASE_URL'
+          ? `is set (${env[v]}): claude would route around the proxy`
+          : 'is set: that token would be sent as a bearer to every host claude calls',
+        `unset ${v}`,
+      );
     else c.add('OK', v, 'not set');
   }
   const noProxy = env.NO_PROXY ?? env.no_proxy;
-  if (noProxyCovers(noProxy)) c.add('FAIL', 'NO_PROXY', `"${noProxy}" covers ${HOST}: its requests would bypass the proxy`, `export NO_PROXY=127.0.0.1,localhost`);
+  if (noProxyCovers(noProxy))
+    c.add(
+      'FAIL',
+      'NO_PROXY',
+      `"${noProxy}" covers ${HOST}: its requests would bypass the proxy`,
+      `export NO_PROXY=127.0.0.1,localhost`,
+    );
   else c.add('OK', 'NO_PROXY', noProxy ? `"${noProxy}" leaves ${HOST} to the proxy` : 'not set');
 }
 
 async function checkClaude(c: Checks): Promise<void> {
   const settings = join(c.opts.home ?? homedir(), '.claude', 'settings.json');
   try {
-    const j = existsSync(settings) ? (JSON.parse(readFileSync(settings, 'utf8')) as { env?: Record<string, unknown> }) : undefined;
-    if (j?.env && 'NODE_EXTRA_CA_CERTS' in j.env) c.add('WARN', '~/.claude/settings.json', 'sets NODE_EXTRA_CA_CERTS in env, which Claude Code ignores', `export NODE_EXTRA_CA_CERTS in the shell instead (${c.source})`);
+    const j = existsSync(settings)
+      ? (JSON.parse(readFileSync(settings, 'utf8')) as { env?: Record<string, unknown> })
+      : undefined;
+    if (j?.env && 'NODE_EXTRA_CA_CERTS' in j.env)
+      c.add(
+        'WARN',
+        '~/.claude/settings.json',
+        'sets NODE_EXTRA_CA_CERTS in env, which Claude Code ignores',
+        `export NODE_EXTRA_CA_CERTS in the shell instead (${c.source})`,
+      );
     else c.add('OK', '~/.claude/settings.json', j ? 'does not rely on NODE_EXTRA_CA_CERTS' : 'not present');
   } catch (e) {
-    c.add('WARN', '~/.claude/settings.json', `unreadable (${(e as Error).message.split('\n')[0]})`, `fix the JSON in ${settings}`);
+    c.add(
+      'WARN',
+      '~/.claude/settings.json',
+      `unreadable (${(e as Error).message.split('\n')[0]})`,
+      `fix the JSON in ${settings}`,
+    );
   }
-  const claude = await execa(c.opts.claude ?? 'claude', ['--version'], { reject: false, timeout: 30_000, stdin: 'ignore', env: { ...c.opts.env } as Record<string, string> }).catch(() => undefined);
+  const claude = await execa(c.opts.claude ?? 'claude', ['--version'], {
+    reject: false,
+    timeout: 30_000,
+    stdin: 'ignore',
+    env: { ...c.opts.env } as Record<string, string>,
+  }).catch(() => undefined);
   if (claude && claude.exitCode === 0) c.add('OK', 'claude', String(claude.stdout).trim());
   else c.add('WARN', 'claude', 'not found on PATH', 'npm install -g @anthropic-ai/claude-code');
 }
@@ -181,7 +253,13 @@ function checkCa(c: Checks): void {
   try {
     const x = new X509Certificate(readFileSync(certPath));
     const days = Math.floor((Date.parse(x.validTo) - Date.now()) / 86_400_000);
-    if (days < 30) c.add('WARN', 'CA validity', `expires in ${days} days`, 'npm run stop && npm run mitm   # renews a CA that is about to expire');
+    if (days < 30)
+      c.add(
+        'WARN',
+        'CA validity',
+        `expires in ${days} days`,
+        'npm run stop && npm run mitm   # renews a CA that is about to expire',
+      );
     else c.add('OK', 'CA validity', `${days} days left`);
   } catch {
     c.add('WARN', 'CA validity', 'no CA yet', c.start);
@@ -189,7 +267,8 @@ function checkCa(c: Checks): void {
   if (existsSync(keyPath)) {
     const mode = statSync(keyPath).mode & 0o777;
     if (mode === 0o600) c.add('OK', 'CA key permissions', `${keyPath} is 0600`);
-    else c.add('FAIL', 'CA key permissions', `${keyPath} is ${mode.toString(8).padStart(4, '0')}`, `chmod 600 ${keyPath}`);
+    else
+      c.add('FAIL', 'CA key permissions', `${keyPath} is ${mode.toString(8).padStart(4, '0')}`, `chmod 600 ${keyPath}`);
   }
 }
 
@@ -199,11 +278,24 @@ function checkZaiKey(c: Checks): void {
   if (c.running.kind === 'running') {
     const s = c.running.status;
     if (s.zai_key_set) c.add('OK', 'Z.AI key', `set in the running proxy; header mode ${s.zai_header_mode}`);
-    else c.add('WARN', 'Z.AI key', 'the running proxy has no ZAI_API_KEY: Haiku stays on Anthropic (decision no_zai_key)', `${zaiKeyFix()}, then: npm run stop && ${c.start}`);
+    else
+      c.add(
+        'WARN',
+        'Z.AI key',
+        'the running proxy has no ZAI_API_KEY: Haiku stays on Anthropic (decision no_zai_key)',
+        `${zaiKeyFix()}, then: npm run stop && ${c.start}`,
+      );
     return;
   }
-  if (config.zaiApiKey) c.add('OK', 'Z.AI key', `set for the next start (this shell or .env); header mode ${config.zaiHeaderMode}`);
-  else c.add('WARN', 'Z.AI key', 'ZAI_API_KEY is set neither in this shell nor in .env: a proxy started now keeps Haiku on Anthropic (no_zai_key)', `${zaiKeyFix()}, then: ${c.start}`);
+  if (config.zaiApiKey)
+    c.add('OK', 'Z.AI key', `set for the next start (this shell or .env); header mode ${config.zaiHeaderMode}`);
+  else
+    c.add(
+      'WARN',
+      'Z.AI key',
+      'ZAI_API_KEY is set neither in this shell nor in .env: a proxy started now keeps Haiku on Anthropic (no_zai_key)',
+      `${zaiKeyFix()}, then: ${c.start}`,
+    );
 }
 
 /** What the running proxy learned of the Z.AI lane: a cooldown, and why (the user acts on auth, plan and model). */
@@ -220,7 +312,10 @@ function checkZaiLane(c: Checks): void {
     c.add('OK', 'Z.AI lane', 'not cooling down');
     return;
   }
-  const meanwhile = s.run?.fallback === false ? 'Haiku requests get an error from the proxy meanwhile (CCP_FALLBACK=0)' : 'Haiku goes to Anthropic meanwhile';
+  const meanwhile =
+    s.run?.fallback === false
+      ? 'Haiku requests get an error from the proxy meanwhile (CCP_FALLBACK=0)'
+      : 'Haiku goes to Anthropic meanwhile';
   const detail = `cooling down (${s.zai_cooldown_reason}) until ${s.zai_cooldown_until}: ${s.zai_cooldown_why}; ${meanwhile}`;
   const fix = COOLDOWN_FIX[s.zai_cooldown_reason ?? ''];
   c.add(fix ? 'FAIL' : 'WARN', 'Z.AI lane', detail, fix ?? 'nothing to do: it ends by itself');
@@ -232,8 +327,15 @@ function checkZaiQuota(c: Checks): void {
   const s = c.running.status;
   const q = s.zai_quota;
   const line = quotaLine(s);
-  if (!q || q.error) c.add('WARN', 'Z.AI quota', line, q?.error ? 'check ZAI_API_KEY and that ZAI_BASE_URL\'s host serves /api/monitor/usage/quota/limit' : undefined);
-  else if (exhaustedWindows(q, s.zai_quota_stop_pct).length) c.add('WARN', 'Z.AI quota', `${line}: Haiku is on Anthropic until the window resets`);
+  if (!q || q.error)
+    c.add(
+      'WARN',
+      'Z.AI quota',
+      line,
+      q?.error ? "check ZAI_API_KEY and that ZAI_BASE_URL's host serves /api/monitor/usage/quota/limit" : undefined,
+    );
+  else if (exhaustedWindows(q, s.zai_quota_stop_pct).length)
+    c.add('WARN', 'Z.AI quota', `${line}: Haiku is on Anthropic until the window resets`);
   else c.add('OK', 'Z.AI quota', line);
 }
 
@@ -245,7 +347,14 @@ function checkLogsDir(c: Checks): void {
     c.add('OK', 'log directory', `${dir} is writable`);
   } catch (e) {
     const problem = e instanceof PathError ? e.message : `${dir} is not writable`;
-    c.add('FAIL', 'log directory', problem, e instanceof PathError && /file, not a directory/.test(e.problem) ? 'set CCP_LOGS_DIR to a directory' : `chmod u+w ${dir}   # or set CCP_LOGS_DIR`);
+    c.add(
+      'FAIL',
+      'log directory',
+      problem,
+      e instanceof PathError && /file, not a directory/.test(e.problem)
+        ? 'set CCP_LOGS_DIR to a directory'
+        : `chmod u+w ${dir}   # or set CCP_LOGS_DIR`,
+    );
   }
 }
 
@@ -253,9 +362,12 @@ function checkLoopback(c: Checks): void {
   if (c.running.kind !== 'running') return;
   const port = c.running.state.port;
   const listening = listeningAddresses(port);
-  if (listening.length && listening.every((a) => a === '127.0.0.1')) c.add('OK', 'loopback only', `port ${port} listens on 127.0.0.1 only`);
-  else if (!listening.length) c.add('WARN', 'loopback only', 'could not read the listening sockets (no /proc, and lsof gave nothing)');
-  else c.add('FAIL', 'loopback only', `port ${port} listens on ${listening.join(', ')}`, 'npm run stop && npm run mitm');
+  if (listening.length && listening.every((a) => a === '127.0.0.1'))
+    c.add('OK', 'loopback only', `port ${port} listens on 127.0.0.1 only`);
+  else if (!listening.length)
+    c.add('WARN', 'loopback only', 'could not read the listening sockets (no /proc, and lsof gave nothing)');
+  else
+    c.add('FAIL', 'loopback only', `port ${port} listens on ${listening.join(', ')}`, 'npm run stop && npm run mitm');
 }
 
 export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {

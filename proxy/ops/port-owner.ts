@@ -14,7 +14,12 @@ export interface ListeningSocket {
 }
 
 function decodeAddress(hex: string, v6: boolean): string {
-  if (!v6) return hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.');
+  if (!v6)
+    return hex
+      .match(/../g)!
+      .reverse()
+      .map((b) => parseInt(b, 16))
+      .join('.');
   if (hex === '00000000000000000000000000000000') return '::';
   if (hex === '00000000000000000000000001000000') return '::1';
   return hex;
@@ -27,7 +32,10 @@ interface ListenEntry extends ListeningSocket {
 /** Every listening TCP socket on this machine, from /proc/net/tcp{,6} (Linux; empty elsewhere). */
 function listenEntries(): ListenEntry[] {
   const out: ListenEntry[] = [];
-  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+  for (const [file, v6] of [
+    ['/proc/net/tcp', false],
+    ['/proc/net/tcp6', true],
+  ] as const) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -75,7 +83,13 @@ function socketInodes(pid: number | string): Set<string> {
 /** TCP ports process `pid` listens on (Linux; empty elsewhere). */
 export function listeningPorts(pid: number): number[] {
   const inodes = socketInodes(pid);
-  return [...new Set(listenEntries().filter((e) => inodes.has(e.inode)).map((e) => e.port))].sort((a, b) => a - b);
+  return [
+    ...new Set(
+      listenEntries()
+        .filter((e) => inodes.has(e.inode))
+        .map((e) => e.port),
+    ),
+  ].sort((a, b) => a - b);
 }
 
 function fromProc(port: number): PortOwner | undefined {
@@ -122,7 +136,9 @@ export function parseLsof(out: string): LsofProcess[] {
 /** macOS (and Linux without /proc): who listens on `port`, by lsof. */
 function lsofListeners(port: number): LsofProcess[] {
   try {
-    return parseLsof(execFileSync('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpcn'], { encoding: 'utf8', timeout: 3000 }));
+    return parseLsof(
+      execFileSync('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpcn'], { encoding: 'utf8', timeout: 3000 }),
+    );
   } catch {
     return [];
   }

@@ -4,10 +4,16 @@ import type { ProveResult } from './prove.js';
 
 export const PROVE_REPORT = 'PROVE.md';
 
-export function proveMarkdown(r: ProveResult, meta: { now: Date; claudeVersion: string; port: number; logPath: string }): string {
+export function proveMarkdown(
+  r: ProveResult,
+  meta: { now: Date; claudeVersion: string; port: number; logPath: string },
+): string {
   const rows = r.runs.flatMap((run) =>
     run.completions.length
-      ? run.completions.map((c) => `| ${run.model} | ${run.ok ? 'answered' : 'FAILED'} | ${c.model ?? '-'} | ${c.lane} | ${c.status ?? '-'} | ${c.decision} | ${c.rid} |`)
+      ? run.completions.map(
+          (c) =>
+            `| ${run.model} | ${run.ok ? 'answered' : 'FAILED'} | ${c.model ?? '-'} | ${c.lane} | ${c.status ?? '-'} | ${c.decision} | ${c.rid} |`,
+        )
       : [`| ${run.model} | ${run.ok ? 'answered' : 'FAILED'} | - | - | - | no /v1/messages line | - |`],
   );
   return [

@@ -82,11 +82,21 @@ export async function prove(opts: {
     all.push(...fresh);
     const completions = fresh.filter((e) => e.kind === 'completion' && e.path === '/v1/messages');
     runs.push({ model, ok, answer, completions });
-    opts.print(`  ${ok ? 'answer' : 'FAILED'}: ${JSON.stringify(answer.slice(0, 120))}${r.timedOut ? ' (timed out)' : ''}`);
-    if (completions.length === 0) opts.print('  log: no /v1/messages line for this run (did the request reach the proxy?)');
-    for (const c of completions) opts.print(`  log: ${c.model} → ${c.lane} ${c.status}${c.err_type ? ` ${c.err_type}` : ''} (${c.decision}) rid ${c.rid}`);
+    opts.print(
+      `  ${ok ? 'answer' : 'FAILED'}: ${JSON.stringify(answer.slice(0, 120))}${r.timedOut ? ' (timed out)' : ''}`,
+    );
+    if (completions.length === 0)
+      opts.print('  log: no /v1/messages line for this run (did the request reach the proxy?)');
+    for (const c of completions)
+      opts.print(
+        `  log: ${c.model} → ${c.lane} ${c.status}${c.err_type ? ` ${c.err_type}` : ''} (${c.decision}) rid ${c.rid}`,
+      );
   }
-  const expect = parseExpect(opts.models ? opts.models.map((m) => `${m}=${m.includes('haiku') ? 'zai' : 'anthropic'}`).join(',') : 'haiku=zai,sonnet=anthropic');
+  const expect = parseExpect(
+    opts.models
+      ? opts.models.map((m) => `${m}=${m.includes('haiku') ? 'zai' : 'anthropic'}`).join(',')
+      : 'haiku=zai,sonnet=anthropic',
+  );
   const v = new RoutingVerifier(expect, undefined, opts.hosts);
   for (const e of all) v.add(e);
   const verdict = v.result();

@@ -5,9 +5,15 @@ import { dashboardUrl, type ProxyStatus } from '../common/proxy-status.js';
 /** The Anthropic subscription's windows, as its last answer on the Anthropic lane reported them. */
 function subscriptionLines(s: ProxyStatus): string[] {
   const sub = s.subscription;
-  if (!sub) return ['  anthropic    subscription windows not seen yet (they come with answers to subscription requests)'];
-  const windows = sub.windows.map((w) => `${w.name} ${w.utilization !== undefined ? `${Math.round(w.utilization * 100)}%` : '?'}${w.resets_at ? ` resets ${w.resets_at}` : ''}${w.status ? ` (${w.status})` : ''}`);
-  return [`  subscription ${sub.status ?? '?'}${sub.representative_claim ? `, limited by ${sub.representative_claim}` : ''}; ${windows.join('; ') || 'no windows'} (as of ${sub.seen_at})`];
+  if (!sub)
+    return ['  anthropic    subscription windows not seen yet (they come with answers to subscription requests)'];
+  const windows = sub.windows.map(
+    (w) =>
+      `${w.name} ${w.utilization !== undefined ? `${Math.round(w.utilization * 100)}%` : '?'}${w.resets_at ? ` resets ${w.resets_at}` : ''}${w.status ? ` (${w.status})` : ''}`,
+  );
+  return [
+    `  subscription ${sub.status ?? '?'}${sub.representative_claim ? `, limited by ${sub.representative_claim}` : ''}; ${windows.join('; ') || 'no windows'} (as of ${sub.seen_at})`,
+  ];
 }
 
 /** The Z.AI plan's quota in one line: each window's use and reset, or why it is unknown. */
@@ -15,9 +21,15 @@ export function quotaLine(s: Pick<ProxyStatus, 'zai_quota' | 'zai_quota_stop_pct
   const q = s.zai_quota;
   if (!s.zai_key_set) return 'not read (no ZAI_API_KEY)';
   if (!q) return 'not read yet (read at start and after Z.AI answers; CCP_ZAI_QUOTA_POLL_S=0 turns it off)';
-  const windows = q.windows.map((w) => `${w.name} ${w.used_pct}%${w.resets_at ? ` resets ${w.resets_at}` : ''}`).join('; ');
-  const stop = s.zai_quota_stop_pct > 0 ? `stops Haiku at ${s.zai_quota_stop_pct}%` : 'never stops Haiku (CCP_ZAI_QUOTA_STOP_PCT=0)';
-  if (q.error) return `quota unknown since ${q.unknown_since} (${q.error}); routing unchanged${windows ? `; last read ${q.read_at ?? '?'}: ${windows}` : ''}`;
+  const windows = q.windows
+    .map((w) => `${w.name} ${w.used_pct}%${w.resets_at ? ` resets ${w.resets_at}` : ''}`)
+    .join('; ');
+  const stop =
+    s.zai_quota_stop_pct > 0
+      ? `stops Haiku at ${s.zai_quota_stop_pct}%`
+      : 'never stops Haiku (CCP_ZAI_QUOTA_STOP_PCT=0)';
+  if (q.error)
+    return `quota unknown since ${q.unknown_since} (${q.error}); routing unchanged${windows ? `; last read ${q.read_at ?? '?'}: ${windows}` : ''}`;
   return `${q.level ? `plan ${q.level}: ` : ''}${windows} (read ${q.read_at}; ${stop})`;
 }
 
@@ -26,8 +38,14 @@ export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): str
   return [
     c.green(`ccp: running (pid ${s.pid}) on http://127.0.0.1:${s.port}, up ${upS}s`),
     `  offload      ${s.paused ? c.yellow('PAUSED (haiku stays on anthropic; npm run resume)') : 'on'}   FORCE_HAIKU_TO_ZAI=${s.force_haiku_to_zai ? 1 : 0}`,
-    ...(s.zai_cooldown_until ? [`  cooldown     ${c.yellow(`haiku on anthropic until ${s.zai_cooldown_until}`)} (${s.zai_cooldown_reason}: ${s.zai_cooldown_why})`] : []),
-    ...(s.zai_dropped_fields?.length ? [`  zai fields   dropped for Z.AI (it refused them): ${s.zai_dropped_fields.join(', ')}`] : []),
+    ...(s.zai_cooldown_until
+      ? [
+          `  cooldown     ${c.yellow(`haiku on anthropic until ${s.zai_cooldown_until}`)} (${s.zai_cooldown_reason}: ${s.zai_cooldown_why})`,
+        ]
+      : []),
+    ...(s.zai_dropped_fields?.length
+      ? [`  zai fields   dropped for Z.AI (it refused them): ${s.zai_dropped_fields.join(', ')}`]
+      : []),
     `  zai lane     ${s.zai_base_url}  key ${s.zai_key_set ? 'set' : 'NOT SET'}  header ${s.zai_header_mode}`,
     `  anthropic    ${s.anth_base_url}`,
     `  requests     zai ${s.requests.zai}, anthropic ${s.requests.anthropic}, errors ${s.requests.errors}`,

@@ -12,7 +12,15 @@ function pct(n: number, d: number): string {
   return d ? `${((n / d) * 100).toFixed(1)}%` : '-';
 }
 
-const EMPTY: GroupSummary = { requests: 0, errors: 0, retries: 0, err_types: {}, latency_ms: {}, ttft_ms: {}, tokens: { input: 0, output: 0, cache_creation: 0, cache_read: 0 } };
+const EMPTY: GroupSummary = {
+  requests: 0,
+  errors: 0,
+  retries: 0,
+  err_types: {},
+  latency_ms: {},
+  ttft_ms: {},
+  tokens: { input: 0, output: 0, cache_creation: 0, cache_read: 0 },
+};
 
 function compare(a: { name: string; g: GroupSummary }, b: { name: string; g: GroupSummary }, advice: string): string {
   if (a.g.requests < MIN_PER_ARM || b.g.requests < MIN_PER_ARM) {
@@ -26,7 +34,8 @@ function compare(a: { name: string; g: GroupSummary }, b: { name: string; g: Gro
   const slower = faster === a ? b : a;
   const diff = Math.abs(la - lb);
   const rel = (diff / Math.max(la, lb)) * 100;
-  const errNote = ea === eb ? 'equal error rates' : `error rate ${pct(a.g.errors, a.g.requests)} vs ${pct(b.g.errors, b.g.requests)}`;
+  const errNote =
+    ea === eb ? 'equal error rates' : `error rate ${pct(a.g.errors, a.g.requests)} vs ${pct(b.g.errors, b.g.requests)}`;
   const better = eb < ea ? b.name : ea < eb ? a.name : faster.name;
   return `${faster.name} p50 latency is ${fmt(diff)} ms (${rel.toFixed(0)}%) lower than ${slower.name}; ${errNote}; prefer ${better}${advice ? ` (${advice.replace('%s', better)})` : ''}`;
 }
@@ -36,14 +45,30 @@ function row(name: string, g: GroupSummary, extra: string[] = []): string {
 }
 
 export function h1h2Report(m: Metrics): string {
-  const out = ['# HTTP/1.1 vs HTTP/2 (client leg), per lane', '', `Generated ${m.generated_at} from ${m.source.files.join(', ') || 'no log'} by \`npm run report\`.`, ''];
+  const out = [
+    '# HTTP/1.1 vs HTTP/2 (client leg), per lane',
+    '',
+    `Generated ${m.generated_at} from ${m.source.files.join(', ') || 'no log'} by \`npm run report\`.`,
+    '',
+  ];
   for (const [lane, s] of Object.entries(m.lanes)) {
     const h1 = s.by_http.h1 ?? EMPTY;
     const h2 = s.by_http.h2 ?? EMPTY;
-    out.push(`## ${lane} lane`, '', '| arm | n | error rate | latency p50 | p95 | TTFT p50 | p95 |', '|---|---|---|---|---|---|---|', row('h1', h1), row('h2', h2), '');
+    out.push(
+      `## ${lane} lane`,
+      '',
+      '| arm | n | error rate | latency p50 | p95 | TTFT p50 | p95 |',
+      '|---|---|---|---|---|---|---|',
+      row('h1', h1),
+      row('h2', h2),
+      '',
+    );
     // Claude Code 2.1.332 speaks HTTP/1.1 to the proxy on every request, MITM_FORCE_H1 or not (34 of 34
     // observed): with no h2 arm there is nothing to compare, and the report must not imply there is.
-    const noH2 = h2.requests === 0 ? '; no HTTP/2 request at all: Claude Code 2.1.332 speaks HTTP/1.1 to the proxy whatever MITM_FORCE_H1 says, so there is nothing to compare unless another client (e.g. curl --http2) uses h2' : '';
+    const noH2 =
+      h2.requests === 0
+        ? '; no HTTP/2 request at all: Claude Code 2.1.332 speaks HTTP/1.1 to the proxy whatever MITM_FORCE_H1 says, so there is nothing to compare unless another client (e.g. curl --http2) uses h2'
+        : '';
     const verdict = compare({ name: 'h1', g: h1 }, { name: 'h2', g: h2 }, 'MITM_FORCE_H1=1 forces h1') + noH2;
     out.push(`Verdict: ${verdict}`, '');
   }

@@ -62,9 +62,22 @@ export class AttributionTally {
 
   /** Rows by cost, highest first (then by label). */
   result(): Record<string, AttributionRow> {
-    const rows = [...this.rows].sort(([a, x], [b, y]) => (y.cost.pico > x.cost.pico ? 1 : y.cost.pico < x.cost.pico ? -1 : a.localeCompare(b)));
+    const rows = [...this.rows].sort(([a, x], [b, y]) =>
+      y.cost.pico > x.cost.pico ? 1 : y.cost.pico < x.cost.pico ? -1 : a.localeCompare(b),
+    );
     return Object.fromEntries(
-      rows.map(([k, r]) => [k, { attempts: r.attempts, lanes: { ...r.lanes }, tokens: { ...r.tokens }, cost: r.cost.figure(), saved: r.saved.figure(), first_ts: r.first, last_ts: r.last }]),
+      rows.map(([k, r]) => [
+        k,
+        {
+          attempts: r.attempts,
+          lanes: { ...r.lanes },
+          tokens: { ...r.tokens },
+          cost: r.cost.figure(),
+          saved: r.saved.figure(),
+          first_ts: r.first,
+          last_ts: r.last,
+        },
+      ]),
     );
   }
 }

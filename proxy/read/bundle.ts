@@ -38,15 +38,26 @@ export interface BundleResult {
 }
 
 export class BundleSecretError extends Error {
-  constructor(readonly file: string, readonly what: string) {
-    super(`secret found in ${file} (${what}); the bundle was deleted. Nothing of it was printed; look at that line in the source file`);
+  constructor(
+    readonly file: string,
+    readonly what: string,
+  ) {
+    super(
+      `secret found in ${file} (${what}); the bundle was deleted. Nothing of it was printed; look at that line in the source file`,
+    );
     this.name = 'BundleSecretError';
   }
 }
 
 /** Files a bundle never carries, wherever they are. */
 function neverInclude(name: string): boolean {
-  return name === '.env' || name.endsWith('-key.pem') || name.endsWith('.key') || name === 'mitm.state.json' || name.startsWith('.env.');
+  return (
+    name === '.env' ||
+    name.endsWith('-key.pem') ||
+    name.endsWith('.key') ||
+    name === 'mitm.state.json' ||
+    name.startsWith('.env.')
+  );
 }
 
 function walk(dir: string): string[] {
@@ -97,14 +108,30 @@ export interface ProxyFacts {
  */
 export async function settingsInForce(config: Config, proxy: ProxyFacts): Promise<SettingsInForce> {
   const live = proxy.status;
-  if (live?.run) return { settings: { ...live.run, paused: live.paused, zai_header_mode: live.zai_header_mode as RunSettings['zai_header_mode'] }, source: `the running proxy (pid ${live.pid})`, kind: 'running proxy' };
+  if (live?.run)
+    return {
+      settings: {
+        ...live.run,
+        paused: live.paused,
+        zai_header_mode: live.zai_header_mode as RunSettings['zai_header_mode'],
+      },
+      source: `the running proxy (pid ${live.pid})`,
+      kind: 'running proxy',
+    };
   const run = await lastRunRecord(usageLogPath(config.logsDir));
   if (run) return fromRunLine(run);
-  return fromShell(config, live ? 'the running proxy predates run lines' : 'no proxy running and no run line in the log');
+  return fromShell(
+    config,
+    live ? 'the running proxy predates run lines' : 'no proxy running and no run line in the log',
+  );
 }
 
 /** STATE.json: what was in force, which versions, which commit, whether the proxy runs. No secrets. */
-export async function collectState(config: Config, proxy: ProxyFacts, inForce?: SettingsInForce): Promise<Record<string, unknown>> {
+export async function collectState(
+  config: Config,
+  proxy: ProxyFacts,
+  inForce?: SettingsInForce,
+): Promise<Record<string, unknown>> {
   const live = proxy.status;
   const dirty = await quiet('git', ['status', '--porcelain']);
   const { settings: r, source } = inForce ?? (await settingsInForce(config, proxy));
@@ -132,10 +159,17 @@ export async function collectState(config: Config, proxy: ProxyFacts, inForce?: 
       mockttp: packageVersion(join(REPO_ROOT, 'node_modules', 'mockttp', 'package.json')),
       claude: (await quiet('claude', ['--version'])) ?? 'not installed',
     },
-    git: { commit: await quiet('git', ['rev-parse', 'HEAD']), dirty: dirty === undefined ? undefined : dirty.length > 0 },
+    git: {
+      commit: await quiet('git', ['rev-parse', 'HEAD']),
+      dirty: dirty === undefined ? undefined : dirty.length > 0,
+    },
     proxy: live
       ? { running: true, pid: live.pid, port: live.port, started_at: live.started_at }
-      : { running: false, ...(proxy.unverifiedPid !== undefined ? { unverified_pid: proxy.unverifiedPid } : {}), configured_port: config.port },
+      : {
+          running: false,
+          ...(proxy.unverifiedPid !== undefined ? { unverified_pid: proxy.unverifiedPid } : {}),
+          configured_port: config.port,
+        },
     ca_fingerprint: certFingerprint(caPaths(config.caDir).certPath) ?? 'no CA yet',
   };
 }
@@ -150,10 +184,14 @@ export async function buildBundle(config: Config, opts: BundleOptions): Promise<
   ensureDir(dir, 0o700);
 
   const sources: { from: string; to: string }[] = [];
-  for (const f of logFiles(usageLogPath(config.logsDir), true)) sources.push({ from: f, to: join('logs', basename(f)) });
-  if (opts.withBodies && existsSync(bodyTeePath(config.logsDir))) sources.push({ from: bodyTeePath(config.logsDir), to: join('logs', 'body-samples.jsonl') });
-  for (const f of walk(config.resultsDir)) sources.push({ from: f, to: join('results', relative(config.resultsDir, f)) });
-  for (const f of walk(join(REPO_ROOT, 'docs'))) sources.push({ from: f, to: join('docs', relative(join(REPO_ROOT, 'docs'), f)) });
+  for (const f of logFiles(usageLogPath(config.logsDir), true))
+    sources.push({ from: f, to: join('logs', basename(f)) });
+  if (opts.withBodies && existsSync(bodyTeePath(config.logsDir)))
+    sources.push({ from: bodyTeePath(config.logsDir), to: join('logs', 'body-samples.jsonl') });
+  for (const f of walk(config.resultsDir))
+    sources.push({ from: f, to: join('results', relative(config.resultsDir, f)) });
+  for (const f of walk(join(REPO_ROOT, 'docs')))
+    sources.push({ from: f, to: join('docs', relative(join(REPO_ROOT, 'docs'), f)) });
 
   const redactedFiles: string[] = [];
   try {
@@ -171,10 +209,16 @@ export async function buildBundle(config: Config, opts: BundleOptions): Promise<
         chmodSync(dest, 0o600);
       }
     }
-    writeFileSync(join(dir, 'STATE.json'), `${JSON.stringify(await collectState(config, opts.proxy, opts.inForce), null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(
+      join(dir, 'STATE.json'),
+      `${JSON.stringify(await collectState(config, opts.proxy, opts.inForce), null, 2)}\n`,
+      { mode: 0o600 },
+    );
 
     // The final scan reads what is really in the bundle, independent of what the redactor did.
-    const files = walk(dir).map((f) => relative(dir, f)).sort();
+    const files = walk(dir)
+      .map((f) => relative(dir, f))
+      .sort();
     for (const f of files) {
       const [first] = scanForSecrets(readFileSync(join(dir, f)).toString('latin1'), secrets);
       if (first) throw new BundleSecretError(`${f}:${first.line}`, first.what);
@@ -183,7 +227,11 @@ export async function buildBundle(config: Config, opts: BundleOptions): Promise<
       const buf = readFileSync(join(dir, f));
       return { path: f, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
     });
-    writeFileSync(join(dir, 'MANIFEST.json'), `${JSON.stringify({ generated_at: now.toISOString(), files: manifest }, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(
+      join(dir, 'MANIFEST.json'),
+      `${JSON.stringify({ generated_at: now.toISOString(), files: manifest }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
 
     await tar.c({ gzip: true, file: tgz, cwd: parent, portable: true }, [basename(dir)]);
     chmodSync(tgz, 0o600);
@@ -194,4 +242,3 @@ export async function buildBundle(config: Config, opts: BundleOptions): Promise<
     throw e;
   }
 }
-

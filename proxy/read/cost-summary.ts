@@ -88,7 +88,8 @@ export class CostTally {
     if (!m) models.set(model, (m = { sum: new CostSum() }));
     m.sum.add(c.cost);
     if (c.pricedAs) m.pricedAs = c.pricedAs;
-    if (c.cost === undefined) this.noPrice.add(lane === 'zai' ? `zai ${zaiModelFor(e.model, e.upstream_model) ?? model}` : `${lane} ${model}`);
+    if (c.cost === undefined)
+      this.noPrice.add(lane === 'zai' ? `zai ${zaiModelFor(e.model, e.upstream_model) ?? model}` : `${lane} ${model}`);
     if (lane === 'zai') {
       this.asClaude.add(c.asClaude);
       if (c.asClaude === undefined) this.noPrice.add(`anthropic ${model} (as Claude)`);
@@ -115,8 +116,16 @@ export class CostTally {
       zai_billing: this.pricing.zaiBilling,
       total: total.figure(),
       by_lane: Object.fromEntries([...byLane].sort(([a], [b]) => a.localeCompare(b)).map(([k, s]) => [k, s.figure()])),
-      by_model: Object.fromEntries(byModel.sort(([a], [b]) => a.localeCompare(b)).map(([k, m]) => [k, { ...m.sum.figure(), ...(m.pricedAs ? { priced_as: m.pricedAs } : {}) }])),
-      saving: { as_claude: this.asClaude.figure(), on_zai: (byLane.get('zai') ?? new CostSum()).figure(), saved: this.saved.figure() },
+      by_model: Object.fromEntries(
+        byModel
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, m]) => [k, { ...m.sum.figure(), ...(m.pricedAs ? { priced_as: m.pricedAs } : {}) }]),
+      ),
+      saving: {
+        as_claude: this.asClaude.figure(),
+        on_zai: (byLane.get('zai') ?? new CostSum()).figure(),
+        saved: this.saved.figure(),
+      },
       no_price_models: [...this.noPrice].sort(),
     };
   }

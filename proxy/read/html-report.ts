@@ -85,10 +85,14 @@ export function barChart(id: string, title: string, bars: Bar[], opts: { unit?: 
   const rects = bars
     .map((b, i) => {
       const x = pad.l + i * bw;
-      return `<g data-label="${esc(b.label)}" data-value="${b.value}"><rect x="${(x + 2).toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${Math.max(1, bw - 4).toFixed(1)}" height="${(h - pad.b - y(b.value)).toFixed(1)}" fill="${b.color ?? '#64748b'}"><title>${esc(b.label)}: ${b.value}${opts.unit ?? ''}</title></rect>` +
+      return (
+        `<g data-label="${esc(b.label)}" data-value="${b.value}"><rect x="${(x + 2).toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${Math.max(1, bw - 4).toFixed(1)}" height="${(h - pad.b - y(b.value)).toFixed(1)}" fill="${b.color ?? '#64748b'}"><title>${esc(b.label)}: ${b.value}${opts.unit ?? ''}</title></rect>` +
         `<text x="${(x + bw / 2).toFixed(1)}" y="${h - pad.b + 14}" font-size="10" text-anchor="middle" fill="#475569">${esc(b.label)}</text>` +
-        (b.value ? `<text x="${(x + bw / 2).toFixed(1)}" y="${(y(b.value) - 3).toFixed(1)}" font-size="10" text-anchor="middle" fill="#0f172a">${b.value}</text>` : '') +
-        `</g>`;
+        (b.value
+          ? `<text x="${(x + bw / 2).toFixed(1)}" y="${(y(b.value) - 3).toFixed(1)}" font-size="10" text-anchor="middle" fill="#0f172a">${b.value}</text>`
+          : '') +
+        `</g>`
+      );
     })
     .join('');
   return `<svg data-chart="${esc(id)}" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(title)}">
@@ -103,25 +107,43 @@ export function htmlReport(m: Metrics, v: Verdict, c: ReportCollector): string {
   const verdict = v.exitCode === 0 ? 'PASS' : v.exitCode === 2 ? 'NO DATA' : 'FAIL';
   const charts: string[] = [];
   for (const lane of lanes) {
-    for (const [kind, map] of [['latency', c.latency], ['ttft', c.ttft]] as const) {
+    for (const [kind, map] of [
+      ['latency', c.latency],
+      ['ttft', c.ttft],
+    ] as const) {
       const h = map.get(lane);
       if (!h) continue;
-      charts.push(barChart(`${kind}-${lane}`, `${lane} lane: ${kind === 'ttft' ? 'time to first token' : 'latency'} (requests per bucket)`, h.map((n, i) => ({ label: bucketLabel(i), value: n, color: COLORS[lane] ?? '#64748b' }))));
+      charts.push(
+        barChart(
+          `${kind}-${lane}`,
+          `${lane} lane: ${kind === 'ttft' ? 'time to first token' : 'latency'} (requests per bucket)`,
+          h.map((n, i) => ({ label: bucketLabel(i), value: n, color: COLORS[lane] ?? '#64748b' })),
+        ),
+      );
     }
   }
   const s = c.series();
   for (const [lane, counts] of Object.entries(s.lanes)) {
-    const label = (i: number) => new Date((s.start + i * s.width) * 1000).toISOString().slice(11, s.width < 60 ? 19 : 16);
-    charts.push(barChart(`time-${lane}`, `${lane} lane: requests over time (${s.width}s bins, UTC)`, counts.map((n, i) => ({ label: label(i), value: n, color: COLORS[lane] ?? '#64748b' }))));
+    const label = (i: number) =>
+      new Date((s.start + i * s.width) * 1000).toISOString().slice(11, s.width < 60 ? 19 : 16);
+    charts.push(
+      barChart(
+        `time-${lane}`,
+        `${lane} lane: requests over time (${s.width}s bins, UTC)`,
+        counts.map((n, i) => ({ label: label(i), value: n, color: COLORS[lane] ?? '#64748b' })),
+      ),
+    );
   }
   for (const lane of lanes) {
     const t = m.lanes[lane]!.tokens;
-    charts.push(barChart(`tokens-${lane}`, `${lane} lane: tokens`, [
-      { label: 'input', value: t.input, color: COLORS[lane] },
-      { label: 'output', value: t.output, color: COLORS[lane] },
-      { label: 'cache read', value: t.cache_read, color: COLORS[lane] },
-      { label: 'cache write', value: t.cache_creation, color: COLORS[lane] },
-    ]));
+    charts.push(
+      barChart(`tokens-${lane}`, `${lane} lane: tokens`, [
+        { label: 'input', value: t.input, color: COLORS[lane] },
+        { label: 'output', value: t.output, color: COLORS[lane] },
+        { label: 'cache read', value: t.cache_read, color: COLORS[lane] },
+        { label: 'cache write', value: t.cache_creation, color: COLORS[lane] },
+      ]),
+    );
   }
   const errs: Record<string, number> = {};
   const decisions: Record<string, number> = {};
@@ -129,16 +151,32 @@ export function htmlReport(m: Metrics, v: Verdict, c: ReportCollector): string {
     for (const [k, n] of Object.entries(l.err_types)) errs[k] = (errs[k] ?? 0) + n;
     for (const [k, g] of Object.entries(l.by_decision)) decisions[k] = (decisions[k] ?? 0) + g.requests;
   }
-  charts.push(barChart('errors', 'errors by type', Object.entries(errs).map(([label, value]) => ({ label, value, color: '#ef4444' }))));
-  charts.push(barChart('decisions', 'requests by decision', Object.entries(decisions).map(([label, value]) => ({ label, value, color: '#64748b' }))));
+  charts.push(
+    barChart(
+      'errors',
+      'errors by type',
+      Object.entries(errs).map(([label, value]) => ({ label, value, color: '#ef4444' })),
+    ),
+  );
+  charts.push(
+    barChart(
+      'decisions',
+      'requests by decision',
+      Object.entries(decisions).map(([label, value]) => ({ label, value, color: '#64748b' })),
+    ),
+  );
 
-  const money = (f: CostFigure | undefined) => (f ? `$${esc(f.exact)}${f.no_price ? ` (+${f.no_price} no price)` : ''}` : '-');
+  const money = (f: CostFigure | undefined) =>
+    f ? `$${esc(f.exact)}${f.no_price ? ` (+${f.no_price} no price)` : ''}` : '-';
   const row = (name: string, g: Metrics['totals'], cost: CostFigure | undefined) =>
     `<tr data-lane="${esc(name)}"><td>${esc(name)}</td><td data-k="requests">${g.requests}</td><td data-k="errors">${g.errors}</td><td>${g.latency_ms.p50 ?? '-'}</td><td>${g.latency_ms.p95 ?? '-'}</td><td>${g.ttft_ms.p50 ?? '-'}</td><td>${g.ttft_ms.p95 ?? '-'}</td><td>${g.tokens.input}</td><td>${g.tokens.output}</td><td data-k="cost">${money(cost)}</td></tr>`;
   const sv = m.cost.saving;
   const saving = `Offload saved <b id="saved">$${esc(sv.saved.exact)}</b>: the Z.AI-lane requests would have cost $${esc(sv.as_claude.exact)} as Claude and cost $${esc(sv.on_zai.exact)} on Z.AI${sv.saved.no_price ? ` (${sv.saved.no_price} with no price not counted)` : ''}. Prices: ${esc(m.cost.prices)}; Z.AI billed ${esc(m.cost.zai_billing)}.${m.cost.no_price_models.length ? ` No price for ${esc(m.cost.no_price_models.join(', '))}.` : ''}`;
   const classRows = Object.entries(m.by_class)
-    .map(([k, r]) => `<tr data-class="${esc(k)}"><td>${esc(k)}</td><td>${r.lanes.zai ?? 0}</td><td>${r.lanes.anthropic ?? 0}</td><td>${r.tokens.input}</td><td>${r.tokens.output}</td><td data-k="cost">${money(r.cost)}</td><td>$${esc(r.saved.exact)}</td></tr>`)
+    .map(
+      ([k, r]) =>
+        `<tr data-class="${esc(k)}"><td>${esc(k)}</td><td>${r.lanes.zai ?? 0}</td><td>${r.lanes.anthropic ?? 0}</td><td>${r.tokens.input}</td><td>${r.tokens.output}</td><td data-k="cost">${money(r.cost)}</td><td>$${esc(r.saved.exact)}</td></tr>`,
+    )
     .join('');
   const share = m.haiku.offload_share === null ? 'n/a' : `${(m.haiku.offload_share * 100).toFixed(1)}%`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ccp-lanes report</title><link rel="icon" href="data:,">

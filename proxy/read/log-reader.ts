@@ -23,7 +23,12 @@ export interface ReadStats {
 export function asRunRecord(raw: unknown): RunRecord | undefined {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const r = raw as Partial<RunRecord>;
-  return r.event === 'run' && typeof r.ts === 'number' && typeof r.zai_host === 'string' && typeof r.anth_host === 'string' ? (r as RunRecord) : undefined;
+  return r.event === 'run' &&
+    typeof r.ts === 'number' &&
+    typeof r.zai_host === 'string' &&
+    typeof r.anth_host === 'string'
+    ? (r as RunRecord)
+    : undefined;
 }
 
 /** Normalise one parsed line in place; undefined when it is not a usage record. */
@@ -39,7 +44,8 @@ export function normalizeLine(raw: unknown): LogEntry | undefined {
   if (event === 'decision') out.kind = 'decision';
   else if (event === 'complete' || event === 'error') out.kind = 'completion';
   // Original kit completion lines have no event but a numeric status (-1 marks its decision lines).
-  else if (event === undefined && typeof out.status === 'number') out.kind = out.status === -1 ? 'decision' : 'completion';
+  else if (event === undefined && typeof out.status === 'number')
+    out.kind = out.status === -1 ? 'decision' : 'completion';
   else return undefined;
   return out;
 }
@@ -109,7 +115,11 @@ function fastDecision(buf: Buffer, start: number, end: number): LogEntry | undef
  * a copy to join each chunk to the line it cut, which cost more time and memory than the parsing on
  * million-line logs. `handle` must keep no reference into the buffer.
  */
-async function forEachLine(file: string, chunkBytes: number, handle: (buf: Buffer, start: number, end: number) => void): Promise<void> {
+async function forEachLine(
+  file: string,
+  chunkBytes: number,
+  handle: (buf: Buffer, start: number, end: number) => void,
+): Promise<void> {
   let buf = Buffer.allocUnsafe(chunkBytes);
   let have = 0;
   const fh = await open(file, 'r');
@@ -142,8 +152,19 @@ async function forEachLine(file: string, chunkBytes: number, handle: (buf: Buffe
 }
 
 /** Calls `onEntry` for every usage record in order; returns what was read and skipped. */
-export async function readLog(path: string, onEntry: (e: LogEntry) => void, opts: ReadOptions = {}): Promise<ReadStats> {
-  const stats: ReadStats = { files: logFiles(path, opts.includeRotated ?? true), lines: 0, malformed: 0, ignored: 0, outside: 0, runs: 0 };
+export async function readLog(
+  path: string,
+  onEntry: (e: LogEntry) => void,
+  opts: ReadOptions = {},
+): Promise<ReadStats> {
+  const stats: ReadStats = {
+    files: logFiles(path, opts.includeRotated ?? true),
+    lines: 0,
+    malformed: 0,
+    ignored: 0,
+    outside: 0,
+    runs: 0,
+  };
   const handle = (buf: Buffer, start: number, lineEnd: number): void => {
     let end = lineEnd;
     if (end > start && buf[end - 1] === 13) end--; // \r
@@ -170,17 +191,21 @@ export async function readLog(path: string, onEntry: (e: LogEntry) => void, opts
         return;
       }
     }
-    if ((opts.since !== undefined && entry.ts < opts.since) || (opts.session !== undefined && entry.session !== opts.session)) {
+    if (
+      (opts.since !== undefined && entry.ts < opts.since) ||
+      (opts.session !== undefined && entry.session !== opts.session)
+    ) {
       stats.outside++;
       return;
     }
     onEntry(entry);
   };
-  for (const file of stats.files) await forEachLine(file, opts.chunkBytes ?? DEFAULT_CHUNK, handle).catch((e: NodeJS.ErrnoException) => {
-    // A read error (a directory given as the log, no permission) names the file it was about.
-    e.path ??= file;
-    throw e;
-  });
+  for (const file of stats.files)
+    await forEachLine(file, opts.chunkBytes ?? DEFAULT_CHUNK, handle).catch((e: NodeJS.ErrnoException) => {
+      // A read error (a directory given as the log, no permission) names the file it was about.
+      e.path ??= file;
+      throw e;
+    });
   return stats;
 }
 

@@ -45,7 +45,9 @@ export function redact(text: string, knownSecrets: readonly string[]): string {
     if (secret.length >= 4) out = out.split(secret).join(REDACTED);
   }
   for (const re of PATTERNS) {
-    out = out.replace(re, (_match: string, prefix?: unknown) => (typeof prefix === 'string' ? `${prefix}${REDACTED}` : REDACTED));
+    out = out.replace(re, (_match: string, prefix?: unknown) =>
+      typeof prefix === 'string' ? `${prefix}${REDACTED}` : REDACTED,
+    );
   }
   return out;
 }

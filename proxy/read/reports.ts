@@ -24,20 +24,32 @@ export function writeMetrics(resultsDir: string, m: Metrics): string {
 }
 
 /** One pass for the visual report: the summary, the verdict and the distributions together. */
-export async function reportData(path: string, expect: Expectation[], opts: ReadOptions & { hosts?: LaneHosts; judging?: HostJudging; pricing?: Pricing } = {}) {
+export async function reportData(
+  path: string,
+  expect: Expectation[],
+  opts: ReadOptions & { hosts?: LaneHosts; judging?: HostJudging; pricing?: Pricing } = {},
+) {
   const s = new Summarizer(opts.pricing);
   const v = new RoutingVerifier(expect, undefined, opts.hosts, opts.judging);
   const c = new ReportCollector();
-  const stats = await readLog(path, (e) => {
-    s.add(e);
-    v.add(e);
-    c.add(e);
-  }, { ...opts, onRun: (r) => v.run(r) });
+  const stats = await readLog(
+    path,
+    (e) => {
+      s.add(e);
+      v.add(e);
+      c.add(e);
+    },
+    { ...opts, onRun: (r) => v.run(r) },
+  );
   return { metrics: s.result(stats, opts.since), verdict: { ...v.result(), malformed: stats.malformed }, collector: c };
 }
 
 /** The verdict over a log; each request's hosts are judged by the run line before it, else by `hosts`. */
-export async function verifyLog(path: string, expect: Expectation[], opts: ReadOptions & { graceS?: number; now?: number; hosts?: LaneHosts; judging?: HostJudging } = {}): Promise<Verdict> {
+export async function verifyLog(
+  path: string,
+  expect: Expectation[],
+  opts: ReadOptions & { graceS?: number; now?: number; hosts?: LaneHosts; judging?: HostJudging } = {},
+): Promise<Verdict> {
   const v = new RoutingVerifier(expect, opts.graceS, opts.hosts, opts.judging);
   const stats = await readLog(path, (e) => v.add(e), { ...opts, onRun: (r) => v.run(r) });
   return { ...v.result(opts.now), malformed: stats.malformed };

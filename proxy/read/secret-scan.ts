@@ -50,7 +50,8 @@ export function looksRandom(t: string): boolean {
 }
 
 /** Field names whose value is a credential, in any case and any separator style. */
-const CREDENTIAL_NAME = /(authorization|x-api-key|api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|auth[-_]?token|secret|password|_token)$/i;
+const CREDENTIAL_NAME =
+  /(authorization|x-api-key|api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|auth[-_]?token|secret|password|_token)$/i;
 
 /** The value after `name` on a line: past quotes, backslashes, colons, equals signs and a scheme word. */
 function valueAfter(line: string, end: number): string {

@@ -78,13 +78,26 @@ class SampleTable {
   private latency = new Float32Array(this.cap);
   private ttft = new Float32Array(this.cap);
   private lane = new Uint16Array(this.cap);
-  private dims: Record<Dimension, Uint16Array> = { op: new Uint16Array(this.cap), http: new Uint16Array(this.cap), header: new Uint16Array(this.cap), decision: new Uint16Array(this.cap) };
+  private dims: Record<Dimension, Uint16Array> = {
+    op: new Uint16Array(this.cap),
+    http: new Uint16Array(this.cap),
+    header: new Uint16Array(this.cap),
+    decision: new Uint16Array(this.cap),
+  };
   private scratch = new Float32Array(0);
 
   private grow(): void {
     this.cap *= 2;
-    const f32 = (a: Float32Array) => { const b = new Float32Array(this.cap); b.set(a); return b; };
-    const u16 = (a: Uint16Array) => { const b = new Uint16Array(this.cap); b.set(a); return b; };
+    const f32 = (a: Float32Array) => {
+      const b = new Float32Array(this.cap);
+      b.set(a);
+      return b;
+    };
+    const u16 = (a: Uint16Array) => {
+      const b = new Uint16Array(this.cap);
+      b.set(a);
+      return b;
+    };
     this.latency = f32(this.latency);
     this.ttft = f32(this.ttft);
     this.lane = u16(this.lane);
@@ -172,7 +185,12 @@ class Group {
 }
 
 class LaneGroup extends Group {
-  readonly by: Record<Dimension, Map<string, Group>> = { op: new Map(), http: new Map(), header: new Map(), decision: new Map() };
+  readonly by: Record<Dimension, Map<string, Group>> = {
+    op: new Map(),
+    http: new Map(),
+    header: new Map(),
+    decision: new Map(),
+  };
 }
 
 function sub(map: Map<string, Group>, key: string, ids: Ids): Group {
@@ -181,8 +199,17 @@ function sub(map: Map<string, Group>, key: string, ids: Ids): Group {
   return g;
 }
 
-function results(map: Map<string, Group>, table: SampleTable, lane: number, dim: Dimension): Record<string, GroupSummary> {
-  return Object.fromEntries([...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, g]) => [k, g.result(table.quantiles(lane, dim, g.id))]));
+function results(
+  map: Map<string, Group>,
+  table: SampleTable,
+  lane: number,
+  dim: Dimension,
+): Record<string, GroupSummary> {
+  return Object.fromEntries(
+    [...map.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, g]) => [k, g.result(table.quantiles(lane, dim, g.id))]),
+  );
 }
 
 /** Where a status alone says an attempt failed (old-kit lines carry no err_type for status 0). */
@@ -246,7 +273,8 @@ export class Summarizer {
     lane.add(e);
     const op = sub(lane.by.op, e.op ?? 'other', this.ids.op);
     const http = sub(lane.by.http, e.h2 ? 'h2' : 'h1', this.ids.http);
-    const header = laneName === 'zai' && e.header_mode ? sub(lane.by.header, e.header_mode, this.ids.header) : undefined;
+    const header =
+      laneName === 'zai' && e.header_mode ? sub(lane.by.header, e.header_mode, this.ids.header) : undefined;
     const decision = sub(lane.by.decision, e.decision ?? 'unknown', this.ids.decision);
     op.add(e);
     http.add(e);
@@ -294,8 +322,17 @@ export class Summarizer {
     }
     return {
       generated_at: new Date().toISOString(),
-      source: { files: stats.files, lines: stats.lines, malformed: stats.malformed, ignored: stats.ignored, outside_window: stats.outside },
-      window: { ...(since !== undefined ? { since: iso(since) } : {}), ...(this.first !== undefined ? { first: iso(this.first), last: iso(this.last) } : {}) },
+      source: {
+        files: stats.files,
+        lines: stats.lines,
+        malformed: stats.malformed,
+        ignored: stats.ignored,
+        outside_window: stats.outside,
+      },
+      window: {
+        ...(since !== undefined ? { since: iso(since) } : {}),
+        ...(this.first !== undefined ? { first: iso(this.first), last: iso(this.last) } : {}),
+      },
       totals: this.totals.result(this.samples.quantiles()),
       client_requests: { ...this.client, answered_by: { ...this.client.answered_by } },
       lanes,

@@ -13,7 +13,20 @@ function row(cells: string[], widths: number[]): string {
 
 /** The terminal table. */
 export function formatMetrics(m: Metrics): string {
-  const head = ['group', 'reqs', 'errs', 'lat p50', 'p95', 'p99', 'ttft p50', 'p95', 'p99', 'in tok', 'out tok', 'cache r/w'];
+  const head = [
+    'group',
+    'reqs',
+    'errs',
+    'lat p50',
+    'p95',
+    'p99',
+    'ttft p50',
+    'p95',
+    'p99',
+    'in tok',
+    'out tok',
+    'cache r/w',
+  ];
   const widths = [30, 6, 5, 8, 7, 7, 8, 7, 7, 9, 8, 13];
   const line = (label: string, g: GroupSummary) =>
     row(
@@ -40,20 +53,30 @@ export function formatMetrics(m: Metrics): string {
     for (const [k, g] of Object.entries(lane.by_http)) out.push(line(`  http ${k}`, g));
     for (const [k, g] of Object.entries(lane.by_header_mode)) out.push(line(`  header ${k}`, g));
     for (const [k, g] of Object.entries(lane.by_decision)) out.push(line(`  decision ${k}`, g));
-    const errs = Object.entries(lane.err_types).map(([k, v]) => `${k}=${v}`).join(' ');
+    const errs = Object.entries(lane.err_types)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     if (errs) out.push(`  errors by type: ${errs}`);
   }
   out.push(line('all lanes', m.totals));
-  const share = m.haiku.offload_share === null ? 'n/a (no haiku requests)' : `${(m.haiku.offload_share * 100).toFixed(1)}%`;
+  const share =
+    m.haiku.offload_share === null ? 'n/a (no haiku requests)' : `${(m.haiku.offload_share * 100).toFixed(1)}%`;
   out.push('');
   out.push(`haiku offloaded to zai: ${share} (${m.haiku.answered_on_zai} of ${m.haiku.requests} haiku requests)`);
   const cr = m.client_requests;
-  const by = Object.entries(cr.answered_by).map(([k, v]) => `${k} ${v}`).join(', ');
-  out.push(`client requests: ${cr.total}${by ? ` (answered by ${by})` : ''}; ${cr.with_fallback} after a fallback, ${cr.with_retry} after a retry, ${cr.failed} failed; the table above counts attempts`);
+  const by = Object.entries(cr.answered_by)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  out.push(
+    `client requests: ${cr.total}${by ? ` (answered by ${by})` : ''}; ${cr.with_fallback} after a fallback, ${cr.with_retry} after a retry, ${cr.failed} failed; the table above counts attempts`,
+  );
   out.push('');
   out.push(...formatCost(m.cost));
-  out.push(`source: ${m.source.lines} lines in ${m.source.files.length} file(s); malformed ${m.source.malformed}, ignored ${m.source.ignored}, outside window ${m.source.outside_window}`);
-  if (m.decisions_without_completion) out.push(`in flight or lost: ${m.decisions_without_completion} decision(s) without a completion line`);
+  out.push(
+    `source: ${m.source.lines} lines in ${m.source.files.length} file(s); malformed ${m.source.malformed}, ignored ${m.source.ignored}, outside window ${m.source.outside_window}`,
+  );
+  if (m.decisions_without_completion)
+    out.push(`in flight or lost: ${m.decisions_without_completion} decision(s) without a completion line`);
   out.push('times in ms; percentiles are exact nearest-rank over every completed attempt');
   return out.join('\n');
 }
@@ -64,15 +87,23 @@ function money(f: CostFigure): string {
 
 /** The cost lines of the terminal summary. */
 export function formatCost(c: CostReport): string[] {
-  const out = [`cost (prices: ${c.prices}; Z.AI billed ${c.zai_billing === 'plan' ? 'as a flat plan: its tokens cost 0 at the margin' : 'per token'})`];
+  const out = [
+    `cost (prices: ${c.prices}; Z.AI billed ${c.zai_billing === 'plan' ? 'as a flat plan: its tokens cost 0 at the margin' : 'per token'})`,
+  ];
   for (const [lane, f] of Object.entries(c.by_lane)) out.push(`  lane ${lane.padEnd(10)} ${money(f)}`);
-  for (const [key, f] of Object.entries(c.by_model)) out.push(`    ${key}${f.priced_as && !key.endsWith(f.priced_as) ? ` (as ${f.priced_as})` : ''}: ${money(f)}`);
+  for (const [key, f] of Object.entries(c.by_model))
+    out.push(`    ${key}${f.priced_as && !key.endsWith(f.priced_as) ? ` (as ${f.priced_as})` : ''}: ${money(f)}`);
   out.push(`  all lanes       ${money(c.total)}`);
   const s = c.saving;
   if (s.as_claude.priced + s.as_claude.no_price > 0) {
-    out.push(`  offload saved   $${s.saved.exact}: the Z.AI-lane attempts would have cost $${s.as_claude.exact} as Claude and cost $${s.on_zai.exact} on Z.AI${s.saved.no_price ? `; ${s.saved.no_price} attempt(s) with no price are not in it` : ''}`);
+    out.push(
+      `  offload saved   $${s.saved.exact}: the Z.AI-lane attempts would have cost $${s.as_claude.exact} as Claude and cost $${s.on_zai.exact} on Z.AI${s.saved.no_price ? `; ${s.saved.no_price} attempt(s) with no price are not in it` : ''}`,
+    );
   }
-  if (c.no_price_models.length) out.push(`  no price for: ${c.no_price_models.join(', ')} (counted as "no price", never guessed; add them with CCP_PRICES_FILE)`);
+  if (c.no_price_models.length)
+    out.push(
+      `  no price for: ${c.no_price_models.join(', ')} (counted as "no price", never guessed; add them with CCP_PRICES_FILE)`,
+    );
   return out;
 }
 

@@ -16,7 +16,14 @@ export function isHaikuFamily(model: string | undefined): boolean {
 }
 
 /** Haiku may be on the Anthropic lane only with one of these logged reasons. */
-export const ALLOWED_HAIKU_ON_ANTHROPIC: readonly Decision[] = ['failover_paused', 'offload_off', 'no_zai_key', 'cooldown', 'fallback', 'account_probe'];
+export const ALLOWED_HAIKU_ON_ANTHROPIC: readonly Decision[] = [
+  'failover_paused',
+  'offload_off',
+  'no_zai_key',
+  'cooldown',
+  'fallback',
+  'account_probe',
+];
 
 /** The upstream hosts (host[:port], as URL.host spells them) each lane may send to. */
 export interface LaneHosts {
@@ -25,7 +32,10 @@ export interface LaneHosts {
 }
 
 /** The hosts of the configured base URLs, plus any named with --zai-host / --anthropic-host. */
-export function laneHosts(config: Pick<Config, 'zaiBaseUrl' | 'anthBaseUrl'>, extra: { zai?: string[]; anthropic?: string[] } = {}): LaneHosts {
+export function laneHosts(
+  config: Pick<Config, 'zaiBaseUrl' | 'anthBaseUrl'>,
+  extra: { zai?: string[]; anthropic?: string[] } = {},
+): LaneHosts {
   return {
     zai: new Set([config.zaiBaseUrl.host, ...(extra.zai ?? [])].map((h) => h.toLowerCase())),
     anthropic: new Set([config.anthBaseUrl.host, ...(extra.anthropic ?? [])].map((h) => h.toLowerCase())),
@@ -118,7 +128,11 @@ export class RoutingVerifier {
     private readonly judging: HostJudging = {},
   ) {
     this.hosts = fallback;
-    this.source = judging.fallbackSource ?? (fallback === DEFAULT_LANE_HOSTS ? 'the default hosts (no run line in the log)' : "this shell's ZAI_BASE_URL/ANTH_BASE_URL (no run line in the log)");
+    this.source =
+      judging.fallbackSource ??
+      (fallback === DEFAULT_LANE_HOSTS
+        ? 'the default hosts (no run line in the log)'
+        : "this shell's ZAI_BASE_URL/ANTH_BASE_URL (no run line in the log)");
   }
 
   /** A run line: the requests after it are judged by the hosts that proxy was configured with. */
@@ -143,12 +157,14 @@ export class RoutingVerifier {
     this.judged.set(this.source, (this.judged.get(this.source) ?? 0) + 1);
     const rid = e.rid ?? '?';
     const haiku = isHaikuFamily(e.model);
-    if (haiku && e.lane === 'anthropic' && !ALLOWED_HAIKU_ON_ANTHROPIC.includes(e.decision as Decision)) this.haikuWrongLane.push(rid);
+    if (haiku && e.lane === 'anthropic' && !ALLOWED_HAIKU_ON_ANTHROPIC.includes(e.decision as Decision))
+      this.haikuWrongLane.push(rid);
     if (!haiku && e.lane === 'zai') this.nonHaikuOnZai.push(rid);
     this.checkWire(e, rid);
     const model = (e.model ?? '').toLowerCase();
     for (const x of this.expect) {
-      if (model.includes(x.family) && e.lane === x.lane) this.familyOnLane.set(x.family, (this.familyOnLane.get(x.family) ?? 0) + 1);
+      if (model.includes(x.family) && e.lane === x.lane)
+        this.familyOnLane.set(x.family, (this.familyOnLane.get(x.family) ?? 0) + 1);
     }
   }
 
@@ -160,7 +176,8 @@ export class RoutingVerifier {
     if (upstream === undefined && e.proxy_status === undefined) this.unknownDestination.push(rid);
     if (e.v === undefined) return;
     if (upstream !== undefined && (e.lane === 'zai' || e.lane === 'anthropic')) {
-      if (e.lane === 'anthropic' && this.hosts.zai.has(upstream) && !this.hosts.anthropic.has(upstream)) this.anthropicToZai.push(rid);
+      if (e.lane === 'anthropic' && this.hosts.zai.has(upstream) && !this.hosts.anthropic.has(upstream))
+        this.anthropicToZai.push(rid);
       else if (!this.hosts[e.lane].has(upstream)) {
         const configured = [...this.hosts[e.lane]].join(' or ');
         const k = `${e.lane}\n${upstream}\n${configured}`;
@@ -180,32 +197,42 @@ export class RoutingVerifier {
     checks.push({
       name: 'haiku on the z.ai lane unless a logged reason allows anthropic',
       pass: this.haikuWrongLane.length === 0,
-      detail: this.haikuWrongLane.length ? `${this.haikuWrongLane.length} haiku completion(s) on anthropic without ${ALLOWED_HAIKU_ON_ANTHROPIC.join('/')}` : 'no violation',
+      detail: this.haikuWrongLane.length
+        ? `${this.haikuWrongLane.length} haiku completion(s) on anthropic without ${ALLOWED_HAIKU_ON_ANTHROPIC.join('/')}`
+        : 'no violation',
       rids: list(this.haikuWrongLane),
     });
     checks.push({
       name: 'no non-haiku request on the z.ai lane',
       pass: this.nonHaikuOnZai.length === 0,
-      detail: this.nonHaikuOnZai.length ? `${this.nonHaikuOnZai.length} non-haiku completion(s) on zai` : 'no violation',
+      detail: this.nonHaikuOnZai.length
+        ? `${this.nonHaikuOnZai.length} non-haiku completion(s) on zai`
+        : 'no violation',
       rids: list(this.nonHaikuOnZai),
     });
     const stale = [...this.open.entries()].filter(([, ts]) => now - ts > this.graceS).map(([k]) => k.split(':')[0]!);
     checks.push({
       name: `every decision has a completion (grace ${this.graceS}s)`,
       pass: stale.length === 0,
-      detail: stale.length ? `${stale.length} decision(s) never completed` : `${this.open.size} still in flight within the grace period`,
+      detail: stale.length
+        ? `${stale.length} decision(s) never completed`
+        : `${this.open.size} still in flight within the grace period`,
       rids: list(stale),
     });
     checks.push({
       name: 'no anthropic-lane request reached the z.ai host',
       pass: this.anthropicToZai.length === 0,
-      detail: this.anthropicToZai.length ? `${this.anthropicToZai.length} request(s) with the client's own credentials went to the z.ai host` : 'no violation',
+      detail: this.anthropicToZai.length
+        ? `${this.anthropicToZai.length} request(s) with the client's own credentials went to the z.ai host`
+        : 'no violation',
       rids: list(this.anthropicToZai),
     });
     checks.push({
       name: 'every completion says where it went',
       pass: this.unknownDestination.length === 0,
-      detail: this.unknownDestination.length ? `${this.unknownDestination.length} completion(s) without an upstream host, not answered by the proxy itself: where they went is unknown` : 'no violation',
+      detail: this.unknownDestination.length
+        ? `${this.unknownDestination.length} completion(s) without an upstream host, not answered by the proxy itself: where they went is unknown`
+        : 'no violation',
       rids: list(this.unknownDestination),
     });
     const misrouted = [...this.wrongHost.values()];
@@ -214,13 +241,17 @@ export class RoutingVerifier {
       name: 'every request reached the host configured for its lane',
       pass: wrong === 0,
       // Where they went and where they should have gone, apart: the line must not read as if traffic went to the expected host.
-      detail: wrong ? `${wrong} request(s) went elsewhere: ${misrouted.map((m) => `${m.rids.length} ${m.lane}-lane request(s) went to ${m.went}; configured for that lane: ${m.configured}`).join('; ')}` : 'no violation',
+      detail: wrong
+        ? `${wrong} request(s) went elsewhere: ${misrouted.map((m) => `${m.rids.length} ${m.lane}-lane request(s) went to ${m.went}; configured for that lane: ${m.configured}`).join('; ')}`
+        : 'no violation',
       rids: list(misrouted.flatMap((m) => m.rids)),
     });
     checks.push({
       name: 'every /v1/messages body had a readable model',
       pass: this.noModel.length === 0,
-      detail: this.noModel.length ? `${this.noModel.length} request(s) routed without a model (not JSON, or no model field)` : 'no violation',
+      detail: this.noModel.length
+        ? `${this.noModel.length} request(s) routed without a model (not JSON, or no model field)`
+        : 'no violation',
       rids: list(this.noModel),
     });
     checks.push({
@@ -231,18 +262,39 @@ export class RoutingVerifier {
     });
     for (const x of this.expect) {
       const n = this.familyOnLane.get(x.family) ?? 0;
-      checks.push({ name: `${x.family} traffic reached the ${x.lane} lane`, pass: n > 0, detail: `${n} completion(s)`, rids: [] });
+      checks.push({
+        name: `${x.family} traffic reached the ${x.lane} lane`,
+        pass: n > 0,
+        detail: `${n} completion(s)`,
+        rids: [],
+      });
     }
     const exitCode = this.completions === 0 && this.open.size === 0 ? 2 : checks.every((c) => c.pass) ? 0 : 1;
-    return { exitCode, checks, completions: this.completions, judgedBy: [...this.judged].map(([source, completions]) => ({ source, completions })) };
+    return {
+      exitCode,
+      checks,
+      completions: this.completions,
+      judgedBy: [...this.judged].map(([source, completions]) => ({ source, completions })),
+    };
   }
 }
 
 export function formatVerdict(v: Verdict): string {
-  if (v.exitCode === 2) return `NO DATA: no usage lines in the window (exit 2)${v.malformed ? `; ${v.malformed} malformed line(s) skipped` : ''}`;
+  if (v.exitCode === 2)
+    return `NO DATA: no usage lines in the window (exit 2)${v.malformed ? `; ${v.malformed} malformed line(s) skipped` : ''}`;
   const lines = v.judgedBy.map((j) => `hosts judged by ${j.source}: ${j.completions} completion(s)`);
-  if (v.malformed) lines.push(`NOTE  ${v.malformed} malformed line(s) (not JSON: torn or edited) were skipped; summarize counts them too`);
-  lines.push(...v.checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}${c.rids.length ? ` [rids: ${c.rids.join(', ')}]` : ''}`));
-  lines.push(v.exitCode === 0 ? `routing verified over ${v.completions} completion(s)` : `routing violations found (exit 1)`);
+  if (v.malformed)
+    lines.push(
+      `NOTE  ${v.malformed} malformed line(s) (not JSON: torn or edited) were skipped; summarize counts them too`,
+    );
+  lines.push(
+    ...v.checks.map(
+      (c) =>
+        `${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}${c.rids.length ? ` [rids: ${c.rids.join(', ')}]` : ''}`,
+    ),
+  );
+  lines.push(
+    v.exitCode === 0 ? `routing verified over ${v.completions} completion(s)` : `routing violations found (exit 1)`,
+  );
   return lines.join('\n');
 }

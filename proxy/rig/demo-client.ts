@@ -32,10 +32,22 @@ for (const r of requests) {
       text += decoder.decode(chunk as Uint8Array, { stream: true });
     }
     // A streamed answer arrives as text_delta pieces; a JSON answer as one text block.
-    const deltas = [...text.matchAll(/"type":"text_delta","text":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+    const deltas = [...text.matchAll(/"type":"text_delta","text":"((?:[^"\\]|\\.)*)"/g)].map(
+      (m) => JSON.parse(`"${m[1]}"`) as string,
+    );
     const whole = deltas.length ? deltas.join('') : text;
     const answer = /ok from [a-z-]+/.exec(whole)?.[0];
-    console.log(JSON.stringify({ label: r.label, status: res.status, answer, first_chunk_ms: firstChunkMs, last_chunk_ms: lastChunkMs, chunks, total_ms: performance.now() - t0 }));
+    console.log(
+      JSON.stringify({
+        label: r.label,
+        status: res.status,
+        answer,
+        first_chunk_ms: firstChunkMs,
+        last_chunk_ms: lastChunkMs,
+        chunks,
+        total_ms: performance.now() - t0,
+      }),
+    );
   } catch (e) {
     console.log(JSON.stringify({ label: r.label, status: 0, error: (e as Error).message }));
   }

@@ -30,7 +30,12 @@ export interface ClientResult {
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const CLIENT = join(REPO_ROOT, 'proxy', 'rig', 'demo-client.ts');
 
-export function request(label: string, model: string, stream: boolean, headers: Record<string, string> = { 'x-api-key': FAKE_ANTHROPIC_KEY }) {
+export function request(
+  label: string,
+  model: string,
+  stream: boolean,
+  headers: Record<string, string> = { 'x-api-key': FAKE_ANTHROPIC_KEY },
+) {
   return {
     label,
     path: '/v1/messages?beta=true',
@@ -40,7 +45,10 @@ export function request(label: string, model: string, stream: boolean, headers: 
 }
 
 /** Runs the client in a child process whose only link to the proxy is the environment a user sources. */
-export async function runClient(env: Record<string, string>, requests: ReturnType<typeof request>[]): Promise<ClientResult[]> {
+export async function runClient(
+  env: Record<string, string>,
+  requests: ReturnType<typeof request>[],
+): Promise<ClientResult[]> {
   const { stdout } = await execa(TSX, [CLIENT, JSON.stringify(requests)], {
     env: { ...env, NO_PROXY: '127.0.0.1,localhost' },
     extendEnv: true,
@@ -52,7 +60,11 @@ export async function runClient(env: Record<string, string>, requests: ReturnTyp
     .map((l) => JSON.parse(l) as ClientResult);
 }
 
-export async function runDemo(opts: { dir: string; resultsDir: string; print: (s: string) => void }): Promise<DemoResult> {
+export async function runDemo(opts: {
+  dir: string;
+  resultsDir: string;
+  print: (s: string) => void;
+}): Promise<DemoResult> {
   const { print } = opts;
   rmSync(join(opts.dir, 'logs'), { recursive: true, force: true });
   const rig = await startRig({ dir: opts.dir, env: { CCP_RESULTS_DIR: opts.resultsDir } });
@@ -70,7 +82,8 @@ export async function runDemo(opts: { dir: string; resultsDir: string; print: (s
       request('sonnet json', 'claude-sonnet-4-5-20250929', false),
       request('opus stream', 'claude-opus-4-1', true),
     ];
-    for (const r of batch) expected[r.label] = r.body.model.includes('haiku') ? 'ok from zai-fake' : 'ok from anthropic-fake';
+    for (const r of batch)
+      expected[r.label] = r.body.model.includes('haiku') ? 'ok from zai-fake' : 'ok from anthropic-fake';
     const results = await runClient(clientEnv, batch);
 
     rig.proxy.state.setPaused(true);
@@ -81,14 +94,23 @@ export async function runDemo(opts: { dir: string; resultsDir: string; print: (s
     for (const r of [...results, ...paused]) {
       const pass = r.status === 200 && r.answer === expected[r.label];
       checks.push({ name: `${r.label} answered by ${expected[r.label]!.replace('ok from ', '')}`, pass });
-      const timing = r.first_chunk_ms !== undefined ? ` first chunk ${Math.round(r.first_chunk_ms)} ms, total ${Math.round(r.total_ms ?? 0)} ms` : '';
+      const timing =
+        r.first_chunk_ms !== undefined
+          ? ` first chunk ${Math.round(r.first_chunk_ms)} ms, total ${Math.round(r.total_ms ?? 0)} ms`
+          : '';
       print(`${pass ? 'PASS' : 'FAIL'}  ${r.label.padEnd(18)} → ${r.status} "${r.answer ?? r.error ?? ''}"${timing}`);
     }
 
     const zaiKeys = rig.zai.requests.map((q) => q.headers['x-api-key'] ?? q.headers.authorization);
     const zaiSawClientKey = rig.zai.requests.some((q) => JSON.stringify(q.headers).includes(FAKE_ANTHROPIC_KEY));
     const anthSawZaiKey = rig.anthropic.requests.some((q) => JSON.stringify(q.headers).includes(FAKE_ZAI_KEY));
-    checks.push({ name: 'z.ai fake received only the z.ai key, under /api/anthropic', pass: zaiKeys.every((k) => k === FAKE_ZAI_KEY) && !zaiSawClientKey && rig.zai.requests.every((q) => q.url.startsWith('/api/anthropic/v1/messages')) });
+    checks.push({
+      name: 'z.ai fake received only the z.ai key, under /api/anthropic',
+      pass:
+        zaiKeys.every((k) => k === FAKE_ZAI_KEY) &&
+        !zaiSawClientKey &&
+        rig.zai.requests.every((q) => q.url.startsWith('/api/anthropic/v1/messages')),
+    });
     checks.push({ name: 'anthropic fake never received the z.ai key', pass: !anthSawZaiKey });
     for (const c of checks.slice(-2)) print(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}`);
   } finally {

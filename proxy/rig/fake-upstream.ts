@@ -7,7 +7,15 @@ import https from 'node:https';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TlsMaterial } from './test-ca.js';
-import { defaultPlanUsage, exhaustedWindow, quotaAnswer, strictSchemaProblem, zaiErrorAnswer, zaiKnowsModel, type PlanUsage } from './zai-personality.js';
+import {
+  defaultPlanUsage,
+  exhaustedWindow,
+  quotaAnswer,
+  strictSchemaProblem,
+  zaiErrorAnswer,
+  zaiKnowsModel,
+  type PlanUsage,
+} from './zai-personality.js';
 
 export interface RecordedRequest {
   method: string;
@@ -154,7 +162,9 @@ export class FakeUpstream {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch(() => res.destroy());
     };
-    this.server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
+    this.server = opts.tls
+      ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler)
+      : http.createServer(handler);
     this.server.on('connection', (s: Socket) => {
       this.connections++;
       this.sockets.add(s);
@@ -196,7 +206,13 @@ export class FakeUpstream {
   }
 
   /** A whole answer at once; recorded. */
-  private send(req: http.IncomingMessage, res: http.ServerResponse, status: number, payload: string, headers: Record<string, string> = {}): void {
+  private send(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    status: number,
+    payload: string,
+    headers: Record<string, string> = {},
+  ): void {
     const requestId = newRequestId();
     res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, ...headers });
     res.end(req.method === 'HEAD' ? undefined : payload);
@@ -204,7 +220,14 @@ export class FakeUpstream {
   }
 
   /** An error in this personality's shape: Anthropic's, or Z.AI's with a business code. */
-  private sendError(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, message: string, zaiCode?: number): void {
+  private sendError(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    status: number,
+    type: string,
+    message: string,
+    zaiCode?: number,
+  ): void {
     if (this.zai && zaiCode !== undefined) {
       const a = zaiErrorAnswer(zaiCode, { requestId: newRequestId() });
       this.send(req, res, a.status, a.body);
@@ -223,7 +246,13 @@ export class FakeUpstream {
     const chunks: Buffer[] = [];
     for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
     const body = Buffer.concat(chunks);
-    const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, receivedAt: Date.now() };
+    const recorded: RecordedRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      body,
+      receivedAt: Date.now(),
+    };
     // What the fake answered, kept with the request: a test's oracle of what crossed the wire.
     const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => http.ServerResponse;
     res.writeHead = ((...a: unknown[]) => {
@@ -246,7 +275,8 @@ export class FakeUpstream {
     const path = fullPath.slice(prefix.length) || '/';
     if (await this.answerFault(req, res)) return;
     if (req.method === 'POST' && path === '/v1/messages') await this.answerMessages(req, res, body);
-    else if (req.method === 'POST' && path === '/v1/messages/count_tokens') this.send(req, res, 200, JSON.stringify({ input_tokens: Math.max(1, Math.round(body.length / 4)) }));
+    else if (req.method === 'POST' && path === '/v1/messages/count_tokens')
+      this.send(req, res, 200, JSON.stringify({ input_tokens: Math.max(1, Math.round(body.length / 4)) }));
     // Claude Code's other calls (settings, telemetry, HEAD / probes): a harmless empty answer.
     else this.send(req, res, 200, '{}');
   }
@@ -266,13 +296,29 @@ export class FakeUpstream {
     }
     if (fault.firstByteDelayMs) await new Promise((r) => setTimeout(r, fault.firstByteDelayMs));
     let answer: { status: number; body: string } | undefined;
-    if (fault.zaiCode !== undefined) answer = zaiErrorAnswer(fault.zaiCode, { requestId: newRequestId(), ...(fault.resetAt ? { resetAt: fault.resetAt } : {}) });
-    else if (fault.status) answer = { status: fault.status, body: fault.body !== undefined ? JSON.stringify(fault.body) : errorBody('api_error', `${this.name}: injected ${fault.status}`) };
+    if (fault.zaiCode !== undefined)
+      answer = zaiErrorAnswer(fault.zaiCode, {
+        requestId: newRequestId(),
+        ...(fault.resetAt ? { resetAt: fault.resetAt } : {}),
+      });
+    else if (fault.status)
+      answer = {
+        status: fault.status,
+        body:
+          fault.body !== undefined
+            ? JSON.stringify(fault.body)
+            : errorBody('api_error', `${this.name}: injected ${fault.status}`),
+      };
     if (!answer) return false;
     if (fault.stallBody) {
       // Headers and half the body, then silence: the connection stays open until someone gives up.
       const requestId = newRequestId();
-      res.writeHead(answer.status, { 'content-type': 'application/json', 'request-id': requestId, 'content-length': String(Buffer.byteLength(answer.body)), ...fault.headers });
+      res.writeHead(answer.status, {
+        'content-type': 'application/json',
+        'request-id': requestId,
+        'content-length': String(Buffer.byteLength(answer.body)),
+        ...fault.headers,
+      });
       res.write(answer.body.slice(0, answer.body.length >> 1));
       this.responses.push({ status: answer.status, requestId, events: 0, eventTimes: [], aborted: true });
       return true;
@@ -369,7 +415,13 @@ export class FakeUpstream {
     for (const [i, m] of messages.entries()) {
       if (m.role !== 'assistant' || !Array.isArray(m.content)) continue;
       for (const [j, b] of (m.content as { type?: string; thinking?: string; signature?: string }[]).entries()) {
-        if (b.type === 'thinking' && b.signature !== `anth-${createHmac('sha256', this.signingKey).update(b.thinking ?? '').digest('base64')}`) {
+        if (
+          b.type === 'thinking' &&
+          b.signature !==
+            `anth-${createHmac('sha256', this.signingKey)
+              .update(b.thinking ?? '')
+              .digest('base64')}`
+        ) {
           return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
         }
       }
@@ -377,7 +429,12 @@ export class FakeUpstream {
     const enabled = (body.thinking as { type?: string } | undefined)?.type === 'enabled';
     const last = [...messages].reverse().find((m) => m.role === 'assistant');
     const blocks = Array.isArray(last?.content) ? (last!.content as { type?: string }[]) : [];
-    if (enabled && blocks.some((b) => b.type === 'tool_use') && blocks[0]?.type !== 'thinking' && blocks[0]?.type !== 'redacted_thinking') {
+    if (
+      enabled &&
+      blocks.some((b) => b.type === 'tool_use') &&
+      blocks[0]?.type !== 'thinking' &&
+      blocks[0]?.type !== 'redacted_thinking'
+    ) {
       return 'messages: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block';
     }
     return undefined;
@@ -394,7 +451,13 @@ export class FakeUpstream {
     return u;
   }
 
-  private json(res: http.ServerResponse, model: string, thinking: boolean, fault: Fault | undefined, headers: Record<string, string>): void {
+  private json(
+    res: http.ServerResponse,
+    model: string,
+    thinking: boolean,
+    fault: Fault | undefined,
+    headers: Record<string, string>,
+  ): void {
     const usage = this.usage();
     const text = this.replyText();
     const thought = `${this.name} thinks`;
@@ -403,7 +466,10 @@ export class FakeUpstream {
       type: 'message',
       role: 'assistant',
       model,
-      content: [...(thinking ? [{ type: 'thinking', thinking: thought, signature: this.sign(thought) }] : []), { type: 'text', text }],
+      content: [
+        ...(thinking ? [{ type: 'thinking', thinking: thought, signature: this.sign(thought) }] : []),
+        { type: 'text', text },
+      ],
       stop_reason: 'end_turn',
       stop_sequence: null,
       usage,
@@ -417,10 +483,24 @@ export class FakeUpstream {
       return;
     }
     res.end(payload);
-    this.responses.push({ status: 200, requestId, usage, events: 0, eventTimes: [], text, sha256: createHash('sha256').update(payload).digest('hex') });
+    this.responses.push({
+      status: 200,
+      requestId,
+      usage,
+      events: 0,
+      eventTimes: [],
+      text,
+      sha256: createHash('sha256').update(payload).digest('hex'),
+    });
   }
 
-  private async stream(res: http.ServerResponse, model: string, fault: Fault | undefined, thinking: boolean, headers: Record<string, string>): Promise<void> {
+  private async stream(
+    res: http.ServerResponse,
+    model: string,
+    fault: Fault | undefined,
+    thinking: boolean,
+    headers: Record<string, string>,
+  ): Promise<void> {
     const usage = this.usage();
     const deltas = this.opts.deltas ?? 5;
     const gap = this.opts.eventGapMs ?? 20;
@@ -443,9 +523,22 @@ export class FakeUpstream {
     const thought = `${this.name} thinks`;
     const thinkingEvents: [string, unknown][] = thinking
       ? [
-          ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }],
-          ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: thought } }],
-          ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: this.sign(thought) } }],
+          [
+            'content_block_start',
+            { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
+          ],
+          [
+            'content_block_delta',
+            { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: thought } },
+          ],
+          [
+            'content_block_delta',
+            {
+              type: 'content_block_delta',
+              index: 0,
+              delta: { type: 'signature_delta', signature: this.sign(thought) },
+            },
+          ],
           ['content_block_stop', { type: 'content_block_stop', index: 0 }],
         ]
       : [];
@@ -454,13 +547,37 @@ export class FakeUpstream {
     const startUsage = this.zai ? { input_tokens: 0, output_tokens: 0 } : { ...usage, output_tokens: 1 };
     const deltaUsage = this.zai ? usage : { output_tokens: usage.output_tokens ?? 0 };
     const events: [string, unknown][] = [
-      ['message_start', { type: 'message_start', message: { id: `msg_${randomBytes(8).toString('hex')}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: startUsage } }],
+      [
+        'message_start',
+        {
+          type: 'message_start',
+          message: {
+            id: `msg_${randomBytes(8).toString('hex')}`,
+            type: 'message',
+            role: 'assistant',
+            model,
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: startUsage,
+          },
+        },
+      ],
       ['ping', { type: 'ping' }],
       ...thinkingEvents,
-      ['content_block_start', { type: 'content_block_start', index: textIndex, content_block: { type: 'text', text: '' } }],
-      ...pieces.map((p): [string, unknown] => ['content_block_delta', { type: 'content_block_delta', index: textIndex, delta: { type: 'text_delta', text: p } }]),
+      [
+        'content_block_start',
+        { type: 'content_block_start', index: textIndex, content_block: { type: 'text', text: '' } },
+      ],
+      ...pieces.map((p): [string, unknown] => [
+        'content_block_delta',
+        { type: 'content_block_delta', index: textIndex, delta: { type: 'text_delta', text: p } },
+      ]),
       ['content_block_stop', { type: 'content_block_stop', index: textIndex }],
-      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: deltaUsage }],
+      [
+        'message_delta',
+        { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: deltaUsage },
+      ],
       ['message_stop', { type: 'message_stop' }],
     ];
     for (const [i, [name, data]] of events.entries()) {
@@ -471,7 +588,10 @@ export class FakeUpstream {
       }
       if (fault?.hangAfterEvents !== undefined && i >= fault.hangAfterEvents) return;
       if (name === 'content_block_delta') await new Promise((r) => setTimeout(r, gap));
-      const stamped = this.opts.stampEvents && name === 'content_block_delta' ? { ...(data as object), sent_at: performance.timeOrigin + performance.now() } : data;
+      const stamped =
+        this.opts.stampEvents && name === 'content_block_delta'
+          ? { ...(data as object), sent_at: performance.timeOrigin + performance.now() }
+          : data;
       const chunk = `event: ${name}\ndata: ${JSON.stringify(stamped)}\n\n`;
       hash.update(chunk);
       res.write(chunk);
@@ -485,7 +605,8 @@ export class FakeUpstream {
 
 /** Drop the connection without an answer: a TCP reset where Node can send one (plain sockets), else a close. */
 function abruptClose(socket: Socket): void {
-  if (typeof socket.resetAndDestroy === 'function' && !(socket as { encrypted?: boolean }).encrypted) socket.resetAndDestroy();
+  if (typeof socket.resetAndDestroy === 'function' && !(socket as { encrypted?: boolean }).encrypted)
+    socket.resetAndDestroy();
   else socket.destroy();
 }
 

@@ -70,9 +70,16 @@ async function oneRequest(agent: ProxyAgent, i: number, forceStream = false): Pr
       headers: {
         'content-type': 'application/json',
         'anthropic-version': '2023-06-01',
-        ...(oauth ? { authorization: `Bearer ${OAUTH}`, 'anthropic-beta': 'oauth-2025-04-20' } : { 'x-api-key': FAKE_ANTHROPIC_KEY }),
+        ...(oauth
+          ? { authorization: `Bearer ${OAUTH}`, 'anthropic-beta': 'oauth-2025-04-20' }
+          : { 'x-api-key': FAKE_ANTHROPIC_KEY }),
       },
-      body: JSON.stringify({ model, max_tokens: 64, stream, messages: [{ role: 'user', content: `load request ${i}` }] }),
+      body: JSON.stringify({
+        model,
+        max_tokens: 64,
+        stream,
+        messages: [{ role: 'user', content: `load request ${i}` }],
+      }),
       signal: AbortSignal.timeout(60_000),
     });
     const hash = createHash('sha256');
@@ -130,12 +137,19 @@ interface Run {
 /** burst: every stream at once. */
 async function driveBurst(run: Run): Promise<void> {
   run.opts.print(`burst: ${run.opts.concurrency} concurrent streams…`);
-  run.outcomes.push(...(await Promise.all(Array.from({ length: run.opts.concurrency }, (_, i) => oneRequest(run.agent, i, true)))));
+  run.outcomes.push(
+    ...(await Promise.all(Array.from({ length: run.opts.concurrency }, (_, i) => oneRequest(run.agent, i, true)))),
+  );
 }
 
 /** chaos: faults on the fakes in turn, and one proxy restart half way through. */
 async function injectChaos(run: Run, until: number): Promise<void> {
-  const faults: Fault[] = [{ status: 500 }, { status: 429, body: { error: { code: '1302', message: 'High concurrency' } } }, { resetAfterEvents: 5 }, { status: 529 }];
+  const faults: Fault[] = [
+    { status: 500 },
+    { status: 429, body: { error: { code: '1302', message: 'High concurrency' } } },
+    { resetAfterEvents: 5 },
+    { status: 529 },
+  ];
   for (let k = 0; Date.now() < until; ) {
     run.fakes.zai.fault = faults[k++ % faults.length]!;
     if (k % 2 === 0) run.fakes.anthropic.fault = { resetAfterEvents: 6 };
@@ -163,11 +177,16 @@ async function driveTimed(run: Run): Promise<void> {
       if (o.status === 0) await new Promise((r) => setTimeout(r, 200));
       if (Date.now() - lastReport > 5000) {
         lastReport = Date.now();
-        run.opts.print(`${run.opts.mode}: ${Math.round((Date.now() - run.t0) / 1000)}s, ${run.outcomes.length} requests, proxy RSS ${run.proxy.rss()} MB`);
+        run.opts.print(
+          `${run.opts.mode}: ${Math.round((Date.now() - run.t0) / 1000)}s, ${run.outcomes.length} requests, proxy RSS ${run.proxy.rss()} MB`,
+        );
       }
     }
   };
-  await Promise.all([run.opts.mode === 'chaos' ? injectChaos(run, until) : Promise.resolve(), ...Array.from({ length: run.opts.concurrency }, client)]);
+  await Promise.all([
+    run.opts.mode === 'chaos' ? injectChaos(run, until) : Promise.resolve(),
+    ...Array.from({ length: run.opts.concurrency }, client),
+  ]);
 }
 
 interface Memory {
@@ -206,28 +225,61 @@ async function checkInvariants(run: Run, logPath: string, mem: Memory): Promise<
   // After a restart the baseline is the new process's; either way live data must not keep growing.
   const growth = mem.finalLive - mem.baselineLive;
   const invariants: Invariant[] = [
-    { name: 'every attempt has exactly one decision and one completion line', pass: unpaired.length === 0 && firstAttempts >= answered, detail: `${attempts.size} attempts, ${unpaired.length} unpaired${unpaired.length ? ` (${unpaired.slice(0, 5).join(', ')})` : ''}; ${firstAttempts} requests logged for ${answered} answered` },
-    { name: 'no stream corrupted (client bytes = fake bytes, by SHA-256)', pass: corrupted.length === 0 && ok.length > 0, detail: `${ok.length} complete answers checked, ${corrupted.length} differ` },
-    { name: 'no credential crossed lanes', pass: zaiLeak.length === 0 && anthLeak.length === 0, detail: `z.ai fake ${fakes.zai.requests.length} requests (${zaiLeak.length} bad), anthropic fake ${fakes.anthropic.requests.length} (${anthLeak.length} bad)` },
-    { name: 'proxy memory returns to baseline (live heap + buffers after GC ≤ +10 MB)', pass: Number.isFinite(growth) && growth <= 10, detail: `live ${mem.baselineLive} → ${mem.finalLive} MB; RSS baseline ${mem.baseline} MB, peak ${mem.peak} MB, after ${mem.final} MB` },
+    {
+      name: 'every attempt has exactly one decision and one completion line',
+      pass: unpaired.length === 0 && firstAttempts >= answered,
+      detail: `${attempts.size} attempts, ${unpaired.length} unpaired${unpaired.length ? ` (${unpaired.slice(0, 5).join(', ')})` : ''}; ${firstAttempts} requests logged for ${answered} answered`,
+    },
+    {
+      name: 'no stream corrupted (client bytes = fake bytes, by SHA-256)',
+      pass: corrupted.length === 0 && ok.length > 0,
+      detail: `${ok.length} complete answers checked, ${corrupted.length} differ`,
+    },
+    {
+      name: 'no credential crossed lanes',
+      pass: zaiLeak.length === 0 && anthLeak.length === 0,
+      detail: `z.ai fake ${fakes.zai.requests.length} requests (${zaiLeak.length} bad), anthropic fake ${fakes.anthropic.requests.length} (${anthLeak.length} bad)`,
+    },
+    {
+      name: 'proxy memory returns to baseline (live heap + buffers after GC ≤ +10 MB)',
+      pass: Number.isFinite(growth) && growth <= 10,
+      detail: `live ${mem.baselineLive} → ${mem.finalLive} MB; RSS baseline ${mem.baseline} MB, peak ${mem.peak} MB, after ${mem.final} MB`,
+    },
   ];
-  if (run.opts.mode === 'burst') invariants.push({ name: 'every stream of the burst completed', pass: ok.length === outcomes.length, detail: `${ok.length}/${outcomes.length}` });
+  if (run.opts.mode === 'burst')
+    invariants.push({
+      name: 'every stream of the burst completed',
+      pass: ok.length === outcomes.length,
+      detail: `${ok.length}/${outcomes.length}`,
+    });
   return invariants;
 }
 
 function failedBy(outcomes: Outcome[]): string {
   const counts: Record<string, number> = {};
   for (const o of outcomes.filter((x) => !(x.status === 200 && x.complete))) {
-    const k = o.status === 0 ? (o.error ?? 'error').split(':')[0]!.replace(/\s+/g, '_') : o.status === 200 ? 'truncated' : String(o.status);
+    const k =
+      o.status === 0
+        ? (o.error ?? 'error').split(':')[0]!.replace(/\s+/g, '_')
+        : o.status === 200
+          ? 'truncated'
+          : String(o.status);
     counts[k] = (counts[k] ?? 0) + 1;
   }
-  return Object.entries(counts).map(([k, v]) => `${k}:${v}`).join(',') || 'none';
+  return (
+    Object.entries(counts)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(',') || 'none'
+  );
 }
 
 function figuresOf(run: Run, elapsedS: number, mem: Memory): Record<string, number | string> {
   const { outcomes, fakes } = run;
   const ok = outcomes.filter((o) => o.status === 200 && o.complete);
-  const lat = outcomes.filter((o) => o.status === 200).map((o) => o.ms).sort((a, b) => a - b);
+  const lat = outcomes
+    .filter((o) => o.status === 200)
+    .map((o) => o.ms)
+    .sort((a, b) => a - b);
   return {
     mode: run.opts.mode,
     seconds: Math.round(elapsedS * 10) / 10,
@@ -250,16 +302,31 @@ function figuresOf(run: Run, elapsedS: number, mem: Memory): Record<string, numb
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), `ccp-${opts.mode}-`));
   const fakes = await startFakes(dir, { anthropic: { eventGapMs: 20, deltas: 5 }, zai: { eventGapMs: 20, deltas: 5 } });
-  const env: Record<string, string> = { ...fakes.env, MITM_PORT: String(await freePort()), CCP_ENV_FILE: join(dir, 'sub-env.sh'), CCP_ZAI_COOLDOWN_S: '2' };
+  const env: Record<string, string> = {
+    ...fakes.env,
+    MITM_PORT: String(await freePort()),
+    CCP_ENV_FILE: join(dir, 'sub-env.sh'),
+    CCP_ZAI_COOLDOWN_S: '2',
+  };
   const proxy = new LoadProxy(env);
   try {
     await proxy.start();
     const caPem = readFileSync(readRunState(env.CCP_LOGS_DIR!)!.ca_cert, 'utf8');
-    const agent = new ProxyAgent({ uri: `http://127.0.0.1:${env.MITM_PORT}`, requestTls: { ca: [caPem] }, connections: Math.max(8, opts.concurrency) });
+    const agent = new ProxyAgent({
+      uri: `http://127.0.0.1:${env.MITM_PORT}`,
+      requestTls: { ca: [caPem] },
+      connections: Math.max(8, opts.concurrency),
+    });
     // Warm up, then take the baseline.
     for (let i = 0; i < 20; i++) await oneRequest(agent, i);
     await new Promise((r) => setTimeout(r, 500));
-    const mem: Memory = { baseline: proxy.rss(), baselineLive: await proxy.liveMb(), peak: 0, final: NaN, finalLive: NaN };
+    const mem: Memory = {
+      baseline: proxy.rss(),
+      baselineLive: await proxy.liveMb(),
+      peak: 0,
+      final: NaN,
+      finalLive: NaN,
+    };
     const sampler = setInterval(() => (mem.peak = Math.max(mem.peak, proxy.rss() || 0)), 100);
     const run: Run = { opts, fakes, proxy, agent, outcomes: [], t0: Date.now() };
     await (opts.mode === 'burst' ? driveBurst(run) : driveTimed(run));
@@ -272,7 +339,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     await proxy.current.stop();
     const invariants = await checkInvariants(run, usageLogPath(env.CCP_LOGS_DIR!), mem);
     const figures = figuresOf(run, elapsed, mem);
-    opts.print(Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(' '));
+    opts.print(
+      Object.entries(figures)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    );
     for (const inv of invariants) opts.print(`${inv.pass ? 'PASS' : 'FAIL'}  ${inv.name}: ${inv.detail}`);
     return { ok: invariants.every((i) => i.pass), invariants, figures };
   } finally {

@@ -34,7 +34,11 @@ function lineCount(rig: Rig): number {
 }
 
 /** Run client requests and return their results with the completion lines they produced. */
-async function step(rig: Rig, env: Record<string, string>, reqs: ReturnType<typeof request>[]): Promise<{ results: ClientResult[]; done: UsageRecord[] }> {
+async function step(
+  rig: Rig,
+  env: Record<string, string>,
+  reqs: ReturnType<typeof request>[],
+): Promise<{ results: ClientResult[]; done: UsageRecord[] }> {
   const from = lineCount(rig);
   const results = await runClient(env, reqs);
   // The completion line is written right after the last byte; give the writer a moment.
@@ -55,7 +59,11 @@ async function t1HaikuToZai(p: Pilot): Promise<UsageRecord[]> {
   p.add({
     id: 'T1',
     title: 'Haiku → Z.AI lane',
-    pass: t1.results[0]?.answer === 'ok from zai-fake' && t1.done.length === 1 && t1.done[0]!.lane === 'zai' && t1.done[0]!.status === 200,
+    pass:
+      t1.results[0]?.answer === 'ok from zai-fake' &&
+      t1.done.length === 1 &&
+      t1.done[0]!.lane === 'zai' &&
+      t1.done[0]!.status === 200,
     figures: `answer "${t1.results[0]?.answer}", log lane ${t1.done[0]?.lane} status ${t1.done[0]?.status}`,
     rids: t1.done.map((d) => d.rid),
   });
@@ -67,13 +75,20 @@ async function t2SonnetToAnthropic({ rig, env, add }: Pilot): Promise<void> {
   rig.anthropic.reset();
   const t2 = await step(rig, env, [
     request('sonnet api key', 'claude-sonnet-4-5-20250929', true),
-    request('sonnet oauth', 'claude-sonnet-4-5-20250929', true, { authorization: `Bearer ${OAUTH}`, 'anthropic-beta': 'oauth-2025-04-20' }),
+    request('sonnet oauth', 'claude-sonnet-4-5-20250929', true, {
+      authorization: `Bearer ${OAUTH}`,
+      'anthropic-beta': 'oauth-2025-04-20',
+    }),
   ]);
   const seen = rig.anthropic.requests.map((q) => q.headers['x-api-key'] ?? q.headers.authorization);
   add({
     id: 'T2',
     title: 'Sonnet → Anthropic with its own credentials',
-    pass: t2.results.every((r) => r.answer === 'ok from anthropic-fake') && seen[0] === FAKE_ANTHROPIC_KEY && seen[1] === `Bearer ${OAUTH}` && t2.done.every((d) => d.lane === 'anthropic'),
+    pass:
+      t2.results.every((r) => r.answer === 'ok from anthropic-fake') &&
+      seen[0] === FAKE_ANTHROPIC_KEY &&
+      seen[1] === `Bearer ${OAUTH}` &&
+      t2.done.every((d) => d.lane === 'anthropic'),
     figures: `anthropic fake received ${seen.length} requests: x-api-key (client's) and Bearer (client's OAuth)`,
     rids: t2.done.map((d) => d.rid),
   });
@@ -87,7 +102,12 @@ async function t3Streaming({ rig, env, add }: Pilot): Promise<void> {
   const spread = (r3.last_chunk_ms ?? 0) - (r3.first_chunk_ms ?? 0);
   const sent = rig.zai.responses[0];
   const c3 = t3.done[0];
-  const tokensOk = !!c3 && !!sent?.usage && c3.input_tokens === sent.usage.input_tokens && c3.output_tokens === sent.usage.output_tokens && c3.cache_read_input_tokens === sent.usage.cache_read_input_tokens;
+  const tokensOk =
+    !!c3 &&
+    !!sent?.usage &&
+    c3.input_tokens === sent.usage.input_tokens &&
+    c3.output_tokens === sent.usage.output_tokens &&
+    c3.cache_read_input_tokens === sent.usage.cache_read_input_tokens;
   add({
     id: 'T3',
     title: 'SSE streamed, tokens logged',
@@ -101,7 +121,10 @@ async function t3Streaming({ rig, env, add }: Pilot): Promise<void> {
 function t4NoCrossing({ rig, add }: Pilot, t1: UsageRecord[]): void {
   const zaiHeaders = JSON.stringify(rig.zai.requests.map((q) => q.headers)) + JSON.stringify(t1);
   const anthHeaders = JSON.stringify(rig.anthropic.requests.map((q) => q.headers));
-  const zaiClean = !zaiHeaders.includes(FAKE_ANTHROPIC_KEY) && !zaiHeaders.includes(OAUTH) && rig.zai.requests.every((q) => q.headers['x-api-key'] === FAKE_ZAI_KEY);
+  const zaiClean =
+    !zaiHeaders.includes(FAKE_ANTHROPIC_KEY) &&
+    !zaiHeaders.includes(OAUTH) &&
+    rig.zai.requests.every((q) => q.headers['x-api-key'] === FAKE_ZAI_KEY);
   const anthClean = !anthHeaders.includes(FAKE_ZAI_KEY);
   const logClean = !readFileSync(rig.proxy.logPath, 'utf8').includes(FAKE_ZAI_KEY);
   add({
@@ -123,7 +146,13 @@ async function t5HeaderModes({ rig, env, add }: Pilot): Promise<void> {
   add({
     id: 'T5',
     title: 'Z.AI 401 in one header mode succeeds in the other',
-    pass: t5.results[0]?.answer === 'ok from zai-fake' && a1?.status === 401 && a1.header_mode === 'x-api-key' && a2?.status === 200 && a2.retry === true && a2.header_mode === 'authorization',
+    pass:
+      t5.results[0]?.answer === 'ok from zai-fake' &&
+      a1?.status === 401 &&
+      a1.header_mode === 'x-api-key' &&
+      a2?.status === 200 &&
+      a2.retry === true &&
+      a2.header_mode === 'authorization',
     figures: `attempt 1 ${a1?.header_mode} → ${a1?.status}; attempt 2 ${a2?.header_mode} → ${a2?.status}; client answer "${t5.results[0]?.answer}"`,
     rids: [...new Set(t5.done.map((d) => d.rid))],
   });
@@ -132,7 +161,8 @@ async function t5HeaderModes({ rig, env, add }: Pilot): Promise<void> {
 
 /** T6 — pause and resume take effect without a restart (through the control endpoint, as npm run pause does). */
 async function t6PauseResume({ rig, env, add }: Pilot): Promise<void> {
-  const ctl = (what: 'pause' | 'resume') => fetch(`${rig.proxyUrl}/__ccp/${what}`, { method: 'POST', headers: { 'x-ccp-token': rig.proxy.controlToken } });
+  const ctl = (what: 'pause' | 'resume') =>
+    fetch(`${rig.proxyUrl}/__ccp/${what}`, { method: 'POST', headers: { 'x-ccp-token': rig.proxy.controlToken } });
   await ctl('pause');
   const paused = await step(rig, env, [request('haiku paused', 'claude-haiku-4-5', true)]);
   await ctl('resume');
@@ -142,7 +172,8 @@ async function t6PauseResume({ rig, env, add }: Pilot): Promise<void> {
   add({
     id: 'T6',
     title: 'Pause and resume without restart',
-    pass: p?.lane === 'anthropic' && p.decision === 'failover_paused' && q?.lane === 'zai' && q.decision === 'forced_model',
+    pass:
+      p?.lane === 'anthropic' && p.decision === 'failover_paused' && q?.lane === 'zai' && q.decision === 'forced_model',
     figures: `paused → ${p?.lane} (${p?.decision}); resumed → ${q?.lane} (${q?.decision}); same proxy pid ${process.pid}`,
     rids: [p?.rid, q?.rid].filter((r): r is string => !!r),
   });
@@ -166,7 +197,10 @@ function writeReport(path: string, logPath: string, checks: PilotCheck[], ok: bo
       '',
       '| test | result | figures | rids |',
       '|---|---|---|---|',
-      ...checks.map((c) => `| ${c.id} ${c.title} | ${c.pass ? 'PASS' : 'FAIL'} | ${c.figures.replace(/\|/g, '\\|')} | ${c.rids.join(', ')} |`),
+      ...checks.map(
+        (c) =>
+          `| ${c.id} ${c.title} | ${c.pass ? 'PASS' : 'FAIL'} | ${c.figures.replace(/\|/g, '\\|')} | ${c.rids.join(', ')} |`,
+      ),
       '',
       realCliLine(join(dirname(path), PROVE_REPORT)),
       '',
@@ -174,16 +208,26 @@ function writeReport(path: string, logPath: string, checks: PilotCheck[], ok: bo
   );
 }
 
-export async function runPilot(opts: { dir: string; resultsDir: string; print: (s: string) => void }): Promise<{ ok: boolean; checks: PilotCheck[]; reportPath: string }> {
+export async function runPilot(opts: {
+  dir: string;
+  resultsDir: string;
+  print: (s: string) => void;
+}): Promise<{ ok: boolean; checks: PilotCheck[]; reportPath: string }> {
   rmSync(join(opts.dir, 'logs'), { recursive: true, force: true });
-  const rig = await startRig({ dir: opts.dir, anthropic: { eventGapMs: GAP_MS, deltas: DELTAS }, zai: { eventGapMs: GAP_MS, deltas: DELTAS } });
+  const rig = await startRig({
+    dir: opts.dir,
+    anthropic: { eventGapMs: GAP_MS, deltas: DELTAS },
+    zai: { eventGapMs: GAP_MS, deltas: DELTAS },
+  });
   const checks: PilotCheck[] = [];
   const pilot: Pilot = {
     rig,
     env: { HTTPS_PROXY: rig.proxyUrl, NODE_EXTRA_CA_CERTS: rig.proxy.ca.certPath },
     add: (c) => {
       checks.push(c);
-      opts.print(`${c.pass ? 'PASS' : 'FAIL'}  ${c.id} ${c.title}: ${c.figures}${c.rids.length ? ` [rids ${c.rids.join(', ')}]` : ''}`);
+      opts.print(
+        `${c.pass ? 'PASS' : 'FAIL'}  ${c.id} ${c.title}: ${c.figures}${c.rids.length ? ` [rids ${c.rids.join(', ')}]` : ''}`,
+      );
     },
   };
   try {

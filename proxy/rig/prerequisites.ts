@@ -28,10 +28,21 @@ export function thisMachine(env: Record<string, string | undefined> = process.en
 /** Chromium-based browsers that playwright-core can drive, most likely first. */
 export function browserCandidates(m: Machine): string[] {
   if (m.platform === 'darwin') {
-    const apps = ['Google Chrome.app/Contents/MacOS/Google Chrome', 'Chromium.app/Contents/MacOS/Chromium', 'Google Chrome Canary.app/Contents/MacOS/Google Chrome Canary', 'Microsoft Edge.app/Contents/MacOS/Microsoft Edge'];
+    const apps = [
+      'Google Chrome.app/Contents/MacOS/Google Chrome',
+      'Chromium.app/Contents/MacOS/Chromium',
+      'Google Chrome Canary.app/Contents/MacOS/Google Chrome Canary',
+      'Microsoft Edge.app/Contents/MacOS/Microsoft Edge',
+    ];
     return [...apps.map((a) => join('/Applications', a)), ...apps.map((a) => join(m.home, 'Applications', a))];
   }
-  return ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium'];
+  return [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/usr/bin/google-chrome-stable',
+    '/snap/bin/chromium',
+  ];
 }
 
 /** The browser the browser tests drive: CHROME_PATH, else the first candidate that exists. */
@@ -54,11 +65,46 @@ export interface Tool {
 }
 
 export const TOOLS: Tool[] = [
-  { name: 'curl', for: 'HTTP/1.1, HTTP/2 and h2c requests through the proxy', found: (m) => m.which('curl'), apt: 'curl', brew: 'curl', suites: ['proxy', 'toggles', 'day-two'] },
-  { name: 'bash', for: 'the env script sourced from bash', found: (m) => m.which('bash'), apt: 'bash', brew: 'bash', suites: ['tasks', 'day-two'] },
-  { name: 'zsh', for: 'the env script sourced from zsh (macOS users’ shell)', found: (m) => m.which('zsh'), apt: 'zsh', brew: 'zsh', suites: ['tasks', 'day-two'] },
-  { name: 'a Chromium browser', for: 'the dashboard and the HTML report in a real headless browser', found: findBrowser, apt: 'chromium', brew: 'cask:google-chrome', suites: ['dashboard', 'report-html'] },
-  { name: 'prometheus', for: 'a real Prometheus scraping the proxy’s /__ccp/metrics', found: (m) => m.which('prometheus'), apt: 'prometheus', brew: 'prometheus', suites: ['prometheus'] },
+  {
+    name: 'curl',
+    for: 'HTTP/1.1, HTTP/2 and h2c requests through the proxy',
+    found: (m) => m.which('curl'),
+    apt: 'curl',
+    brew: 'curl',
+    suites: ['proxy', 'toggles', 'day-two'],
+  },
+  {
+    name: 'bash',
+    for: 'the env script sourced from bash',
+    found: (m) => m.which('bash'),
+    apt: 'bash',
+    brew: 'bash',
+    suites: ['tasks', 'day-two'],
+  },
+  {
+    name: 'zsh',
+    for: 'the env script sourced from zsh (macOS users’ shell)',
+    found: (m) => m.which('zsh'),
+    apt: 'zsh',
+    brew: 'zsh',
+    suites: ['tasks', 'day-two'],
+  },
+  {
+    name: 'a Chromium browser',
+    for: 'the dashboard and the HTML report in a real headless browser',
+    found: findBrowser,
+    apt: 'chromium',
+    brew: 'cask:google-chrome',
+    suites: ['dashboard', 'report-html'],
+  },
+  {
+    name: 'prometheus',
+    for: 'a real Prometheus scraping the proxy’s /__ccp/metrics',
+    found: (m) => m.which('prometheus'),
+    apt: 'prometheus',
+    brew: 'prometheus',
+    suites: ['prometheus'],
+  },
 ];
 
 /** The tools missing here that the chosen suites drive (test file paths or names; all suites when omitted). */
@@ -72,7 +118,12 @@ export function installCommand(missing: Tool[], m: Machine, asRoot: boolean): st
   if (m.platform === 'darwin') {
     const formulas = missing.filter((t) => !t.brew.startsWith('cask:')).map((t) => t.brew);
     const casks = missing.filter((t) => t.brew.startsWith('cask:')).map((t) => t.brew.slice(5));
-    return [formulas.length ? `brew install ${formulas.join(' ')}` : '', casks.length ? `brew install --cask ${casks.join(' ')}` : ''].filter(Boolean).join(' && ');
+    return [
+      formulas.length ? `brew install ${formulas.join(' ')}` : '',
+      casks.length ? `brew install --cask ${casks.join(' ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' && ');
   }
   const pkgs = missing.map((t) => t.apt).join(' ');
   return `${asRoot ? '' : 'sudo '}apt-get update && ${asRoot ? '' : 'sudo '}apt-get install -y --no-install-recommends ${pkgs}`;

@@ -55,11 +55,20 @@ function alive(pid: number): boolean {
   }
 }
 
-export async function startProxyProcess(env: Record<string, string>, opts: ProxyProcessOptions = {}): Promise<ProxyProcess> {
+export async function startProxyProcess(
+  env: Record<string, string>,
+  opts: ProxyProcessOptions = {},
+): Promise<ProxyProcess> {
   const t0 = performance.now();
   const mitm = mitmCommand();
   const [file, args] = opts.viaNpm ? ['npm', ['run', '-s', 'mitm']] : [mitm.file, mitm.args];
-  const child = execa(file, args, { cwd: REPO_ROOT, env: { ...env, FORCE_COLOR: '0' }, reject: false, all: true, timeout: opts.lifetimeMs ?? 30 * 60_000 });
+  const child = execa(file, args, {
+    cwd: REPO_ROOT,
+    env: { ...env, FORCE_COLOR: '0' },
+    reject: false,
+    all: true,
+    timeout: opts.lifetimeMs ?? 30 * 60_000,
+  });
   let out = '';
   child.all!.on('data', (d: Buffer) => (out += d.toString()));
   const until = t0 + (opts.readyTimeoutMs ?? 30_000);

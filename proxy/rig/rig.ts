@@ -64,7 +64,12 @@ export async function startFakes(dir: string, opts: RigOptions = {}) {
   const tls = await createTestTls();
   const upstreamCaPath = join(dir, 'fake-upstream-ca.pem');
   writeFileSync(upstreamCaPath, tls.caCert);
-  const anthropic = await new FakeUpstream({ name: 'anthropic-fake', tls, unifiedRateLimit: unifiedRateLimitHeaders(), ...opts.anthropic }).start();
+  const anthropic = await new FakeUpstream({
+    name: 'anthropic-fake',
+    tls,
+    unifiedRateLimit: unifiedRateLimitHeaders(),
+    ...opts.anthropic,
+  }).start();
   const zai = await new FakeUpstream({
     name: 'zai-fake',
     tls,

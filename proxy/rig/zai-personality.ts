@@ -16,16 +16,48 @@ export interface ZaiErrorSpec {
  * and the proxy classifies by code, not status).
  */
 export const ZAI_ERRORS: Record<number, ZaiErrorSpec> = {
-  1002: { status: 401, type: 'authentication_error', text: 'Authorization Token is invalid, please check that it is passed correctly' },
+  1002: {
+    status: 401,
+    type: 'authentication_error',
+    text: 'Authorization Token is invalid, please check that it is passed correctly',
+  },
   1113: { status: 429, type: 'rate_limit_error', text: 'Your account balance is insufficient, please recharge' },
   1211: { status: 400, type: 'invalid_request_error', text: 'Unknown Model, please check the model code' },
-  1302: { status: 429, type: 'rate_limit_error', text: 'High concurrency usage of this API, please reduce concurrency or contact customer service to increase limits' },
-  1303: { status: 429, type: 'rate_limit_error', text: 'High frequency usage of this API, please reduce frequency or contact customer service to increase limits' },
-  1308: { status: 429, type: 'rate_limit_error', text: 'Usage limit reached for 5 hour. Your limit will reset at {reset}' },
-  1309: { status: 429, type: 'rate_limit_error', text: 'Your GLM Coding Plan package has expired, please renew it to continue' },
-  1310: { status: 429, type: 'rate_limit_error', text: 'Weekly/Monthly Limit Exhausted. Your limit will reset at {reset}' },
-  1311: { status: 400, type: 'invalid_request_error', text: 'The current subscription plan does not include access to this model' },
-  1312: { status: 429, type: 'rate_limit_error', text: 'This model is currently experiencing high traffic, please try again later or switch to another model' },
+  1302: {
+    status: 429,
+    type: 'rate_limit_error',
+    text: 'High concurrency usage of this API, please reduce concurrency or contact customer service to increase limits',
+  },
+  1303: {
+    status: 429,
+    type: 'rate_limit_error',
+    text: 'High frequency usage of this API, please reduce frequency or contact customer service to increase limits',
+  },
+  1308: {
+    status: 429,
+    type: 'rate_limit_error',
+    text: 'Usage limit reached for 5 hour. Your limit will reset at {reset}',
+  },
+  1309: {
+    status: 429,
+    type: 'rate_limit_error',
+    text: 'Your GLM Coding Plan package has expired, please renew it to continue',
+  },
+  1310: {
+    status: 429,
+    type: 'rate_limit_error',
+    text: 'Weekly/Monthly Limit Exhausted. Your limit will reset at {reset}',
+  },
+  1311: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: 'The current subscription plan does not include access to this model',
+  },
+  1312: {
+    status: 429,
+    type: 'rate_limit_error',
+    text: 'This model is currently experiencing high traffic, please try again later or switch to another model',
+  },
 };
 
 /** "2026-08-01 10:03:40": Beijing time (UTC+8), no offset, as Z.AI writes reset times. */
@@ -34,11 +66,20 @@ export function beijingTime(d: Date): string {
 }
 
 /** A Z.AI error answer for `code`: {"type":"error","error":{"type":…,"code":"1310","message":"[1310][…][req]"}}. */
-export function zaiErrorAnswer(code: number, opts: { resetAt?: Date; requestId: string }): { status: number; body: string } {
+export function zaiErrorAnswer(
+  code: number,
+  opts: { resetAt?: Date; requestId: string },
+): { status: number; body: string } {
   const spec = ZAI_ERRORS[code];
   if (!spec) throw new Error(`the fake Z.AI has no answer for code ${code}`);
   const text = spec.text.replace('{reset}', beijingTime(opts.resetAt ?? new Date(Date.now() + 3600_000)));
-  return { status: spec.status, body: JSON.stringify({ type: 'error', error: { type: spec.type, code: String(code), message: `[${code}][${text}][${opts.requestId}]` } }) };
+  return {
+    status: spec.status,
+    body: JSON.stringify({
+      type: 'error',
+      error: { type: spec.type, code: String(code), message: `[${code}][${text}][${opts.requestId}]` },
+    }),
+  };
 }
 
 /**
@@ -46,7 +87,18 @@ export function zaiErrorAnswer(code: number, opts: { resetAt?: Date; requestId: 
  * and the Coding Plan's, and any Claude id, which Z.AI maps to GLM itself (Haiku → GLM-4.5-Air,
  * Sonnet/Opus → GLM-4.7). Anything else is 1211 "Unknown Model".
  */
-export const ZAI_GLM_MODELS = ['glm-4.5', 'glm-4.5-air', 'glm-4.6', 'glm-4.7', 'glm-5', 'glm-5-turbo', 'glm-5.1', 'glm-5.2', 'glm-5.3', 'glm-5.4'] as const;
+export const ZAI_GLM_MODELS = [
+  'glm-4.5',
+  'glm-4.5-air',
+  'glm-4.6',
+  'glm-4.7',
+  'glm-5',
+  'glm-5-turbo',
+  'glm-5.1',
+  'glm-5.2',
+  'glm-5.3',
+  'glm-5.4',
+] as const;
 
 export function zaiKnowsModel(model: string): boolean {
   const m = model.toLowerCase();
@@ -54,7 +106,21 @@ export function zaiKnowsModel(model: string): boolean {
 }
 
 /** Top-level request fields the strict fake knows (the Messages API's own, as far as GLM supports them). */
-export const KNOWN_FIELDS = new Set(['model', 'messages', 'system', 'max_tokens', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice', 'thinking']);
+export const KNOWN_FIELDS = new Set([
+  'model',
+  'messages',
+  'system',
+  'max_tokens',
+  'metadata',
+  'stop_sequences',
+  'stream',
+  'temperature',
+  'top_p',
+  'top_k',
+  'tools',
+  'tool_choice',
+  'thinking',
+]);
 
 /** The strict schema's answer: 400 naming the first unknown top-level field (or all of them), or undefined when there is none. */
 export function strictSchemaProblem(body: Record<string, unknown>, nameAll: boolean): string | undefined {
@@ -72,7 +138,11 @@ export interface PlanUsage {
 }
 
 export function defaultPlanUsage(now = Date.now()): PlanUsage {
-  return { fiveHour: { percentage: 12, nextResetTime: now + 3 * 3600_000 }, weekly: { percentage: 31, nextResetTime: now + 4 * 86_400_000 }, stepPct: 0 };
+  return {
+    fiveHour: { percentage: 12, nextResetTime: now + 3 * 3600_000 },
+    weekly: { percentage: 31, nextResetTime: now + 4 * 86_400_000 },
+    stepPct: 0,
+  };
 }
 
 /**
@@ -86,9 +156,30 @@ export function quotaAnswer(u: PlanUsage): string {
     msg: 'Operation successful',
     data: {
       limits: [
-        { type: 'TOKENS_LIMIT', unit: 3, number: 5, percentage: u.fiveHour.percentage, nextResetTime: u.fiveHour.nextResetTime },
-        { type: 'TOKENS_LIMIT', unit: 6, number: 1, percentage: u.weekly.percentage, nextResetTime: u.weekly.nextResetTime },
-        { type: 'TIME_LIMIT', unit: 5, number: 1, usage: 100, currentValue: 7, remaining: 93, percentage: 7, nextResetTime: u.weekly.nextResetTime },
+        {
+          type: 'TOKENS_LIMIT',
+          unit: 3,
+          number: 5,
+          percentage: u.fiveHour.percentage,
+          nextResetTime: u.fiveHour.nextResetTime,
+        },
+        {
+          type: 'TOKENS_LIMIT',
+          unit: 6,
+          number: 1,
+          percentage: u.weekly.percentage,
+          nextResetTime: u.weekly.nextResetTime,
+        },
+        {
+          type: 'TIME_LIMIT',
+          unit: 5,
+          number: 1,
+          usage: 100,
+          currentValue: 7,
+          remaining: 93,
+          percentage: 7,
+          nextResetTime: u.weekly.nextResetTime,
+        },
       ],
       level: 'pro',
     },

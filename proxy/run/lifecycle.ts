@@ -18,20 +18,37 @@ import { PortInUseError, startProxy } from '../serve/server.js';
 
 /** What `npm run mitm` runs (package.json's scripts.mitm, checked by a test). */
 export function mitmCommand(): { file: string; args: string[] } {
-  return { file: process.execPath, args: [join(REPO_ROOT, 'tasks', 'launch.mjs'), join(REPO_ROOT, 'tasks', 'mitm.ts')] };
+  return {
+    file: process.execPath,
+    args: [join(REPO_ROOT, 'tasks', 'launch.mjs'), join(REPO_ROOT, 'tasks', 'mitm.ts')],
+  };
 }
 
 /**
  * Runs the proxy in this process until SIGINT or SIGTERM. Exits the process itself: 1 when another
  * proxy runs or the port is taken, 2 for a bad path, 0 after a clean stop.
  */
-export async function runProxyProcess(config: Config, colors: Colors, startupHandler: (err: unknown) => void): Promise<void> {
-  const paint: Paint = { zai: colors.magenta, anthropic: colors.cyan, ok: colors.green, bad: colors.red, dim: colors.gray };
+export async function runProxyProcess(
+  config: Config,
+  colors: Colors,
+  startupHandler: (err: unknown) => void,
+): Promise<void> {
+  const paint: Paint = {
+    zai: colors.magenta,
+    anthropic: colors.cyan,
+    ok: colors.green,
+    bad: colors.red,
+    dim: colors.gray,
+  };
 
   const existing = await findRunning(config.logsDir);
   if (existing.kind === 'running') {
-    console.error(colors.red(`ccp: a proxy is already running (pid ${existing.state.pid}, port ${existing.state.port}).`));
-    console.error(`Stop it with 'npm run stop', or start another one elsewhere: MITM_PORT=8083 CCP_LOGS_DIR=./logs-8083 npm run mitm`);
+    console.error(
+      colors.red(`ccp: a proxy is already running (pid ${existing.state.pid}, port ${existing.state.port}).`),
+    );
+    console.error(
+      `Stop it with 'npm run stop', or start another one elsewhere: MITM_PORT=8083 CCP_LOGS_DIR=./logs-8083 npm run mitm`,
+    );
     process.exit(1);
   }
 
@@ -44,7 +61,9 @@ export async function runProxyProcess(config: Config, colors: Colors, startupHan
       const command = owner?.command.replace(/\s+/g, ' ').trim().slice(0, 120);
       const who = owner ? `pid ${owner.pid} (${command || 'unknown command'})` : 'another process';
       console.error(colors.red(`ccp: port ${e.port} is already in use by ${who}.`));
-      console.error(`Fix: if that is an earlier ccp proxy, run 'npm run stop'; otherwise pick a free port: MITM_PORT=${e.port + 1} npm run mitm`);
+      console.error(
+        `Fix: if that is an earlier ccp proxy, run 'npm run stop'; otherwise pick a free port: MITM_PORT=${e.port + 1} npm run mitm`,
+      );
       process.exit(1);
     }
     // A bad CCP_LOGS_DIR / CCP_CA_DIR / CCP_ENV_FILE is one line naming the setting, exit 2.
@@ -64,7 +83,11 @@ export async function runProxyProcess(config: Config, colors: Colors, startupHan
       ca_fingerprint: proxy.ca.fingerprint,
       log_path: proxy.logPath,
     });
-    subEnvPath = writeSubEnv(config.envFile, { caCertPath: proxy.ca.certPath, defaultPort: proxy.port, caFingerprint: proxy.ca.fingerprint });
+    subEnvPath = writeSubEnv(config.envFile, {
+      caCertPath: proxy.ca.certPath,
+      defaultPort: proxy.port,
+      caFingerprint: proxy.ca.fingerprint,
+    });
   } catch (e) {
     await proxy.stop();
     clearRunState(config.logsDir, process.pid);
@@ -83,8 +106,12 @@ export async function runProxyProcess(config: Config, colors: Colors, startupHan
 
   // Keep serving: one bad request or a library hiccup must not take every terminal's proxy down.
   process.off('uncaughtException', startupHandler);
-  process.on('uncaughtException', (err) => console.error(colors.red(`ccp: internal error (still running): ${err.message}`)));
-  process.on('unhandledRejection', (err) => console.error(colors.red(`ccp: internal error (still running): ${(err as Error)?.message ?? err}`)));
+  process.on('uncaughtException', (err) =>
+    console.error(colors.red(`ccp: internal error (still running): ${err.message}`)),
+  );
+  process.on('unhandledRejection', (err) =>
+    console.error(colors.red(`ccp: internal error (still running): ${(err as Error)?.message ?? err}`)),
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

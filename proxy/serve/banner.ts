@@ -45,7 +45,9 @@ export function missingKeyHint(hasZaiKey: boolean, fix = zaiKeyFix()): string | 
 
 export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: number }): string {
   const c = p.config;
-  const map = c.zaiModelMap.length ? c.zaiModelMap.map((e) => `${e.match}=${e.target}`).join(',') : 'none (Claude ids sent as-is)';
+  const map = c.zaiModelMap.length
+    ? c.zaiModelMap.map((e) => `${e.match}=${e.target}`).join(',')
+    : 'none (Claude ids sent as-is)';
   const onOff = (b: boolean) => (b ? '1' : '0');
   return [
     `ccp-lanes proxy listening on http://127.0.0.1:${p.port} (pid ${opts.pid}, ready in ${p.startupMs} ms)`,

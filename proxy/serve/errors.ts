@@ -11,7 +11,10 @@ export type AnthropicErrorType =
   | 'overloaded_error'
   | 'timeout_error';
 
-export function anthropicError(type: AnthropicErrorType, message: string): { type: 'error'; error: { type: AnthropicErrorType; message: string } } {
+export function anthropicError(
+  type: AnthropicErrorType,
+  message: string,
+): { type: 'error'; error: { type: AnthropicErrorType; message: string } } {
   return { type: 'error', error: { type, message } };
 }
 

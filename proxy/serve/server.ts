@@ -70,7 +70,11 @@ function runRecord(core: Core, port: number): RunRecord {
     pid: process.pid,
     port,
     started_at: core.startedAt.toISOString(),
-    ...runSettings(core.config, { paused: state.pauseAtStart.paused, pausedFrom: state.pauseAtStart.from, headerMode: state.zaiHeaderMode }),
+    ...runSettings(core.config, {
+      paused: state.pauseAtStart.paused,
+      pausedFrom: state.pauseAtStart.from,
+      headerMode: state.zaiHeaderMode,
+    }),
   };
 }
 
@@ -127,12 +131,21 @@ async function logMalformedRequests(front: Front, router: Router): Promise<void>
   await front.server.on('client-error', (e) => {
     // Only parse errors and non-HTTP bytes sent straight to the port: resets of idle sockets are not requests.
     if (!e.errorCode?.startsWith('HPE_') && !e.errorCode?.startsWith('UNKNOWN_PROTOCOL')) return;
-    router.recordRejected({ code: e.errorCode, method: e.request.method, path: e.request.path, h2: e.request.httpVersion === '2.0' });
+    router.recordRejected({
+      code: e.errorCode,
+      method: e.request.method,
+      path: e.request.path,
+      h2: e.request.httpVersion === '2.0',
+    });
   });
 }
 
 /** The Z.AI plan's quota: read at start and after Z.AI-lane answers (at most every CCP_ZAI_QUOTA_POLL_S). */
-function watchZaiQuota(core: Core, router: Router, upstreamCa: string | undefined): { quota: ZaiQuotaWatch; quotaPool: UpstreamPool } {
+function watchZaiQuota(
+  core: Core,
+  router: Router,
+  upstreamCa: string | undefined,
+): { quota: ZaiQuotaWatch; quotaPool: UpstreamPool } {
   const quotaPool = new UpstreamPool(upstreamCa);
   const quota = new ZaiQuotaWatch(core.config, core.state, quotaPool, (text) => router.emit('alert', text));
   router.on('completed', ({ record }: AttemptEvent) => {
@@ -147,7 +160,11 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   const core: Core = {
     config,
     ca: await ensureCa(config.caDir, INTERCEPT_HOSTS),
-    state: new LiveState(config.logsDir, { offloadPaused: config.offloadPaused, offloadPausedFrom: config.offloadPausedFrom, headerMode: config.zaiHeaderMode }),
+    state: new LiveState(config.logsDir, {
+      offloadPaused: config.offloadPaused,
+      offloadPausedFrom: config.offloadPausedFrom,
+      headerMode: config.zaiHeaderMode,
+    }),
     live: new LiveStats(config.pricing),
     log: new UsageLog(logPath, { maxBytes: config.logMaxBytes, keep: config.logKeep }),
     logPath,
@@ -155,7 +172,13 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   };
   const controlToken = randomBytes(24).toString('hex');
   let port = config.port;
-  const control = new ControlApi({ state: core.state, controlToken, status: () => statusOf(core, () => port), live: core.live, ping: () => pingLine(port, core.ca.fingerprint) });
+  const control = new ControlApi({
+    state: core.state,
+    controlToken,
+    status: () => statusOf(core, () => port),
+    live: core.live,
+    ping: () => pingLine(port, core.ca.fingerprint),
+  });
   const upstreamCa = config.upstreamCaFile ? readFileSync(config.upstreamCaFile, 'utf8') : undefined;
   const router = makeRouter(core, upstreamCa);
   const { quota, quotaPool } = watchZaiQuota(core, router, upstreamCa);

@@ -42,7 +42,11 @@ export function procStat(pid: number): { cpuMs: number; rssMb: number; hwmMb: nu
   }
 }
 
-const HEADERS = { 'content-type': 'application/json', 'x-api-key': FAKE_ANTHROPIC_KEY, 'anthropic-version': '2023-06-01' };
+const HEADERS = {
+  'content-type': 'application/json',
+  'x-api-key': FAKE_ANTHROPIC_KEY,
+  'anthropic-version': '2023-06-01',
+};
 
 export class BenchClients {
   readonly origins: Record<Mode, string>;
@@ -53,22 +57,39 @@ export class BenchClients {
     readonly proxyPort: number,
     anthropicOrigin: string,
   ) {
-    this.origins = { direct: anthropicOrigin, mitm: 'https://api.anthropic.com', baseurl: `http://127.0.0.1:${proxyPort}` };
+    this.origins = {
+      direct: anthropicOrigin,
+      mitm: 'https://api.anthropic.com',
+      baseurl: `http://127.0.0.1:${proxyPort}`,
+    };
   }
 
   dispatchers(connections: number): Record<Mode, Dispatcher> {
-    return { direct: new Agent({ connect: { ca: this.fakeCa }, connections }), mitm: this.mitm(connections), baseurl: new Agent({ connections }) };
+    return {
+      direct: new Agent({ connect: { ca: this.fakeCa }, connections }),
+      mitm: this.mitm(connections),
+      baseurl: new Agent({ connections }),
+    };
   }
 
   mitm(connections: number): ProxyAgent {
-    return new ProxyAgent({ uri: `http://127.0.0.1:${this.proxyPort}`, requestTls: { ca: [this.mitmCa] }, connections });
+    return new ProxyAgent({
+      uri: `http://127.0.0.1:${this.proxyPort}`,
+      requestTls: { ca: [this.mitmCa] },
+      connections,
+    });
   }
 
   /** One request, answered 200; its time in ms. */
   async post(d: Dispatcher, mode: Mode, body: string): Promise<number> {
     const t0 = performance.now();
     // A fresh headers object each time: undici's ProxyAgent writes a host header into the one it is given.
-    const r = await request(`${this.origins[mode]}/v1/messages`, { dispatcher: d, method: 'POST', headers: { ...HEADERS }, body });
+    const r = await request(`${this.origins[mode]}/v1/messages`, {
+      dispatcher: d,
+      method: 'POST',
+      headers: { ...HEADERS },
+      body,
+    });
     await r.body.text();
     if (r.statusCode !== 200) throw new Error(`${mode}: status ${r.statusCode}`);
     return performance.now() - t0;
@@ -80,7 +101,12 @@ export class BenchClients {
    */
   async stream(d: Dispatcher, mode: Mode, body: string, delays: number[], ttfe: number[]): Promise<number> {
     const t0 = performance.now();
-    const r = await request(`${this.origins[mode]}/v1/messages`, { dispatcher: d, method: 'POST', headers: { ...HEADERS }, body });
+    const r = await request(`${this.origins[mode]}/v1/messages`, {
+      dispatcher: d,
+      method: 'POST',
+      headers: { ...HEADERS },
+      body,
+    });
     let buf = '';
     let got = 0;
     let firstSeen = false;

@@ -7,7 +7,8 @@ export function benchMarkdown(j: Record<string, any>): string {
   const t = targetsOf(j);
   const missed = t.filter((x) => !x.ok);
   // biome-ignore lint/suspicious/noExplicitAny: one mode's figures from the same loose JSON.
-  const row = (m: string, s: any) => `| ${m} | ${s.sequential_ms.p50} | ${s.sequential_ms.p99} | ${s.concurrent_ms.p50} | ${s.concurrent_ms.p99} | ${s.req_per_s} | ${s.proxy_cpu_ms_per_request ?? '-'} |`;
+  const row = (m: string, s: any) =>
+    `| ${m} | ${s.sequential_ms.p50} | ${s.sequential_ms.p99} | ${s.concurrent_ms.p50} | ${s.concurrent_ms.p99} | ${s.req_per_s} | ${s.proxy_cpu_ms_per_request ?? '-'} |`;
   const out = [
     '# Benchmark',
     '',
@@ -22,7 +23,16 @@ export function benchMarkdown(j: Record<string, any>): string {
     ...t.map((x) => `| ${x.name} | ${x.value} | ${x.target} | ${x.ok ? 'met' : '**missed**'} |`),
     '',
     ...(missed.length
-      ? ['### What remains and why', '', ...missed.map((x) => `- ${x.name}: ${WHY_MISSED.find(([re]) => re.test(x.name))?.[1] ?? 'see docs/PERFORMANCE.md.'}`), '', 'Profiles, the fixes made so far and the next steps: docs/PERFORMANCE.md.', '']
+      ? [
+          '### What remains and why',
+          '',
+          ...missed.map(
+            (x) => `- ${x.name}: ${WHY_MISSED.find(([re]) => re.test(x.name))?.[1] ?? 'see docs/PERFORMANCE.md.'}`,
+          ),
+          '',
+          'Profiles, the fixes made so far and the next steps: docs/PERFORMANCE.md.',
+          '',
+        ]
       : []),
     '## Small non-streaming requests (ms)',
     '',
@@ -34,9 +44,12 @@ export function benchMarkdown(j: Record<string, any>): string {
     '',
     '| mode | event delay p50 | p99 | first event, one stream p50 | p99 | first event, all streams starting at once p50 | p99 | same, on new connections p50 | p99 |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...MODES.map((m) => `| ${m} | ${j.streams[m].event_delay_ms.p50} | ${j.streams[m].event_delay_ms.p99} | ${j.streams[m].time_to_first_event_ms.p50} | ${j.streams[m].time_to_first_event_ms.p99} | ${j.streams[m].first_event_under_load_ms.p50} | ${j.streams[m].first_event_under_load_ms.p99} | ${j.streams[m].first_event_cold_start_ms?.p50} | ${j.streams[m].first_event_cold_start_ms?.p99} |`),
+    ...MODES.map(
+      (m) =>
+        `| ${m} | ${j.streams[m].event_delay_ms.p50} | ${j.streams[m].event_delay_ms.p99} | ${j.streams[m].time_to_first_event_ms.p50} | ${j.streams[m].time_to_first_event_ms.p99} | ${j.streams[m].first_event_under_load_ms.p50} | ${j.streams[m].first_event_under_load_ms.p99} | ${j.streams[m].first_event_cold_start_ms?.p50} | ${j.streams[m].first_event_cold_start_ms?.p99} |`,
+    ),
     '',
-    'Event delay = client receive time − the fake upstream\'s send time stamped into each event (both epoch clocks of this machine). First event, one stream = sequential streams on a kept-alive connection; all at once = the measured rounds, where the proxy\'s per-request CPU queues up; on new connections = the warm-up round that opens every connection first (CONNECT and a TLS handshake each, which the event delays above do not include).',
+    "Event delay = client receive time − the fake upstream's send time stamped into each event (both epoch clocks of this machine). First event, one stream = sequential streams on a kept-alive connection; all at once = the measured rounds, where the proxy's per-request CPU queues up; on new connections = the warm-up round that opens every connection first (CONNECT and a TLS handshake each, which the event delays above do not include).",
     '',
     `## ${j.slow_streams.streams} concurrent slow streams through the proxy`,
     '',

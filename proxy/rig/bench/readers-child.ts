@@ -8,9 +8,17 @@ const t = performance.now();
 let requests: number | undefined;
 let verifyExit: number | undefined;
 if (reader === 'verify') {
-  verifyExit = (await verifyLog(file, parseExpect(DEFAULT_EXPECT), { includeRotated: false, now: 1_795_000_000 + 1e6 })).exitCode;
+  verifyExit = (await verifyLog(file, parseExpect(DEFAULT_EXPECT), { includeRotated: false, now: 1_795_000_000 + 1e6 }))
+    .exitCode;
 } else {
   requests = (await summarizeLog(file, { includeRotated: false })).totals.requests;
 }
 const seconds = Math.round(((performance.now() - t) / 1000) * 100) / 100;
-console.log(JSON.stringify({ seconds, max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), ...(requests !== undefined ? { requests } : {}), ...(verifyExit !== undefined ? { verify_exit: verifyExit } : {}) }));
+console.log(
+  JSON.stringify({
+    seconds,
+    max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(requests !== undefined ? { requests } : {}),
+    ...(verifyExit !== undefined ? { verify_exit: verifyExit } : {}),
+  }),
+);

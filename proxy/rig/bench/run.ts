@@ -9,7 +9,15 @@ import { freePort } from '../proxy-process.js';
 import { startFakes } from '../rig.js';
 import { BenchClients } from './clients.js';
 import { benchMarkdown } from './markdown.js';
-import { largeRequestScenario, readersScenario, slowStreamsScenario, smallScenario, startupScenario, streamsScenario, type Scenario } from './scenarios.js';
+import {
+  largeRequestScenario,
+  readersScenario,
+  slowStreamsScenario,
+  smallScenario,
+  startupScenario,
+  streamsScenario,
+  type Scenario,
+} from './scenarios.js';
 
 export { targetsOf } from './targets.js';
 
@@ -23,13 +31,23 @@ export async function runBench(opts: BenchOptions): Promise<{ json: Record<strin
   const say = opts.print;
   const dir = mkdtempSync(join(tmpdir(), 'ccp-bench-'));
   const fakes = await startFakes(dir, { anthropic: { stampEvents: true } });
-  const env: Record<string, string> = { ...fakes.env, MITM_PORT: String(await freePort()), CCP_ENV_FILE: join(dir, 'sub-env.sh'), CCP_LOG_MAX_MB: '0' };
+  const env: Record<string, string> = {
+    ...fakes.env,
+    MITM_PORT: String(await freePort()),
+    CCP_ENV_FILE: join(dir, 'sub-env.sh'),
+    CCP_LOG_MAX_MB: '0',
+  };
   const results: Record<string, unknown> = {};
   const { proxy, figures } = await startupScenario(env, dir, say);
   results.startup = figures;
   try {
     const mitmCa = readFileSync(readRunState(env.CCP_LOGS_DIR!)!.ca_cert, 'utf8');
-    const clients = new BenchClients(readFileSync(fakes.upstreamCaPath, 'utf8'), mitmCa, proxy.port, new URL(fakes.anthropic.baseUrl).origin);
+    const clients = new BenchClients(
+      readFileSync(fakes.upstreamCaPath, 'utf8'),
+      mitmCa,
+      proxy.port,
+      new URL(fakes.anthropic.baseUrl).origin,
+    );
     const s: Scenario = { quick: opts.quick, say, clients, proxy, anthropic: fakes.anthropic };
     results.small = await smallScenario(s);
     results.streams = await streamsScenario(s);
@@ -43,7 +61,12 @@ export async function runBench(opts: BenchOptions): Promise<{ json: Record<strin
   results.readers = await readersScenario(dir, opts.quick, say);
   rmSync(dir, { recursive: true, force: true });
 
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` };
+  const machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
   const json = { generated_at: new Date().toISOString(), quick: opts.quick, machine, ...results };
   const markdown = benchMarkdown(json);
   mkdirSync(opts.resultsDir, { recursive: true });

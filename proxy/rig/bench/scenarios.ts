@@ -17,15 +17,28 @@ export interface Scenario {
   anthropic: FakeUpstream;
 }
 
-const SMALL = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'ok' }] });
-const STREAM = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 256, stream: true, messages: [{ role: 'user', content: 'stream' }] });
+const SMALL = JSON.stringify({
+  model: 'claude-sonnet-4-5',
+  max_tokens: 16,
+  messages: [{ role: 'user', content: 'ok' }],
+});
+const STREAM = JSON.stringify({
+  model: 'claude-sonnet-4-5',
+  max_tokens: 256,
+  stream: true,
+  messages: [{ role: 'user', content: 'stream' }],
+});
 
 function r3(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
 
 /** Start-up: the first ever start (the CA is generated), then with the CA present (the one returned, kept running). */
-export async function startupScenario(env: Record<string, string>, dir: string, say: (s: string) => void): Promise<{ proxy: ProxyProcess; figures: Record<string, number> }> {
+export async function startupScenario(
+  env: Record<string, string>,
+  dir: string,
+  say: (s: string) => void,
+): Promise<{ proxy: ProxyProcess; figures: Record<string, number> }> {
   say('startup: first start (generates the CA)…');
   const first = await startProxyProcess({ ...env, CCP_CA_DIR: join(dir, 'fresh-ca') });
   await first.stop();
@@ -37,7 +50,9 @@ export async function startupScenario(env: Record<string, string>, dir: string, 
     ready_ms: proxy.startupMs,
     spawn_to_ready_ms: Math.round(proxy.spawnToReadyMs),
   };
-  say(`startup: ready in ${proxy.startupMs} ms with the CA present (${figures.spawn_to_ready_ms} ms from spawn, bundling the sources included); first start ${first.startupMs} ms`);
+  say(
+    `startup: ready in ${proxy.startupMs} ms with the CA present (${figures.spawn_to_ready_ms} ms from spawn, bundling the sources included); first start ${first.startupMs} ms`,
+  );
   return { proxy, figures };
 }
 
@@ -68,22 +83,31 @@ export async function smallScenario(s: Scenario): Promise<Record<string, unknown
     for (const m of MODES) {
       let left = concN / 4;
       const t0 = performance.now();
-      await Promise.all(Array.from({ length: conc }, async () => {
-        while (left-- > 0) concLat[m].push(await clients.post(d20[m], m, SMALL));
-      }));
+      await Promise.all(
+        Array.from({ length: conc }, async () => {
+          while (left-- > 0) concLat[m].push(await clients.post(d20[m], m, SMALL));
+        }),
+      );
       rps[m].push(((concN / 4) * 1000) / (performance.now() - t0));
     }
   }
   await closeAll(d1);
   await closeAll(d20);
-  const out = Object.fromEntries(MODES.map((m) => [m, {
-    sequential_ms: stats(seq[m]),
-    concurrent_ms: stats(concLat[m]),
-    req_per_s: Math.round(stats(rps[m]).p50 ?? 0),
-    ...(m !== 'direct' ? { proxy_cpu_ms_per_request: r3(cpu[m] / seqN) } : {}),
-  }])) as Record<string, { req_per_s: number }>;
+  const out = Object.fromEntries(
+    MODES.map((m) => [
+      m,
+      {
+        sequential_ms: stats(seq[m]),
+        concurrent_ms: stats(concLat[m]),
+        req_per_s: Math.round(stats(rps[m]).p50 ?? 0),
+        ...(m !== 'direct' ? { proxy_cpu_ms_per_request: r3(cpu[m] / seqN) } : {}),
+      },
+    ]),
+  ) as Record<string, { req_per_s: number }>;
   const added = (m: 'mitm' | 'baseurl') => r3((stats(seq[m]).p50 ?? 0) - (stats(seq.direct).p50 ?? 0));
-  say(`small: direct p50 ${stats(seq.direct).p50} ms; added by mitm ${added('mitm')} ms, base-URL ${added('baseurl')} ms; mitm ${Math.round((out.mitm!.req_per_s / out.direct!.req_per_s) * 100) / 100}× direct req/s at c=20`);
+  say(
+    `small: direct p50 ${stats(seq.direct).p50} ms; added by mitm ${added('mitm')} ms, base-URL ${added('baseurl')} ms; mitm ${Math.round((out.mitm!.req_per_s / out.direct!.req_per_s) * 100) / 100}× direct req/s at c=20`,
+  );
   return out;
 }
 
@@ -96,7 +120,8 @@ async function firstEventTimes(s: Scenario): Promise<Record<Mode, number[]>> {
   s.anthropic.opts.eventGapMs = 5;
   const ttfe = perMode<number[]>(() => []);
   for (const m of MODES) await s.clients.stream(dk[m], m, STREAM, [], []); // warm
-  for (let r = 0; r < 5; r++) for (const m of MODES) for (let i = 0; i < n / 5; i++) await s.clients.stream(dk[m], m, STREAM, [], ttfe[m]);
+  for (let r = 0; r < 5; r++)
+    for (const m of MODES) for (let i = 0; i < n / 5; i++) await s.clients.stream(dk[m], m, STREAM, [], ttfe[m]);
   await closeAll(dk);
   return ttfe;
 }
@@ -116,26 +141,36 @@ export async function streamsScenario(s: Scenario): Promise<Record<string, unkno
   const coldStart = perMode<number[]>(() => []);
   // Warm-up: every mode opens all its connections first, so the rounds measure event delivery, not
   // connection set-up (reported on its own: first event with all streams starting at once, cold).
-  for (const m of MODES) await Promise.all(Array.from({ length: streams }, () => clients.stream(ds[m], m, STREAM, [], coldStart[m])));
+  for (const m of MODES)
+    await Promise.all(Array.from({ length: streams }, () => clients.stream(ds[m], m, STREAM, [], coldStart[m])));
   say(`streams: ${streams} concurrent × ${events} events × ${gap} ms per mode, interleaved…`);
   // Delivery is correctness, not timing: every stream must bring every event (a target, and the exit code).
   let lost = 0;
   for (let r = 0; r < 2; r++) {
     for (const m of MODES) {
-      const got = await Promise.all(Array.from({ length: streams }, () => clients.stream(ds[m], m, STREAM, delays[m], underLoad[m])));
+      const got = await Promise.all(
+        Array.from({ length: streams }, () => clients.stream(ds[m], m, STREAM, delays[m], underLoad[m])),
+      );
       const short = got.filter((g) => g !== events).length;
       lost += short;
       if (short) say(`  ${m}: ${short} stream(s) lost events`);
     }
   }
   await closeAll(ds);
-  say(`streams: event delay p50/p99 direct ${stats(delays.direct).p50}/${stats(delays.direct).p99} ms, mitm ${stats(delays.mitm).p50}/${stats(delays.mitm).p99} ms`);
-  const perModeFigures = Object.fromEntries(MODES.map((m) => [m, {
-    event_delay_ms: stats(delays[m]),
-    time_to_first_event_ms: stats(ttfe[m]),
-    first_event_under_load_ms: stats(underLoad[m]),
-    first_event_cold_start_ms: stats(coldStart[m]),
-  }]));
+  say(
+    `streams: event delay p50/p99 direct ${stats(delays.direct).p50}/${stats(delays.direct).p99} ms, mitm ${stats(delays.mitm).p50}/${stats(delays.mitm).p99} ms`,
+  );
+  const perModeFigures = Object.fromEntries(
+    MODES.map((m) => [
+      m,
+      {
+        event_delay_ms: stats(delays[m]),
+        time_to_first_event_ms: stats(ttfe[m]),
+        first_event_under_load_ms: stats(underLoad[m]),
+        first_event_cold_start_ms: stats(coldStart[m]),
+      },
+    ]),
+  );
   return { streams, events, gap_ms: gap, streams_with_lost_events: lost, ...perModeFigures };
 }
 
@@ -152,15 +187,24 @@ export async function slowStreamsScenario(s: Scenario): Promise<Record<string, u
   const sampler = setInterval(() => (peak = Math.max(peak, procStat(s.proxy.pid).rssMb)), 100);
   const d = s.clients.mitm(n);
   const errors: string[] = [];
-  const got = await Promise.all(Array.from({ length: n }, () => s.clients.stream(d, 'mitm', STREAM, [], []).catch((e: Error) => {
-    errors.push(e.message);
-    return -1;
-  })));
+  const got = await Promise.all(
+    Array.from({ length: n }, () =>
+      s.clients.stream(d, 'mitm', STREAM, [], []).catch((e: Error) => {
+        errors.push(e.message);
+        return -1;
+      }),
+    ),
+  );
   const short = got.filter((g) => g !== events);
-  if (short.length) s.say(`  incomplete streams: events received ${JSON.stringify(short.slice(0, 20))}; errors ${JSON.stringify([...new Set(errors)].slice(0, 5))}`);
+  if (short.length)
+    s.say(
+      `  incomplete streams: events received ${JSON.stringify(short.slice(0, 20))}; errors ${JSON.stringify([...new Set(errors)].slice(0, 5))}`,
+    );
   clearInterval(sampler);
   await d.close();
-  s.say(`slow streams: all delivered ${short.length === 0}, proxy RSS ${Math.round(before.rssMb)} → peak ${Math.round(peak)} MB`);
+  s.say(
+    `slow streams: all delivered ${short.length === 0}, proxy RSS ${Math.round(before.rssMb)} → peak ${Math.round(peak)} MB`,
+  );
   return {
     streams: n,
     events_each: events,
@@ -176,7 +220,13 @@ export async function slowStreamsScenario(s: Scenario): Promise<Record<string, u
 export async function largeRequestScenario(s: Scenario): Promise<Record<string, unknown>> {
   s.anthropic.opts.deltas = 5;
   s.anthropic.opts.eventGapMs = 20;
-  const big = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, system: 'x'.repeat(2 * 1024 * 1024), messages: [{ role: 'user', content: 'ok' }], stream: false });
+  const big = JSON.stringify({
+    model: 'claude-sonnet-4-5',
+    max_tokens: 16,
+    system: 'x'.repeat(2 * 1024 * 1024),
+    messages: [{ role: 'user', content: 'ok' }],
+    stream: false,
+  });
   const d = s.clients.dispatchers(1);
   const lat = perMode<number[]>(() => []);
   s.say('large request: 2 MB body, interleaved…');
@@ -186,19 +236,39 @@ export async function largeRequestScenario(s: Scenario): Promise<Record<string, 
 }
 
 /** summarize and verify-routing over a generated log, each in its own process so each peak RSS is its own. */
-export async function readersScenario(dir: string, quick: boolean, say: (s: string) => void): Promise<Record<string, unknown>> {
+export async function readersScenario(
+  dir: string,
+  quick: boolean,
+  say: (s: string) => void,
+): Promise<Record<string, unknown>> {
   const lines = quick ? 200_000 : 1_000_000;
   say(`readers: generating a ${lines.toLocaleString('en-US')}-line log…`);
   const logFile = join(dir, 'big-usage.jsonl');
   writeSyntheticLog(logFile, lines);
   const run = async (reader: 'summarize' | 'verify') => {
-    const child = await execa(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, 'proxy', 'rig', 'bench', 'readers-child.ts'), logFile, reader], { timeout: 300_000 });
-    return JSON.parse(String(child.stdout).trim().split('\n').pop()!) as { seconds: number; max_rss_mb: number; requests?: number; verify_exit?: number };
+    const child = await execa(
+      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      [join(REPO_ROOT, 'proxy', 'rig', 'bench', 'readers-child.ts'), logFile, reader],
+      { timeout: 300_000 },
+    );
+    return JSON.parse(String(child.stdout).trim().split('\n').pop()!) as {
+      seconds: number;
+      max_rss_mb: number;
+      requests?: number;
+      verify_exit?: number;
+    };
   };
   const sum = await run('summarize');
   const ver = await run('verify');
-  const figures = { lines, summarize_s: sum.seconds, summarize_rss_mb: sum.max_rss_mb, verify_s: ver.seconds, verify_rss_mb: ver.max_rss_mb, requests: sum.requests, verify_exit: ver.verify_exit };
+  const figures = {
+    lines,
+    summarize_s: sum.seconds,
+    summarize_rss_mb: sum.max_rss_mb,
+    verify_s: ver.seconds,
+    verify_rss_mb: ver.max_rss_mb,
+    requests: sum.requests,
+    verify_exit: ver.verify_exit,
+  };
   say(`readers: ${JSON.stringify(figures)}`);
   return figures;
 }
-

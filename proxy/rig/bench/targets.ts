@@ -1,7 +1,13 @@
 // The benchmark's targets, checked against one run's figures, and why a missed one can be missed.
 
 /** `delivery`: a correctness target (every event arrived); the others are timings and sizes. */
-export type Targets = { name: string; value: number | boolean | undefined; target: string; ok: boolean; delivery?: boolean }[];
+export type Targets = {
+  name: string;
+  value: number | boolean | undefined;
+  target: string;
+  ok: boolean;
+  delivery?: boolean;
+}[];
 
 // biome-ignore lint/suspicious/noExplicitAny: BENCH.json read back as loose JSON; a missing figure is NaN, i.e. MISSED.
 export function targetsOf(j: Record<string, any>): Targets {
@@ -16,27 +22,99 @@ export function targetsOf(j: Record<string, any>): Targets {
   const tm = j.streams?.mitm?.time_to_first_event_ms ?? {};
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
   return [
-    { name: 'small request added latency, sequential p50 (mitm − direct)', value: r3(added), target: '≤ 0.8 ms', ok: added <= 0.8 },
+    {
+      name: 'small request added latency, sequential p50 (mitm − direct)',
+      value: r3(added),
+      target: '≤ 0.8 ms',
+      ok: added <= 0.8,
+    },
     { name: 'throughput at concurrency 20, mitm / direct', value: r3(ratio), target: '≥ 0.3×', ok: ratio >= 0.3 },
-    { name: 'proxy CPU per small request (mitm)', value: mitm.proxy_cpu_ms_per_request, target: '≤ 1.2 ms', ok: mitm.proxy_cpu_ms_per_request <= 1.2 },
-    { name: 'per-event delay added, p50 (mitm − direct)', value: r3(sm.p50 - sd.p50), target: '≤ 0.5 ms', ok: sm.p50 - sd.p50 <= 0.5 },
-    { name: 'per-event delay added, p99 (mitm − direct)', value: r3(sm.p99 - sd.p99), target: '≤ 3 ms', ok: sm.p99 - sd.p99 <= 3 },
-    { name: 'time to first event added, p50 (mitm − direct, kept-alive)', value: r3(tm.p50 - td.p50), target: '≤ 2 ms', ok: tm.p50 - td.p50 <= 2 },
-    { name: `${j.streams?.streams} concurrent streams × 2 rounds × 3 modes: streams that lost events`, value: j.streams?.streams_with_lost_events, target: '0', ok: j.streams?.streams_with_lost_events === 0, delivery: true },
-    { name: `${j.slow_streams?.streams} slow streams: all events delivered`, value: j.slow_streams?.all_events_delivered, target: 'true', ok: j.slow_streams?.all_events_delivered === true, delivery: true },
-    { name: `${j.slow_streams?.streams} slow streams: proxy peak RSS (MB)`, value: j.slow_streams?.proxy_rss_peak_mb, target: '≤ 200 MB', ok: j.slow_streams?.proxy_rss_peak_mb <= 200 },
-    { name: `summarize over ${j.readers?.lines} lines: wall time (s)`, value: j.readers?.summarize_s, target: '≤ 3 s', ok: j.readers?.summarize_s <= 3 },
-    { name: `summarize over ${j.readers?.lines} lines: peak RSS (MB)`, value: j.readers?.summarize_rss_mb, target: '≤ 150 MB', ok: j.readers?.summarize_rss_mb <= 150 },
-    { name: 'proxy ready with the CA present (ms)', value: j.startup?.ready_ms, target: '≤ 1000 ms', ok: j.startup?.ready_ms <= 1000 },
+    {
+      name: 'proxy CPU per small request (mitm)',
+      value: mitm.proxy_cpu_ms_per_request,
+      target: '≤ 1.2 ms',
+      ok: mitm.proxy_cpu_ms_per_request <= 1.2,
+    },
+    {
+      name: 'per-event delay added, p50 (mitm − direct)',
+      value: r3(sm.p50 - sd.p50),
+      target: '≤ 0.5 ms',
+      ok: sm.p50 - sd.p50 <= 0.5,
+    },
+    {
+      name: 'per-event delay added, p99 (mitm − direct)',
+      value: r3(sm.p99 - sd.p99),
+      target: '≤ 3 ms',
+      ok: sm.p99 - sd.p99 <= 3,
+    },
+    {
+      name: 'time to first event added, p50 (mitm − direct, kept-alive)',
+      value: r3(tm.p50 - td.p50),
+      target: '≤ 2 ms',
+      ok: tm.p50 - td.p50 <= 2,
+    },
+    {
+      name: `${j.streams?.streams} concurrent streams × 2 rounds × 3 modes: streams that lost events`,
+      value: j.streams?.streams_with_lost_events,
+      target: '0',
+      ok: j.streams?.streams_with_lost_events === 0,
+      delivery: true,
+    },
+    {
+      name: `${j.slow_streams?.streams} slow streams: all events delivered`,
+      value: j.slow_streams?.all_events_delivered,
+      target: 'true',
+      ok: j.slow_streams?.all_events_delivered === true,
+      delivery: true,
+    },
+    {
+      name: `${j.slow_streams?.streams} slow streams: proxy peak RSS (MB)`,
+      value: j.slow_streams?.proxy_rss_peak_mb,
+      target: '≤ 200 MB',
+      ok: j.slow_streams?.proxy_rss_peak_mb <= 200,
+    },
+    {
+      name: `summarize over ${j.readers?.lines} lines: wall time (s)`,
+      value: j.readers?.summarize_s,
+      target: '≤ 3 s',
+      ok: j.readers?.summarize_s <= 3,
+    },
+    {
+      name: `summarize over ${j.readers?.lines} lines: peak RSS (MB)`,
+      value: j.readers?.summarize_rss_mb,
+      target: '≤ 150 MB',
+      ok: j.readers?.summarize_rss_mb <= 150,
+    },
+    {
+      name: 'proxy ready with the CA present (ms)',
+      value: j.startup?.ready_ms,
+      target: '≤ 1000 ms',
+      ok: j.startup?.ready_ms <= 1000,
+    },
   ];
 }
 
 /** Why a target can be missed on this design, from the profiles (docs/PERFORMANCE.md has the detail). */
 export const WHY_MISSED: [RegExp, string][] = [
-  [/added latency|CPU per small|throughput/, 'mockttp terminates the client TLS and parses the request, then hands HTTP/1.1 requests to the router in-process; the router opens its own TLS leg to the upstream. Per request that is two TLS legs, two HTTP parses and serialisations, two synchronous log writes (the decision line must be on disk before the upstream is dialled) and the console line. A bare Node forwarder (plain HTTP in, HTTPS out, no logging) measured ≈0.5 ms CPU per request on the same machine; the rest is routing, logging and mockttp.'],
-  [/per-event delay/, 'All 100 streams of a round start in the same millisecond. Each new request costs the proxy ≈1 ms of CPU on its one thread (TLS, parsing, routing, log writes), so events of streams already running wait behind up to ≈100 ms of request work at the start of each round; that burst is the p99. Between bursts one event costs the proxy ≈0.05 ms.'],
+  [
+    /added latency|CPU per small|throughput/,
+    'mockttp terminates the client TLS and parses the request, then hands HTTP/1.1 requests to the router in-process; the router opens its own TLS leg to the upstream. Per request that is two TLS legs, two HTTP parses and serialisations, two synchronous log writes (the decision line must be on disk before the upstream is dialled) and the console line. A bare Node forwarder (plain HTTP in, HTTPS out, no logging) measured ≈0.5 ms CPU per request on the same machine; the rest is routing, logging and mockttp.',
+  ],
+  [
+    /per-event delay/,
+    'All 100 streams of a round start in the same millisecond. Each new request costs the proxy ≈1 ms of CPU on its one thread (TLS, parsing, routing, log writes), so events of streams already running wait behind up to ≈100 ms of request work at the start of each round; that burst is the p99. Between bursts one event costs the proxy ≈0.05 ms.',
+  ],
   [/time to first event/, 'The same per-request cost as a small request, paid once per stream before the first event.'],
-  [/peak RSS \(MB\)$|slow streams: proxy peak RSS/, 'Before any traffic the proxy holds ≈100 MB: Node ≈40 MB and mockttp with its dependencies ≈48 MB (its admin, GraphQL and HTTP stacks load with it). Each in-flight stream holds a client TLS socket and an upstream TLS socket, and the heap keeps what earlier scenarios of the same run grew.'],
-  [/summarize over .*wall time/, 'JSON.parse of the completion lines (half the log) is most of the time; decision lines are read from their bytes without parsing. Runs on this machine vary by ±10 %.'],
-  [/summarize over .*peak RSS/, 'Includes the tsx loader (≈30 MB); the samples themselves are stored once each as Float32 (≈8 MB per million completions).'],
+  [
+    /peak RSS \(MB\)$|slow streams: proxy peak RSS/,
+    'Before any traffic the proxy holds ≈100 MB: Node ≈40 MB and mockttp with its dependencies ≈48 MB (its admin, GraphQL and HTTP stacks load with it). Each in-flight stream holds a client TLS socket and an upstream TLS socket, and the heap keeps what earlier scenarios of the same run grew.',
+  ],
+  [
+    /summarize over .*wall time/,
+    'JSON.parse of the completion lines (half the log) is most of the time; decision lines are read from their bytes without parsing. Runs on this machine vary by ±10 %.',
+  ],
+  [
+    /summarize over .*peak RSS/,
+    'Includes the tsx loader (≈30 MB); the samples themselves are stored once each as Float32 (≈8 MB per million completions).',
+  ],
 ];

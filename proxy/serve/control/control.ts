@@ -26,8 +26,19 @@ function safeEqual(a: string | undefined, b: string): boolean {
 }
 
 // HTTP/1.1 and HTTP/2 responses alike (Node's compatibility API): only what both have is used.
-function send(res: ClientResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
-  (res as http.ServerResponse).writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...extra });
+function send(
+  res: ClientResponse,
+  status: number,
+  type: string,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
+  (res as http.ServerResponse).writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+    ...extra,
+  });
   (res as http.ServerResponse).end(body);
 }
 
@@ -57,7 +68,8 @@ export class ControlApi {
     live.mQuotaKnown.set(q && !q.error ? 1 : 0);
     if (q && !q.error) for (const w of q.windows) live.mQuota.set({ window: w.name }, w.used_pct);
     live.mSubscription.reset();
-    for (const w of state.subscription?.windows ?? []) if (w.utilization !== undefined) live.mSubscription.set({ window: w.name }, w.utilization);
+    for (const w of state.subscription?.windows ?? [])
+      if (w.utilization !== undefined) live.mSubscription.set({ window: w.name }, w.utilization);
   }
 
   /** `target` is the request's origin-form path and query. */
@@ -68,7 +80,8 @@ export class ControlApi {
     if (req.method === 'GET' && (path === '/__ccp/' || path === '/__ccp/dashboard')) {
       send(res, 200, 'text/html; charset=utf-8', dashboardHtml(ctx.controlToken), {
         // Self-contained: nothing is loaded from anywhere else, and the page cannot be framed.
-        'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'",
+        'content-security-policy':
+          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'",
         'x-frame-options': 'DENY',
       });
       return;
@@ -97,7 +110,13 @@ export class ControlApi {
       this.streams.add(res);
       const unsubscribe = ctx.live.subscribe((row) => stream.write(`event: request\ndata: ${JSON.stringify(row)}\n\n`));
       // A modest heartbeat carries pause/cooldown changes; requests are pushed as they complete.
-      const beat = setInterval(() => stream.write(`event: status\ndata: ${JSON.stringify({ paused: ctx.state.paused, cooling: ctx.state.coolingDown() })}\n\n`), 5000);
+      const beat = setInterval(
+        () =>
+          stream.write(
+            `event: status\ndata: ${JSON.stringify({ paused: ctx.state.paused, cooling: ctx.state.coolingDown() })}\n\n`,
+          ),
+        5000,
+      );
       res.on('close', () => {
         clearInterval(beat);
         unsubscribe();
@@ -111,8 +130,18 @@ export class ControlApi {
         return;
       }
       // A custom header cannot be sent cross-site without a CORS preflight, which is never granted.
-      if (!safeEqual(typeof req.headers['x-ccp-token'] === 'string' ? req.headers['x-ccp-token'] : undefined, ctx.controlToken)) {
-        sendError(res, 403, 'permission_error', 'proxy: control requests need the x-ccp-token from logs/mitm.state.json');
+      if (
+        !safeEqual(
+          typeof req.headers['x-ccp-token'] === 'string' ? req.headers['x-ccp-token'] : undefined,
+          ctx.controlToken,
+        )
+      ) {
+        sendError(
+          res,
+          403,
+          'permission_error',
+          'proxy: control requests need the x-ccp-token from logs/mitm.state.json',
+        );
         return;
       }
       ctx.state.setPaused(path === '/__ccp/pause');

@@ -27,7 +27,6 @@ interface CaMeta {
 /** Renew when less than this remains, so a running proxy never serves an expired chain. */
 const MIN_REMAINING_MS = 30 * 24 * 3600 * 1000;
 
-
 /** Why the CA in `dir` cannot be used, or undefined when it can. */
 export function caProblem(dir: string, hosts: readonly string[], now = new Date()): string | undefined {
   const { certPath, keyPath, metaPath } = caPaths(dir);
@@ -40,7 +39,8 @@ export function caProblem(dir: string, hosts: readonly string[], now = new Date(
     if (new Date(cert.validTo).getTime() - now.getTime() < MIN_REMAINING_MS) return 'expired or about to expire';
     if (new Date(cert.validFrom).getTime() > now.getTime()) return 'not yet valid';
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as CaMeta;
-    if ([...meta.hosts].sort().join(',') !== [...hosts].sort().join(',')) return 'name constraints differ from the intercepted hosts';
+    if ([...meta.hosts].sort().join(',') !== [...hosts].sort().join(','))
+      return 'name constraints differ from the intercepted hosts';
   } catch (e) {
     return `unreadable (${(e as Error).message.split('\n')[0]})`;
   }

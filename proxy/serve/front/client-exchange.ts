@@ -67,7 +67,9 @@ export class ClientReply {
 
   /** The connection to the client is gone (closed, reset or destroyed by us). */
   get gone(): boolean {
-    return this.h2 ? (this.res as http2.Http2ServerResponse).stream.destroyed : (this.res as http.ServerResponse).destroyed;
+    return this.h2
+      ? (this.res as http2.Http2ServerResponse).stream.destroyed
+      : (this.res as http.ServerResponse).destroyed;
   }
 
   /** HTTP/2 has no status message (Node warns when one is passed). */

@@ -4,7 +4,13 @@
 import type http from 'node:http';
 import type tls from 'node:tls';
 import { getLocal, type Mockttp } from 'mockttp';
-import { clientExchange, isH2, type ClientExchange, type ClientRequest, type ClientResponse } from './client-exchange.js';
+import {
+  clientExchange,
+  isH2,
+  type ClientExchange,
+  type ClientRequest,
+  type ClientResponse,
+} from './client-exchange.js';
 import { interceptRequests, listeningAddress, startOnLoopback } from './mockttp-internals.js';
 
 export interface FrontOptions {
@@ -53,7 +59,10 @@ function hostnameOf(host: string): string {
  * - plain requests naming an intercepted host (origin- or absolute-form) → api;
  * - anything else → undefined: mockttp passes it through untouched.
  */
-export function routeFor(req: { url: string; authority: string | undefined; encrypted: boolean }, hosts: RouteHosts): Route | undefined {
+export function routeFor(
+  req: { url: string; authority: string | undefined; encrypted: boolean },
+  hosts: RouteHosts,
+): Route | undefined {
   let target = req.url;
   let authority = req.authority;
   if (!target.startsWith('/')) {
@@ -70,7 +79,8 @@ export function routeFor(req: { url: string; authority: string | undefined; encr
   }
   if (authority === undefined) return undefined;
   const host = authority.toLowerCase();
-  if (!req.encrypted && hosts.self.has(host)) return { kind: target.startsWith(CONTROL_PREFIX) ? 'control' : 'api', target };
+  if (!req.encrypted && hosts.self.has(host))
+    return { kind: target.startsWith(CONTROL_PREFIX) ? 'control' : 'api', target };
   return hosts.intercept.has(hostnameOf(host)) ? { kind: 'api', target } : undefined;
 }
 
@@ -127,7 +137,10 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
 function handOver(server: Mockttp, hosts: RouteHosts, opts: FrontOptions): void {
   interceptRequests(server, (event, req, res) => {
     const authority = isH2(req) ? (req.authority ?? req.headers.host) : req.headers.host;
-    const route = routeFor({ url: req.url ?? '', authority, encrypted: (req.socket as tls.TLSSocket | undefined)?.encrypted === true }, hosts);
+    const route = routeFor(
+      { url: req.url ?? '', authority, encrypted: (req.socket as tls.TLSSocket | undefined)?.encrypted === true },
+      hosts,
+    );
     if (!route) return false;
     if (event === 'checkContinue') (res as http.ServerResponse).writeContinue();
     if (route.kind === 'control') opts.onControl(req, res, route.target);

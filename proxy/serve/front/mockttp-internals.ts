@@ -38,11 +38,16 @@ export function listeningAddress(server: Mockttp): ReturnType<net.Server['addres
 const REQUEST_EVENTS = new Set(['request', 'checkContinue', 'checkExpectation']);
 
 /** Offer every parsed request, HTTP/1.1 and HTTP/2, to `take` before mockttp's own listener; true: taken. */
-export function interceptRequests(server: Mockttp, take: (event: string, req: ClientRequest, res: ClientResponse) => boolean): void {
+export function interceptRequests(
+  server: Mockttp,
+  take: (event: string, req: ClientRequest, res: ClientResponse) => boolean,
+): void {
   const combo = (server as unknown as { server?: { _httpServer?: unknown; _http2Server?: unknown } }).server;
   const subServers = [combo?._httpServer, combo?._http2Server];
   if (!subServers.every((s) => s instanceof net.Server && s.listenerCount('request') > 0)) {
-    throw new Error('mockttp internals changed: its HTTP/1.1 and HTTP/2 servers were not found, so API requests cannot be handed to the router');
+    throw new Error(
+      'mockttp internals changed: its HTTP/1.1 and HTTP/2 servers were not found, so API requests cannot be handed to the router',
+    );
   }
   for (const sub of subServers as net.Server[]) {
     const emit = sub.emit.bind(sub) as (event: string | symbol, ...args: unknown[]) => boolean;

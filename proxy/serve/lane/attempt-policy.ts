@@ -70,7 +70,15 @@ interface ZaiOutcome {
   failure: ZaiFailure;
 }
 
-const ANTHROPIC_ERROR_TYPE: Record<number, AnthropicErrorType> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large', 429: 'rate_limit_error', 529: 'overloaded_error' };
+const ANTHROPIC_ERROR_TYPE: Record<number, AnthropicErrorType> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  529: 'overloaded_error',
+};
 
 /** What a request gets during a cooldown with CCP_FALLBACK=0: the kind of answer the failure itself gave (docs/ZAI.md). */
 const COOLDOWN_ANSWER: Record<CooldownReason, { status: number; type: AnthropicErrorType; retryAfter: boolean }> = {
@@ -91,7 +99,6 @@ export function formatDuration(totalS: number): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
-
 export class AttemptPolicy {
   constructor(private readonly ctx: PolicyContext) {}
 
@@ -99,7 +106,13 @@ export class AttemptPolicy {
     if (d.lane === 'anthropic') {
       const reason = this.ctx.state.zaiCooldownReason;
       const extra: Partial<UsageRecord> = d.decision === 'cooldown' && reason ? { cooldown_reason: reason } : {};
-      await this.runAnthropic(s, { attempt: 1, decision: d, target: this.anthropic(s.request), hold: () => false, extra });
+      await this.runAnthropic(s, {
+        attempt: 1,
+        decision: d,
+        target: this.anthropic(s.request),
+        hold: () => false,
+        extra,
+      });
       return;
     }
     if (d.decision === 'cooldown') {
@@ -109,8 +122,18 @@ export class AttemptPolicy {
     const outcome = await this.runZai(s, d);
     if (!outcome) return;
     if (this.ctx.config.fallback) {
-      const fb: LaneDecision = { lane: 'anthropic', decision: 'fallback', reason: `z.ai failed before any byte (${outcome.failure.cause}) → anthropic lane` };
-      await this.runAnthropic(s, { attempt: outcome.last.plan.attempt + 1, decision: fb, target: this.anthropic(s.request), hold: () => false, extra: { fallback_from: 'zai', zai_failure: outcome.failure.cause } });
+      const fb: LaneDecision = {
+        lane: 'anthropic',
+        decision: 'fallback',
+        reason: `z.ai failed before any byte (${outcome.failure.cause}) → anthropic lane`,
+      };
+      await this.runAnthropic(s, {
+        attempt: outcome.last.plan.attempt + 1,
+        decision: fb,
+        target: this.anthropic(s.request),
+        hold: () => false,
+        extra: { fallback_from: 'zai', zai_failure: outcome.failure.cause },
+      });
     } else {
       this.answerWithoutFallback(s, outcome);
     }
@@ -122,7 +145,8 @@ export class AttemptPolicy {
     const unified = done.r.obs.unifiedRateLimit;
     if (unified) this.ctx.state.sawSubscription(parseSubscriptionStatus(unified, new Date()));
     let proxyStatus: number | undefined;
-    if (done.r.end.kind === 'unreachable') proxyStatus = this.answerUnreachable(s, done.r, `the Anthropic lane (${plan.target.url.host})`);
+    if (done.r.end.kind === 'unreachable')
+      proxyStatus = this.answerUnreachable(s, done.r, `the Anthropic lane (${plan.target.url.host})`);
     this.complete(s, done, { final: true, ...(proxyStatus ? { proxy_status: proxyStatus } : {}) });
   }
 
@@ -137,7 +161,13 @@ export class AttemptPolicy {
     let fieldRetries = 0;
     const extra: Partial<UsageRecord> = {};
     for (let attempt = 1; ; attempt++) {
-      const plan: AttemptPlan = { attempt, decision: d, target: zaiTarget(s.request, config, mode, state.zaiUnknownFields), hold: (st) => st >= 400, extra: { ...extra } };
+      const plan: AttemptPlan = {
+        attempt,
+        decision: d,
+        target: zaiTarget(s.request, config, mode, state.zaiUnknownFields),
+        hold: (st) => st >= 400,
+        extra: { ...extra },
+      };
       const done = await this.attempt(s, plan);
       const { end, obs } = done.r;
       if (end.kind === 'relayed' || end.kind === 'aborted') {
@@ -146,7 +176,18 @@ export class AttemptPolicy {
         this.complete(s, done, { final: true });
         return undefined;
       }
-      const failure = end.kind === 'unreachable' ? networkFailure(obs.error ?? 'unreachable', this.settings(), Date.now()) : classifyZaiAnswer({ status: obs.status, body: obs.jsonText ?? end.body.toString('utf8'), ...(obs.retryAfter ? { retryAfter: obs.retryAfter } : {}) }, this.settings(), Date.now());
+      const failure =
+        end.kind === 'unreachable'
+          ? networkFailure(obs.error ?? 'unreachable', this.settings(), Date.now())
+          : classifyZaiAnswer(
+              {
+                status: obs.status,
+                body: obs.jsonText ?? end.body.toString('utf8'),
+                ...(obs.retryAfter ? { retryAfter: obs.retryAfter } : {}),
+              },
+              this.settings(),
+              Date.now(),
+            );
       if (failure.cause === 'auth' && !triedOtherMode) {
         triedOtherMode = true;
         mode = otherKeyMode(mode, MESSAGES_KEY_MODES);
@@ -162,7 +203,11 @@ export class AttemptPolicy {
         continue;
       }
       this.startCooldown(failure);
-      this.complete(s, done, { zai_failure: failure.cause, final: !config.fallback, ...(this.proxyAnswers(failure, done) ? { proxy_status: this.proxyStatusFor(done) } : {}) });
+      this.complete(s, done, {
+        zai_failure: failure.cause,
+        final: !config.fallback,
+        ...(this.proxyAnswers(failure, done) ? { proxy_status: this.proxyStatusFor(done) } : {}),
+      });
       return { last: done, failure };
     }
   }
@@ -173,8 +218,13 @@ export class AttemptPolicy {
 
   private startCooldown(f: ZaiFailure): void {
     if (!f.cooldown || !this.ctx.state.startCooldown(f.cooldown)) return;
-    const meanwhile = this.ctx.config.fallback ? 'Haiku goes to Anthropic' : 'Haiku requests get an error from the proxy (CCP_FALLBACK=0)';
-    if (f.loud) this.ctx.alert(`${f.explain}. ${meanwhile} until ${new Date(f.cooldown.untilMs).toISOString()} (cooldown: ${f.cooldown.reason}).`);
+    const meanwhile = this.ctx.config.fallback
+      ? 'Haiku goes to Anthropic'
+      : 'Haiku requests get an error from the proxy (CCP_FALLBACK=0)';
+    if (f.loud)
+      this.ctx.alert(
+        `${f.explain}. ${meanwhile} until ${new Date(f.cooldown.untilMs).toISOString()} (cooldown: ${f.cooldown.reason}).`,
+      );
   }
 
   /** With CCP_FALLBACK=0, does the proxy answer itself (502/504) rather than relay Z.AI's answer? */
@@ -206,7 +256,13 @@ export class AttemptPolicy {
     }
     // The body stalled or broke: a truncated JSON is no answer, so the status goes with a whole one.
     const type = ANTHROPIC_ERROR_TYPE[r.obs.status] ?? (r.obs.status >= 500 ? 'api_error' : 'invalid_request_error');
-    s.reply.send(r.obs.status, { ...headers, 'content-type': 'application/json' }, JSON.stringify(anthropicError(type, `proxy: Z.AI answered ${r.obs.status}, then its body ${r.obs.error ?? 'broke off'}`)));
+    s.reply.send(
+      r.obs.status,
+      { ...headers, 'content-type': 'application/json' },
+      JSON.stringify(
+        anthropicError(type, `proxy: Z.AI answered ${r.obs.status}, then its body ${r.obs.error ?? 'broke off'}`),
+      ),
+    );
   }
 
   /**
@@ -221,19 +277,36 @@ export class AttemptPolicy {
     if (s.logged) this.ctx.decided(base, s.request);
     const leftS = Math.max(1, Math.ceil((state.zaiCooldownUntil - Date.now()) / 1000));
     const answer = COOLDOWN_ANSWER[reason];
-    const why = reason === 'auth' ? 'Z.AI rejected the Z.AI key; check ZAI_API_KEY and ZAI_HEADER_MODE' : state.zaiCooldownWhy;
+    const why =
+      reason === 'auth' ? 'Z.AI rejected the Z.AI key; check ZAI_API_KEY and ZAI_HEADER_MODE' : state.zaiCooldownWhy;
     const message = `proxy: the Z.AI lane is cooling down (${reason}: ${why}) for ${formatDuration(leftS)} more, until ${new Date(state.zaiCooldownUntil).toISOString()}; CCP_FALLBACK=0, so Haiku is not sent to Anthropic instead`;
     const body = anthropicErrorJson(answer.type, message);
-    s.reply.send(answer.status, { 'content-type': 'application/json', ...(answer.retryAfter ? { 'retry-after': String(leftS) } : {}) }, body);
-    const obs = { status: answer.status, endedAt: performance.now(), respBytes: Buffer.byteLength(body), usage: {}, redialled: false, signatures: [] };
-    if (s.logged) this.ctx.completed(completionRecord(base, obs, s.t0, { final: true, proxy_status: answer.status }), s.request);
+    s.reply.send(
+      answer.status,
+      { 'content-type': 'application/json', ...(answer.retryAfter ? { 'retry-after': String(leftS) } : {}) },
+      body,
+    );
+    const obs = {
+      status: answer.status,
+      endedAt: performance.now(),
+      respBytes: Buffer.byteLength(body),
+      usage: {},
+      redialled: false,
+      signatures: [],
+    };
+    if (s.logged)
+      this.ctx.completed(completionRecord(base, obs, s.t0, { final: true, proxy_status: answer.status }), s.request);
   }
 
   /** No answer at all and nothing to fall back to: an Anthropic-shaped 502 (504 for a timeout) naming the lane. */
   private answerUnreachable(s: Served, r: AttemptResult, lane: string): number | undefined {
     if (s.reply.headersSent || s.reply.gone) return undefined;
     const timedOut = r.end.kind === 'unreachable' && r.end.timedOut;
-    s.reply.sendError(timedOut ? 504 : 502, timedOut ? 'timeout_error' : 'api_error', `proxy: ${lane} ${timedOut ? 'timed out' : 'is unreachable'}: ${r.obs.error ?? ''}`.trim());
+    s.reply.sendError(
+      timedOut ? 504 : 502,
+      timedOut ? 'timeout_error' : 'api_error',
+      `proxy: ${lane} ${timedOut ? 'timed out' : 'is unreachable'}: ${r.obs.error ?? ''}`.trim(),
+    );
     return timedOut ? 504 : 502;
   }
 
@@ -246,7 +319,10 @@ export class AttemptPolicy {
     const { config, state } = this.ctx;
     const base = decisionRecord(s.request, plan.decision, plan.attempt, plan.target, state.paused, plan.extra);
     if (s.logged) this.ctx.decided(base, s.request);
-    const firstByteMs = s.request.stream || !isMessagesPath(s.request.method, s.request.path) ? config.firstByteTimeoutMs : config.nonstreamTimeoutMs;
+    const firstByteMs =
+      s.request.stream || !isMessagesPath(s.request.method, s.request.path)
+        ? config.firstByteTimeoutMs
+        : config.nonstreamTimeoutMs;
     const attempt = new UpstreamAttempt({
       request: s.request,
       target: plan.target,

@@ -39,7 +39,11 @@ export function decide(input: DecideInput): LaneDecision {
   }
   if (input.accountProbe) {
     // Its answer is about the user's Anthropic account (quota headers, key, model access): Z.AI cannot give it.
-    return { lane: 'anthropic', decision: 'account_probe', reason: `haiku ${PROBE_LABEL[input.accountProbe]} → anthropic lane (it asks about the Anthropic account)` };
+    return {
+      lane: 'anthropic',
+      decision: 'account_probe',
+      reason: `haiku ${PROBE_LABEL[input.accountProbe]} → anthropic lane (it asks about the Anthropic account)`,
+    };
   }
   if (input.paused) {
     return { lane: 'anthropic', decision: 'failover_paused', reason: 'haiku, offload paused → anthropic lane' };
@@ -53,7 +57,12 @@ export function decide(input: DecideInput): LaneDecision {
   if (input.zaiCoolingDown) {
     const why = input.zaiCooldownReason ? ` (${input.zaiCooldownReason})` : '';
     // Without fallback the user said Anthropic never answers for Z.AI: the proxy answers at once instead.
-    if (!input.fallback) return { lane: 'zai', decision: 'cooldown', reason: `haiku, z.ai lane cooling down${why}, CCP_FALLBACK=0 → error from the proxy, not anthropic` };
+    if (!input.fallback)
+      return {
+        lane: 'zai',
+        decision: 'cooldown',
+        reason: `haiku, z.ai lane cooling down${why}, CCP_FALLBACK=0 → error from the proxy, not anthropic`,
+      };
     return { lane: 'anthropic', decision: 'cooldown', reason: `haiku, z.ai lane cooling down${why} → anthropic lane` };
   }
   return { lane: 'zai', decision: 'forced_model', reason: 'haiku model → zai lane' };

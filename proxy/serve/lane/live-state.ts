@@ -129,7 +129,11 @@ export class LiveState implements LiveView {
 
   /** A quota read failed: the quota is unknown since the first failure, the last windows kept for reference. */
   quotaUnknown(error: string, nowMs: number): void {
-    this.#quota = { ...(this.#quota ?? { windows: [] }), unknown_since: this.#quota?.unknown_since ?? new Date(nowMs).toISOString(), error };
+    this.#quota = {
+      ...(this.#quota ?? { windows: [] }),
+      unknown_since: this.#quota?.unknown_since ?? new Date(nowMs).toISOString(),
+      error,
+    };
   }
 }
 
@@ -148,10 +152,21 @@ export interface PauseAtStart {
  */
 export function pauseAtStart(offloadPaused: boolean, from: SettingSource, remembered: boolean): PauseAtStart {
   if (from === 'shell') {
-    const note = remembered && !offloadPaused ? 'OFFLOAD_PAUSED=0 from the shell overrides the remembered pause (cleared)' : offloadPaused ? 'paused by OFFLOAD_PAUSED=1 from the shell' : '';
+    const note =
+      remembered && !offloadPaused
+        ? 'OFFLOAD_PAUSED=0 from the shell overrides the remembered pause (cleared)'
+        : offloadPaused
+          ? 'paused by OFFLOAD_PAUSED=1 from the shell'
+          : '';
     return { paused: offloadPaused, from: 'shell', note };
   }
-  if (remembered) return { paused: true, from: 'remembered', note: 'paused since `npm run pause` (remembered in logs/.offload-paused): npm run resume, or start with OFFLOAD_PAUSED=0' };
-  if (offloadPaused) return { paused: true, from: '.env', note: 'paused by OFFLOAD_PAUSED=1 in .env: npm run resume, or set it to 0' };
+  if (remembered)
+    return {
+      paused: true,
+      from: 'remembered',
+      note: 'paused since `npm run pause` (remembered in logs/.offload-paused): npm run resume, or start with OFFLOAD_PAUSED=0',
+    };
+  if (offloadPaused)
+    return { paused: true, from: '.env', note: 'paused by OFFLOAD_PAUSED=1 in .env: npm run resume, or set it to 0' };
   return { paused: false, from: 'default', note: '' };
 }

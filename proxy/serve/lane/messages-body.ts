@@ -22,7 +22,9 @@ export const PEEK_MIN_BYTES = 64 * 1024;
 function parseObject(body: Buffer): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -95,7 +97,8 @@ export function readMessagesBody(body: Buffer): MessagesBody {
     // JSON.parse keeps the last of two `model` keys: any other "model" key, at whatever depth, sends the
     // body to the whole parse so that every size routes the same way. (Inside a JSON string the quotes
     // are escaped, so text mentioning "model" does not match.)
-    const onlyModelKey = model !== undefined && body.indexOf(MODEL_KEY, body.indexOf(MODEL_KEY) + MODEL_KEY.length) === -1;
+    const onlyModelKey =
+      model !== undefined && body.indexOf(MODEL_KEY, body.indexOf(MODEL_KEY) + MODEL_KEY.length) === -1;
     if (model !== undefined && stream !== undefined && onlyModelKey) {
       let parsed: Record<string, unknown> | undefined;
       let done = false;
@@ -113,5 +116,9 @@ export function readMessagesBody(body: Buffer): MessagesBody {
     }
   }
   const json = parseObject(body);
-  return { model: typeof json?.model === 'string' ? json.model : undefined, stream: json?.stream === true, json: () => json };
+  return {
+    model: typeof json?.model === 'string' ? json.model : undefined,
+    stream: json?.stream === true,
+    json: () => json,
+  };
 }

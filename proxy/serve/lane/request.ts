@@ -53,7 +53,9 @@ export async function readBody(chunks: AsyncIterable<Buffer>, limit: number): Pr
     }
     kept.push(chunk);
   }
-  return head ? { body: Buffer.alloc(0), size, tooLarge: true, head } : { body: Buffer.concat(kept, size), size, tooLarge: false };
+  return head
+    ? { body: Buffer.alloc(0), size, tooLarge: true, head }
+    : { body: Buffer.concat(kept, size), size, tooLarge: false };
 }
 
 /**

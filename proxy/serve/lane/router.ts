@@ -89,17 +89,34 @@ export class Router extends EventEmitter<RouterEvents> {
       rawHeaders: [],
       labels: {},
     };
-    const d = { lane: 'anthropic', decision: 'pass_through', reason: `malformed HTTP from the client (${info.code}) → 400 from the proxy` } as const;
+    const d = {
+      lane: 'anthropic',
+      decision: 'pass_through',
+      reason: `malformed HTTP from the client (${info.code}) → 400 from the proxy`,
+    } as const;
     const record = decisionRecord(request, d, 1, undefined, this.opts.state.paused);
     delete record.req_bytes;
     this.emit('decided', { record, request });
-    this.emit('completed', { record: { ...record, event: 'complete', ts: Date.now() / 1000, status: 400, err_type: 'bad_request', error: info.code, final: true, proxy_status: 400 }, request });
+    this.emit('completed', {
+      record: {
+        ...record,
+        event: 'complete',
+        ts: Date.now() / 1000,
+        status: 400,
+        err_type: 'bad_request',
+        error: info.code,
+        final: true,
+        proxy_status: 400,
+      },
+      request,
+    });
   }
 
   /** Serve one intercepted or direct API request. Nothing escapes: on an internal error the client gets an error and the proxy keeps running. */
   serve(exchange: ClientExchange): void {
     this.handle(exchange).catch((err: unknown) => {
-      if (!exchange.reply.headersSent) exchange.reply.sendError(500, 'api_error', `proxy: internal error (${(err as Error).message})`);
+      if (!exchange.reply.headersSent)
+        exchange.reply.sendError(500, 'api_error', `proxy: internal error (${(err as Error).message})`);
       else exchange.reply.destroy();
     });
   }
@@ -135,13 +152,30 @@ export class Router extends EventEmitter<RouterEvents> {
 
   private answerTooLarge(s: Served, d: ReturnType<typeof decide>): void {
     const { config, state } = this.opts;
-    const rec = decisionRecord(s.request, { ...d, reason: `${d.reason}; body too large → 413 from the proxy` }, 1, undefined, state.paused);
+    const rec = decisionRecord(
+      s.request,
+      { ...d, reason: `${d.reason}; body too large → 413 from the proxy` },
+      1,
+      undefined,
+      state.paused,
+    );
     if (s.logged) this.emit('decided', { record: rec, request: s.request });
     const limitMb = Math.round(config.maxBodyBytes / 1024 / 1024);
     s.reply.sendError(413, 'request_too_large', `proxy: request body exceeds CCP_MAX_BODY_MB (${limitMb} MB)`);
     if (s.logged) {
-      const obs = { status: 413, endedAt: performance.now(), respBytes: 0, usage: {}, redialled: false, signatures: [], errType: 'bad_request' as const };
-      this.emit('completed', { record: completionRecord(rec, obs, s.t0, { final: true, proxy_status: 413 }), request: s.request });
+      const obs = {
+        status: 413,
+        endedAt: performance.now(),
+        respBytes: 0,
+        usage: {},
+        redialled: false,
+        signatures: [],
+        errType: 'bad_request' as const,
+      };
+      this.emit('completed', {
+        record: completionRecord(rec, obs, s.t0, { final: true, proxy_status: 413 }),
+        request: s.request,
+      });
     }
   }
 }

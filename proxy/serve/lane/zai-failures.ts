@@ -5,7 +5,16 @@
 export type CooldownReason = 'rate' | 'quota' | 'auth' | 'plan' | 'model' | 'overload' | 'network';
 
 /** What went wrong, for the log, the cooldown and the console. */
-export type ZaiFailureCause = 'auth' | 'unknown_fields' | 'rate' | 'overload' | 'quota' | 'plan' | 'model' | 'client' | 'network';
+export type ZaiFailureCause =
+  | 'auth'
+  | 'unknown_fields'
+  | 'rate'
+  | 'overload'
+  | 'quota'
+  | 'plan'
+  | 'model'
+  | 'client'
+  | 'network';
 
 export interface CooldownPlan {
   reason: CooldownReason;
@@ -78,7 +87,14 @@ export function readErrorBody(body: string): ErrorBody {
   const err = o.error && typeof o.error === 'object' ? (o.error as Record<string, unknown>) : undefined;
   const rawCode = err?.code ?? o.code;
   const code = typeof rawCode === 'string' || typeof rawCode === 'number' ? Number(rawCode) : NaN;
-  const message = typeof err?.message === 'string' ? err.message : typeof o.message === 'string' ? o.message : typeof o.msg === 'string' ? o.msg : '';
+  const message =
+    typeof err?.message === 'string'
+      ? err.message
+      : typeof o.message === 'string'
+        ? o.message
+        : typeof o.msg === 'string'
+          ? o.msg
+          : '';
   return { ...(Number.isInteger(code) && code >= 1000 ? { code } : {}), message };
 }
 
@@ -101,20 +117,41 @@ export function unknownFields(message: string): string[] {
   return out;
 }
 
-function shortCooldown(reason: CooldownReason, why: string, s: CooldownSettings, nowMs: number, retryAfterS?: number): CooldownPlan | undefined {
+function shortCooldown(
+  reason: CooldownReason,
+  why: string,
+  s: CooldownSettings,
+  nowMs: number,
+  retryAfterS?: number,
+): CooldownPlan | undefined {
   if (s.shortS <= 0) return undefined;
   const seconds = Math.max(s.shortS, retryAfterS ?? 0);
-  return { reason, untilMs: nowMs + seconds * 1000, why: retryAfterS !== undefined ? `${why}, retry-after ${Math.round(retryAfterS)}s` : why };
+  return {
+    reason,
+    untilMs: nowMs + seconds * 1000,
+    why: retryAfterS !== undefined ? `${why}, retry-after ${Math.round(retryAfterS)}s` : why,
+  };
 }
 
-function longCooldown(reason: CooldownReason, why: string, s: CooldownSettings, nowMs: number): CooldownPlan | undefined {
+function longCooldown(
+  reason: CooldownReason,
+  why: string,
+  s: CooldownSettings,
+  nowMs: number,
+): CooldownPlan | undefined {
   return s.longS > 0 ? { reason, untilMs: nowMs + s.longS * 1000, why } : undefined;
 }
 
 /** The cooldown after Z.AI could not be reached at all (refused, DNS, TLS, timeout). */
 export function networkFailure(error: string, s: CooldownSettings, nowMs: number): ZaiFailure {
   const cooldown = shortCooldown('network', `z.ai unreachable (${error})`, s, nowMs);
-  return { cause: 'network', ...(cooldown ? { cooldown } : {}), withoutFallback: 'replace', explain: error, loud: false };
+  return {
+    cause: 'network',
+    ...(cooldown ? { cooldown } : {}),
+    withoutFallback: 'replace',
+    explain: error,
+    loud: false,
+  };
 }
 
 export interface ZaiAnswer {
@@ -129,7 +166,13 @@ export function classifyZaiAnswer(a: ZaiAnswer, s: CooldownSettings, nowMs: numb
   const retryAfterS = parseRetryAfter(a.retryAfter, nowMs);
   const head = `HTTP ${a.status}${code !== undefined ? `, z.ai code ${code}` : ''}`;
   const withCode = code !== undefined ? { code } : {};
-  const make = (cause: ZaiFailureCause, withoutFallback: 'relay' | 'replace', explain: string, cooldown: CooldownPlan | undefined, loud = false): ZaiFailure => ({
+  const make = (
+    cause: ZaiFailureCause,
+    withoutFallback: 'relay' | 'replace',
+    explain: string,
+    cooldown: CooldownPlan | undefined,
+    loud = false,
+  ): ZaiFailure => ({
     cause,
     ...withCode,
     ...(cooldown ? { cooldown } : {}),
@@ -140,31 +183,73 @@ export function classifyZaiAnswer(a: ZaiAnswer, s: CooldownSettings, nowMs: numb
 
   if (code !== undefined && PLAN_CODES.has(code)) {
     const what = code === 1113 ? 'the Z.AI account balance is exhausted' : 'the Z.AI coding plan has expired';
-    return make('plan', 'replace', `proxy: ${what} (${head}); top up or renew the plan at z.ai`, longCooldown('plan', `${head}: ${what}`, s, nowMs), true);
+    return make(
+      'plan',
+      'replace',
+      `proxy: ${what} (${head}); top up or renew the plan at z.ai`,
+      longCooldown('plan', `${head}: ${what}`, s, nowMs),
+      true,
+    );
   }
   if (code !== undefined && MODEL_CODES.has(code)) {
-    const what = code === 1211 ? 'Z.AI does not know this model' : "the Z.AI plan does not include this model";
-    return make('model', 'replace', `proxy: ${what} (${head}); set ZAI_MODEL_MAP, e.g. haiku=glm-4.5-air`, longCooldown('model', `${head}: ${what}`, s, nowMs), true);
+    const what = code === 1211 ? 'Z.AI does not know this model' : 'the Z.AI plan does not include this model';
+    return make(
+      'model',
+      'replace',
+      `proxy: ${what} (${head}); set ZAI_MODEL_MAP, e.g. haiku=glm-4.5-air`,
+      longCooldown('model', `${head}: ${what}`, s, nowMs),
+      true,
+    );
   }
   if ((code !== undefined && AUTH_CODES.has(code)) || a.status === 401 || a.status === 403) {
     // The message names no 401/403: the client must not read its own credentials into it.
     const codeNote = code !== undefined ? ` (z.ai code ${code})` : '';
-    return make('auth', 'replace', `proxy: Z.AI rejected the Z.AI key${codeNote}; check ZAI_API_KEY and ZAI_HEADER_MODE`, longCooldown('auth', `${head}: z.ai rejected the key`, s, nowMs), true);
+    return make(
+      'auth',
+      'replace',
+      `proxy: Z.AI rejected the Z.AI key${codeNote}; check ZAI_API_KEY and ZAI_HEADER_MODE`,
+      longCooldown('auth', `${head}: z.ai rejected the key`, s, nowMs),
+      true,
+    );
   }
   if (code !== undefined && QUOTA_CODES.has(code)) {
     const reset = beijingResetTime(message);
     const believable = reset !== undefined && reset > nowMs && reset - nowMs <= MAX_QUOTA_COOLDOWN_MS;
     const why = `${head}: plan usage limit reached${reset !== undefined ? `, resets ${new Date(reset).toISOString()}` : ''}`;
-    const cooldown = s.shortS <= 0 ? undefined : believable ? { reason: 'quota' as const, untilMs: reset, why } : shortCooldown('quota', why, s, nowMs, retryAfterS);
+    const cooldown =
+      s.shortS <= 0
+        ? undefined
+        : believable
+          ? { reason: 'quota' as const, untilMs: reset, why }
+          : shortCooldown('quota', why, s, nowMs, retryAfterS);
     return make('quota', 'relay', `proxy: ${why}`, cooldown);
   }
   if ((code !== undefined && RATE_CODES.has(code)) || (a.status === 429 && code === undefined)) {
-    return make('rate', 'relay', `proxy: Z.AI rate limit (${head})`, shortCooldown('rate', head, s, nowMs, retryAfterS));
+    return make(
+      'rate',
+      'relay',
+      `proxy: Z.AI rate limit (${head})`,
+      shortCooldown('rate', head, s, nowMs, retryAfterS),
+    );
   }
   if ((code !== undefined && OVERLOAD_CODES.has(code)) || a.status >= 500) {
-    return make('overload', 'relay', `proxy: Z.AI overloaded or failing (${head})`, shortCooldown('overload', head, s, nowMs, retryAfterS));
+    return make(
+      'overload',
+      'relay',
+      `proxy: Z.AI overloaded or failing (${head})`,
+      shortCooldown('overload', head, s, nowMs, retryAfterS),
+    );
   }
   const fields = a.status === 400 ? unknownFields(message) : [];
-  if (fields.length) return { ...make('unknown_fields', 'relay', `proxy: Z.AI does not accept ${fields.join(', ')} (${head})`, undefined), fields };
-  return make('client', 'relay', `proxy: Z.AI refused the request (${head}${message ? `: ${message.slice(0, 200)}` : ''})`, undefined);
+  if (fields.length)
+    return {
+      ...make('unknown_fields', 'relay', `proxy: Z.AI does not accept ${fields.join(', ')} (${head})`, undefined),
+      fields,
+    };
+  return make(
+    'client',
+    'relay',
+    `proxy: Z.AI refused the request (${head}${message ? `: ${message.slice(0, 200)}` : ''})`,
+    undefined,
+  );
 }

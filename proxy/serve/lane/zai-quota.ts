@@ -39,13 +39,18 @@ export function parseQuotaAnswer(status: number, text: string, nowMs: number): Q
   } catch {
     return 'the answer is not JSON';
   }
-  if (j.success === false || (j.code !== undefined && j.code !== 200)) return `refused: ${String(j.msg ?? j.code).slice(0, 120)}`;
+  if (j.success === false || (j.code !== undefined && j.code !== 200))
+    return `refused: ${String(j.msg ?? j.code).slice(0, 120)}`;
   const limits = j.data?.limits;
   if (!Array.isArray(limits)) return 'no data.limits in the answer';
   const windows: QuotaWindowStatus[] = [];
   for (const l of limits as Record<string, unknown>[]) {
-    if (!l || typeof l.type !== 'string' || typeof l.percentage !== 'number' || !Number.isFinite(l.percentage)) continue;
-    const reset = typeof l.nextResetTime === 'number' && l.nextResetTime > nowMs && l.nextResetTime - nowMs <= MAX_RESET_AHEAD_MS ? l.nextResetTime : undefined;
+    if (!l || typeof l.type !== 'string' || typeof l.percentage !== 'number' || !Number.isFinite(l.percentage))
+      continue;
+    const reset =
+      typeof l.nextResetTime === 'number' && l.nextResetTime > nowMs && l.nextResetTime - nowMs <= MAX_RESET_AHEAD_MS
+        ? l.nextResetTime
+        : undefined;
     windows.push({
       name: windowName(l.type, l.unit, l.number),
       type: l.type,
@@ -54,7 +59,11 @@ export function parseQuotaAnswer(status: number, text: string, nowMs: number): Q
     });
   }
   if (!windows.length) return 'no readable window in data.limits';
-  return { read_at: new Date(nowMs).toISOString(), ...(typeof j.data?.level === 'string' ? { level: j.data.level } : {}), windows };
+  return {
+    read_at: new Date(nowMs).toISOString(),
+    ...(typeof j.data?.level === 'string' ? { level: j.data.level } : {}),
+    windows,
+  };
 }
 
 /**
@@ -62,14 +71,23 @@ export function parseQuotaAnswer(status: number, text: string, nowMs: number): Q
  * until the last of them resets. A window without a believable reset time gets the short cooldown
  * (it is read again after it). Tool windows (TIME_LIMIT: web search and reader calls) never stop Haiku.
  */
-export function quotaStop(q: QuotaStatus, stopPct: number, shortCooldownS: number, nowMs: number): CooldownPlan | undefined {
+export function quotaStop(
+  q: QuotaStatus,
+  stopPct: number,
+  shortCooldownS: number,
+  nowMs: number,
+): CooldownPlan | undefined {
   const full = exhaustedWindows(q, stopPct);
   if (!full.length) return undefined;
   const untils = full.map((w) => (w.resets_at ? Date.parse(w.resets_at) : nowMs + shortCooldownS * 1000));
   const untilMs = Math.max(...untils);
   if (untilMs <= nowMs) return undefined;
   const names = full.map((w) => `${w.name} ${w.used_pct}%`).join(', ');
-  return { reason: 'quota', untilMs, why: `Z.AI plan quota ${names} used (CCP_ZAI_QUOTA_STOP_PCT=${stopPct}); the Z.AI lane stops until ${new Date(untilMs).toISOString()}` };
+  return {
+    reason: 'quota',
+    untilMs,
+    why: `Z.AI plan quota ${names} used (CCP_ZAI_QUOTA_STOP_PCT=${stopPct}); the Z.AI lane stops until ${new Date(untilMs).toISOString()}`,
+  };
 }
 
 export class ZaiQuotaWatch {
@@ -124,7 +142,19 @@ export class ZaiQuotaWatch {
     const url = new URL(QUOTA_PATH, this.config.zaiBaseUrl.origin);
     const key = this.config.zaiApiKey ?? '';
     return new Promise((resolve) => {
-      const req = this.pool.request(url, { method: 'GET', headers: { ...Object.fromEntries([zaiKeyHeader(mode, key)]), accept: 'application/json', 'accept-language': 'en-US,en' }, timeout: READ_TIMEOUT_MS }, false);
+      const req = this.pool.request(
+        url,
+        {
+          method: 'GET',
+          headers: {
+            ...Object.fromEntries([zaiKeyHeader(mode, key)]),
+            accept: 'application/json',
+            'accept-language': 'en-US,en',
+          },
+          timeout: READ_TIMEOUT_MS,
+        },
+        false,
+      );
       req.on('timeout', () => req.destroy(new Error(`no answer in ${READ_TIMEOUT_MS / 1000} s`)));
       req.on('error', (e) => resolve({ status: 0, text: '', error: `cannot reach ${url.host}: ${e.message}` }));
       req.on('response', (res) => {

@@ -50,7 +50,22 @@ export interface LiveSnapshot {
   zai_billing: Pricing['zaiBilling'];
   errors_by_type: Record<string, number>;
   decisions: Record<string, number>;
-  recent: Pick<UsageRecord, 'ts' | 'rid' | 'attempt' | 'model' | 'path' | 'lane' | 'decision' | 'status' | 'err_type' | 'ttft_ms' | 'latency_ms' | 'input_tokens' | 'output_tokens'>[];
+  recent: Pick<
+    UsageRecord,
+    | 'ts'
+    | 'rid'
+    | 'attempt'
+    | 'model'
+    | 'path'
+    | 'lane'
+    | 'decision'
+    | 'status'
+    | 'err_type'
+    | 'ttft_ms'
+    | 'latency_ms'
+    | 'input_tokens'
+    | 'output_tokens'
+  >[];
 }
 
 function quantiles(xs: number[]): { p50?: number; p95?: number } {
@@ -73,21 +88,95 @@ export class LiveStats {
   private readonly recent: LiveSnapshot['recent'] = [];
   private readonly listeners = new Set<(r: LiveSnapshot['recent'][number]) => void>();
   readonly registry = new Registry();
-  private readonly mRequests = new Counter({ name: 'ccp_requests_total', help: 'Completed upstream attempts', labelNames: ['lane', 'decision', 'status_class'], registers: [this.registry] });
-  private readonly mErrors = new Counter({ name: 'ccp_errors_total', help: 'Failed attempts by error type', labelNames: ['lane', 'err_type'], registers: [this.registry] });
-  private readonly mTokens = new Counter({ name: 'ccp_tokens_total', help: 'Tokens reported by the upstream', labelNames: ['lane', 'kind'], registers: [this.registry] });
-  private readonly mLatency = new Histogram({ name: 'ccp_latency_seconds', help: 'Request start to last byte', labelNames: ['lane'], buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300], registers: [this.registry] });
-  private readonly mTtft = new Histogram({ name: 'ccp_ttft_seconds', help: 'Request start to first content delta', labelNames: ['lane'], buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [this.registry] });
-  readonly mPaused = new Gauge({ name: 'ccp_offload_paused', help: '1 while Haiku offload is paused', registers: [this.registry] });
-  readonly mCooldown = new Gauge({ name: 'ccp_zai_cooldown_seconds', help: 'Seconds left in the Z.AI cooldown', registers: [this.registry] });
-  readonly mCooldownReason = new Gauge({ name: 'ccp_zai_cooldown', help: '1 while Haiku stays on Anthropic because of a Z.AI cooldown with this reason', labelNames: ['reason'], registers: [this.registry] });
-  private readonly mCost = new Counter({ name: 'ccp_cost_usd_total', help: 'What the completed attempts cost at list prices (docs/COST.md), US dollars', labelNames: ['lane', 'model'], registers: [this.registry] });
-  private readonly mSaved = new Counter({ name: 'ccp_saved_usd_total', help: 'Z.AI-lane attempts at their Claude price minus their Z.AI cost, US dollars', labelNames: ['model'], registers: [this.registry] });
-  private readonly mNoPrice = new Counter({ name: 'ccp_unpriced_attempts_total', help: 'Attempts with tokens whose model has no price (left out of ccp_cost_usd_total)', labelNames: ['lane', 'model'], registers: [this.registry] });
-  private readonly mModelTokens = new Counter({ name: 'ccp_model_tokens_total', help: 'Tokens reported by the upstream, by lane and requested model', labelNames: ['lane', 'model', 'kind'], registers: [this.registry] });
-  readonly mQuota = new Gauge({ name: 'ccp_zai_quota_used_percent', help: 'Z.AI plan quota used per window, from its quota endpoint (absent while unknown)', labelNames: ['window'], registers: [this.registry] });
-  readonly mQuotaKnown = new Gauge({ name: 'ccp_zai_quota_known', help: '1 when the last read of the Z.AI quota succeeded', registers: [this.registry] });
-  readonly mSubscription = new Gauge({ name: 'ccp_anthropic_subscription_utilization', help: 'Anthropic subscription window used (0-1), from its rate-limit headers', labelNames: ['window'], registers: [this.registry] });
+  private readonly mRequests = new Counter({
+    name: 'ccp_requests_total',
+    help: 'Completed upstream attempts',
+    labelNames: ['lane', 'decision', 'status_class'],
+    registers: [this.registry],
+  });
+  private readonly mErrors = new Counter({
+    name: 'ccp_errors_total',
+    help: 'Failed attempts by error type',
+    labelNames: ['lane', 'err_type'],
+    registers: [this.registry],
+  });
+  private readonly mTokens = new Counter({
+    name: 'ccp_tokens_total',
+    help: 'Tokens reported by the upstream',
+    labelNames: ['lane', 'kind'],
+    registers: [this.registry],
+  });
+  private readonly mLatency = new Histogram({
+    name: 'ccp_latency_seconds',
+    help: 'Request start to last byte',
+    labelNames: ['lane'],
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  private readonly mTtft = new Histogram({
+    name: 'ccp_ttft_seconds',
+    help: 'Request start to first content delta',
+    labelNames: ['lane'],
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly mPaused = new Gauge({
+    name: 'ccp_offload_paused',
+    help: '1 while Haiku offload is paused',
+    registers: [this.registry],
+  });
+  readonly mCooldown = new Gauge({
+    name: 'ccp_zai_cooldown_seconds',
+    help: 'Seconds left in the Z.AI cooldown',
+    registers: [this.registry],
+  });
+  readonly mCooldownReason = new Gauge({
+    name: 'ccp_zai_cooldown',
+    help: '1 while Haiku stays on Anthropic because of a Z.AI cooldown with this reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly mCost = new Counter({
+    name: 'ccp_cost_usd_total',
+    help: 'What the completed attempts cost at list prices (docs/COST.md), US dollars',
+    labelNames: ['lane', 'model'],
+    registers: [this.registry],
+  });
+  private readonly mSaved = new Counter({
+    name: 'ccp_saved_usd_total',
+    help: 'Z.AI-lane attempts at their Claude price minus their Z.AI cost, US dollars',
+    labelNames: ['model'],
+    registers: [this.registry],
+  });
+  private readonly mNoPrice = new Counter({
+    name: 'ccp_unpriced_attempts_total',
+    help: 'Attempts with tokens whose model has no price (left out of ccp_cost_usd_total)',
+    labelNames: ['lane', 'model'],
+    registers: [this.registry],
+  });
+  private readonly mModelTokens = new Counter({
+    name: 'ccp_model_tokens_total',
+    help: 'Tokens reported by the upstream, by lane and requested model',
+    labelNames: ['lane', 'model', 'kind'],
+    registers: [this.registry],
+  });
+  readonly mQuota = new Gauge({
+    name: 'ccp_zai_quota_used_percent',
+    help: 'Z.AI plan quota used per window, from its quota endpoint (absent while unknown)',
+    labelNames: ['window'],
+    registers: [this.registry],
+  });
+  readonly mQuotaKnown = new Gauge({
+    name: 'ccp_zai_quota_known',
+    help: '1 when the last read of the Z.AI quota succeeded',
+    registers: [this.registry],
+  });
+  readonly mSubscription = new Gauge({
+    name: 'ccp_anthropic_subscription_utilization',
+    help: 'Anthropic subscription window used (0-1), from its rate-limit headers',
+    labelNames: ['window'],
+    registers: [this.registry],
+  });
 
   constructor(private readonly pricing: Pricing = shippedPricing()) {}
 
@@ -116,7 +205,12 @@ export class LiveStats {
       lane.saved += saved;
       if (saved > 0n) this.mSaved.inc({ model }, usd(saved));
     }
-    for (const [kind, v] of [['input', c.tokens.input], ['output', c.tokens.output], ['cache_read', c.tokens.cache_read], ['cache_write', c.tokens.cache_write_5m + c.tokens.cache_write_1h + c.tokens.cache_write_unsplit]] as const) {
+    for (const [kind, v] of [
+      ['input', c.tokens.input],
+      ['output', c.tokens.output],
+      ['cache_read', c.tokens.cache_read],
+      ['cache_write', c.tokens.cache_write_5m + c.tokens.cache_write_1h + c.tokens.cache_write_unsplit],
+    ] as const) {
       if (v) this.mModelTokens.inc({ lane: r.lane, model, kind }, v);
     }
   }
@@ -135,7 +229,22 @@ export class LiveStats {
 
   add(r: UsageRecord): void {
     let lane = this.lanes.get(r.lane);
-    if (!lane) this.lanes.set(r.lane, (lane = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, latency: [], ttft: [], cost: 0n, noPrice: 0, saved: 0n }));
+    if (!lane)
+      this.lanes.set(
+        r.lane,
+        (lane = {
+          requests: 0,
+          errors: 0,
+          input_tokens: 0,
+          output_tokens: 0,
+          cache_read_input_tokens: 0,
+          latency: [],
+          ttft: [],
+          cost: 0n,
+          noPrice: 0,
+          saved: 0n,
+        }),
+      );
     lane.requests++;
     if (r.err_type) {
       lane.errors++;
@@ -158,8 +267,17 @@ export class LiveStats {
       this.mTtft.observe({ lane: r.lane }, r.ttft_ms / 1000);
     }
     const status = r.status ?? 0;
-    this.mRequests.inc({ lane: r.lane, decision: r.decision, status_class: status === 0 ? 'none' : `${Math.floor(status / 100)}xx` });
-    for (const [kind, v] of [['input', r.input_tokens], ['output', r.output_tokens], ['cache_read', r.cache_read_input_tokens], ['cache_creation', r.cache_creation_input_tokens]] as const) {
+    this.mRequests.inc({
+      lane: r.lane,
+      decision: r.decision,
+      status_class: status === 0 ? 'none' : `${Math.floor(status / 100)}xx`,
+    });
+    for (const [kind, v] of [
+      ['input', r.input_tokens],
+      ['output', r.output_tokens],
+      ['cache_read', r.cache_read_input_tokens],
+      ['cache_creation', r.cache_creation_input_tokens],
+    ] as const) {
       if (v) this.mTokens.inc({ lane: r.lane, kind }, v);
     }
     const row = {
@@ -196,7 +314,10 @@ export class LiveStats {
       };
     }
     const byClass: LiveSnapshot['by_class'] = {};
-    for (const [cls, m] of this.byClass) byClass[cls] = Object.fromEntries([...m].map(([lane, v]) => [lane, { attempts: v.attempts, cost: money(v.cost) }]));
+    for (const [cls, m] of this.byClass)
+      byClass[cls] = Object.fromEntries(
+        [...m].map(([lane, v]) => [lane, { attempts: v.attempts, cost: money(v.cost) }]),
+      );
     return {
       lanes,
       by_class: byClass,

@@ -1,6 +1,16 @@
 // logs/usage.jsonl writer (docs/CONTRACT.md §5): one append-only file per process, one write per line. The line
 // format itself is common/log-schema.ts, shared with the readers.
-import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { serializeRecord, type RunRecord, type UsageRecord } from '../../common/log-schema.js';
 import { rotatedLogPath } from '../../common/logs-layout.js';
@@ -37,7 +47,8 @@ export class UsageLog {
     const { keep } = this.rotation;
     rmSync(rotatedLogPath(this.path, keep), { force: true });
     for (let i = keep - 1; i >= 1; i--) {
-      if (existsSync(rotatedLogPath(this.path, i))) renameSync(rotatedLogPath(this.path, i), rotatedLogPath(this.path, i + 1));
+      if (existsSync(rotatedLogPath(this.path, i)))
+        renameSync(rotatedLogPath(this.path, i), rotatedLogPath(this.path, i + 1));
     }
     renameSync(this.path, rotatedLogPath(this.path, 1));
     this.open();

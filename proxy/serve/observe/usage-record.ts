@@ -54,7 +54,12 @@ export function decisionRecord(
 }
 
 /** The completion line: the decision line's fields, then what the attempt saw. `t0` is the request's start. */
-export function completionRecord(decision: UsageRecord, obs: AttemptObservation, t0: number, extra: Partial<UsageRecord> = {}): UsageRecord {
+export function completionRecord(
+  decision: UsageRecord,
+  obs: AttemptObservation,
+  t0: number,
+  extra: Partial<UsageRecord> = {},
+): UsageRecord {
   const errType = obs.errType ?? errTypeForStatus(obs.status);
   return {
     ...decision,
@@ -67,7 +72,9 @@ export function completionRecord(decision: UsageRecord, obs: AttemptObservation,
     ...(obs.ttfbMs !== undefined ? { ttfb_ms: round(obs.ttfbMs) } : {}),
     ...(obs.sseEvents !== undefined ? { sse_events: obs.sseEvents } : {}),
     ...(obs.firstTokenAt !== undefined ? { ttft_ms: round(obs.firstTokenAt - t0) } : {}),
-    ...(obs.firstEventAt !== undefined && obs.lastEventAt !== undefined ? { stream_ms: round(obs.lastEventAt - obs.firstEventAt) } : {}),
+    ...(obs.firstEventAt !== undefined && obs.lastEventAt !== undefined
+      ? { stream_ms: round(obs.lastEventAt - obs.firstEventAt) }
+      : {}),
     ...obs.usage,
     ...(obs.stopReason ? { stop_reason: obs.stopReason } : {}),
     resp_bytes: obs.respBytes,

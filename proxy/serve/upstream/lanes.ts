@@ -31,7 +31,12 @@ export function joinUrl(base: URL, path: string, query: string): URL {
  * Z.AI lane: ZAI_BASE_URL + path, the client's credentials replaced by the lane key, the model mapped,
  * and the top-level fields in `drop` removed (fields Z.AI named unknown; the only other body change).
  */
-export function zaiTarget(request: RequestInfo, config: Config, mode: HeaderMode, drop: ReadonlySet<string> = new Set()): LaneTarget {
+export function zaiTarget(
+  request: RequestInfo,
+  config: Config,
+  mode: HeaderMode,
+  drop: ReadonlySet<string> = new Set(),
+): LaneTarget {
   let body = request.body;
   const mapped = request.model ? mapModel(request.model, config.zaiModelMap) : undefined;
   const json = mapped || drop.size ? request.json() : undefined;
@@ -44,7 +49,11 @@ export function zaiTarget(request: RequestInfo, config: Config, mode: HeaderMode
   return {
     lane: 'zai',
     url: joinUrl(config.zaiBaseUrl, request.path, request.query),
-    headers: zaiLaneHeaders(request.rawHeaders, body.length, { key: config.zaiApiKey ?? '', mode, anthVersion: config.anthVersion }),
+    headers: zaiLaneHeaders(request.rawHeaders, body.length, {
+      key: config.zaiApiKey ?? '',
+      mode,
+      anthVersion: config.anthVersion,
+    }),
     body,
     ...(mapped && json ? { upstreamModel: mapped } : {}),
     headerMode: mode,

@@ -5,7 +5,12 @@ import type { UsageRecord } from '../../common/log-schema.js';
 /** The usage fields of a log line (log-schema.ts), as the stream reports them. */
 export type Usage = Pick<
   UsageRecord,
-  'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens' | 'cache_creation_5m_input_tokens' | 'cache_creation_1h_input_tokens'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'cache_creation_input_tokens'
+  | 'cache_read_input_tokens'
+  | 'cache_creation_5m_input_tokens'
+  | 'cache_creation_1h_input_tokens'
 >;
 
 export const USAGE_FIELDS = [
@@ -109,7 +114,13 @@ export class SseObserver {
     } else if (field === 'data') {
       this.dataLines++;
       // Deltas are not parsed (they are most of the stream), except the rare signature_delta when asked.
-      if (!this.keepData && this.collectSignatures && this.eventName === 'content_block_delta' && value.includes('"signature_delta"')) this.keepData = true;
+      if (
+        !this.keepData &&
+        this.collectSignatures &&
+        this.eventName === 'content_block_delta' &&
+        value.includes('"signature_delta"')
+      )
+        this.keepData = true;
       if (this.keepData && this.data.length + value.length < MAX_EVENT_DATA) {
         this.data = this.dataLines > 1 ? `${this.data}\n${value}` : value;
       }
@@ -146,7 +157,8 @@ export class SseObserver {
       case 'content_block_delta': {
         o.firstDeltaAt ??= now;
         const delta = d?.delta as Record<string, unknown> | undefined;
-        if (delta?.type === 'signature_delta' && typeof delta.signature === 'string') o.signatures.push(delta.signature);
+        if (delta?.type === 'signature_delta' && typeof delta.signature === 'string')
+          o.signatures.push(delta.signature);
         break;
       }
       case 'message_start': {
@@ -202,10 +214,14 @@ export function observeJsonBody(text: string): JsonObservation {
   if (typeof d.stop_reason === 'string') out.stopReason = d.stop_reason;
   if (typeof d.model === 'string') out.model = d.model;
   // count_tokens answers {"input_tokens": N} at the top level.
-  if (typeof d.input_tokens === 'number' && out.usage.input_tokens === undefined) out.usage.input_tokens = d.input_tokens;
+  if (typeof d.input_tokens === 'number' && out.usage.input_tokens === undefined)
+    out.usage.input_tokens = d.input_tokens;
   if (d.type === 'error' && d.error && typeof d.error === 'object') {
     const e = d.error as Record<string, unknown>;
-    out.error = { type: typeof e.type === 'string' ? e.type : 'unknown_error', message: typeof e.message === 'string' ? e.message : '' };
+    out.error = {
+      type: typeof e.type === 'string' ? e.type : 'unknown_error',
+      message: typeof e.message === 'string' ? e.message : '',
+    };
   }
   return out;
 }

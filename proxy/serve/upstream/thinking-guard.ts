@@ -49,7 +49,10 @@ export interface GuardResult {
  * assistant turn has tool_use but no longer starts with a thinking block, the API would reject the
  * request, so `thinking` is dropped for this one request. Blocks Anthropic signed are never touched.
  */
-export function stripForeignThinking(body: Record<string, unknown>, isForeign: (signature: string) => boolean): GuardResult {
+export function stripForeignThinking(
+  body: Record<string, unknown>,
+  isForeign: (signature: string) => boolean,
+): GuardResult {
   const messages = body.messages;
   if (!Array.isArray(messages)) return { body, removed: 0, droppedThinking: false };
   let removed = 0;
@@ -69,7 +72,9 @@ export function stripForeignThinking(body: Record<string, unknown>, isForeign: (
   let droppedThinking = false;
   const thinking = body.thinking as { type?: unknown } | undefined;
   if (thinking && thinking.type !== 'disabled') {
-    const lastAssistant = [...out].reverse().find((m) => (m as { role?: unknown }).role === 'assistant') as { content?: unknown } | undefined;
+    const lastAssistant = [...out].reverse().find((m) => (m as { role?: unknown }).role === 'assistant') as
+      | { content?: unknown }
+      | undefined;
     const blocks = Array.isArray(lastAssistant?.content) ? (lastAssistant!.content as { type?: unknown }[]) : [];
     const hasToolUse = blocks.some((b) => b?.type === 'tool_use');
     const startsWithThinking = blocks[0]?.type === 'thinking' || blocks[0]?.type === 'redacted_thinking';

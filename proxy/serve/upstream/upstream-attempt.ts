@@ -136,20 +136,33 @@ export class UpstreamAttempt {
   /** End the attempt now (proxy shutdown): both connections are closed. */
   abort(message: string): void {
     const { reply } = this.spec;
-    this.finish({ kind: 'aborted' }, { errType: 'shutdown', error: message, ...(reply.headersSent ? {} : { status: 0 }) });
+    this.finish(
+      { kind: 'aborted' },
+      { errType: 'shutdown', error: message, ...(reply.headersSent ? {} : { status: 0 }) },
+    );
     this.upReq?.destroy();
     reply.destroy();
   }
 
   private dial(fresh: boolean): void {
     const { request, target, timeouts } = this.spec;
-    const req = this.spec.pool.request(target.url, { method: request.method, headers: target.headers, timeout: timeouts.firstByteMs }, fresh);
+    const req = this.spec.pool.request(
+      target.url,
+      { method: request.method, headers: target.headers, timeout: timeouts.firstByteMs },
+      fresh,
+    );
     this.upReq = req;
     // Connect timeout: only until a new socket is connected (kept-alive sockets already are).
-    this.connectTimer = setTimeout(() => req.destroy(timeoutError(`connect timeout after ${timeouts.connectMs} ms`)), timeouts.connectMs);
+    this.connectTimer = setTimeout(
+      () => req.destroy(timeoutError(`connect timeout after ${timeouts.connectMs} ms`)),
+      timeouts.connectMs,
+    );
     req.on('socket', (socket) => {
       if (!socket.connecting) clearTimeout(this.connectTimer);
-      else socket.once(socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => clearTimeout(this.connectTimer));
+      else
+        socket.once(socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () =>
+          clearTimeout(this.connectTimer),
+        );
     });
     req.on('timeout', () => req.destroy(timeoutError(`no response headers within ${timeouts.firstByteMs} ms`)));
     req.on('error', (err: NodeJS.ErrnoException) => this.onRequestError(req, err));
@@ -255,7 +268,12 @@ export class UpstreamAttempt {
     const idleMs = this.spec.timeouts.idleMs;
     if (this.holding) {
       // What came of the held answer is enough to decide on; the policy is told how it ended.
-      this.endHold(this.wentIdle ? 'timeout' : 'stream_error', this.wentIdle ? `proxy: ${this.where} went idle mid-response (no data for ${idleMs} ms)` : `proxy: ${this.where} connection lost mid-response (${err?.code ?? err?.message ?? 'closed'})`);
+      this.endHold(
+        this.wentIdle ? 'timeout' : 'stream_error',
+        this.wentIdle
+          ? `proxy: ${this.where} went idle mid-response (no data for ${idleMs} ms)`
+          : `proxy: ${this.where} connection lost mid-response (${err?.code ?? err?.message ?? 'closed'})`,
+      );
       return;
     }
     const error = this.wentIdle
