@@ -7,6 +7,7 @@ import https from 'node:https';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TlsMaterial } from './test-ca.js';
+import { abruptClose, faultPlan, stallAnswer, type Fault } from './fake-faults.js';
 import {
   defaultPlanUsage,
   exhaustedWindow,
@@ -51,36 +52,7 @@ export interface SentResponse {
   text?: string;
 }
 
-/** Faults a test or the chaos task can switch on (the reliability issue uses them all). */
-export interface Fault {
-  /** Answer with this status and an Anthropic (or Z.AI business-code) error body. */
-  status?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Destroy the socket after this many SSE events. */
-  resetAfterEvents?: number;
-  /** Never answer (the headers never come). */
-  hangBeforeHeaders?: boolean;
-  /** Reset the connection instead of answering. */
-  resetBeforeHeaders?: boolean;
-  /** Stop sending after this many SSE events, keeping the connection open. */
-  hangAfterEvents?: number;
-  /** Delay before the response headers. */
-  firstByteDelayMs?: number;
-  /**
-   * Reset a kept-alive connection when another request arrives on it, unread: what a server that
-   * closed the connection as idle just as the request was written looks like to the client.
-   */
-  resetReusedConnections?: boolean;
-  /** Answer with this Z.AI business code (status and body from zai-personality.ts). */
-  zaiCode?: number;
-  /** With zaiCode 1308/1310: the reset time named in the message. */
-  resetAt?: Date;
-  /** With an error answer: send the headers and half the body, then nothing more (the connection stays open). */
-  stallBody?: boolean;
-  /** The fault spares this many requests first (counted down), e.g. to fail only a retry. */
-  skipRequests?: number;
-}
+export type { Fault };
 
 export interface FakeUpstreamOptions {
   name: string;
@@ -283,47 +255,21 @@ export class FakeUpstream {
 
   /** The switched-on fault, if it ends this request before an answer is formed; true when it did. */
   private async answerFault(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
-    const fault = this.fault;
-    if (!fault) return false;
-    if (fault.skipRequests) {
-      fault.skipRequests--;
-      return false;
-    }
-    if (fault.hangBeforeHeaders) return true; // the client or proxy must time out
-    if (fault.resetBeforeHeaders) {
+    const plan = faultPlan(this.fault, this.name);
+    if (plan.kind === 'none') return false;
+    if (plan.kind === 'hang') return true; // the client or proxy must time out
+    if (plan.kind === 'reset') {
       abruptClose(req.socket);
       return true;
     }
-    if (fault.firstByteDelayMs) await new Promise((r) => setTimeout(r, fault.firstByteDelayMs));
-    let answer: { status: number; body: string } | undefined;
-    if (fault.zaiCode !== undefined)
-      answer = zaiErrorAnswer(fault.zaiCode, {
-        requestId: newRequestId(),
-        ...(fault.resetAt ? { resetAt: fault.resetAt } : {}),
-      });
-    else if (fault.status)
-      answer = {
-        status: fault.status,
-        body:
-          fault.body !== undefined
-            ? JSON.stringify(fault.body)
-            : errorBody('api_error', `${this.name}: injected ${fault.status}`),
-      };
-    if (!answer) return false;
-    if (fault.stallBody) {
-      // Headers and half the body, then silence: the connection stays open until someone gives up.
-      const requestId = newRequestId();
-      res.writeHead(answer.status, {
-        'content-type': 'application/json',
-        'request-id': requestId,
-        'content-length': String(Buffer.byteLength(answer.body)),
-        ...fault.headers,
-      });
-      res.write(answer.body.slice(0, answer.body.length >> 1));
-      this.responses.push({ status: answer.status, requestId, events: 0, eventTimes: [], aborted: true });
+    if (plan.delayMs) await new Promise((r) => setTimeout(r, plan.delayMs));
+    if (!plan.stall) {
+      this.send(req, res, plan.status, plan.body, plan.headers);
       return true;
     }
-    this.send(req, res, answer.status, answer.body, fault.headers);
+    const requestId = newRequestId();
+    stallAnswer(res, plan, requestId);
+    this.responses.push({ status: plan.status, requestId, events: 0, eventTimes: [], aborted: true });
     return true;
   }
 
@@ -601,13 +547,6 @@ export class FakeUpstream {
     sent.sha256 = hash.digest('hex');
     res.end();
   }
-}
-
-/** Drop the connection without an answer: a TCP reset where Node can send one (plain sockets), else a close. */
-function abruptClose(socket: Socket): void {
-  if (typeof socket.resetAndDestroy === 'function' && !(socket as { encrypted?: boolean }).encrypted)
-    socket.resetAndDestroy();
-  else socket.destroy();
 }
 
 function splitText(text: string, n: number): string[] {

@@ -1,12 +1,15 @@
 // The live dashboard: one self-contained page (no CDN, no build step). The control token is embedded so
 // the page can pause/resume; another site cannot read it (no CORS) nor send it (custom header → preflight).
 
-export function dashboardHtml(controlToken: string): string {
-  return `<!doctype html>
+/** The document head up to the style. */
+const PAGE_HEAD = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ccp-lanes: live</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <link rel="icon" href="data:,">
-<style>
+`;
+
+/** The page's style: lanes as cards, a recent-requests table, pills for offload and cooldown. */
+const PAGE_STYLE = `<style>
 body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#0f1115;color:#e6e6e6}
 header{display:flex;gap:16px;align-items:center;padding:12px 20px;background:#181b22;border-bottom:1px solid #2a2f3a}
 h1{font-size:16px;margin:0;font-weight:600}
@@ -21,7 +24,10 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:2px 12px;margin:0}dt{color:#9
 table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #2a2f3a}
 th{color:#9aa3b2;font-weight:500}.err{color:#ff8a8a}.lane-zai{color:#d6a4ff}.lane-anthropic{color:#7fd3ff}
 .muted{color:#9aa3b2;font-size:12px}
-</style></head>
+</style>`;
+
+/** The markup: header with the pause switch, lane cards, cost by class, limits, errors, recent requests. */
+const PAGE_MARKUP = `</head>
 <body>
 <header><h1>ccp-lanes</h1><span id="offload" class="pill on">offload on</span><span id="cooldown" class="pill cool" hidden></span>
 <button id="toggle" type="button">Pause offload</button><span class="muted" id="conn">connecting…</span><span class="muted" id="dropped"></span></header>
@@ -33,9 +39,10 @@ th{color:#9aa3b2;font-weight:500}.err{color:#ff8a8a}.lane-zai{color:#d6a4ff}.lan
 <section class="card"><h2>Recent requests</h2>
 <table><thead><tr><th>time</th><th>model / path</th><th>lane</th><th>decision</th><th>status</th><th>TTFT ms</th><th>latency ms</th><th>tokens in/out</th><th>rid</th></tr></thead><tbody id="recent"></tbody></table></section>
 </main>
-<script>
-const TOKEN = ${JSON.stringify(controlToken)};
-let status = null;
+`;
+
+/** The client: reads /__ccp/stats, listens on /__ccp/events, renders, and pauses/resumes with the token. */
+const PAGE_SCRIPT = `let status = null;
 const $ = (id) => document.getElementById(id);
 const fmt = (v) => v === undefined || v === null ? '-' : Math.round(v);
 const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
@@ -111,5 +118,9 @@ es.addEventListener('error', () => { $('conn').textContent = 'reconnecting…'; 
 es.addEventListener('request', schedule);
 es.addEventListener('status', schedule);
 refresh();
-</script></body></html>`;
+`;
+
+export function dashboardHtml(controlToken: string): string {
+  // Three parts, each a constant: the page's style, its markup, and its script; only the token varies.
+  return `${PAGE_HEAD}${PAGE_STYLE}${PAGE_MARKUP}<script>\nconst TOKEN = ${JSON.stringify(controlToken)};\n${PAGE_SCRIPT}</script></body></html>`;
 }
