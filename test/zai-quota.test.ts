@@ -40,7 +40,7 @@ test('the recorded answer: windows, their use and reset, the plan level', () => 
     read_at: new Date(RECORDED_AT).toISOString(),
     level: 'lite',
     windows: [
-      { name: 'tools month', type: 'TIME_LIMIT', used_pct: 28, resets_at: new Date(1772615765983).toISOString() },
+      { name: 'tools month', type: 'TIME_LIMIT', used_pct: 28, allowance: 100, used: 28, resets_at: new Date(1772615765983).toISOString() },
       { name: 'tokens 5h', type: 'TOKENS_LIMIT', used_pct: 1, resets_at: new Date(1771073738808).toISOString() },
     ],
   });
@@ -106,6 +106,42 @@ test('the stop rule: token windows at or over the threshold, until the last of t
     undefined,
     'CCP_ZAI_QUOTA_STOP_PCT=0 never stops',
   );
+});
+
+// A credit plan's answer as recorded live (steipete/CodexBar #2724, 2026-08-06; the same shape in
+// opgginc/opencode-bar #150 and robinebers/openusage #1105): CREDIT_LIMIT windows with the allowance in
+// `usage`, credits used in `currentValue`, a whole-number `percentage`.
+const CREDIT_RECORDED = JSON.stringify({
+  code: 200,
+  msg: 'Operation successful',
+  data: {
+    limits: [
+      { type: 'CREDIT_LIMIT', unit: 3, number: 5, usage: 2000, currentValue: 71, remaining: 1929, percentage: 3, nextResetTime: 1786073946574 },
+      { type: 'CREDIT_LIMIT', unit: 6, number: 1, usage: 10000, currentValue: 71, remaining: 9929, percentage: 1, nextResetTime: 1786600000000 },
+    ],
+    level: 'lite',
+  },
+  success: true,
+});
+
+test('a credit plan (CREDIT_LIMIT): each window with credits used of the allowance; the stop rule applies to it', () => {
+  const now = 1786060000000;
+  const q = parseQuotaAnswer(200, CREDIT_RECORDED, now);
+  assert.ok(typeof q !== 'string', String(q));
+  if (typeof q === 'string') return;
+  // 71 of 2,000 = 3.55 %, of 10,000 = 0.71 %: the exact share, not the rounded percentage.
+  assert.equal(q.windows, [
+    { name: 'credits 5h', type: 'CREDIT_LIMIT', used_pct: 3.6, allowance: 2000, used: 71, resets_at: new Date(1786073946574).toISOString() },
+    { name: 'credits week', type: 'CREDIT_LIMIT', used_pct: 0.7, allowance: 10000, used: 71, resets_at: new Date(1786600000000).toISOString() },
+  ]);
+  assert.is(quotaLine({ zai_quota: q, zai_quota_stop_pct: 98, zai_key_set: true }), `plan lite: credits 5h 3.6% (71 of 2000 credits) resets ${new Date(1786073946574).toISOString()}; credits week 0.7% (71 of 10000 credits) resets ${new Date(1786600000000).toISOString()} (read ${new Date(now).toISOString()}; stops Haiku at 98%)`);
+  // 1,965 of 2,000 credits is 98.25 %: Z.AI would say 98, the stop rule reads 98.3 and stops.
+  const full = parseQuotaAnswer(200, CREDIT_RECORDED.replace('"currentValue":71,"remaining":1929', '"currentValue":1965,"remaining":35'), now);
+  assert.ok(typeof full !== 'string');
+  if (typeof full === 'string') return;
+  const stop = quotaStop(full, 98, 300, now);
+  assert.is(stop?.untilMs, 1786073946574);
+  assert.match(stop?.why ?? '', 'credits 5h 98.3%');
 });
 
 async function status(rig: Rig): Promise<ProxyStatus> {
@@ -178,6 +214,40 @@ test('the quota stop sends Haiku to Anthropic before the simulated Z.AI would re
   } finally {
     await agent.close();
     await rig.stop();
+  }
+});
+
+test('a credit plan at its stop percentage: Haiku leaves Z.AI before Z.AI refuses, with CCP_FALLBACK=0 an error naming Z.AI', async () => {
+  for (const fallback of ['1', '0']) {
+    const rig = await startRig({
+      env: { CCP_ZAI_QUOTA_POLL_S: '0.001', CCP_FALLBACK: fallback },
+      prepare: ({ zai }) => {
+        zai.planUsage.kind = 'credits';
+        zai.planUsage.fiveHour.percentage = 97;
+        zai.planUsage.stepPct = 1.5;
+      },
+    });
+    const agent = proxyAgent(rig);
+    try {
+      // 97 % of 2,000 = 1,940 credits read at start; one answer later 98.5 % = 1,970: over 98 %.
+      await eventually(() => rig.proxy.state.zaiQuota?.windows.find((w) => w.name === 'credits 5h')?.used === 1940, 5000, 'the start read');
+      assert.is((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).status, 200);
+      await eventually(() => rig.proxy.state.zaiCooldownReason === 'quota', 5000, 'the quota stop');
+      const s = await status(rig);
+      assert.match(quotaLine(s), /^plan lite: credits 5h 98\.5% \(1970 of 2000 credits\) resets /);
+      const next = await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
+      if (fallback === '1') assert.match(next.text, 'ok from anthropic-fake');
+      else {
+        assert.is(next.status, 429);
+        assert.match(next.text, 'the Z.AI lane is cooling down (quota: Z.AI plan quota credits 5h 98.5% used');
+        assert.is(rig.anthropic.requests.length, 0, 'Anthropic never answers Haiku with CCP_FALLBACK=0');
+      }
+      // Z.AI answered one request and refused none.
+      assert.equal(rig.zai.responses.map((r) => r.status), [200]);
+    } finally {
+      await agent.close();
+      await rig.stop();
+    }
   }
 });
 

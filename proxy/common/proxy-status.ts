@@ -21,9 +21,12 @@ export interface SubscriptionStatus {
 export interface QuotaWindowStatus {
   /** e.g. "tokens 5h", "tokens week", "tools month" */
   name: string;
-  /** TOKENS_LIMIT (model tokens) or TIME_LIMIT (tool calls), as Z.AI names them. */
+  /** TOKENS_LIMIT (model tokens, older plans), CREDIT_LIMIT (credits, plans sold since 2026-07-30) or TIME_LIMIT (tool calls), as Z.AI names them. */
   type: string;
   used_pct: number;
+  /** What the window allows and what is used of it, when Z.AI says (credits for CREDIT_LIMIT, calls for TIME_LIMIT). */
+  allowance?: number;
+  used?: number;
   resets_at?: string;
 }
 
@@ -37,9 +40,12 @@ export interface QuotaStatus {
   error?: string;
 }
 
-/** The token windows used up to `stopPct` (0: none ever): the ones that keep Haiku on Anthropic. Tool windows never do. */
+/** The windows that meter model use: tokens on older plans, credits on the plans sold since 2026-07-30. */
+export const MODEL_WINDOW_TYPES: readonly string[] = ['TOKENS_LIMIT', 'CREDIT_LIMIT'];
+
+/** The model-use windows used up to `stopPct` (0: none ever): the ones that keep Haiku off Z.AI. Tool windows never do. */
 export function exhaustedWindows(q: Pick<QuotaStatus, 'windows'>, stopPct: number): QuotaWindowStatus[] {
-  return stopPct > 0 ? q.windows.filter((w) => w.type === 'TOKENS_LIMIT' && w.used_pct >= stopPct) : [];
+  return stopPct > 0 ? q.windows.filter((w) => MODEL_WINDOW_TYPES.includes(w.type) && w.used_pct >= stopPct) : [];
 }
 
 /** GET /__ccp/status. */

@@ -22,7 +22,10 @@ export function quotaLine(s: Pick<ProxyStatus, 'zai_quota' | 'zai_quota_stop_pct
   if (!s.zai_key_set) return 'not read (no ZAI_API_KEY)';
   if (!q) return 'not read yet (read at start and after Z.AI answers; CCP_ZAI_QUOTA_POLL_S=0 turns it off)';
   const windows = q.windows
-    .map((w) => `${w.name} ${w.used_pct}%${w.resets_at ? ` resets ${w.resets_at}` : ''}`)
+    .map(
+      (w) =>
+        `${w.name} ${w.used_pct}%${w.type === 'CREDIT_LIMIT' && w.allowance !== undefined && w.used !== undefined ? ` (${w.used} of ${w.allowance} credits)` : ''}${w.resets_at ? ` resets ${w.resets_at}` : ''}`,
+    )
     .join('; ');
   const stop =
     s.zai_quota_stop_pct > 0

@@ -131,17 +131,51 @@ export function strictSchemaProblem(body: Record<string, unknown>, nameAll: bool
 
 /** The coding plan's windows as the fake keeps them: percentage used and next reset (epoch ms). */
 export interface PlanUsage {
+  /**
+   * 'tokens': an older plan (TOKENS_LIMIT windows, a percentage only); 'credits': a plan sold since
+   * 2026-07-30 (CREDIT_LIMIT windows with the allowance, the credits used and left; docs/ZAI.md).
+   */
+  kind: 'tokens' | 'credits';
   fiveHour: { percentage: number; nextResetTime: number };
   weekly: { percentage: number; nextResetTime: number };
+  /** Credits a window allows (credit plans): Lite 2,000 per 5 hours and 10,000 per week. */
+  allowance: { fiveHour: number; weekly: number };
   /** Added to both windows by every answered /v1/messages request. */
   stepPct: number;
 }
 
 export function defaultPlanUsage(now = Date.now()): PlanUsage {
   return {
+    kind: 'tokens',
     fiveHour: { percentage: 12, nextResetTime: now + 3 * 3600_000 },
     weekly: { percentage: 31, nextResetTime: now + 4 * 86_400_000 },
+    allowance: { fiveHour: 2000, weekly: 10000 },
     stepPct: 0,
+  };
+}
+
+/** One model-use window as the plan's kind reports it. */
+function modelWindow(
+  u: PlanUsage,
+  unit: number,
+  number: number,
+  w: { percentage: number; nextResetTime: number },
+  allowance: number,
+) {
+  if (u.kind === 'tokens')
+    return { type: 'TOKENS_LIMIT', unit, number, percentage: w.percentage, nextResetTime: w.nextResetTime };
+  // As the recorded credit-plan answers show it: allowance in `usage`, credits used in `currentValue`,
+  // `percentage` rounded to a whole number (steipete/CodexBar #2724, opgginc/opencode-bar #150).
+  const used = Math.round((w.percentage / 100) * allowance);
+  return {
+    type: 'CREDIT_LIMIT',
+    unit,
+    number,
+    usage: allowance,
+    currentValue: used,
+    remaining: allowance - used,
+    percentage: Math.round(w.percentage),
+    nextResetTime: w.nextResetTime,
   };
 }
 
@@ -156,20 +190,8 @@ export function quotaAnswer(u: PlanUsage): string {
     msg: 'Operation successful',
     data: {
       limits: [
-        {
-          type: 'TOKENS_LIMIT',
-          unit: 3,
-          number: 5,
-          percentage: u.fiveHour.percentage,
-          nextResetTime: u.fiveHour.nextResetTime,
-        },
-        {
-          type: 'TOKENS_LIMIT',
-          unit: 6,
-          number: 1,
-          percentage: u.weekly.percentage,
-          nextResetTime: u.weekly.nextResetTime,
-        },
+        modelWindow(u, 3, 5, u.fiveHour, u.allowance.fiveHour),
+        modelWindow(u, 6, 1, u.weekly, u.allowance.weekly),
         {
           type: 'TIME_LIMIT',
           unit: 5,
@@ -181,7 +203,7 @@ export function quotaAnswer(u: PlanUsage): string {
           nextResetTime: u.weekly.nextResetTime,
         },
       ],
-      level: 'pro',
+      level: u.kind === 'credits' ? 'lite' : 'pro',
     },
     success: true,
   });

@@ -74,7 +74,7 @@ function renderLimits(s) {
   if (q) {
     rows.push('<div data-limits="zai"><b>Z.AI plan</b> ' + esc(q.level ?? '') + (q.error ? ' <span class="err">quota unknown: ' + esc(q.error) + ' (routing unchanged)</span>' : '') +
       (s.zai_quota_stop_pct > 0 ? ', Haiku stops at ' + s.zai_quota_stop_pct + '%' : '') + '</div>');
-    for (const w of q.windows) rows.push('<div data-window="' + esc(w.name) + '">' + esc(w.name) + ': ' + w.used_pct + '% used, resets ' + esc(when(w.resets_at)) + '</div>');
+    for (const w of q.windows) rows.push('<div data-window="' + esc(w.name) + '">' + esc(w.name) + ': ' + w.used_pct + '% used' + (w.type === 'CREDIT_LIMIT' && w.allowance !== undefined && w.used !== undefined ? ' (' + w.used + ' of ' + w.allowance + ' credits)' : '') + ', resets ' + esc(when(w.resets_at)) + '</div>');
   }
   $('limits').innerHTML = rows.join('') || 'none seen yet';
 }

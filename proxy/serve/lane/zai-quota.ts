@@ -22,7 +22,14 @@ const MAX_BODY = 64 * 1024;
  * monthly by most of them. The stop rule does not depend on the names.
  */
 export function windowName(type: string, unit: unknown, number: unknown): string {
-  const kind = type === 'TOKENS_LIMIT' ? 'tokens' : type === 'TIME_LIMIT' ? 'tools' : type.toLowerCase();
+  const kind =
+    type === 'TOKENS_LIMIT'
+      ? 'tokens'
+      : type === 'CREDIT_LIMIT'
+        ? 'credits'
+        : type === 'TIME_LIMIT'
+          ? 'tools'
+          : type.toLowerCase();
   const n = typeof number === 'number' ? number : 1;
   if (unit === 3) return `${kind} ${n}h`;
   if (unit === 6) return `${kind} ${n === 1 ? '' : `${n}×`}week`;
@@ -51,10 +58,17 @@ export function parseQuotaAnswer(status: number, text: string, nowMs: number): Q
       typeof l.nextResetTime === 'number' && l.nextResetTime > nowMs && l.nextResetTime - nowMs <= MAX_RESET_AHEAD_MS
         ? l.nextResetTime
         : undefined;
+    const allowance = typeof l.usage === 'number' && Number.isFinite(l.usage) && l.usage > 0 ? l.usage : undefined;
+    const used = typeof l.currentValue === 'number' && Number.isFinite(l.currentValue) ? l.currentValue : undefined;
+    // `percentage` is rounded to a whole number; with both figures the stop rule gets the exact share.
+    const usedPct =
+      allowance !== undefined && used !== undefined ? Math.round((used / allowance) * 1000) / 10 : l.percentage;
     windows.push({
       name: windowName(l.type, l.unit, l.number),
       type: l.type,
-      used_pct: l.percentage,
+      used_pct: usedPct,
+      ...(allowance !== undefined ? { allowance } : {}),
+      ...(used !== undefined ? { used } : {}),
       ...(reset !== undefined ? { resets_at: new Date(reset).toISOString() } : {}),
     });
   }
