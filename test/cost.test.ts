@@ -397,6 +397,36 @@ test('cache writes split by lifetime, end to end: the wire split reaches the log
   });
 });
 
+test('when the Z.AI lane cost more than Anthropic would have, every output says so in words, never a negative "saved"', async () => {
+  // Haiku 5.5 at $0.10 in / $0.50 out is cheaper than GLM-4.5-Air pay-as-you-go at $0.20 / $1.10 (docs/COST.md).
+  // By hand: as Claude 1000×0.10 + 100×0.50 = 150 µ$; on Z.AI 1000×0.20 + 100×1.10 = 310 µ$; 160 µ$ more.
+  const logs = join(dir, 'dearer-logs');
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(
+    join(logs, 'usage.jsonl'),
+    `${line({ lane: 'zai', upstream: 'api.z.ai', model: 'claude-haiku-5-5', session: 's-9', request_class: 'auxiliary', input_tokens: 1000, output_tokens: 100 }, 0).join('\n')}\n`,
+  );
+  const env = { CCP_RESULTS_DIR: join(dir, 'dearer-results'), CCP_LOGS_DIR: logs };
+  const r = await npmRun('summarize', ['--by', 'session'], env);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const out = String(r.stdout);
+  assert.match(
+    out,
+    'offload         the Z.AI lane cost $0.00016 more than Anthropic would have for these requests ($0.00031 on Z.AI against $0.00015 as Claude)',
+  );
+  assert.match(
+    out,
+    'kept off Anthropic: 1 request(s) answered on Z.AI, 1000 input + 100 output tokens (+0 cache reads)',
+  );
+  assert.match(out, /^s-9 .* cost \$0\.00016 more$/m);
+  assert.not.match(out, /\$-|saved \$?-/);
+  const html = await npmRun('report', ['--html'], env);
+  assert.is(html.exitCode, 0, String(html.stderr));
+  const page = readFileSync(join(dir, 'dearer-results', 'summary.html'), 'utf8');
+  assert.match(page, '<b id="cost-more">The Z.AI lane cost $0.00016 more than Anthropic would have for these requests');
+  assert.not.match(page, /\$-\d/);
+});
+
 test('a bad ZAI_BILLING or CCP_PRICES_FILE stops the task with the variable named', async () => {
   const bad = await npmRun('summarize', ['--file', join(dir, 'none.jsonl')], { ZAI_BILLING: 'free' });
   assert.is(bad.exitCode, 2);

@@ -138,6 +138,26 @@ test('the page shows cost per lane, the saving, cost by request class, the Z.AI 
   }
 });
 
+test('when the Z.AI lane cost more than Claude would have, the page says so, never a negative saving', async () => {
+  const own = await startRig();
+  const agent = proxyAgent(own);
+  const page = await browser.newPage();
+  try {
+    await within(10_000, postMessages(agent, message('claude-haiku-5-5', false)));
+    await page.goto(`${own.proxyUrl}/__ccp/`, { timeout: 15_000 });
+    // By hand (the fake's usage 42 in, 17 out, 11 cache reads): as Haiku 5.5 4.2 + 8.5 + 0.11 = 12.81 µ$;
+    // on Z.AI as GLM-4.5-Air 8.4 + 18.7 + 0.33 = 27.43 µ$; 14.62 µ$ more.
+    await page.waitForSelector('[data-lane="zai"] [data-k="cost-more"]', { timeout: 10_000 });
+    assert.is(await page.textContent('[data-lane="zai"] [data-k="cost-more"]'), '$0.00001462 more');
+    assert.is(await page.$('[data-lane="zai"] [data-k="saved"]'), null);
+    assert.not.match((await page.textContent('body')) ?? '', /\$-\d/);
+  } finally {
+    await page.close();
+    await agent.close();
+    await own.stop();
+  }
+});
+
 /**
  * A byte relay in front of the proxy's port that records each request line it forwards and each status
  * line the proxy answers: the oracle that the attack's requests really reached the proxy (and were refused).

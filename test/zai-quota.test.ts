@@ -40,7 +40,14 @@ test('the recorded answer: windows, their use and reset, the plan level', () => 
     read_at: new Date(RECORDED_AT).toISOString(),
     level: 'lite',
     windows: [
-      { name: 'tools month', type: 'TIME_LIMIT', used_pct: 28, allowance: 100, used: 28, resets_at: new Date(1772615765983).toISOString() },
+      {
+        name: 'tools month',
+        type: 'TIME_LIMIT',
+        used_pct: 28,
+        allowance: 100,
+        used: 28,
+        resets_at: new Date(1772615765983).toISOString(),
+      },
       { name: 'tokens 5h', type: 'TOKENS_LIMIT', used_pct: 1, resets_at: new Date(1771073738808).toISOString() },
     ],
   });
@@ -116,8 +123,26 @@ const CREDIT_RECORDED = JSON.stringify({
   msg: 'Operation successful',
   data: {
     limits: [
-      { type: 'CREDIT_LIMIT', unit: 3, number: 5, usage: 2000, currentValue: 71, remaining: 1929, percentage: 3, nextResetTime: 1786073946574 },
-      { type: 'CREDIT_LIMIT', unit: 6, number: 1, usage: 10000, currentValue: 71, remaining: 9929, percentage: 1, nextResetTime: 1786600000000 },
+      {
+        type: 'CREDIT_LIMIT',
+        unit: 3,
+        number: 5,
+        usage: 2000,
+        currentValue: 71,
+        remaining: 1929,
+        percentage: 3,
+        nextResetTime: 1786073946574,
+      },
+      {
+        type: 'CREDIT_LIMIT',
+        unit: 6,
+        number: 1,
+        usage: 10000,
+        currentValue: 71,
+        remaining: 9929,
+        percentage: 1,
+        nextResetTime: 1786600000000,
+      },
     ],
     level: 'lite',
   },
@@ -131,12 +156,33 @@ test('a credit plan (CREDIT_LIMIT): each window with credits used of the allowan
   if (typeof q === 'string') return;
   // 71 of 2,000 = 3.55 %, of 10,000 = 0.71 %: the exact share, not the rounded percentage.
   assert.equal(q.windows, [
-    { name: 'credits 5h', type: 'CREDIT_LIMIT', used_pct: 3.6, allowance: 2000, used: 71, resets_at: new Date(1786073946574).toISOString() },
-    { name: 'credits week', type: 'CREDIT_LIMIT', used_pct: 0.7, allowance: 10000, used: 71, resets_at: new Date(1786600000000).toISOString() },
+    {
+      name: 'credits 5h',
+      type: 'CREDIT_LIMIT',
+      used_pct: 3.6,
+      allowance: 2000,
+      used: 71,
+      resets_at: new Date(1786073946574).toISOString(),
+    },
+    {
+      name: 'credits week',
+      type: 'CREDIT_LIMIT',
+      used_pct: 0.7,
+      allowance: 10000,
+      used: 71,
+      resets_at: new Date(1786600000000).toISOString(),
+    },
   ]);
-  assert.is(quotaLine({ zai_quota: q, zai_quota_stop_pct: 98, zai_key_set: true }), `plan lite: credits 5h 3.6% (71 of 2000 credits) resets ${new Date(1786073946574).toISOString()}; credits week 0.7% (71 of 10000 credits) resets ${new Date(1786600000000).toISOString()} (read ${new Date(now).toISOString()}; stops Haiku at 98%)`);
+  assert.is(
+    quotaLine({ zai_quota: q, zai_quota_stop_pct: 98, zai_key_set: true }),
+    `plan lite: credits 5h 3.6% (71 of 2000 credits) resets ${new Date(1786073946574).toISOString()}; credits week 0.7% (71 of 10000 credits) resets ${new Date(1786600000000).toISOString()} (read ${new Date(now).toISOString()}; stops Haiku at 98%)`,
+  );
   // 1,965 of 2,000 credits is 98.25 %: Z.AI would say 98, the stop rule reads 98.3 and stops.
-  const full = parseQuotaAnswer(200, CREDIT_RECORDED.replace('"currentValue":71,"remaining":1929', '"currentValue":1965,"remaining":35'), now);
+  const full = parseQuotaAnswer(
+    200,
+    CREDIT_RECORDED.replace('"currentValue":71,"remaining":1929', '"currentValue":1965,"remaining":35'),
+    now,
+  );
   assert.ok(typeof full !== 'string');
   if (typeof full === 'string') return;
   const stop = quotaStop(full, 98, 300, now);
@@ -230,7 +276,11 @@ test('a credit plan at its stop percentage: Haiku leaves Z.AI before Z.AI refuse
     const agent = proxyAgent(rig);
     try {
       // 97 % of 2,000 = 1,940 credits read at start; one answer later 98.5 % = 1,970: over 98 %.
-      await eventually(() => rig.proxy.state.zaiQuota?.windows.find((w) => w.name === 'credits 5h')?.used === 1940, 5000, 'the start read');
+      await eventually(
+        () => rig.proxy.state.zaiQuota?.windows.find((w) => w.name === 'credits 5h')?.used === 1940,
+        5000,
+        'the start read',
+      );
       assert.is((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).status, 200);
       await eventually(() => rig.proxy.state.zaiCooldownReason === 'quota', 5000, 'the quota stop');
       const s = await status(rig);
@@ -243,7 +293,10 @@ test('a credit plan at its stop percentage: Haiku leaves Z.AI before Z.AI refuse
         assert.is(rig.anthropic.requests.length, 0, 'Anthropic never answers Haiku with CCP_FALLBACK=0');
       }
       // Z.AI answered one request and refused none.
-      assert.equal(rig.zai.responses.map((r) => r.status), [200]);
+      assert.equal(
+        rig.zai.responses.map((r) => r.status),
+        [200],
+      );
     } finally {
       await agent.close();
       await rig.stop();

@@ -129,6 +129,23 @@ export function savedBy(c: AttemptCost): bigint | undefined {
   return c.asClaude !== undefined && c.cost !== undefined ? c.asClaude - c.cost : undefined;
 }
 
+/**
+ * What the offload did to the bill, in words that never say a negative "saved": when the Z.AI lane cost
+ * more than Anthropic would have for the same requests, it says so. `saved`, `asClaude` and `onZai` are
+ * exact decimals (decimalUsd). Every output that shows the saving uses this one sentence.
+ */
+export function savingSentence(saved: string, asClaude: string, onZai: string): { cheaper: boolean; text: string } {
+  if (saved.startsWith('-'))
+    return {
+      cheaper: false,
+      text: `the Z.AI lane cost $${saved.slice(1)} more than Anthropic would have for these requests ($${onZai} on Z.AI against $${asClaude} as Claude)`,
+    };
+  return {
+    cheaper: true,
+    text: `$${saved}: the Z.AI-lane attempts would have cost $${asClaude} as Claude and cost $${onZai} on Z.AI`,
+  };
+}
+
 /** Exact dollars from pico-dollars as a decimal: `0.000123`, at least two decimals, no trailing zeros beyond them. */
 export function decimalUsd(pico: bigint): string {
   const neg = pico < 0n;

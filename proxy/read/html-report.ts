@@ -4,6 +4,7 @@ import type { LogEntry } from './log-reader.js';
 import type { Metrics } from './summarize.js';
 import type { Verdict } from './verify.js';
 import type { CostFigure } from './cost-summary.js';
+import { savingSentence } from '../common/cost.js';
 
 /** Upper bounds (ms) of the distribution buckets; the last bucket is open. */
 export const BUCKETS_MS = [100, 250, 500, 1000, 2000, 5000, 10000, 30000, 60000];
@@ -171,11 +172,12 @@ export function htmlReport(m: Metrics, v: Verdict, c: ReportCollector): string {
   const row = (name: string, g: Metrics['totals'], cost: CostFigure | undefined) =>
     `<tr data-lane="${esc(name)}"><td>${esc(name)}</td><td data-k="requests">${g.requests}</td><td data-k="errors">${g.errors}</td><td>${g.latency_ms.p50 ?? '-'}</td><td>${g.latency_ms.p95 ?? '-'}</td><td>${g.ttft_ms.p50 ?? '-'}</td><td>${g.ttft_ms.p95 ?? '-'}</td><td>${g.tokens.input}</td><td>${g.tokens.output}</td><td data-k="cost">${money(cost)}</td></tr>`;
   const sv = m.cost.saving;
-  const saving = `Offload saved <b id="saved">$${esc(sv.saved.exact)}</b>: the Z.AI-lane requests would have cost $${esc(sv.as_claude.exact)} as Claude and cost $${esc(sv.on_zai.exact)} on Z.AI${sv.saved.no_price ? ` (${sv.saved.no_price} with no price not counted)` : ''}. Prices: ${esc(m.cost.prices)}; Z.AI billed ${esc(m.cost.zai_billing)}.${m.cost.no_price_models.length ? ` No price for ${esc(m.cost.no_price_models.join(', '))}.` : ''}`;
+  const said = savingSentence(sv.saved.exact, sv.as_claude.exact, sv.on_zai.exact);
+  const saving = `${said.cheaper ? `Offload saved <b id="saved">$${esc(sv.saved.exact)}</b>: the Z.AI-lane requests would have cost $${esc(sv.as_claude.exact)} as Claude and cost $${esc(sv.on_zai.exact)} on Z.AI` : `<b id="cost-more">${esc(said.text.replace(/^the/, 'The'))}</b>`}${sv.saved.no_price ? ` (${sv.saved.no_price} with no price not counted)` : ''}. Prices: ${esc(m.cost.prices)}; Z.AI billed ${esc(m.cost.zai_billing)}.${m.cost.no_price_models.length ? ` No price for ${esc(m.cost.no_price_models.join(', '))}.` : ''}`;
   const classRows = Object.entries(m.by_class)
     .map(
       ([k, r]) =>
-        `<tr data-class="${esc(k)}"><td>${esc(k)}</td><td>${r.lanes.zai ?? 0}</td><td>${r.lanes.anthropic ?? 0}</td><td>${r.tokens.input}</td><td>${r.tokens.output}</td><td data-k="cost">${money(r.cost)}</td><td>$${esc(r.saved.exact)}</td></tr>`,
+        `<tr data-class="${esc(k)}"><td>${esc(k)}</td><td>${r.lanes.zai ?? 0}</td><td>${r.lanes.anthropic ?? 0}</td><td>${r.tokens.input}</td><td>${r.tokens.output}</td><td data-k="cost">${money(r.cost)}</td><td>${r.saved.exact.startsWith('-') ? `cost $${esc(r.saved.exact.slice(1))} more` : `$${esc(r.saved.exact)}`}</td></tr>`,
     )
     .join('');
   const share = m.haiku.offload_share === null ? 'n/a' : `${(m.haiku.offload_share * 100).toFixed(1)}%`;

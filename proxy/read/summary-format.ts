@@ -1,4 +1,5 @@
 // The terminal tables of `npm run summarize`: per lane, cost and saving, and --by session|class. Pure.
+import { savingSentence } from '../common/cost.js';
 import type { AttributionRow } from './attribution.js';
 import type { CostFigure, CostReport } from './cost-summary.js';
 import type { GroupSummary, Metrics } from './summarize.js';
@@ -70,6 +71,12 @@ export function formatMetrics(m: Metrics): string {
   out.push(
     `client requests: ${cr.total}${by ? ` (answered by ${by})` : ''}; ${cr.with_fallback} after a fallback, ${cr.with_retry} after a retry, ${cr.failed} failed; the table above counts attempts`,
   );
+  // A Claude subscription pays no per-token price: what the offload kept off it is requests and tokens.
+  const zai = m.lanes.zai;
+  if (zai && (cr.answered_by.zai ?? 0) > 0)
+    out.push(
+      `kept off Anthropic: ${cr.answered_by.zai} request(s) answered on Z.AI, ${zai.tokens.input} input + ${zai.tokens.output} output tokens (+${zai.tokens.cache_read} cache reads); on a Claude subscription that is use it did not count, whatever the dollar figures below say`,
+    );
   out.push('');
   out.push(...formatCost(m.cost));
   out.push(
@@ -96,8 +103,9 @@ export function formatCost(c: CostReport): string[] {
   out.push(`  all lanes       ${money(c.total)}`);
   const s = c.saving;
   if (s.as_claude.priced + s.as_claude.no_price > 0) {
+    const saving = savingSentence(s.saved.exact, s.as_claude.exact, s.on_zai.exact);
     out.push(
-      `  offload saved   $${s.saved.exact}: the Z.AI-lane attempts would have cost $${s.as_claude.exact} as Claude and cost $${s.on_zai.exact} on Z.AI${s.saved.no_price ? `; ${s.saved.no_price} attempt(s) with no price are not in it` : ''}`,
+      `  ${saving.cheaper ? 'offload saved  ' : 'offload        '} ${saving.text}${s.saved.no_price ? `; ${s.saved.no_price} attempt(s) with no price are not in it` : ''}`,
     );
   }
   if (c.no_price_models.length)
@@ -115,7 +123,7 @@ export function formatAttribution(rows: Record<string, AttributionRow>, title: s
   const out = [head, '-'.repeat(head.length + 8)];
   for (const [k, r] of entries.slice(0, limit)) {
     out.push(
-      `${(k.length > width ? `${k.slice(0, width - 1)}…` : k).padEnd(width)}  ${String(r.attempts).padStart(8)}  ${String(r.lanes.zai ?? 0).padStart(5)}  ${String(r.lanes.anthropic ?? 0).padStart(5)}  ${String(r.tokens.input).padStart(9)}  ${String(r.tokens.output).padStart(8)}  ${money(r.cost).padStart(12)}  $${r.saved.exact}`,
+      `${(k.length > width ? `${k.slice(0, width - 1)}…` : k).padEnd(width)}  ${String(r.attempts).padStart(8)}  ${String(r.lanes.zai ?? 0).padStart(5)}  ${String(r.lanes.anthropic ?? 0).padStart(5)}  ${String(r.tokens.input).padStart(9)}  ${String(r.tokens.output).padStart(8)}  ${money(r.cost).padStart(12)}  ${r.saved.exact.startsWith('-') ? `cost $${r.saved.exact.slice(1)} more` : `$${r.saved.exact}`}`,
     );
   }
   if (entries.length > limit) out.push(`… and ${entries.length - limit} more (all of them in --json)`);

@@ -86,7 +86,7 @@ function renderStats(st) {
     '<dt>latency p50 / p95</dt><dd>' + fmt(l.latency_ms.p50) + ' / ' + fmt(l.latency_ms.p95) + ' ms</dd>' +
     '<dt>tokens in / out</dt><dd>' + l.tokens.input + ' / ' + l.tokens.output + '</dd><dt>cache read</dt><dd>' + l.tokens.cache_read + '</dd>' +
     '<dt>cost</dt><dd data-k="cost">$' + esc(l.cost.exact) + (l.cost.no_price ? ' (+' + l.cost.no_price + ' no price)' : '') + '</dd>' +
-    (l.saved ? '<dt>saved vs Claude</dt><dd data-k="saved">$' + esc(l.saved.exact) + '</dd>' : '') + '</dl></div>').join('') || '<div class="muted">no requests yet</div>';
+    (l.saved ? (String(l.saved.exact).startsWith('-') ? '<dt>cost more than Claude</dt><dd data-k="cost-more">$' + esc(String(l.saved.exact).slice(1)) + ' more</dd>' : '<dt>saved vs Claude</dt><dd data-k="saved">$' + esc(l.saved.exact) + '</dd>') : '') + '</dl></div>').join('') || '<div class="muted">no requests yet</div>';
   const classes = Object.entries(st.by_class);
   $('cost').innerHTML = classes.length ? '<table><thead><tr><th>request class</th><th>zai</th><th>anthropic</th></tr></thead><tbody>' + classes.map(([k, v]) =>
     '<tr data-class="' + esc(k) + '"><td>' + esc(k) + '</td>' + ['zai', 'anthropic'].map((lane) => '<td>' + (v[lane] ? v[lane].attempts + ' · $' + esc(v[lane].cost.exact) : '-') + '</td>').join('') + '</tr>').join('') +
