@@ -17,15 +17,23 @@ saved (prices: docs/COST.md, CCP_PRICES_FILE, ZAI_BILLING), and writes results/M
 (CCP_RESULTS_DIR) — not with --file, whose figures never replace the kit's own.
   --by session   attempts per lane, tokens and cost per Claude Code session (x-claude-code-session-id)
   --by class     the same per request class (x-claude-code-request-class, e.g. main)
+  --by agent     the same per kind of work: main, each subagent type (x-claude-code-agent-type), auxiliary
+                 calls; for work that stayed on Anthropic, what offloading it would have moved
+                 (attempts, tokens, and their cost at the Z.AI lane's prices)
   --session ID   only the requests of that Claude Code session
   --json         print the JSON instead of the tables
 Exit 2 when there is no log.`,
 );
 
-const BY: Record<string, 'by_session' | 'by_class'> = { session: 'by_session', class: 'by_class' };
+const BY: Record<string, 'by_session' | 'by_class' | 'by_work'> = {
+  session: 'by_session',
+  class: 'by_class',
+  agent: 'by_work',
+};
+const TITLE = { by_session: 'session', by_class: 'request class', by_work: 'kind of work' } as const;
 const by = argv.by === undefined ? undefined : BY[String(argv.by)];
 if (argv.by !== undefined && !by) {
-  console.error(`ccp: --by takes session or class, not "${argv.by}"`);
+  console.error(`ccp: --by takes session, class or agent, not "${argv.by}"`);
   process.exit(2);
 }
 const config = configOrExit();
@@ -53,7 +61,7 @@ const out = typeof argv.file === 'string' ? undefined : writeMetrics(config.resu
 if (argv.json) console.log(JSON.stringify(m, null, 2));
 else {
   console.log(formatMetrics(m));
-  if (by) console.log(`\n${formatAttribution(m[by], by === 'by_session' ? 'session' : 'request class')}`);
+  if (by) console.log(`\n${formatAttribution(m[by], TITLE[by])}`);
   console.log(
     out
       ? `wrote ${out}`

@@ -427,6 +427,73 @@ test('when the Z.AI lane cost more than Anthropic would have, every output says 
   assert.not.match(page, /\$-\d/);
 });
 
+test('summarize --by agent: per kind of work, and for work that stayed on Anthropic what offloading it would have moved', async () => {
+  const logs = join(dir, 'agent-logs');
+  mkdirSync(logs, { recursive: true });
+  const lines = [
+    {
+      lane: 'anthropic',
+      upstream: 'api.anthropic.com',
+      decision: 'pass_through',
+      model: 'claude-sonnet-4-5',
+      request_class: 'main',
+      input_tokens: 1000,
+      output_tokens: 100,
+    },
+    {
+      lane: 'anthropic',
+      upstream: 'api.anthropic.com',
+      decision: 'pass_through',
+      model: 'claude-sonnet-4-5',
+      request_class: 'subagent',
+      agent_id: '0123456789abcdef0',
+      agent_type: 'general-purpose',
+      input_tokens: 2000,
+      output_tokens: 200,
+    },
+    {
+      lane: 'zai',
+      upstream: 'api.z.ai',
+      model: 'claude-haiku-4-5',
+      request_class: 'auxiliary',
+      input_tokens: 100,
+      output_tokens: 10,
+    },
+    {
+      lane: 'anthropic',
+      upstream: 'api.anthropic.com',
+      decision: 'account_probe',
+      model: 'claude-haiku-4-5',
+      request_class: 'auxiliary',
+      input_tokens: 8,
+      output_tokens: 1,
+    },
+  ].flatMap((o, i) => line(o, i));
+  writeFileSync(join(logs, 'usage.jsonl'), `${lines.join('\n')}\n`);
+  const env = { CCP_RESULTS_DIR: join(dir, 'agent-results'), CCP_LOGS_DIR: logs };
+  const r = await npmRun('summarize', ['--by', 'agent'], env);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const out = String(r.stdout);
+  // By hand: the subagent's 2000 in + 200 out on Sonnet 4.5 cost 6000 + 3000 = 9000 µ$; on Z.AI as
+  // GLM-4.7 ($0.60 / $2.20) 1200 + 440 = 1640 µ$.
+  assert.match(
+    out,
+    /^subagent general-purpose\s+1\s+0\s+1\s+2000\s+200\s+\$0\.009\s+\$0\.00\s+1 attempt\(s\), 2000 in \+ 200 out tok, \$0\.00164 on Z\.AI$/m,
+  );
+  assert.match(out, /^main\s+1\s+0\s+1\s+1000\s+100\s+\$0\.0045\s+\$0\.00\s+- \(never moves\)$/m);
+  // The auxiliary row: its Z.AI attempt moved already; the account probe never moves.
+  assert.match(out, /^auxiliary\s+2\s+1\s+1\s+.*0 attempt\(s\), 0 in \+ 0 out tok, \$0\.00 on Z\.AI$/m);
+  const j = JSON.parse(String((await npmRun('summarize', ['--json'], env)).stdout));
+  assert.equal(j.by_work['subagent general-purpose'].would_move, {
+    attempts: 1,
+    input: 2000,
+    output: 200,
+    cost_on_zai: j.by_work['subagent general-purpose'].would_move.cost_on_zai,
+  });
+  assert.is(j.by_work['subagent general-purpose'].would_move.cost_on_zai.exact, '0.00164');
+  assert.is(j.by_work.main.would_move, undefined);
+});
+
 test('a bad ZAI_BILLING or CCP_PRICES_FILE stops the task with the variable named', async () => {
   const bad = await npmRun('summarize', ['--file', join(dir, 'none.jsonl')], { ZAI_BILLING: 'free' });
   assert.is(bad.exitCode, 2);

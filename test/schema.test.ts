@@ -61,6 +61,16 @@ test('every field emitted by real traffic is documented, on the line kind the do
       'x-client-request-id': 'r-0001',
     };
     await within(10_000, postMessages(agent, message('claude-sonnet-4-5', false), { headers: labels }));
+    // A nested subagent's request, labelled as Claude Code 2.1.332 labels them.
+    const subagent = {
+      ...labels,
+      'x-claude-code-request-class': 'subagent',
+      'x-client-request-id': 'r-0002',
+      'x-claude-code-agent-id': 'a1b2c3d4e5f6a7b8c',
+      'x-claude-code-parent-agent-id': '0f1e2d3c4b5a69788',
+      'x-claude-code-agent-type': 'Explore',
+    };
+    await within(10_000, postMessages(agent, message('claude-sonnet-4-5', false), { headers: subagent }));
     await within(
       10_000,
       postMessages(agent, message('claude-haiku-4-5', false), { path: '/v1/messages/count_tokens' }),
@@ -98,6 +108,19 @@ test('every field emitted by real traffic is documented, on the line kind the do
   // (redial shows here only when stopping the z.ai fake left a dead pooled socket behind.)
   const unseen = [...doc.keys()].filter((k) => !seen.has(k) && k !== 'redial').sort();
   assert.equal(unseen, ['retry', 'thinking_disabled', 'thinking_removed', 'zai_dropped_fields']);
+  // The subagent's labels, exactly as they crossed the wire, on both of its lines.
+  const sub = lines.filter((l) => l.client_request_id === 'r-0002');
+  assert.equal(
+    sub.map((l) => [l.event, l.request_class, l.agent_id, l.parent_agent_id, l.agent_type]),
+    [
+      ['decision', 'subagent', 'a1b2c3d4e5f6a7b8c', '0f1e2d3c4b5a69788', 'Explore'],
+      ['complete', 'subagent', 'a1b2c3d4e5f6a7b8c', '0f1e2d3c4b5a69788', 'Explore'],
+    ],
+  );
+  assert.not.ok(
+    lines.some((l) => l.client_request_id === 'r-0001' && l.agent_id !== undefined),
+    'the main thread has none',
+  );
   const net = lines.find((l) => l.err_type === 'net')!;
   assert.equal([net.status, net.lane], [0, 'zai']);
   assert.match(net.error ?? '', 'unreachable');

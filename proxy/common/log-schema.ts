@@ -90,6 +90,12 @@ export interface UsageRecord {
   request_class?: string;
   /** The client's own id for this request (`x-client-request-id`), to find it in Claude Code's logs. */
   client_request_id?: string;
+  /** A Claude Code subagent's id (`x-claude-code-agent-id`); absent on the main thread. */
+  agent_id?: string;
+  /** The parent subagent's id on a nested subagent (`x-claude-code-parent-agent-id`). */
+  parent_agent_id?: string;
+  /** The subagent's type (`x-claude-code-agent-type`, e.g. `general-purpose`, `Explore`). */
+  agent_type?: string;
 }
 
 /** Every field name of UsageRecord, at run time (docs/METRICS-SCHEMA.md is tested against it). */
@@ -141,6 +147,9 @@ export const USAGE_RECORD_FIELDS = [
   'session',
   'request_class',
   'client_request_id',
+  'agent_id',
+  'parent_agent_id',
+  'agent_type',
 ] as const satisfies readonly (keyof UsageRecord)[];
 // Compile-time: the list above names every field of UsageRecord.
 const allFieldsListed: Exclude<keyof UsageRecord, (typeof USAGE_RECORD_FIELDS)[number]> extends never ? true : false =

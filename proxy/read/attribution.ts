@@ -4,7 +4,21 @@ import { savedBy, type AttemptCost } from '../common/cost.js';
 import { CostSum, type CostFigure } from './cost-summary.js';
 import type { LogEntry } from './log-reader.js';
 
-export type AttributionKey = 'session' | 'request_class';
+export type AttributionKey = 'session' | 'request_class' | 'work';
+
+/**
+ * The kind of work a line belongs to: a subagent by its type (`subagent general-purpose`), else the
+ * request class Claude Code gave it (`main`, `auxiliary`, …). Pure.
+ */
+export function kindOfWork(e: Pick<LogEntry, 'agent_id' | 'agent_type' | 'request_class'>): string | undefined {
+  if (e.agent_id) return `subagent ${e.agent_type ?? '(untyped)'}`;
+  return e.request_class;
+}
+
+/** Work that never moves off Anthropic whatever the policy: the main conversation, the account probes. */
+function neverMoves(label: string, e: LogEntry): boolean {
+  return label === 'main' || e.decision === 'account_probe' || e.path !== '/v1/messages';
+}
 
 /** Lines written before the labels existed, or by clients that send none. */
 export const UNLABELLED = '(none)';
@@ -18,6 +32,12 @@ export interface AttributionRow {
   cost: CostFigure;
   /** What its Z.AI-lane attempts saved against their Claude price (where both prices are known). */
   saved: CostFigure;
+  /**
+   * `--by agent`: what its Anthropic-lane messages would have moved to Z.AI (attempts, tokens, and their
+   * cost at the Z.AI lane's prices: each Claude id as the GLM model Z.AI runs it as). Absent for work
+   * that never moves (the main conversation, account probes).
+   */
+  would_move?: { attempts: number; input: number; output: number; cost_on_zai: CostFigure };
   first_ts: number;
   last_ts: number;
 }
@@ -28,6 +48,11 @@ class Row {
   tokens = { input: 0, output: 0, cache_read: 0, cache_write: 0 };
   cost = new CostSum();
   saved = new CostSum();
+  moveAttempts = 0;
+  moveInput = 0;
+  moveOutput = 0;
+  moveCost = new CostSum();
+  movable = false;
   first = Infinity;
   last = -Infinity;
 }
@@ -37,8 +62,12 @@ export class AttributionTally {
   /** A getter per key rather than `e[key]`: summarize calls add twice per log line. */
   private readonly labelOf: (e: LogEntry) => unknown;
 
-  constructor(key: AttributionKey) {
-    this.labelOf = key === 'session' ? (e) => e.session : (e) => e.request_class;
+  constructor(
+    private readonly key: AttributionKey,
+    /** `work` only: prices an Anthropic-lane attempt as if it had run on the Z.AI lane. */
+    private readonly onZai?: (e: LogEntry) => AttemptCost,
+  ) {
+    this.labelOf = key === 'session' ? (e) => e.session : key === 'work' ? kindOfWork : (e) => e.request_class;
   }
 
   add(e: LogEntry, c: AttemptCost): void {
@@ -56,6 +85,15 @@ export class AttributionTally {
     r.tokens.cache_write += t.cache_write_5m + t.cache_write_1h + t.cache_write_unsplit;
     r.cost.add(c.cost);
     if (lane === 'zai') r.saved.add(savedBy(c));
+    if (this.key === 'work' && this.onZai && !neverMoves(label, e)) {
+      r.movable = true;
+      if (lane === 'anthropic') {
+        r.moveAttempts++;
+        r.moveInput += t.input + t.cache_read + t.cache_write_5m + t.cache_write_1h + t.cache_write_unsplit;
+        r.moveOutput += t.output;
+        r.moveCost.add(this.onZai(e).cost);
+      }
+    }
     if (e.ts < r.first) r.first = e.ts;
     if (e.ts > r.last) r.last = e.ts;
   }
@@ -74,6 +112,16 @@ export class AttributionTally {
           tokens: { ...r.tokens },
           cost: r.cost.figure(),
           saved: r.saved.figure(),
+          ...(r.movable
+            ? {
+                would_move: {
+                  attempts: r.moveAttempts,
+                  input: r.moveInput,
+                  output: r.moveOutput,
+                  cost_on_zai: r.moveCost.figure(),
+                },
+              }
+            : {}),
           first_ts: r.first,
           last_ts: r.last,
         },

@@ -1,7 +1,7 @@
 // Summarize usage.jsonl: per lane, and split by op, HTTP version, Z.AI header mode and decision. Pure:
 // fed entries one by one (so a million-line log streams through in constant memory per sample).
 import { isHaikuModel } from '../common/models.js';
-import { shippedPricing, type Pricing } from '../common/cost.js';
+import { attemptCost, shippedPricing, type Pricing } from '../common/cost.js';
 import type { LogEntry, ReadStats } from './log-reader.js';
 import { quantilesInPlace } from '../common/percentiles.js';
 import { AttributionTally, type AttributionRow } from './attribution.js';
@@ -59,6 +59,8 @@ export interface Metrics {
   /** Completed attempts by Claude Code's session id, and by its request class (`(none)` when unlabelled). */
   by_session: Record<string, AttributionRow>;
   by_class: Record<string, AttributionRow>;
+  /** Per kind of work: main, subagents by type, auxiliary calls (attribution.ts kindOfWork). */
+  by_work: Record<string, AttributionRow>;
 }
 
 /** Dimensions a completed attempt is grouped by, besides its lane. */
@@ -241,9 +243,11 @@ export class Summarizer {
   private readonly cost: CostTally;
   private readonly bySession = new AttributionTally('session');
   private readonly byClass = new AttributionTally('request_class');
+  private readonly byWork: AttributionTally;
 
   constructor(pricing: Pricing = shippedPricing()) {
     this.cost = new CostTally(pricing);
+    this.byWork = new AttributionTally('work', (e) => attemptCost({ ...e, lane: 'zai' }, pricing));
   }
 
   private isHaiku(model: string | undefined): boolean {
@@ -287,6 +291,7 @@ export class Summarizer {
     const c = this.cost.add(e);
     this.bySession.add(e, c);
     this.byClass.add(e, c);
+    this.byWork.add(e, c);
     if (this.isHaiku(e.model)) {
       if ((e.attempt ?? 1) === 1) this.haikuRequests++;
       if (laneName === 'zai' && !e.err_type) this.haikuOnZai++;
@@ -345,6 +350,7 @@ export class Summarizer {
       cost: this.cost.result(),
       by_session: this.bySession.result(),
       by_class: this.byClass.result(),
+      by_work: this.byWork.result(),
     };
   }
 }

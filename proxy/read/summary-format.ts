@@ -115,15 +115,23 @@ export function formatCost(c: CostReport): string[] {
   return out;
 }
 
-/** The `--by session|class` table: attempts per lane, tokens and cost per label, most expensive first. */
+/** The `--by session|class|agent` table: attempts per lane, tokens and cost per label, most expensive first. */
 export function formatAttribution(rows: Record<string, AttributionRow>, title: string, limit = 50): string {
   const entries = Object.entries(rows);
   const width = Math.min(40, Math.max(title.length, ...entries.map(([k]) => k.length)));
-  const head = `${title.padEnd(width)}  ${'attempts'.padStart(8)}  ${'zai'.padStart(5)}  ${'anth'.padStart(5)}  ${'in tok'.padStart(9)}  ${'out tok'.padStart(8)}  ${'cost'.padStart(12)}  saved`;
-  const out = [head, '-'.repeat(head.length + 8)];
+  const moves = entries.some(([, r]) => r.would_move);
+  const head = `${title.padEnd(width)}  ${'attempts'.padStart(8)}  ${'zai'.padStart(5)}  ${'anth'.padStart(5)}  ${'in tok'.padStart(9)}  ${'out tok'.padStart(8)}  ${'cost'.padStart(12)}  ${moves ? `${'saved'.padEnd(14)}  would move to Z.AI (stayed on Anthropic)` : 'saved'}`;
+  const out = [head, '-'.repeat(head.length)];
   for (const [k, r] of entries.slice(0, limit)) {
+    const saved = r.saved.exact.startsWith('-') ? `cost $${r.saved.exact.slice(1)} more` : `$${r.saved.exact}`;
+    const w = r.would_move;
+    const move = !moves
+      ? ''
+      : w
+        ? `  ${w.attempts} attempt(s), ${w.input} in + ${w.output} out tok, ${money(w.cost_on_zai)} on Z.AI`
+        : '  - (never moves)';
     out.push(
-      `${(k.length > width ? `${k.slice(0, width - 1)}…` : k).padEnd(width)}  ${String(r.attempts).padStart(8)}  ${String(r.lanes.zai ?? 0).padStart(5)}  ${String(r.lanes.anthropic ?? 0).padStart(5)}  ${String(r.tokens.input).padStart(9)}  ${String(r.tokens.output).padStart(8)}  ${money(r.cost).padStart(12)}  ${r.saved.exact.startsWith('-') ? `cost $${r.saved.exact.slice(1)} more` : `$${r.saved.exact}`}`,
+      `${(k.length > width ? `${k.slice(0, width - 1)}…` : k).padEnd(width)}  ${String(r.attempts).padStart(8)}  ${String(r.lanes.zai ?? 0).padStart(5)}  ${String(r.lanes.anthropic ?? 0).padStart(5)}  ${String(r.tokens.input).padStart(9)}  ${String(r.tokens.output).padStart(8)}  ${money(r.cost).padStart(12)}  ${moves ? saved.padEnd(14) : saved}${move}`,
     );
   }
   if (entries.length > limit) out.push(`… and ${entries.length - limit} more (all of them in --json)`);

@@ -1,14 +1,24 @@
 // The labels Claude Code puts on its requests (seen from 2.1.33x): which session, which kind of call,
-// and the client's own request id. They are identifiers, not secrets, and go on every log line so
+// which subagent (id, parent, type), and the client's own request id. They are identifiers, not secrets, and go on every log line so
 // that cost and lanes can be split by session and by request class.
 import type { UsageRecord } from '../../common/log-schema.js';
 
-export type ClientLabels = Pick<UsageRecord, 'session' | 'request_class' | 'client_request_id'>;
+export type ClientLabels = Pick<
+  UsageRecord,
+  'session' | 'request_class' | 'client_request_id' | 'agent_id' | 'parent_agent_id' | 'agent_type'
+>;
 
+/**
+ * A subagent's requests carry its id (always, in both shapes), its type and, when nested, its parent's
+ * id; the main thread carries none of them (read from the 2.1.332 CLI through the proxy).
+ */
 const HEADERS: readonly [string, keyof ClientLabels][] = [
   ['x-claude-code-session-id', 'session'],
   ['x-claude-code-request-class', 'request_class'],
   ['x-client-request-id', 'client_request_id'],
+  ['x-claude-code-agent-id', 'agent_id'],
+  ['x-claude-code-parent-agent-id', 'parent_agent_id'],
+  ['x-claude-code-agent-type', 'agent_type'],
 ];
 
 /** Longer values are cut: a label is for grouping, and a hostile client must not grow the log. */
