@@ -53,7 +53,7 @@ try {
   const session = sessionFlag(argv);
   const v = await verifyLog(file, expect, {
     hosts,
-    judging: { extra },
+    judging: { extra, fallbackSubagents: config.offloadSubagents },
     ...(since !== undefined ? { since } : {}),
     ...(graceS !== undefined ? { graceS } : {}),
     ...(session ? { session } : {}),

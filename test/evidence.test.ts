@@ -17,8 +17,8 @@ test('npm run demo: every line PASS, summarize and verify-routing printed, exit 
   assert.is(r.exitCode, 0, String(r.stdout) + String(r.stderr));
   const out = String(r.stdout);
   assert.not.match(out, /^FAIL/m);
-  // 8 demo lines, then verify-routing's 8 checks and one per expected family.
-  assert.is((out.match(/^PASS/gm) ?? []).length, 8 + 8 + 2, out);
+  // 8 demo lines, then verify-routing's 9 checks and one per expected family.
+  assert.is((out.match(/^PASS/gm) ?? []).length, 8 + 9 + 2, out);
   assert.match(out, 'haiku while paused → 200 "ok from anthropic-fake"');
   assert.match(out, 'haiku offloaded to zai: 66.7% (2 of 3 haiku requests)');
   assert.match(out, 'routing verified over 6 completion(s)');

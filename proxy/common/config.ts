@@ -30,6 +30,11 @@ export interface Config {
   anthBaseUrl: URL;
   anthVersion: string;
   forceHaikuToZai: boolean;
+  /**
+   * CCP_OFFLOAD at start: what goes to the Z.AI lane. `haiku` (the default; FORCE_HAIKU_TO_ZAI=0
+   * removes it) and `subagents` (every request of a Claude Code subagent's thread, whatever its model).
+   */
+  offloadSubagents: boolean;
   offloadPaused: boolean;
   /**
    * Where OFFLOAD_PAUSED came from. Set in the shell it is explicit and wins over the remembered pause
@@ -106,6 +111,7 @@ export const SETTINGS: Record<string, string> = {
   ANTH_VERSION: '2023-06-01',
   FORCE_HAIKU_TO_ZAI: '1',
   OFFLOAD_PAUSED: '0',
+  CCP_OFFLOAD: 'haiku',
   MITM_FORCE_H1: '0',
   MITM_FILTER_CHAIN: '0',
   ENABLE_BODY_TEE: '0',
@@ -161,6 +167,27 @@ function parseBool(env: Env, name: string): boolean {
   if (v === '1' || v === 'true' || v === 'yes' || v === 'on') return true;
   if (v === '0' || v === 'false' || v === 'no' || v === 'off') return false;
   throw new ConfigError(name, `invalid value "${env[name]}"; allowed: 1 or 0 (also true/false, yes/no, on/off)`);
+}
+
+const OFFLOAD_WORDS = ['haiku', 'subagents'] as const;
+
+/** CCP_OFFLOAD (comma list of haiku, subagents) and FORCE_HAIKU_TO_ZAI, which can only remove haiku. */
+function parseOffload(env: Env): { forceHaikuToZai: boolean; offloadSubagents: boolean } {
+  const words = pick(env, 'CCP_OFFLOAD')
+    .toLowerCase()
+    .split(',')
+    .map((w) => w.trim())
+    .filter(Boolean);
+  const bad = words.find((w) => !(OFFLOAD_WORDS as readonly string[]).includes(w));
+  if (bad !== undefined || words.length === 0)
+    throw new ConfigError(
+      'CCP_OFFLOAD',
+      `invalid value "${env.CCP_OFFLOAD}"; allowed: a comma list of ${OFFLOAD_WORDS.join(', ')} (e.g. haiku,subagents)`,
+    );
+  return {
+    forceHaikuToZai: words.includes('haiku') && parseBool(env, 'FORCE_HAIKU_TO_ZAI'),
+    offloadSubagents: words.includes('subagents'),
+  };
 }
 
 function parsePort(env: Env, name: string): number {
@@ -257,7 +284,7 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     zaiModelMap: parseModelMap(pick(env, 'ZAI_MODEL_MAP')),
     anthBaseUrl: parseUrl(env, 'ANTH_BASE_URL'),
     anthVersion: pick(env, 'ANTH_VERSION'),
-    forceHaikuToZai: parseBool(env, 'FORCE_HAIKU_TO_ZAI'),
+    ...parseOffload(env),
     offloadPaused: parseBool(env, 'OFFLOAD_PAUSED'),
     offloadPausedFrom: 'default',
     forceH1: parseBool(env, 'MITM_FORCE_H1'),

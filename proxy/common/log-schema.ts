@@ -10,6 +10,7 @@ export type Decision =
   | 'cooldown'
   | 'fallback'
   | 'account_probe'
+  | 'subagent_to_zai'
   | 'pass_through';
 
 export const SCHEMA_VERSION = 1;
@@ -172,6 +173,8 @@ export interface RunSettings {
   zai_key_set: boolean;
   zai_header_mode: HeaderMode;
   force_haiku_to_zai: boolean;
+  /** What goes to the Z.AI lane (CCP_OFFLOAD as in force): `haiku`, `subagents`, both, or '' for nothing. */
+  offload: string;
   /** Paused at start, and what decided it (run-time pause/resume show on each line's `paused`). */
   paused: boolean;
   paused_from: 'shell' | 'remembered' | '.env' | 'default';
@@ -210,6 +213,7 @@ export const RUN_RECORD_FIELDS = [
   'zai_key_set',
   'zai_header_mode',
   'force_haiku_to_zai',
+  'offload',
   'paused',
   'paused_from',
   'fallback',

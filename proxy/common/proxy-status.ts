@@ -62,6 +62,8 @@ export interface ProxyStatus {
   zai_dropped_fields: string[];
   zai_header_mode: string;
   force_haiku_to_zai: boolean;
+  /** What goes to the Z.AI lane now: `haiku`, `subagents`, both (comma list), or '' for nothing. */
+  offload: string;
   zai_key_set: boolean;
   zai_base_url: string;
   anth_base_url: string;

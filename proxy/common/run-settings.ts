@@ -4,9 +4,20 @@
 import type { Config } from './config.js';
 import type { RunRecord, RunSettings } from './log-schema.js';
 
+/** The offload policy as a word list: `haiku`, `subagents`, `haiku,subagents`, or '' for nothing. */
+export function offloadWords(haiku: boolean, subagents: boolean): string {
+  return [haiku ? 'haiku' : '', subagents ? 'subagents' : ''].filter(Boolean).join(',');
+}
+
 export function runSettings(
   config: Config,
-  start: { paused: boolean; pausedFrom: RunSettings['paused_from']; headerMode?: RunSettings['zai_header_mode'] },
+  start: {
+    paused: boolean;
+    pausedFrom: RunSettings['paused_from'];
+    headerMode?: RunSettings['zai_header_mode'];
+    /** The live subagent switch, when it differs from CCP_OFFLOAD. */
+    offloadSubagents?: boolean;
+  },
 ): RunSettings {
   return {
     zai_base_url: config.zaiBaseUrl.href,
@@ -17,6 +28,7 @@ export function runSettings(
     zai_key_set: config.zaiApiKey !== undefined,
     zai_header_mode: start.headerMode ?? config.zaiHeaderMode,
     force_haiku_to_zai: config.forceHaikuToZai,
+    offload: offloadWords(config.forceHaikuToZai, start.offloadSubagents ?? config.offloadSubagents),
     paused: start.paused,
     paused_from: start.pausedFrom,
     fallback: config.fallback,

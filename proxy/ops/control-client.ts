@@ -42,3 +42,14 @@ export async function setPausedLive(state: RunState, paused: boolean): Promise<b
   if (!res.ok) throw new Error(`control endpoint answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { paused: boolean }).paused;
 }
+
+/** npm run offload: switch the subagent offload of the running proxy; returns the policy now in force. */
+export async function setSubagentOffloadLive(state: RunState, on: boolean): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${state.port}/__ccp/offload?subagents=${on ? 'on' : 'off'}`, {
+    method: 'POST',
+    headers: { 'x-ccp-token': state.token },
+    signal: AbortSignal.timeout(3000),
+  });
+  if (!res.ok) throw new Error(`control endpoint answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { offload: string }).offload;
+}

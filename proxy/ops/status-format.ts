@@ -40,7 +40,7 @@ export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): str
   const upS = Math.round((nowMs - Date.parse(s.started_at)) / 1000);
   return [
     c.green(`ccp: running (pid ${s.pid}) on http://127.0.0.1:${s.port}, up ${upS}s`),
-    `  offload      ${s.paused ? c.yellow('PAUSED (haiku stays on anthropic; npm run resume)') : 'on'}   FORCE_HAIKU_TO_ZAI=${s.force_haiku_to_zai ? 1 : 0}`,
+    `  offload      ${s.paused ? c.yellow('PAUSED (nothing moves to z.ai; npm run resume)') : 'on'}   what moves: ${s.offload || 'nothing'} (CCP_OFFLOAD; npm run offload -- --subagents on|off)`,
     ...(s.zai_cooldown_until
       ? [
           `  cooldown     ${c.yellow(`haiku on anthropic until ${s.zai_cooldown_until}`)} (${s.zai_cooldown_reason}: ${s.zai_cooldown_why})`,

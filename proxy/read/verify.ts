@@ -86,6 +86,8 @@ export interface Verdict {
 export interface HostJudging {
   /** Said in the output for requests judged by the fallback hosts. */
   fallbackSource?: string;
+  /** Whether subagents were offloaded, for lines before any run line (this shell's CCP_OFFLOAD). */
+  fallbackSubagents?: boolean;
   /** --zai-host / --anthropic-host: accepted beside every run's own hosts too. */
   extra?: { zai?: string[]; anthropic?: string[] };
 }
@@ -120,6 +122,10 @@ export class RoutingVerifier {
   /** rid:attempt → ts of decisions not yet completed. */
   private open = new Map<string, number>();
   private lastTs = 0;
+  /** The offload policy in force for the lines being read: does it move subagents? */
+  private subagentsOn: boolean;
+  /** Subagent requests left on Anthropic with no logged reason while the policy moved subagents. */
+  private subagentStayed: string[] = [];
 
   constructor(
     private readonly expect: Expectation[],
@@ -128,6 +134,7 @@ export class RoutingVerifier {
     private readonly judging: HostJudging = {},
   ) {
     this.hosts = fallback;
+    this.subagentsOn = judging.fallbackSubagents ?? false;
     this.source =
       judging.fallbackSource ??
       (fallback === DEFAULT_LANE_HOSTS
@@ -142,6 +149,8 @@ export class RoutingVerifier {
       zai: new Set([r.zai_host, ...(extra.zai ?? [])].map((h) => h.toLowerCase())),
       anthropic: new Set([r.anth_host, ...(extra.anthropic ?? [])].map((h) => h.toLowerCase())),
     };
+    // Older run lines have no offload field: they could not move subagents.
+    this.subagentsOn = typeof r.offload === 'string' && r.offload.split(',').includes('subagents');
     this.source = `the run line of pid ${r.pid} (started ${r.started_at}; zai: ${r.zai_host}, anthropic: ${r.anth_host})`;
   }
 
@@ -159,7 +168,19 @@ export class RoutingVerifier {
     const haiku = isHaikuFamily(e.model);
     if (haiku && e.lane === 'anthropic' && !ALLOWED_HAIKU_ON_ANTHROPIC.includes(e.decision as Decision))
       this.haikuWrongLane.push(rid);
-    if (!haiku && e.lane === 'zai') this.nonHaikuOnZai.push(rid);
+    // A subagent's request may be on the z.ai lane when the policy in force moved subagents, and only then.
+    const subagent = typeof e.agent_id === 'string' && e.agent_id !== '';
+    const movedSubagent =
+      subagent && this.subagentsOn && (e.decision === 'subagent_to_zai' || e.decision === 'cooldown');
+    if (!haiku && e.lane === 'zai' && !movedSubagent) this.nonHaikuOnZai.push(rid);
+    if (
+      subagent &&
+      this.subagentsOn &&
+      e.lane === 'anthropic' &&
+      e.path === '/v1/messages' &&
+      !ALLOWED_HAIKU_ON_ANTHROPIC.includes(e.decision as Decision)
+    )
+      this.subagentStayed.push(rid);
     this.checkWire(e, rid);
     const model = (e.model ?? '').toLowerCase();
     for (const x of this.expect) {
@@ -203,12 +224,20 @@ export class RoutingVerifier {
       rids: list(this.haikuWrongLane),
     });
     checks.push({
-      name: 'no non-haiku request on the z.ai lane',
+      name: 'no non-haiku request on the z.ai lane unless a subagent moved by the policy in force',
       pass: this.nonHaikuOnZai.length === 0,
       detail: this.nonHaikuOnZai.length
-        ? `${this.nonHaikuOnZai.length} non-haiku completion(s) on zai`
+        ? `${this.nonHaikuOnZai.length} non-haiku completion(s) on zai (the main conversation, or a subagent while CCP_OFFLOAD did not move subagents)`
         : 'no violation',
       rids: list(this.nonHaikuOnZai),
+    });
+    checks.push({
+      name: 'subagents on the z.ai lane while the policy moves them, unless a logged reason allows anthropic',
+      pass: this.subagentStayed.length === 0,
+      detail: this.subagentStayed.length
+        ? `${this.subagentStayed.length} subagent completion(s) on anthropic without ${ALLOWED_HAIKU_ON_ANTHROPIC.join('/')}`
+        : 'no violation',
+      rids: list(this.subagentStayed),
     });
     const stale = [...this.open.entries()].filter(([, ts]) => now - ts > this.graceS).map(([k]) => k.split(':')[0]!);
     checks.push({

@@ -56,6 +56,7 @@ export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: nu
     `  CA valid to  ${p.ca.notAfter.toISOString().slice(0, 10)}; name-constrained to api.anthropic.com`,
     `  zai lane     haiku → ${c.zaiBaseUrl.href}  key ${c.zaiApiKey ? 'set' : 'NOT SET (haiku stays on anthropic)'}  header ${p.state.zaiHeaderMode}  model map ${map}`,
     `  anthropic    everything else → ${c.anthBaseUrl.href} with the client's own credentials`,
+    `  offload      ${[c.forceHaikuToZai ? 'haiku' : '', p.state.offloadSubagents ? "subagents (every request of a subagent's thread)" : ''].filter(Boolean).join(' + ') || 'nothing'} → z.ai lane; the main conversation never moves`,
     `  toggles      FORCE_HAIKU_TO_ZAI=${onOff(c.forceHaikuToZai)} paused=${onOff(p.state.paused)} MITM_FORCE_H1=${onOff(c.forceH1)} MITM_FILTER_CHAIN=${onOff(c.filterChain)} ENABLE_BODY_TEE=${onOff(c.bodyTee)} CCP_FALLBACK=${onOff(c.fallback)}`,
     ...(p.state.pauseAtStart.note ? [`  pause        ${p.state.pauseAtStart.note}`] : []),
     `  dashboard    ${dashboardUrl(p.port)}`,

@@ -6,7 +6,7 @@ import { ensureCa, type CaFiles } from './front/ca.js';
 import { INTERCEPT_HOSTS, type Config } from '../common/config.js';
 import { usageLogPath } from '../common/logs-layout.js';
 import { SCHEMA_VERSION, type RunRecord } from '../common/log-schema.js';
-import { runSettings } from '../common/run-settings.js';
+import { offloadWords, runSettings } from '../common/run-settings.js';
 import type { ProxyStatus } from '../common/proxy-status.js';
 import { startFront, type Front } from './front/front.js';
 import { LiveState } from './lane/live-state.js';
@@ -61,12 +61,13 @@ interface Core {
   run?: RunRecord;
 }
 
-function runRecord(core: Core, port: number): RunRecord {
+/** The run line: at start, and again (with the time of the change) when the offload policy is switched live. */
+function runRecord(core: Core, port: number, atMs = core.startedAt.getTime()): RunRecord {
   const { state } = core;
   return {
     v: SCHEMA_VERSION,
     event: 'run',
-    ts: core.startedAt.getTime() / 1000,
+    ts: atMs / 1000,
     pid: process.pid,
     port,
     started_at: core.startedAt.toISOString(),
@@ -74,6 +75,7 @@ function runRecord(core: Core, port: number): RunRecord {
       paused: state.pauseAtStart.paused,
       pausedFrom: state.pauseAtStart.from,
       headerMode: state.zaiHeaderMode,
+      offloadSubagents: state.offloadSubagents,
     }),
   };
 }
@@ -97,6 +99,7 @@ function statusOf(core: Core, port: () => number): ProxyStatus {
     zai_dropped_fields: [...state.zaiUnknownFields],
     zai_header_mode: state.zaiHeaderMode,
     force_haiku_to_zai: config.forceHaikuToZai,
+    offload: offloadWords(config.forceHaikuToZai, state.offloadSubagents),
     zai_key_set: config.zaiApiKey !== undefined,
     zai_base_url: config.zaiBaseUrl.href,
     anth_base_url: config.anthBaseUrl.href,
@@ -164,6 +167,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       offloadPaused: config.offloadPaused,
       offloadPausedFrom: config.offloadPausedFrom,
       headerMode: config.zaiHeaderMode,
+      offloadSubagents: config.offloadSubagents,
     }),
     live: new LiveStats(config.pricing),
     log: new UsageLog(logPath, { maxBytes: config.logMaxBytes, keep: config.logKeep }),
@@ -178,6 +182,13 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
     status: () => statusOf(core, () => port),
     live: core.live,
     ping: () => pingLine(port, core.ca.fingerprint),
+    // A live policy change is a new run line: the readers judge the requests after it by it.
+    setSubagentOffload: (on: boolean) => {
+      core.state.setSubagentOffload(on);
+      const run = runRecord(core, port, Date.now());
+      core.log.writeRun(run);
+      core.run = run;
+    },
   });
   const upstreamCa = config.upstreamCaFile ? readFileSync(config.upstreamCaFile, 'utf8') : undefined;
   const router = makeRouter(core, upstreamCa);

@@ -16,6 +16,8 @@ export interface ControlContext {
   live: LiveStats;
   /** GET /__ccp/ping: one line that proves this is the kit's proxy and which CA it uses (env/sub-env.sh reads it). */
   ping: () => string;
+  /** npm run offload: the subagent switch, effective on the next request, logged as a new run line. */
+  setSubagentOffload: (on: boolean) => void;
 }
 
 function safeEqual(a: string | undefined, b: string): boolean {
@@ -72,6 +74,14 @@ export class ControlApi {
       if (w.utilization !== undefined) live.mSubscription.set({ window: w.name }, w.utilization);
   }
 
+  /** Pause, resume and offload need the per-run token: a custom header cannot be sent cross-site without a CORS preflight, which is never granted. */
+  private authorized(req: ClientRequest, res: ClientResponse): boolean {
+    const token = req.headers['x-ccp-token'];
+    if (safeEqual(typeof token === 'string' ? token : undefined, this.ctx.controlToken)) return true;
+    sendError(res, 403, 'permission_error', 'proxy: control requests need the x-ccp-token from logs/mitm.state.json');
+    return false;
+  }
+
   /** `target` is the request's origin-form path and query. */
   async handle(req: ClientRequest, res: ClientResponse, target: string): Promise<void> {
     const path = target.split('?')[0]!;
@@ -124,26 +134,27 @@ export class ControlApi {
       });
       return;
     }
+    if (path === '/__ccp/offload') {
+      if (req.method !== 'POST') {
+        sendError(res, 405, 'invalid_request_error', `${path} takes POST`);
+        return;
+      }
+      if (!this.authorized(req, res)) return;
+      const want = new URLSearchParams(target.split('?')[1] ?? '').get('subagents');
+      if (want !== 'on' && want !== 'off') {
+        sendError(res, 400, 'invalid_request_error', 'proxy: /__ccp/offload takes ?subagents=on or ?subagents=off');
+        return;
+      }
+      ctx.setSubagentOffload(want === 'on');
+      send(res, 200, 'application/json', JSON.stringify({ offload: ctx.status().offload }));
+      return;
+    }
     if (path === '/__ccp/pause' || path === '/__ccp/resume') {
       if (req.method !== 'POST') {
         sendError(res, 405, 'invalid_request_error', `${path} takes POST`);
         return;
       }
-      // A custom header cannot be sent cross-site without a CORS preflight, which is never granted.
-      if (
-        !safeEqual(
-          typeof req.headers['x-ccp-token'] === 'string' ? req.headers['x-ccp-token'] : undefined,
-          ctx.controlToken,
-        )
-      ) {
-        sendError(
-          res,
-          403,
-          'permission_error',
-          'proxy: control requests need the x-ccp-token from logs/mitm.state.json',
-        );
-        return;
-      }
+      if (!this.authorized(req, res)) return;
       ctx.state.setPaused(path === '/__ccp/pause');
       send(res, 200, 'application/json', JSON.stringify({ paused: ctx.state.paused }));
       return;

@@ -48,7 +48,7 @@ const fmt = (v) => v === undefined || v === null ? '-' : Math.round(v);
 const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
 function renderStatus(s) {
   status = s;
-  $('offload').textContent = s.paused ? 'offload paused' : 'offload on';
+  $('offload').textContent = s.paused ? 'offload paused' : 'offload on' + (s.offload ? ' (' + s.offload + ')' : '');
   $('offload').className = 'pill ' + (s.paused ? 'off' : 'on');
   $('toggle').textContent = s.paused ? 'Resume offload' : 'Pause offload';
   const cd = $('cooldown');

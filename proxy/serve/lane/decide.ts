@@ -14,6 +14,10 @@ export interface DecideInput {
   paused: boolean;
   hasZaiKey: boolean;
   zaiCoolingDown: boolean;
+  /** The subagent type (or '?') when the request comes from a Claude Code subagent's thread; undefined on the main thread. */
+  subagent?: string;
+  /** CCP_OFFLOAD has subagents (live: npm run offload). */
+  offloadSubagents?: boolean;
   /** CCP_FALLBACK: may Anthropic answer a Haiku request because of Z.AI's state? */
   fallback: boolean;
   /** Why the Z.AI lane is cooling down, for the reason sentence. */
@@ -29,15 +33,44 @@ export interface LaneDecision {
   reason: string;
 }
 
+/**
+ * A request that is offloaded unless something holds it back: paused, no key, a cooldown. `what` names
+ * it in the reason sentence ("haiku", "subagent (Explore) claude-sonnet-4-5").
+ */
+function toZaiUnlessHeld(
+  input: DecideInput,
+  what: string,
+  decision: 'forced_model' | 'subagent_to_zai',
+  why: string,
+): LaneDecision {
+  if (input.paused)
+    return { lane: 'anthropic', decision: 'failover_paused', reason: `${what}, offload paused → anthropic lane` };
+  if (!input.hasZaiKey)
+    return { lane: 'anthropic', decision: 'no_zai_key', reason: `${what}, no ZAI_API_KEY → anthropic lane` };
+  if (input.zaiCoolingDown) {
+    const cool = input.zaiCooldownReason ? ` (${input.zaiCooldownReason})` : '';
+    // Without fallback the user said Anthropic never answers for Z.AI: the proxy answers at once instead.
+    if (!input.fallback)
+      return {
+        lane: 'zai',
+        decision: 'cooldown',
+        reason: `${what}, z.ai lane cooling down${cool}, CCP_FALLBACK=0 → error from the proxy, not anthropic`,
+      };
+    return {
+      lane: 'anthropic',
+      decision: 'cooldown',
+      reason: `${what}, z.ai lane cooling down${cool} → anthropic lane`,
+    };
+  }
+  return { lane: 'zai', decision, reason: why };
+}
+
 export function decide(input: DecideInput): LaneDecision {
   if (!isMessagesPath(input.method, input.path)) {
     return { lane: 'anthropic', decision: 'pass_through', reason: `${input.method} ${input.path} → anthropic lane` };
   }
-  if (!isHaikuModel(input.model)) {
-    const what = input.model ? `${input.model}` : 'no model in body';
-    return { lane: 'anthropic', decision: 'pass_through', reason: `${what} → anthropic lane` };
-  }
-  if (input.accountProbe) {
+  const haiku = isHaikuModel(input.model);
+  if (haiku && input.accountProbe) {
     // Its answer is about the user's Anthropic account (quota headers, key, model access): Z.AI cannot give it.
     return {
       lane: 'anthropic',
@@ -45,25 +78,22 @@ export function decide(input: DecideInput): LaneDecision {
       reason: `haiku ${PROBE_LABEL[input.accountProbe]} → anthropic lane (it asks about the Anthropic account)`,
     };
   }
-  if (input.paused) {
-    return { lane: 'anthropic', decision: 'failover_paused', reason: 'haiku, offload paused → anthropic lane' };
+  const what = input.model ? `${input.model}` : 'no model in body';
+  // A subagent's thread moves whatever model it asks for; the main conversation never does.
+  const subagentOffloaded = input.subagent !== undefined && input.offloadSubagents;
+  if (haiku && input.forceHaikuToZai) return toZaiUnlessHeld(input, 'haiku', 'forced_model', 'haiku model → zai lane');
+  if (subagentOffloaded) {
+    const who = `subagent (${input.subagent}) ${what}`;
+    return toZaiUnlessHeld(input, who, 'subagent_to_zai', `${who}, CCP_OFFLOAD=subagents → zai lane`);
   }
-  if (!input.forceHaikuToZai) {
-    return { lane: 'anthropic', decision: 'offload_off', reason: 'haiku, FORCE_HAIKU_TO_ZAI=0 → anthropic lane' };
+  if (haiku) {
+    if (input.paused)
+      return { lane: 'anthropic', decision: 'failover_paused', reason: 'haiku, offload paused → anthropic lane' };
+    return {
+      lane: 'anthropic',
+      decision: 'offload_off',
+      reason: 'haiku, not offloaded (FORCE_HAIKU_TO_ZAI=0 or CCP_OFFLOAD without haiku) → anthropic lane',
+    };
   }
-  if (!input.hasZaiKey) {
-    return { lane: 'anthropic', decision: 'no_zai_key', reason: 'haiku, no ZAI_API_KEY → anthropic lane' };
-  }
-  if (input.zaiCoolingDown) {
-    const why = input.zaiCooldownReason ? ` (${input.zaiCooldownReason})` : '';
-    // Without fallback the user said Anthropic never answers for Z.AI: the proxy answers at once instead.
-    if (!input.fallback)
-      return {
-        lane: 'zai',
-        decision: 'cooldown',
-        reason: `haiku, z.ai lane cooling down${why}, CCP_FALLBACK=0 → error from the proxy, not anthropic`,
-      };
-    return { lane: 'anthropic', decision: 'cooldown', reason: `haiku, z.ai lane cooling down${why} → anthropic lane` };
-  }
-  return { lane: 'zai', decision: 'forced_model', reason: 'haiku model → zai lane' };
+  return { lane: 'anthropic', decision: 'pass_through', reason: `${what} → anthropic lane` };
 }

@@ -8,6 +8,8 @@ import type { CooldownPlan, CooldownReason } from './zai-failures.js';
 /** What every other module may see of the live state: read-only. Only LiveState's own methods change it. */
 export interface LiveView {
   readonly paused: boolean;
+  /** CCP_OFFLOAD has subagents now (set at start, switched live with npm run offload). */
+  readonly offloadSubagents: boolean;
   readonly zaiHeaderMode: HeaderMode;
   /** Epoch ms until which the Z.AI lane cools down (decision cooldown); 0 when not cooling down. */
   readonly zaiCooldownUntil: number;
@@ -31,6 +33,7 @@ export interface LiveView {
  */
 export class LiveState implements LiveView {
   #paused: boolean;
+  #offloadSubagents: boolean;
   #headerMode: HeaderMode;
   #cooldown: { untilMs: number; reason: CooldownReason | ''; why: string } = { untilMs: 0, reason: '', why: '' };
   readonly #unknownFields = new Set<string>();
@@ -40,8 +43,14 @@ export class LiveState implements LiveView {
 
   constructor(
     private readonly logsDir: string,
-    opts: { offloadPaused: boolean; offloadPausedFrom: SettingSource; headerMode: HeaderMode },
+    opts: {
+      offloadPaused: boolean;
+      offloadPausedFrom: SettingSource;
+      headerMode: HeaderMode;
+      offloadSubagents?: boolean;
+    },
   ) {
+    this.#offloadSubagents = opts.offloadSubagents ?? false;
     this.pauseAtStart = pauseAtStart(opts.offloadPaused, opts.offloadPausedFrom, pauseFlagSet(logsDir));
     this.#paused = this.pauseAtStart.paused;
     // An explicit setting becomes the remembered one, so a plain restart keeps what is in force now.
@@ -51,6 +60,9 @@ export class LiveState implements LiveView {
 
   get paused(): boolean {
     return this.#paused;
+  }
+  get offloadSubagents(): boolean {
+    return this.#offloadSubagents;
   }
   get zaiHeaderMode(): HeaderMode {
     return this.#headerMode;
@@ -82,6 +94,11 @@ export class LiveState implements LiveView {
   setPaused(paused: boolean): void {
     this.#paused = paused;
     writePauseFlag(this.logsDir, paused);
+  }
+
+  /** npm run offload -- subagents on|off: effective on the next request; not remembered (CCP_OFFLOAD is). */
+  setSubagentOffload(on: boolean): void {
+    this.#offloadSubagents = on;
   }
 
   /** A Z.AI answer was 2xx in this header mode: it is the one used from now on. */

@@ -138,6 +138,8 @@ export class Router extends EventEmitter<RouterEvents> {
       paused: state.paused,
       hasZaiKey: config.zaiApiKey !== undefined,
       zaiCoolingDown: state.coolingDown(),
+      offloadSubagents: state.offloadSubagents,
+      ...(request.labels.agent_id ? { subagent: request.labels.agent_type ?? '?' } : {}),
       fallback: config.fallback,
       ...(state.zaiCooldownReason ? { zaiCooldownReason: state.zaiCooldownReason } : {}),
       ...(probe ? { accountProbe: probe } : {}),

@@ -25,6 +25,16 @@ export const INTERNAL_PREFIX = 'x-ccp-';
 /** Client credentials: never sent to the Z.AI lane. */
 const CLIENT_CREDENTIALS = new Set(['authorization', 'x-api-key', 'cookie', 'proxy-authorization']);
 
+/**
+ * Claude Code's identifiers of the user's sessions, prompts, agents and requests
+ * (`x-claude-code-session-id`, `-prompt-id`, `-agent-id`, `-parent-agent-id`, `-agent-type`,
+ * `-request-class`, `x-client-request-id`): never sent to the Z.AI lane, a third party that needs none
+ * of them to answer (docs/ZAI.md, "What Z.AI receives"). The proxy's own log keeps them.
+ */
+export function isClaudeCodeIdentifier(name: string): boolean {
+  return name.startsWith('x-claude-code-') || name === 'x-client-request-id';
+}
+
 function connectionListed(raw: readonly string[]): Set<string> {
   const listed = new Set<string>();
   for (let i = 0; i < raw.length; i += 2) {
@@ -43,12 +53,23 @@ function add(out: OutHeaders, name: string, value: string): void {
 }
 
 /** End-to-end request headers from Node's flat rawHeaders, names lower-cased, connection-level ones dropped. */
-export function endToEndHeaders(raw: readonly string[], drop: ReadonlySet<string> = new Set()): OutHeaders {
+export function endToEndHeaders(
+  raw: readonly string[],
+  drop: ReadonlySet<string> = new Set(),
+  dropAlso: (name: string) => boolean = () => false,
+): OutHeaders {
   const listed = connectionListed(raw);
   const out: OutHeaders = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || listed.has(name) || drop.has(name) || name.startsWith(INTERNAL_PREFIX)) continue;
+    if (
+      HOP_BY_HOP.has(name) ||
+      listed.has(name) ||
+      drop.has(name) ||
+      name.startsWith(INTERNAL_PREFIX) ||
+      dropAlso(name)
+    )
+      continue;
     add(out, name, raw[i + 1]!);
   }
   return out;
@@ -80,7 +101,7 @@ export interface ZaiHeaderOptions {
 
 /** Z.AI lane: every client credential removed, the lane key added in the configured header mode. */
 export function zaiLaneHeaders(raw: readonly string[], bodyLength: number, opts: ZaiHeaderOptions): OutHeaders {
-  const out = endToEndHeaders(raw, CLIENT_CREDENTIALS);
+  const out = endToEndHeaders(raw, CLIENT_CREDENTIALS, isClaudeCodeIdentifier);
   const beta = stripOauthBetas(out['anthropic-beta']);
   if (beta === undefined) delete out['anthropic-beta'];
   else out['anthropic-beta'] = beta;

@@ -1,0 +1,38 @@
+// npm run offload -- --subagents on|off — switch the subagent offload of the running proxy, live.
+import { argv } from 'zx';
+import { findRunning, setSubagentOffloadLive } from '../proxy/ops/control-client.js';
+import { colors, configOrExit, helpRequested } from './lib.js';
+
+helpRequested(
+  argv,
+  `
+Usage: npm run offload -- --subagents on|off
+
+Switches what the running proxy sends to the Z.AI lane, effective on the next request, no restart:
+with subagents on, every request of a Claude Code subagent's thread (x-claude-code-agent-id) goes to
+Z.AI whatever model it asks for (mapped by ZAI_MODEL_MAP, e.g. sonnet=glm-4.7); the main conversation,
+account probes and count_tokens never move. Haiku follows CCP_OFFLOAD / FORCE_HAIKU_TO_ZAI as before.
+The switch is written to the usage log as a new run line (verify-routing judges by it); a restart goes
+back to CCP_OFFLOAD. Exit 2 when no proxy runs or the flag is missing.`,
+);
+
+const want = argv.subagents === undefined ? undefined : String(argv.subagents).toLowerCase();
+if (want !== 'on' && want !== 'off') {
+  console.error(colors.red('ccp: say what to do: npm run offload -- --subagents on   (or off)'));
+  process.exit(2);
+}
+const config = configOrExit();
+const found = await findRunning(config.logsDir);
+if (found.kind !== 'running') {
+  console.error(
+    colors.red('ccp: no running proxy to switch; for the next start set CCP_OFFLOAD=haiku,subagents (or haiku)'),
+  );
+  process.exit(2);
+}
+try {
+  const now = await setSubagentOffloadLive(found.state, want === 'on');
+  console.log(`ccp: the running proxy (pid ${found.state.pid}) now offloads: ${now || 'nothing'}`);
+} catch (e) {
+  console.error(colors.red(`ccp: could not reach the running proxy: ${(e as Error).message}`));
+  process.exit(1);
+}
