@@ -81,6 +81,12 @@ export interface FakeUpstreamOptions {
   strictSchema?: 'first' | 'all';
   /** Z.AI personality: answer any model id instead of 1211 for ids Z.AI does not know (a test that must, opts out). */
   anyModel?: boolean;
+  /**
+   * Anthropic personality: the main thread's first turn (no agent id, the `Agent` tool offered, no
+   * answer to it yet) is answered with a tool_use of Claude Code's `Agent` tool with this input, so the
+   * real CLI spawns a real subagent; later turns get the usual text.
+   */
+  spawnAgent?: { subagent_type: string; description: string; prompt: string };
   /** Anthropic personality: the subscription's unified rate-limit headers, sent on answers to OAuth (subscription) requests. */
   unifiedRateLimit?: Record<string, string>;
 }
@@ -311,8 +317,19 @@ export class FakeUpstream {
     }
     const thinking = (parsed.thinking as { type?: string } | undefined)?.type === 'enabled';
     const headers = this.rateLimitHeaders(req);
-    if (parsed.stream === true) await this.stream(res, parsed.model as string, this.fault, thinking, headers);
-    else this.json(res, parsed.model as string, thinking, this.fault, headers);
+    const toolUse = this.agentToolUse(req, parsed);
+    if (parsed.stream === true) await this.stream(res, parsed.model as string, this.fault, thinking, headers, toolUse);
+    else this.json(res, parsed.model as string, thinking, this.fault, headers, toolUse);
+  }
+
+  /** The `Agent` tool call a spawnAgent fake makes on the main thread's first turn; undefined otherwise. */
+  private agentToolUse(req: http.IncomingMessage, body: Record<string, unknown>): ToolUse | undefined {
+    const spawn = this.opts.spawnAgent;
+    if (!spawn || req.headers['x-claude-code-agent-id'] !== undefined) return undefined;
+    const tools = Array.isArray(body.tools) ? (body.tools as { name?: unknown }[]) : [];
+    if (!tools.some((t) => t.name === 'Agent')) return undefined;
+    const answered = JSON.stringify(body.messages ?? []).includes(`"tool_use_id":"${AGENT_TOOL_USE_ID}"`);
+    return answered ? undefined : { id: AGENT_TOOL_USE_ID, name: 'Agent', input: { ...spawn } };
   }
 
   /** Anthropic answers a subscription (OAuth) request with the unified rate-limit headers Claude Code reads. */
@@ -403,6 +420,7 @@ export class FakeUpstream {
     thinking: boolean,
     fault: Fault | undefined,
     headers: Record<string, string>,
+    toolUse?: ToolUse,
   ): void {
     const usage = this.usage();
     const text = this.replyText();
@@ -414,9 +432,9 @@ export class FakeUpstream {
       model,
       content: [
         ...(thinking ? [{ type: 'thinking', thinking: thought, signature: this.sign(thought) }] : []),
-        { type: 'text', text },
+        toolUse ? { type: 'tool_use', ...toolUse } : { type: 'text', text },
       ],
-      stop_reason: 'end_turn',
+      stop_reason: toolUse ? 'tool_use' : 'end_turn',
       stop_sequence: null,
       usage,
     });
@@ -446,6 +464,7 @@ export class FakeUpstream {
     fault: Fault | undefined,
     thinking: boolean,
     headers: Record<string, string>,
+    toolUse?: ToolUse,
   ): Promise<void> {
     const usage = this.usage();
     const deltas = this.opts.deltas ?? 5;
@@ -511,18 +530,43 @@ export class FakeUpstream {
       ],
       ['ping', { type: 'ping' }],
       ...thinkingEvents,
-      [
-        'content_block_start',
-        { type: 'content_block_start', index: textIndex, content_block: { type: 'text', text: '' } },
-      ],
-      ...pieces.map((p): [string, unknown] => [
-        'content_block_delta',
-        { type: 'content_block_delta', index: textIndex, delta: { type: 'text_delta', text: p } },
-      ]),
+      ...(toolUse
+        ? ([
+            [
+              'content_block_start',
+              {
+                type: 'content_block_start',
+                index: textIndex,
+                content_block: { type: 'tool_use', id: toolUse.id, name: toolUse.name, input: {} },
+              },
+            ],
+            [
+              'content_block_delta',
+              {
+                type: 'content_block_delta',
+                index: textIndex,
+                delta: { type: 'input_json_delta', partial_json: JSON.stringify(toolUse.input) },
+              },
+            ],
+          ] as [string, unknown][])
+        : ([
+            [
+              'content_block_start',
+              { type: 'content_block_start', index: textIndex, content_block: { type: 'text', text: '' } },
+            ],
+            ...pieces.map((p): [string, unknown] => [
+              'content_block_delta',
+              { type: 'content_block_delta', index: textIndex, delta: { type: 'text_delta', text: p } },
+            ]),
+          ] as [string, unknown][])),
       ['content_block_stop', { type: 'content_block_stop', index: textIndex }],
       [
         'message_delta',
-        { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: deltaUsage },
+        {
+          type: 'message_delta',
+          delta: { stop_reason: toolUse ? 'tool_use' : 'end_turn', stop_sequence: null },
+          usage: deltaUsage,
+        },
       ],
       ['message_stop', { type: 'message_stop' }],
     ];
@@ -548,6 +592,15 @@ export class FakeUpstream {
     res.end();
   }
 }
+
+/** A tool call the fake answers with instead of text. */
+interface ToolUse {
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+}
+
+const AGENT_TOOL_USE_ID = 'toolu_fake_agent_0001';
 
 function splitText(text: string, n: number): string[] {
   const size = Math.max(1, Math.ceil(text.length / n));
