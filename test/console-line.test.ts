@@ -41,6 +41,19 @@ test('a request line: model → lane, status, ttft, latency, tokens with thousan
     formatRequestLine({ ...record, status: 0, err_type: 'net', attempt: 2 }),
     '→ zai 0 net ttft 94ms 12.3s in 1,234,567 out 17 cache 1,000 attempt 2 [',
   );
+  // The GLM model that really answered, next to the one asked for (the answer's own model first).
+  assert.match(
+    formatRequestLine({ ...record, upstream_model: 'glm-4.5-air' }),
+    /^\S+ claude-haiku-4-5 \(as glm-4\.5-air\) → zai 200 /,
+  );
+  assert.match(
+    formatRequestLine({ ...record, upstream_model: 'glm-5.2', served_model: 'glm-5.3' }),
+    /^\S+ claude-haiku-4-5 \(as glm-5\.3\) → zai 200 /,
+  );
+  assert.match(
+    formatRequestLine({ ...record, lane: 'anthropic', served_model: 'claude-haiku-4-5-20251001' }),
+    /^\S+ claude-haiku-4-5 → anthropic /,
+  );
 });
 
 test('what the proxy did to a request is on its line: replaced, redialled, fields dropped, cooldown, thinking off, its own answer', () => {

@@ -39,6 +39,8 @@ export interface UsageRecord {
   upstream?: string;
   model?: string;
   upstream_model?: string;
+  /** The model the answer names (its `model`), when it differs from the requested one: what Z.AI really ran. */
+  served_model?: string;
   decision: Decision;
   reason?: string;
   path: string;
@@ -110,6 +112,7 @@ export const USAGE_RECORD_FIELDS = [
   'upstream',
   'model',
   'upstream_model',
+  'served_model',
   'decision',
   'reason',
   'path',

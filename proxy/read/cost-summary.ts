@@ -2,6 +2,7 @@
 // priced as the Claude model they asked for, minus what they cost on Z.AI). Exact: pico-dollar sums.
 import { attemptCost, decimalUsd, savedBy, usd, type AttemptCost, type Pricing } from '../common/cost.js';
 import { zaiModelFor } from '../common/prices.js';
+import { attemptCredits } from '../common/credits.js';
 import type { LogEntry } from './log-reader.js';
 
 /** A sum of money as JSON: a number for tools, the exact decimal for people and tests. */
@@ -34,6 +35,11 @@ export interface CostReport {
   saving: SavingFigure;
   /** `lane model` ids that had tokens but no price. */
   no_price_models: string[];
+  /**
+   * ZAI_BILLING=plan: what the Z.AI lane spent of a credit-based plan (common/credits.ts), per GLM
+   * model, and the attempts whose model has no published credit rate.
+   */
+  credits?: { total: number; by_model: Record<string, number>; no_rate: Record<string, number> };
 }
 
 export class CostSum {
@@ -74,6 +80,9 @@ export class CostTally {
   private readonly asClaude = new CostSum();
   private readonly saved = new CostSum();
   private readonly noPrice = new Set<string>();
+  /** ZAI_BILLING=plan: credits per GLM model, in ten-thousandths (integers add exactly), and attempts with no rate. */
+  private readonly credits = new Map<string, number>();
+  private readonly noRate = new Map<string, number>();
 
   constructor(private readonly pricing: Pricing) {}
 
@@ -90,6 +99,16 @@ export class CostTally {
     if (c.pricedAs) m.pricedAs = c.pricedAs;
     if (c.cost === undefined)
       this.noPrice.add(lane === 'zai' ? `zai ${zaiModelFor(e.model, e.upstream_model) ?? model}` : `${lane} ${model}`);
+    if (
+      lane === 'zai' &&
+      this.pricing.zaiBilling === 'plan' &&
+      (c.tokens.input || c.tokens.output || c.tokens.cache_read)
+    ) {
+      const glm = e.served_model ?? zaiModelFor(e.model, e.upstream_model) ?? model;
+      const spent = attemptCredits(c.tokens, glm);
+      if (spent === undefined) this.noRate.set(glm, (this.noRate.get(glm) ?? 0) + 1);
+      else this.credits.set(glm, (this.credits.get(glm) ?? 0) + Math.round(spent * 10_000));
+    }
     if (lane === 'zai') {
       this.asClaude.add(c.asClaude);
       if (c.asClaude === undefined) this.noPrice.add(`anthropic ${model} (as Claude)`);
@@ -127,6 +146,17 @@ export class CostTally {
         saved: this.saved.figure(),
       },
       no_price_models: [...this.noPrice].sort(),
+      ...(this.pricing.zaiBilling === 'plan'
+        ? {
+            credits: {
+              total: [...this.credits.values()].reduce((a, b) => a + b, 0) / 10_000,
+              by_model: Object.fromEntries(
+                [...this.credits].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v / 10_000]),
+              ),
+              no_rate: Object.fromEntries([...this.noRate].sort(([a], [b]) => a.localeCompare(b))),
+            },
+          }
+        : {}),
     };
   }
 }

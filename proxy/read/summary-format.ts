@@ -108,6 +108,17 @@ export function formatCost(c: CostReport): string[] {
       `  ${saving.cheaper ? 'offload saved  ' : 'offload        '} ${saving.text}${s.saved.no_price ? `; ${s.saved.no_price} attempt(s) with no price are not in it` : ''}`,
     );
   }
+  if (c.credits) {
+    const by = Object.entries(c.credits.by_model)
+      .map(([m, v]) => `${m} ${v}`)
+      .join(', ');
+    const none = Object.entries(c.credits.no_rate)
+      .map(([m, n]) => `${m} (${n} attempt(s))`)
+      .join(', ');
+    out.push(
+      `  Z.AI credits    ${c.credits.total}${by ? ` (${by})` : ''} of the plan, at the full (peak) rate${none ? `; no published credit rate for ${none}, not counted` : ''} (docs/COST.md)`,
+    );
+  }
   if (c.no_price_models.length)
     out.push(
       `  no price for: ${c.no_price_models.join(', ')} (counted as "no price", never guessed; add them with CCP_PRICES_FILE)`,

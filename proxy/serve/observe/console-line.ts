@@ -29,7 +29,9 @@ function clock(ts: number): string {
 /** e.g. `14:02:11 claude-haiku-4-5 → zai 200 ttft 412ms 1.9s in 1,204 out 88 [haiku model → zai lane]` */
 export function formatRequestLine(r: UsageRecord, paint: Paint = NO_PAINT): string {
   const lane = r.lane === 'zai' ? paint.zai('zai') : paint.anthropic('anthropic');
-  const what = r.model ?? `${r.path}`;
+  // On the Z.AI lane, the GLM model that really answered next to the one asked for.
+  const ran = r.served_model ?? r.upstream_model;
+  const what = `${r.model ?? r.path}${r.lane === 'zai' && ran ? ` (as ${ran})` : ''}`;
   const failed = r.err_type !== undefined;
   const status = failed ? paint.bad(`${r.status ?? 0} ${r.err_type}`) : paint.ok(String(r.status ?? 0));
   const tokens =

@@ -77,6 +77,8 @@ export function completionRecord(
       : {}),
     ...obs.usage,
     ...(obs.stopReason ? { stop_reason: obs.stopReason } : {}),
+    // Which model answered: on the Z.AI lane the GLM model it really used, next to what was asked.
+    ...(obs.servedModel && obs.servedModel !== decision.model ? { served_model: obs.servedModel } : {}),
     resp_bytes: obs.respBytes,
     ...(obs.requestId ? { request_id: obs.requestId } : {}),
     ...(obs.redialled ? { redial: true } : {}),

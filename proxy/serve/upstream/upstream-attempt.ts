@@ -60,6 +60,8 @@ export interface AttemptObservation {
   respBytes: number;
   usage: Usage;
   stopReason?: string;
+  /** The model the answer says it came from (message_start.message.model, or the JSON body's model). */
+  servedModel?: string;
   sseEvents?: number;
   firstEventAt?: number;
   firstTokenAt?: number;
@@ -337,6 +339,7 @@ export class UpstreamAttempt {
       obs.signatures = o.signatures;
       obs.sseEvents = o.events;
       if (o.stopReason) obs.stopReason = o.stopReason;
+      if (o.model) obs.servedModel = o.model;
       if (o.firstEventAt !== undefined) obs.firstEventAt = o.firstEventAt;
       if (o.lastEventAt !== undefined) obs.lastEventAt = o.lastEventAt;
       const firstToken = o.firstDeltaAt ?? o.firstEventAt;
@@ -348,6 +351,7 @@ export class UpstreamAttempt {
       obs.usage = o.usage;
       obs.jsonText = text;
       if (o.stopReason) obs.stopReason = o.stopReason;
+      if (o.model) obs.servedModel = o.model;
       if (this.spec.target.lane === 'zai' && text.includes('"thinking"')) {
         try {
           obs.signatures = signaturesInMessage(JSON.parse(text));
