@@ -499,9 +499,25 @@ test('ZAI_BILLING=plan counts what each Z.AI request spent in credits, by the pu
   mkdirSync(logs, { recursive: true });
   const lines = [
     // Mapped to GLM-4.7 (4.6 / 1.2 / 16): (1000×4.6 + 500×1.2 + 100×16) / 10,000 = 6800 / 10,000 = 0.68 credits.
-    { lane: 'zai', upstream: 'api.z.ai', model: 'claude-sonnet-4-5', upstream_model: 'glm-4.7', input_tokens: 1000, cache_read_input_tokens: 500, output_tokens: 100 },
+    {
+      lane: 'zai',
+      upstream: 'api.z.ai',
+      model: 'claude-sonnet-4-5',
+      upstream_model: 'glm-4.7',
+      input_tokens: 1000,
+      cache_read_input_tokens: 500,
+      output_tokens: 100,
+    },
     // Answered by GLM-5.3 (6.9 / 1.7 / 24) although 5.2 was asked: (2000×6.9 + 200×24) / 10,000 = 18600 / 10,000 = 1.86.
-    { lane: 'zai', upstream: 'api.z.ai', model: 'claude-sonnet-4-5', upstream_model: 'glm-5.2', served_model: 'glm-5.3', input_tokens: 2000, output_tokens: 200 },
+    {
+      lane: 'zai',
+      upstream: 'api.z.ai',
+      model: 'claude-sonnet-4-5',
+      upstream_model: 'glm-5.2',
+      served_model: 'glm-5.3',
+      input_tokens: 2000,
+      output_tokens: 200,
+    },
     // Haiku runs as GLM-4.5-Air by Z.AI's default: no published credit rate.
     { lane: 'zai', upstream: 'api.z.ai', model: 'claude-haiku-4-5', input_tokens: 300, output_tokens: 30 },
   ].flatMap((o, i) => line(o, i));
@@ -514,9 +530,16 @@ test('ZAI_BILLING=plan counts what each Z.AI request spent in credits, by the pu
     '  Z.AI credits    2.54 (glm-4.7 0.68, glm-5.3 1.86) of the plan, at the full (peak) rate; no published credit rate for glm-4.5-air (1 attempt(s)), not counted (docs/COST.md)',
   );
   const j = JSON.parse(String((await npmRun('summarize', ['--json'], env)).stdout));
-  assert.equal(j.cost.credits, { total: 2.54, by_model: { 'glm-4.7': 0.68, 'glm-5.3': 1.86 }, no_rate: { 'glm-4.5-air': 1 } });
+  assert.equal(j.cost.credits, {
+    total: 2.54,
+    by_model: { 'glm-4.7': 0.68, 'glm-5.3': 1.86 },
+    no_rate: { 'glm-4.5-air': 1 },
+  });
   // Pay-as-you-go billing has no credits.
-  assert.is(JSON.parse(String((await npmRun('summarize', ['--json'], { ...env, ZAI_BILLING: 'payg' })).stdout)).cost.credits, undefined);
+  assert.is(
+    JSON.parse(String((await npmRun('summarize', ['--json'], { ...env, ZAI_BILLING: 'payg' })).stdout)).cost.credits,
+    undefined,
+  );
 });
 
 test('a bad ZAI_BILLING or CCP_PRICES_FILE stops the task with the variable named', async () => {

@@ -3,22 +3,11 @@
 import { savedBy, type AttemptCost } from '../common/cost.js';
 import { CostSum, type CostFigure } from './cost-summary.js';
 import type { LogEntry } from './log-reader.js';
+import { kindOfWork, neverMoves } from '../common/work-kind.js';
+
+export { kindOfWork };
 
 export type AttributionKey = 'session' | 'request_class' | 'work';
-
-/**
- * The kind of work a line belongs to: a subagent by its type (`subagent general-purpose`), else the
- * request class Claude Code gave it (`main`, `auxiliary`, …). Pure.
- */
-export function kindOfWork(e: Pick<LogEntry, 'agent_id' | 'agent_type' | 'request_class'>): string | undefined {
-  if (e.agent_id) return `subagent ${e.agent_type ?? '(untyped)'}`;
-  return e.request_class;
-}
-
-/** Work that never moves off Anthropic whatever the policy: the main conversation, the account probes. */
-function neverMoves(label: string, e: LogEntry): boolean {
-  return label === 'main' || e.decision === 'account_probe' || e.path !== '/v1/messages';
-}
 
 /** Lines written before the labels existed, or by clients that send none. */
 export const UNLABELLED = '(none)';

@@ -34,6 +34,7 @@ const PAGE_MARKUP = `</head>
 <main>
 <section class="lanes" id="lanes"></section>
 <section class="card"><h2>Cost by request class</h2><div id="cost" class="muted">no requests yet</div></section>
+<section class="card"><h2>By kind of work</h2><div id="work" class="muted">no requests yet</div></section>
 <section class="card"><h2>Limits</h2><div id="limits" class="muted">none seen yet</div></section>
 <section class="card"><h2>Errors and decisions</h2><div id="errs" class="muted">none yet</div></section>
 <section class="card"><h2>Recent requests</h2>
@@ -91,6 +92,11 @@ function renderStats(st) {
   $('cost').innerHTML = classes.length ? '<table><thead><tr><th>request class</th><th>zai</th><th>anthropic</th></tr></thead><tbody>' + classes.map(([k, v]) =>
     '<tr data-class="' + esc(k) + '"><td>' + esc(k) + '</td>' + ['zai', 'anthropic'].map((lane) => '<td>' + (v[lane] ? v[lane].attempts + ' · $' + esc(v[lane].cost.exact) : '-') + '</td>').join('') + '</tr>').join('') +
     '</tbody></table><div class="muted">prices: ' + esc(st.prices) + '; Z.AI billed ' + esc(st.zai_billing) + '</div>' : 'no requests yet';
+  const work = Object.entries(st.by_work || {});
+  $('work').innerHTML = work.length ? '<table><thead><tr><th>kind of work</th><th>zai</th><th>anthropic</th><th>would move to Z.AI</th></tr></thead><tbody>' + work.map(([k, v]) =>
+    '<tr data-work="' + esc(k) + '"><td>' + esc(k) + '</td>' + ['zai', 'anthropic'].map((lane) => '<td>' + (v.lanes[lane] ? v.lanes[lane].attempts + ' · $' + esc(v.lanes[lane].cost.exact) : '-') + '</td>').join('') +
+    '<td data-k="move">' + (v.would_move ? v.would_move.attempts + ' · ' + v.would_move.input + ' in + ' + v.would_move.output + ' out · $' + esc(v.would_move.cost_on_zai.exact) + ' on Z.AI' : 'never moves') + '</td></tr>').join('') +
+    '</tbody></table>' : 'no requests yet';
   const errs = Object.entries(st.errors_by_type).map(([k, v]) => esc(k) + ': ' + v).join(', ');
   const dec = Object.entries(st.decisions).map(([k, v]) => esc(k) + ': ' + v).join(', ');
   $('errs').textContent = '';

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Samples } from '../../common/percentiles.js';
 import type { UsageRecord } from '../../common/log-schema.js';
 import { attemptCost, decimalUsd, savedBy, shippedPricing, usd, type Pricing } from '../../common/cost.js';
+import { kindOfWork, neverMoves } from '../../common/work-kind.js';
 
 const RECENT = 100;
 const WINDOW = 1000;
@@ -46,6 +47,18 @@ export interface LiveSnapshot {
   >;
   /** Completed attempts and cost per Claude Code request class (x-claude-code-request-class) and lane. */
   by_class: Record<string, Record<string, { attempts: number; cost: LiveMoney }>>;
+  /**
+   * Per kind of work (main, each subagent type, auxiliary): attempts and cost per lane, and for work
+   * that stayed on Anthropic although it could move, what moving it would have moved (attempts,
+   * tokens, cost at the Z.AI lane's prices).
+   */
+  by_work: Record<
+    string,
+    {
+      lanes: Record<string, { attempts: number; cost: LiveMoney }>;
+      would_move?: { attempts: number; input: number; output: number; cost_on_zai: LiveMoney; no_price: number };
+    }
+  >;
   prices: string;
   zai_billing: Pricing['zaiBilling'];
   errors_by_type: Record<string, number>;
@@ -82,6 +95,13 @@ function money(pico: bigint): LiveMoney {
 export class LiveStats {
   private readonly lanes = new Map<string, LaneFigures>();
   private readonly byClass = new Map<string, Map<string, { attempts: number; cost: bigint }>>();
+  private readonly byWork = new Map<
+    string,
+    {
+      lanes: Map<string, { attempts: number; cost: bigint }>;
+      move?: { attempts: number; input: number; output: number; cost: bigint; noPrice: number };
+    }
+  >();
   private readonly modelLabels = new Set<string>();
   private readonly errorsByType = new Map<string, number>();
   private readonly decisions = new Map<string, number>();
@@ -200,6 +220,7 @@ export class LiveStats {
       if (c.cost > 0n) this.mCost.inc({ lane: r.lane, model }, usd(c.cost));
       this.addClassCost(r, c.cost);
     }
+    this.addWork(r, c.cost ?? 0n);
     const saved = r.lane === 'zai' ? savedBy(c) : undefined;
     if (saved !== undefined) {
       lane.saved += saved;
@@ -213,6 +234,28 @@ export class LiveStats {
     ] as const) {
       if (v) this.mModelTokens.inc({ lane: r.lane, model, kind }, v);
     }
+  }
+
+  /** Per kind of work; kinds past the label bound share "other". */
+  private addWork(r: UsageRecord, cost: bigint): void {
+    let kind = kindOfWork(r) ?? '(none)';
+    if (!this.byWork.has(kind) && this.byWork.size >= MAX_MODEL_LABELS) kind = 'other';
+    let w = this.byWork.get(kind);
+    if (!w) this.byWork.set(kind, (w = { lanes: new Map() }));
+    const row = w.lanes.get(r.lane) ?? { attempts: 0, cost: 0n };
+    row.attempts++;
+    row.cost += cost;
+    w.lanes.set(r.lane, row);
+    if (neverMoves(kind, r)) return;
+    w.move ??= { attempts: 0, input: 0, output: 0, cost: 0n, noPrice: 0 };
+    if (r.lane !== 'anthropic') return;
+    const onZai = attemptCost({ ...r, lane: 'zai' }, this.pricing);
+    const t = onZai.tokens;
+    w.move.attempts++;
+    w.move.input += t.input + t.cache_read + t.cache_write_5m + t.cache_write_1h + t.cache_write_unsplit;
+    w.move.output += t.output;
+    if (onZai.cost === undefined) w.move.noPrice++;
+    else w.move.cost += onZai.cost;
   }
 
   /** Cost per request class and lane; classes past the label bound share "other". */
@@ -318,9 +361,28 @@ export class LiveStats {
       byClass[cls] = Object.fromEntries(
         [...m].map(([lane, v]) => [lane, { attempts: v.attempts, cost: money(v.cost) }]),
       );
+    const byWork: LiveSnapshot['by_work'] = {};
+    for (const [kind, w] of this.byWork)
+      byWork[kind] = {
+        lanes: Object.fromEntries(
+          [...w.lanes].map(([lane, v]) => [lane, { attempts: v.attempts, cost: money(v.cost) }]),
+        ),
+        ...(w.move
+          ? {
+              would_move: {
+                attempts: w.move.attempts,
+                input: w.move.input,
+                output: w.move.output,
+                cost_on_zai: money(w.move.cost),
+                no_price: w.move.noPrice,
+              },
+            }
+          : {}),
+      };
     return {
       lanes,
       by_class: byClass,
+      by_work: byWork,
       prices: this.pricing.book.origin,
       zai_billing: this.pricing.zaiBilling,
       errors_by_type: Object.fromEntries(this.errorsByType),
