@@ -144,15 +144,25 @@ test('the page shows each kind of work, and what offloading the work that stayed
   const page = await browser.newPage();
   try {
     const main = { 'x-claude-code-request-class': 'main' };
-    const sub = { 'x-claude-code-request-class': 'subagent', 'x-claude-code-agent-id': 'a1b2c3d4e5f6a7b8c', 'x-claude-code-agent-type': 'Explore' };
+    const sub = {
+      'x-claude-code-request-class': 'subagent',
+      'x-claude-code-agent-id': 'a1b2c3d4e5f6a7b8c',
+      'x-claude-code-agent-type': 'Explore',
+    };
     await within(10_000, postMessages(agent, message('claude-sonnet-4-5-20250929', false), { headers: main }));
     await within(10_000, postMessages(agent, message('claude-sonnet-4-5-20250929', false), { headers: sub }));
     await page.goto(`${own.proxyUrl}/__ccp/`, { timeout: 15_000 });
     await page.waitForSelector('tr[data-work="subagent Explore"]', { timeout: 10_000 });
     // By hand (the fake's usage 42 in, 17 out, 5 cache writes, 11 cache reads): Sonnet 4.5 costs 403.05 µ$;
     // on Z.AI as GLM-4.7 ($0.60 / $2.20 / $0.11 cache reads, cache writes free) 25.2 + 37.4 + 1.21 = 63.81 µ$.
-    assert.is(await page.textContent('tr[data-work="subagent Explore"] [data-k="move"]'), '1 · 58 in + 17 out · $0.00006381 on Z.AI');
-    assert.match((await page.textContent('tr[data-work="subagent Explore"]')) ?? '', /^subagent Explore-1 · \$0\.00040305/);
+    assert.is(
+      await page.textContent('tr[data-work="subagent Explore"] [data-k="move"]'),
+      '1 · 58 in + 17 out · $0.00006381 on Z.AI',
+    );
+    assert.match(
+      (await page.textContent('tr[data-work="subagent Explore"]')) ?? '',
+      /^subagent Explore-1 · \$0\.00040305/,
+    );
     assert.is(await page.textContent('tr[data-work="main"] [data-k="move"]'), 'never moves');
   } finally {
     await page.close();
