@@ -208,6 +208,9 @@ function parseNumber(env: Env, name: string, opts: { min: number; integer?: bool
   return n;
 }
 
+/** The timeouts' allowed values: whole milliseconds, at least 1. */
+const MILLISECONDS = { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' };
+
 function parsePercent(env: Env, name: string): number {
   const what = 'a percentage from 1 to 100 (0 never stops on the quota)';
   const n = parseNumber(env, name, { min: 0, what });
@@ -300,26 +303,10 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     fallback: parseBool(env, 'CCP_FALLBACK'),
     zaiCooldownS: parseNumber(env, 'CCP_ZAI_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
     zaiLongCooldownS: parseNumber(env, 'CCP_ZAI_LONG_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
-    connectTimeoutMs: parseNumber(env, 'CCP_CONNECT_TIMEOUT_MS', {
-      min: 1,
-      integer: true,
-      what: 'milliseconds, a whole number of at least 1',
-    }),
-    firstByteTimeoutMs: parseNumber(env, 'CCP_FIRST_BYTE_TIMEOUT_MS', {
-      min: 1,
-      integer: true,
-      what: 'milliseconds, a whole number of at least 1',
-    }),
-    nonstreamTimeoutMs: parseNumber(env, 'CCP_NONSTREAM_TIMEOUT_MS', {
-      min: 1,
-      integer: true,
-      what: 'milliseconds, a whole number of at least 1',
-    }),
-    idleTimeoutMs: parseNumber(env, 'CCP_IDLE_TIMEOUT_MS', {
-      min: 1,
-      integer: true,
-      what: 'milliseconds, a whole number of at least 1',
-    }),
+    connectTimeoutMs: parseNumber(env, 'CCP_CONNECT_TIMEOUT_MS', MILLISECONDS),
+    firstByteTimeoutMs: parseNumber(env, 'CCP_FIRST_BYTE_TIMEOUT_MS', MILLISECONDS),
+    nonstreamTimeoutMs: parseNumber(env, 'CCP_NONSTREAM_TIMEOUT_MS', MILLISECONDS),
+    idleTimeoutMs: parseNumber(env, 'CCP_IDLE_TIMEOUT_MS', MILLISECONDS),
     logMaxBytes: Math.floor(
       parseNumber(env, 'CCP_LOG_MAX_MB', { min: 0, what: 'megabytes, 0 or more (0 never rotates)' }) * 1024 * 1024,
     ),
