@@ -1,6 +1,6 @@
 // The real Claude Code CLI through the proxy, offline against the fake upstreams (test/claude.ts
 // installs the pinned CLI on first run).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -171,6 +171,7 @@ test('npm run prove: real claude through the running proxy, answers matched to l
     ANTHROPIC_BASE_URL: 'http://127.0.0.1:1',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     CLAUDE_CODE_MAX_RETRIES: '0',
+    CCP_RESULTS_DIR: join(home, 'results'),
   };
   try {
     const r = await npmRun('prove', ['--claude', CLAUDE], env, { timeout: 240_000 });
@@ -181,6 +182,20 @@ test('npm run prove: real claude through the running proxy, answers matched to l
     assert.match(out, /log: claude-haiku[^ ]* → zai 200 \(forced_model\) rid [0-9a-f]{8}/);
     assert.match(out, /log: claude-sonnet[^ ]* → anthropic 200 \(pass_through\) rid [0-9a-f]{8}/);
     assert.match(out, 'prove: PASS');
+    // The real CLI's run is on file, and the pilot's report points at it.
+    const report = readFileSync(join(home, 'results', 'PROVE.md'), 'utf8');
+    assert.match(report, 'Verdict: **PASS**');
+    assert.match(report, /\| haiku \| answered \| claude-haiku[^|]* \| zai \| 200 \| forced_model \| [0-9a-f]{8} \|/);
+    assert.match(
+      report,
+      /\| sonnet \| answered \| claude-sonnet[^|]* \| anthropic \| 200 \| pass_through \| [0-9a-f]{8} \|/,
+    );
+    const pilot = await npmRun('pilot', [], { ...env, CCP_LOGS_DIR: join(home, 'pilot-logs') }, { timeout: 120_000 });
+    assert.is(pilot.exitCode, 0, String(pilot.stdout));
+    assert.match(
+      readFileSync(join(home, 'results', 'TESTS.md'), 'utf8'),
+      /Real Claude Code CLI through the running proxy: \*\*PASS\*\* on \S+ \(`npm run prove`, details in PROVE\.md\)/,
+    );
     const missing = await npmRun('prove', ['--claude', join(home, 'no-such-claude')], env);
     assert.is(missing.exitCode, 2);
     assert.match(String(missing.stderr), 'claude is not installed');
