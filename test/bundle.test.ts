@@ -137,6 +137,23 @@ test('redaction and scan, unit: every planted shape is replaced and then found c
   assert.equal(scanForSecrets(benign, [ZAI_KEY]), []);
 });
 
+test('the redactor stays on its line and stops at a backtick: prose after "Authorization: Bearer" survives', () => {
+  // results/ZAI-Header-AB.md ends a line with the header mode's name; docs/ZAI.md quotes a header in backticks.
+  assert.is(
+    redact('mode: Authorization: Bearer\n\nGenerated 2026-12-06 by npm run report', []),
+    'mode: Authorization: Bearer\n\nGenerated 2026-12-06 by npm run report',
+  );
+  assert.is(
+    redact('send `Authorization: Bearer <key>` to Z.AI', []),
+    'send `Authorization: Bearer [REDACTED]` to Z.AI',
+  );
+  assert.is(redact('x-api-key: sk-ant-api03-abcdefghijklmnop\nnext line', []), 'x-api-key: [REDACTED]\nnext line');
+  assert.is(
+    redact('Authorization: Bearer plantedbearertoken123456 and more', []),
+    'Authorization: Bearer [REDACTED] and more',
+  );
+});
+
 test('secrets the bundle was not told about: each shape is found by the scan and removed by the redactor', () => {
   for (const [what, text, value] of UNTOLD) {
     assert.ok(scanForSecrets(text).length > 0, `the scan misses ${what}: ${text}`);

@@ -600,6 +600,11 @@ test('A/B reports: exact medians per arm, a verdict, and "not enough data" below
     'Verdict: h1 p50 latency is 100 ms (48%) lower than h2; error rate 0.0% vs 5.0%; prefer h1 (MITM_FORCE_H1=1 forces h1)',
   );
   assert.match(h, 'Verdict: not enough data: h1 n=1, h2 n=0 (need at least 20 in each arm)');
+  // With no h2 request at all the report says why there is nothing to compare (Claude Code speaks HTTP/1.1).
+  assert.match(
+    h,
+    'no HTTP/2 request at all: Claude Code 2.1.332 speaks HTTP/1.1 to the proxy whatever MITM_FORCE_H1 says',
+  );
   const z = headerModeReport(m);
   assert.match(z, '| authorization | 20 | 5.0% | 209 | 218 | 20 | 20 | 1 | 1 |');
   assert.match(z, 'prefer x-api-key (set ZAI_HEADER_MODE=x-api-key)');
