@@ -12,6 +12,8 @@ Usage: npm run mitm
 Starts the lane-splitting proxy on 127.0.0.1:$MITM_PORT (default 8082) in the foreground.
 Settings come from the environment and .env (see .env.example; an empty variable counts as unset).
 OFFLOAD_PAUSED given here (e.g. OFFLOAD_PAUSED=0 npm run mitm) wins over a remembered 'npm run pause'.
+What moves to Z.AI: CCP_OFFLOAD=haiku (default) or haiku,subagents (every request of a Claude Code
+subagent's thread; the main conversation never moves); live: npm run offload -- --subagents on|off.
 Writes logs/mitm.pid, logs/mitm.state.json and env/sub-env.sh; logs every request to logs/usage.jsonl,
 after a run line with the settings it runs with (the readers judge the run by it, from any shell).
 A bad CCP_LOGS_DIR, CCP_CA_DIR or CCP_ENV_FILE is one line naming it, exit 2.

@@ -9,11 +9,13 @@ import { configOrExit, helpRequested, pathFromFlag, sessionFlag } from './lib.js
 helpRequested(
   argv,
   `
-Usage: npm run summarize [-- --since 2h|ISO] [--session ID] [--by session|class] [--json] [--file PATH] [--no-rotated]
+Usage: npm run summarize [-- --since 2h|ISO] [--session ID] [--by session|class|agent] [--json] [--file PATH] [--no-rotated]
 
 Reads logs/usage.jsonl (CCP_LOGS_DIR) and its rotated files line by line, prints a table per lane
 (split by op, h1/h2, z.ai header mode and decision), the cost per lane and model and what the offload
-saved (prices: docs/COST.md, CCP_PRICES_FILE, ZAI_BILLING), and writes results/METRICS.json
+saved — or, in words, what the Z.AI lane cost more than Anthropic would have — and what it kept off
+Anthropic in requests and tokens; with ZAI_BILLING=plan, the credits the Z.AI lane spent (prices and
+credit rates: docs/COST.md, CCP_PRICES_FILE, ZAI_BILLING), and writes results/METRICS.json
 (CCP_RESULTS_DIR) — not with --file, whose figures never replace the kit's own.
   --by session   attempts per lane, tokens and cost per Claude Code session (x-claude-code-session-id)
   --by class     the same per request class (x-claude-code-request-class, e.g. main)

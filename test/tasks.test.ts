@@ -284,6 +284,7 @@ test('--help of every task says what it does and exits 0', async () => {
     'status',
     'pause',
     'resume',
+    'offload',
     'env',
     'demo',
     'summarize',
