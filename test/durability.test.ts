@@ -36,27 +36,16 @@ test('fault run through npm run mitm: no secret in console or logs; SIGKILL mid-
       uri: `http://127.0.0.1:${port}`,
       requestTls: { ca: [readFileSync(state.ca_cert, 'utf8')] },
     });
+    const haikuWithOauth = () =>
+      within(
+        10_000,
+        postMessages(agent, message('claude-haiku-4-5', true), { headers: { authorization: `Bearer ${OAUTH}` } }),
+      );
     try {
       // 401 → header-mode retry; then 500 → fallback; sonnet with OAuth; a malformed request.
-      assert.is(
-        (
-          await within(
-            10_000,
-            postMessages(agent, message('claude-haiku-4-5', true), { headers: { authorization: `Bearer ${OAUTH}` } }),
-          )
-        ).status,
-        200,
-      );
+      assert.is((await haikuWithOauth()).status, 200);
       fakes.zai.fault = { status: 500 };
-      assert.is(
-        (
-          await within(
-            10_000,
-            postMessages(agent, message('claude-haiku-4-5', true), { headers: { authorization: `Bearer ${OAUTH}` } }),
-          )
-        ).status,
-        200,
-      );
+      assert.is((await haikuWithOauth()).status, 200);
       fakes.zai.fault = undefined;
       assert.is(
         (
