@@ -51,7 +51,10 @@ try {
     const log = usageLogPath(config.logsDir);
     const [metrics, verdict, state] = await Promise.all([
       summarizeLog(log, { pricing: config.pricing }),
-      verifyLog(log, parseExpect(DEFAULT_EXPECT), { hosts: laneHosts(config) }),
+      verifyLog(log, parseExpect(DEFAULT_EXPECT), {
+        hosts: laneHosts(config),
+        judging: { fallbackSubagents: config.offloadSubagents },
+      }),
       collectState(config, proxy, inForce),
     ]);
     const handoff = join(REPO_ROOT, 'docs', 'SESSION_HANDOFF.md');
