@@ -21,7 +21,8 @@ credit rates: docs/COST.md, CCP_PRICES_FILE, ZAI_BILLING), and writes results/ME
   --by class     the same per request class (x-claude-code-request-class, e.g. main)
   --by agent     the same per kind of work: main, each subagent type (x-claude-code-agent-type), auxiliary
                  calls; for work that stayed on Anthropic, what offloading it would have moved
-                 (attempts, tokens, and their cost at the Z.AI lane's prices)
+                 (attempts, tokens, and their cost at the Z.AI lane's prices, or in credits with
+                 ZAI_BILLING=plan)
   --session ID   only the requests of that Claude Code session
   --json         print the JSON instead of the tables
 Exit 2 when there is no log.`,

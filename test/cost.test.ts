@@ -492,6 +492,10 @@ test('summarize --by agent: per kind of work, and for work that stayed on Anthro
   });
   assert.is(j.by_work['subagent general-purpose'].would_move.cost_on_zai.exact, '0.00164');
   assert.is(j.by_work.main.would_move, undefined);
+  // On a credit plan the same staying work is counted in credits: as GLM-4.7 (4.6 / 1.2 / 16),
+  // (2000×4.6 + 200×16) / 10,000 = 12400 / 10,000 = 1.24 credits.
+  const plan = String((await npmRun('summarize', ['--by', 'agent'], { ...env, ZAI_BILLING: 'plan' })).stdout);
+  assert.match(plan, /^subagent general-purpose\s.*1 attempt\(s\), 2000 in \+ 200 out tok, 1\.24 credits on Z\.AI$/m);
 });
 
 test('ZAI_BILLING=plan counts what each Z.AI request spent in credits, by the published multipliers; no rate is said, not guessed', async () => {

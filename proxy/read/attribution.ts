@@ -1,6 +1,7 @@
 // Which calls spent it: completed attempts grouped by Claude Code's session or request class (the
 // labels on each log line), with the lanes they went to, their tokens and their cost.
 import { savedBy, type AttemptCost } from '../common/cost.js';
+import { attemptCredits } from '../common/credits.js';
 import { CostSum, type CostFigure } from './cost-summary.js';
 import type { LogEntry } from './log-reader.js';
 import { kindOfWork, neverMoves } from '../common/work-kind.js';
@@ -26,7 +27,15 @@ export interface AttributionRow {
    * cost at the Z.AI lane's prices: each Claude id as the GLM model Z.AI runs it as). Absent for work
    * that never moves (the main conversation, account probes).
    */
-  would_move?: { attempts: number; input: number; output: number; cost_on_zai: CostFigure };
+  would_move?: {
+    attempts: number;
+    input: number;
+    output: number;
+    cost_on_zai: CostFigure;
+    /** ZAI_BILLING=plan: the credits it would have spent (common/credits.ts), and attempts with no published rate. */
+    credits_on_zai?: number;
+    credits_no_rate?: number;
+  };
   first_ts: number;
   last_ts: number;
 }
@@ -41,6 +50,9 @@ class Row {
   moveInput = 0;
   moveOutput = 0;
   moveCost = new CostSum();
+  /** Ten-thousandths of a credit (integers add exactly), and attempts whose GLM model has no credit rate. */
+  moveCredits = 0;
+  moveNoRate = 0;
   movable = false;
   first = Infinity;
   last = -Infinity;
@@ -55,6 +67,8 @@ export class AttributionTally {
     private readonly key: AttributionKey,
     /** `work` only: prices an Anthropic-lane attempt as if it had run on the Z.AI lane. */
     private readonly onZai?: (e: LogEntry) => AttemptCost,
+    /** ZAI_BILLING=plan: also count what the staying work would have spent in credits. */
+    private readonly inCredits = false,
   ) {
     this.labelOf = key === 'session' ? (e) => e.session : key === 'work' ? kindOfWork : (e) => e.request_class;
   }
@@ -80,7 +94,13 @@ export class AttributionTally {
         r.moveAttempts++;
         r.moveInput += t.input + t.cache_read + t.cache_write_5m + t.cache_write_1h + t.cache_write_unsplit;
         r.moveOutput += t.output;
-        r.moveCost.add(this.onZai(e).cost);
+        const asZai = this.onZai(e);
+        r.moveCost.add(asZai.cost);
+        if (this.inCredits) {
+          const credits = attemptCredits(asZai.tokens, asZai.pricedAs);
+          if (credits === undefined) r.moveNoRate++;
+          else r.moveCredits += Math.round(credits * 10_000);
+        }
       }
     }
     if (e.ts < r.first) r.first = e.ts;
@@ -108,6 +128,7 @@ export class AttributionTally {
                   input: r.moveInput,
                   output: r.moveOutput,
                   cost_on_zai: r.moveCost.figure(),
+                  ...(this.inCredits ? { credits_on_zai: r.moveCredits / 10_000, credits_no_rate: r.moveNoRate } : {}),
                 },
               }
             : {}),

@@ -247,7 +247,11 @@ export class Summarizer {
 
   constructor(pricing: Pricing = shippedPricing()) {
     this.cost = new CostTally(pricing);
-    this.byWork = new AttributionTally('work', (e) => attemptCost({ ...e, lane: 'zai' }, pricing));
+    this.byWork = new AttributionTally(
+      'work',
+      (e) => attemptCost({ ...e, lane: 'zai' }, pricing),
+      pricing.zaiBilling === 'plan',
+    );
   }
 
   private isHaiku(model: string | undefined): boolean {

@@ -139,7 +139,7 @@ export function formatAttribution(rows: Record<string, AttributionRow>, title: s
     const move = !moves
       ? ''
       : w
-        ? `  ${w.attempts} attempt(s), ${w.input} in + ${w.output} out tok, ${money(w.cost_on_zai)} on Z.AI`
+        ? `  ${w.attempts} attempt(s), ${w.input} in + ${w.output} out tok, ${w.credits_on_zai !== undefined ? `${w.credits_on_zai} credits${w.credits_no_rate ? ` (+${w.credits_no_rate} with no credit rate)` : ''}` : money(w.cost_on_zai)} on Z.AI`
         : '  - (never moves)';
     out.push(
       `${(k.length > width ? `${k.slice(0, width - 1)}…` : k).padEnd(width)}  ${String(r.attempts).padStart(8)}  ${String(r.lanes.zai ?? 0).padStart(5)}  ${String(r.lanes.anthropic ?? 0).padStart(5)}  ${String(r.tokens.input).padStart(9)}  ${String(r.tokens.output).padStart(8)}  ${money(r.cost).padStart(12)}  ${moves ? saved.padEnd(14) : saved}${move}`,
