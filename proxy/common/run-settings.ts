@@ -56,13 +56,12 @@ export interface SettingsInForce {
   settings: RunSettings;
   /** e.g. "running proxy pid 4242", "run line of pid 4242 (started 2026-12-06T09:00:00Z)", "this shell (no run line in the log)". */
   source: string;
-  kind: 'running proxy' | 'run line' | 'this shell';
 }
 
 export function fromRunLine(r: RunRecord): SettingsInForce {
-  return { settings: r, source: `the run line of pid ${r.pid} (started ${r.started_at})`, kind: 'run line' };
+  return { settings: r, source: `the run line of pid ${r.pid} (started ${r.started_at})` };
 }
 
 export function fromShell(config: Config, why = 'no run line in the log'): SettingsInForce {
-  return { settings: shellSettings(config), source: `this shell's settings (${why})`, kind: 'this shell' };
+  return { settings: shellSettings(config), source: `this shell's settings (${why})` };
 }

@@ -3,11 +3,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import dotenv from 'dotenv';
-import { REPO_ROOT, SETTINGS } from './config.js';
+import { readDotEnv, REPO_ROOT, SETTINGS } from './config.js';
 
-/** `npm run mitm`, with MITM_PORT when the port is not the one the configuration would use anyway. */
-export function startCommand(port: number, configuredPort = Number(SETTINGS.MITM_PORT)): string {
-  return port === configuredPort ? 'npm run mitm' : `MITM_PORT=${port} npm run mitm`;
+/** The port a plain `npm run mitm` starts on: MITM_PORT from .env (not from any shell), else the default. */
+export function plainStartPort(root = REPO_ROOT): number {
+  const fromFile = Number(readDotEnv(root).MITM_PORT?.trim());
+  return Number.isInteger(fromFile) && fromFile > 0 ? fromFile : Number(SETTINGS.MITM_PORT);
+}
+
+/** `npm run mitm`, with MITM_PORT when the port is not the one a plain start would use (env/sub-env.sh spells the same rule in shell). */
+export function startCommand(port: number, plainPort = plainStartPort()): string {
+  return port === plainPort ? 'npm run mitm' : `MITM_PORT=${port} npm run mitm`;
 }
 
 /** What to do about a missing Z.AI key, given where the kit looked: the shell and `.env` (an empty value counts as unset). */

@@ -104,7 +104,7 @@ class Checks {
     const sourced = proxyUrlPort(opts.env.HTTPS_PROXY ?? opts.env.https_proxy);
     this.port = running.kind === 'running' ? running.state.port : (sourced ?? opts.config.port);
     this.source = `source env/sub-env.sh ${this.port}`;
-    this.start = startCommand(this.port, opts.config.port);
+    this.start = startCommand(this.port);
   }
 
   add(status: CheckStatus, name: string, detail: string, fix?: string): void {

@@ -2,7 +2,8 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ensureDir } from '../common/dirs.js';
-import { readDotEnv, REPO_ROOT, SETTINGS } from '../common/config.js';
+import { REPO_ROOT } from '../common/config.js';
+import { plainStartPort } from '../common/start-command.js';
 
 const TEMPLATE_PATH = join(REPO_ROOT, 'env', 'sub-env.template.sh');
 
@@ -30,12 +31,6 @@ export function renderSubEnv(template: string, opts: SubEnvOptions): string {
     .replaceAll('__CCP_CA_CERT__', shellQuote(opts.caCertPath))
     .replaceAll('__CCP_CA_SHA256__', shellQuote(opts.caFingerprint))
     .replaceAll('__CCP_KIT_DIR__', shellQuote((opts.kitDir ?? REPO_ROOT).replace(/\/+$/, '')));
-}
-
-/** The port a plain `npm run mitm` starts on: MITM_PORT from .env (not from this shell), else the default. */
-export function plainStartPort(root = REPO_ROOT): number {
-  const fromFile = Number(readDotEnv(root).MITM_PORT?.trim());
-  return Number.isInteger(fromFile) && fromFile > 0 ? fromFile : Number(SETTINGS.MITM_PORT);
 }
 
 export function writeSubEnv(path: string, opts: SubEnvOptions): string {

@@ -6,8 +6,6 @@ import { CostSum, type CostFigure } from './cost-summary.js';
 import type { LogEntry } from './log-reader.js';
 import { kindOfWork, neverMoves } from '../common/work-kind.js';
 
-export { kindOfWork };
-
 export type AttributionKey = 'session' | 'request_class' | 'work';
 
 /** Lines written before the labels existed, or by clients that send none. */

@@ -116,7 +116,6 @@ export async function settingsInForce(config: Config, proxy: ProxyFacts): Promis
         zai_header_mode: live.zai_header_mode as RunSettings['zai_header_mode'],
       },
       source: `the running proxy (pid ${live.pid})`,
-      kind: 'running proxy',
     };
   const run = await lastRunRecord(usageLogPath(config.logsDir));
   if (run) return fromRunLine(run);

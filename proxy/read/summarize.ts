@@ -59,7 +59,7 @@ export interface Metrics {
   /** Completed attempts by Claude Code's session id, and by its request class (`(none)` when unlabelled). */
   by_session: Record<string, AttributionRow>;
   by_class: Record<string, AttributionRow>;
-  /** Per kind of work: main, subagents by type, auxiliary calls (attribution.ts kindOfWork). */
+  /** Per kind of work: main, subagents by type, auxiliary calls (common/work-kind.ts). */
   by_work: Record<string, AttributionRow>;
 }
 

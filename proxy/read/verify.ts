@@ -84,8 +84,6 @@ export interface Verdict {
 
 /** How hosts are judged where the log says nothing (no run line before a request), and what flags add. */
 export interface HostJudging {
-  /** Said in the output for requests judged by the fallback hosts. */
-  fallbackSource?: string;
   /** Whether subagents were offloaded, for lines before any run line (this shell's CCP_OFFLOAD). */
   fallbackSubagents?: boolean;
   /** --zai-host / --anthropic-host: accepted beside every run's own hosts too. */
@@ -136,10 +134,9 @@ export class RoutingVerifier {
     this.hosts = fallback;
     this.subagentsOn = judging.fallbackSubagents ?? false;
     this.source =
-      judging.fallbackSource ??
-      (fallback === DEFAULT_LANE_HOSTS
+      fallback === DEFAULT_LANE_HOSTS
         ? 'the default hosts (no run line in the log)'
-        : "this shell's ZAI_BASE_URL/ANTH_BASE_URL (no run line in the log)");
+        : "this shell's ZAI_BASE_URL/ANTH_BASE_URL (no run line in the log)";
   }
 
   /** A run line: the requests after it are judged by the hosts that proxy was configured with. */
