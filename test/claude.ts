@@ -10,11 +10,11 @@ import { REPO_ROOT } from '../proxy/common/config.js';
 import type { Rig } from '../proxy/rig/rig.js';
 
 /**
- * The newest Claude Code when this was written. It ships as a native binary, so it runs whatever Node
- * the kit runs on (its package declares Node ≥ 22; npm only warns). CCP_TEST_CLAUDE_VERSION picks
- * another (2.1.197 passed every suite of the previous round).
+ * The newest Claude Code when this was written (2.1.337, published 2026-12-04). It ships as a native
+ * binary, so it runs whatever Node the kit runs on (its package declares Node ≥ 22; npm only warns).
+ * CCP_TEST_CLAUDE_VERSION picks another (2.1.332 passed every suite of the previous round).
  */
-export const CLAUDE_CODE_VERSION = process.env.CCP_TEST_CLAUDE_VERSION ?? '2.1.332';
+export const CLAUDE_CODE_VERSION = process.env.CCP_TEST_CLAUDE_VERSION ?? '2.1.337';
 const CACHE = join(REPO_ROOT, '.cache', 'claude-code', CLAUDE_CODE_VERSION);
 export const CLAUDE = join(CACHE, 'node_modules', '.bin', 'claude');
 export const OAUTH_TOKEN = 'sk-ant-oat01-fake-subscription-token-0123456789';

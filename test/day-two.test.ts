@@ -301,7 +301,7 @@ test('CCP_FALLBACK=0: during a cooldown (rejected key, rate limit) Haiku gets an
   });
   await withRig({ env: { CCP_FALLBACK: '0', CCP_ZAI_COOLDOWN_S: '60' } }, async (rig) => {
     const agent = proxyAgent(rig);
-    rig.zai.fault = { zaiCode: 1302 };
+    rig.zai.fault = { zaiCode: 1303 };
     assert.is(
       (await postMessages(agent, message('claude-haiku-4-5', false))).status,
       429,

@@ -1,11 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  anthropicLaneHeaders,
-  responseHeaders,
-  stripOauthBetas,
-  zaiLaneHeaders,
-} from '../proxy/serve/upstream/headers.js';
+import { thirdPartyBetas } from '../proxy/serve/upstream/zai-dialect.js';
+import { anthropicLaneHeaders, responseHeaders, zaiLaneHeaders } from '../proxy/serve/upstream/headers.js';
 
 const CLIENT = [
   'Host',
@@ -19,7 +15,7 @@ const CLIENT = [
   'Proxy-Authorization',
   'Basic xyz',
   'anthropic-beta',
-  'oauth-2025-04-20,fine-grained-tool-streaming-2025-05-14',
+  'oauth-2025-04-20,claude-code-20250219,cache-diagnosis-2026-04-07',
   'anthropic-version',
   '2023-06-01',
   'Connection',
@@ -47,7 +43,7 @@ test('anthropic lane: client credentials and headers kept; hop-by-hop, host and 
   assert.is(h.authorization, 'Bearer sk-ant-oat01-client-oauth');
   assert.is(h['x-api-key'], 'sk-ant-api03-client');
   assert.is(h.cookie, 'session=abc');
-  assert.is(h['anthropic-beta'], 'oauth-2025-04-20,fine-grained-tool-streaming-2025-05-14');
+  assert.is(h['anthropic-beta'], 'oauth-2025-04-20,claude-code-20250219,cache-diagnosis-2026-04-07');
   assert.is(h['user-agent'], 'claude-cli/2.1.197');
   assert.is(h['accept-encoding'], 'identity');
   assert.is(h['content-length'], '42');
@@ -71,7 +67,7 @@ test('z.ai lane: every client credential removed, lane key in the chosen header,
   assert.is(x.authorization, undefined);
   assert.is(x.cookie, undefined);
   assert.is(x['proxy-authorization'], undefined);
-  assert.is(x['anthropic-beta'], 'fine-grained-tool-streaming-2025-05-14');
+  assert.is(x['anthropic-beta'], 'claude-code-20250219', 'the oauth and first-party betas gone');
   assert.is(x['content-length'], '10');
   assert.not.match(JSON.stringify(x), /sk-ant/);
 
@@ -88,10 +84,14 @@ test('z.ai lane adds anthropic-version only when missing', () => {
   assert.is(kept['anthropic-version'], '2023-06-01');
 });
 
-test('oauth betas: removed one by one; nothing left means no header', () => {
-  assert.is(stripOauthBetas('oauth-2025-04-20'), undefined);
-  assert.is(stripOauthBetas(' oauth-2025-04-20 , prompt-caching-2024-07-31'), 'prompt-caching-2024-07-31');
-  assert.is(stripOauthBetas(undefined), undefined);
+test('z.ai betas: only the third-party ones Claude Code 2.1.337 sends to a non-Anthropic base URL; nothing left means no header', () => {
+  assert.is(thirdPartyBetas('oauth-2025-04-20'), undefined);
+  assert.is(
+    thirdPartyBetas(' oauth-2025-04-20 , claude-code-20250219,prompt-caching-scope-2026-01-05, effort-2025-11-24'),
+    'claude-code-20250219,effort-2025-11-24',
+  );
+  assert.is(thirdPartyBetas(['cache-diagnosis-2026-04-07', 'message-threads-2026-08-12']), undefined);
+  assert.is(thirdPartyBetas(undefined), undefined);
 });
 
 test('response headers: hop-by-hop removed, the rest (request-id, content-type) relayed', () => {

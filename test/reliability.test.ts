@@ -259,7 +259,7 @@ test('cooldown: a z.ai quota failure keeps haiku on anthropic (decision cooldown
   await withRig({ env: { CCP_ZAI_COOLDOWN_S: '300' } }, async (rig) => {
     rig.zai.fault = {
       status: 429,
-      body: { error: { code: '1302', message: 'High concurrency' } },
+      body: { error: { code: '1303', message: 'High frequency usage of this API' } },
       headers: { 'retry-after': '900' },
     };
     await send(rig, 'claude-haiku-4-5', true);
@@ -276,20 +276,20 @@ test('cooldown: a z.ai quota failure keeps haiku on anthropic (decision cooldown
     };
     const left = (Date.parse(status.zai_cooldown_until) - Date.now()) / 1000;
     assert.ok(left > 880 && left <= 900, `cooldown left ${left}s`);
-    assert.match(status.zai_cooldown_why, 'z.ai code 1302');
+    assert.match(status.zai_cooldown_why, 'z.ai code 1303');
     // npm run status shows it too (the state file names this process, which runs the proxy).
     announceRig(rig);
     const shown = await npmRun('status', [], { CCP_LOGS_DIR: rig.config.logsDir });
     assert.match(
       String(shown.stdout),
-      `cooldown     haiku on anthropic until ${status.zai_cooldown_until} (rate: HTTP 429, z.ai code 1302, retry-after 900s)`,
+      `cooldown     haiku on anthropic until ${status.zai_cooldown_until} (rate: HTTP 429, z.ai code 1303, retry-after 900s)`,
     );
     // When it ends, haiku goes back to z.ai.
     rig.proxy.state.endCooldown();
     assert.is(replyText((await send(rig, 'claude-haiku-4-5', false)).text), 'ok from zai-fake');
   });
   await withRig({ env: { CCP_ZAI_COOLDOWN_S: '0' } }, async (rig) => {
-    rig.zai.fault = { status: 429, body: { error: { code: '1302', message: 'x' } } };
+    rig.zai.fault = { status: 429, body: { error: { code: '1303', message: 'x' } } };
     await send(rig, 'claude-haiku-4-5', false);
     assert.not.ok(rig.proxy.state.coolingDown(), 'CCP_ZAI_COOLDOWN_S=0 disables it');
   });

@@ -52,7 +52,8 @@ test('business codes, with fallback: answered by anthropic; the cooldown has the
   const reset = new Date(Date.now() + 2 * 3600_000 + 1000);
   reset.setUTCMilliseconds(0);
   const cases: [string, Record<string, unknown>, string | undefined, (until: number) => boolean][] = [
-    ['1302 concurrency', { zaiCode: 1302 }, 'rate', (u) => Math.abs(u - Date.now() - 60_000) < 5000],
+    // A concurrency refusal fails that one request: no cooldown (the in-flight limit learns from it).
+    ['1302 concurrency', { zaiCode: 1302 }, undefined, () => true],
     ['1303 frequency', { zaiCode: 1303 }, 'rate', (u) => Math.abs(u - Date.now() - 60_000) < 5000],
     ['1312 overloaded', { zaiCode: 1312 }, 'overload', (u) => Math.abs(u - Date.now() - 60_000) < 5000],
     [
@@ -154,45 +155,50 @@ test('an error answer whose body stalls is bounded by CCP_IDLE_TIMEOUT_MS, then 
   });
 });
 
-test('strict schema: Claude Code’s extra fields are dropped one by one on Z.AI, remembered for the run; Sonnet keeps them byte for byte', async () => {
-  await withRig({ zai: { strictSchema: 'first' } }, async (rig) => {
-    const before = completions(rig).length;
-    const r = await send(rig, message('claude-haiku-4-5', true, CLAUDE_CODE_EXTRAS));
-    assert.is(replyText(r.text), 'ok from zai-fake', r.text);
-    const attempts = await lines(rig, before);
-    assert.equal(
-      attempts.map((a) => [a.lane, a.status, a.zai_dropped_fields, a.zai_failure, a.final]),
-      [
-        ['zai', 400, undefined, 'unknown_fields', false],
-        ['zai', 400, ['context_management'], 'unknown_fields', false],
-        ['zai', 400, ['context_management', 'output_config'], 'unknown_fields', false],
-        ['zai', 200, ['context_management', 'output_config', 'diagnostics'], undefined, true],
-      ],
-    );
-    const last = JSON.parse(rig.zai.requests.at(-1)!.body.toString()) as Record<string, unknown>;
-    assert.equal(Object.keys(last).sort(), ['max_tokens', 'messages', 'model', 'stream']);
-    // Remembered: the next request drops them before its first attempt.
-    rig.zai.reset();
-    await send(rig, message('claude-haiku-4-5', false, CLAUDE_CODE_EXTRAS));
-    assert.is(rig.zai.requests.length, 1);
-    // The Anthropic lane is never stripped.
-    const sonnet = JSON.stringify(message('claude-sonnet-4-5', true, CLAUDE_CODE_EXTRAS));
-    const s = await send(rig, sonnet);
-    assert.is(s.status, 200);
-    assert.ok(rig.anthropic.requests.at(-1)!.body.equals(Buffer.from(sonnet)), 'byte-identical on Anthropic');
-  });
+test('strict schema: first-party fields never reach Z.AI; fields Z.AI calls unknown are dropped one by one, remembered for the run; Sonnet keeps them byte for byte', async () => {
+  await withRig(
+    { zai: { strictSchema: 'first', unknownFields: ['context_management', 'output_config'] } },
+    async (rig) => {
+      const before = completions(rig).length;
+      const r = await send(rig, message('claude-haiku-4-5', true, CLAUDE_CODE_EXTRAS));
+      assert.is(replyText(r.text), 'ok from zai-fake', r.text);
+      const attempts = await lines(rig, before);
+      assert.equal(
+        attempts.map((a) => [a.lane, a.status, a.zai_dropped_fields, a.zai_failure, a.final]),
+        [
+          ['zai', 400, undefined, 'unknown_fields', false],
+          ['zai', 400, ['context_management'], 'unknown_fields', false],
+          ['zai', 200, ['context_management', 'output_config'], undefined, true],
+        ],
+      );
+      // diagnostics is first-party only: never on the wire to Z.AI, not even on the first attempt.
+      for (const q of rig.zai.requests) assert.not.ok('diagnostics' in JSON.parse(q.body.toString()));
+      const last = JSON.parse(rig.zai.requests.at(-1)!.body.toString()) as Record<string, unknown>;
+      assert.equal(Object.keys(last).sort(), ['max_tokens', 'messages', 'model', 'stream']);
+      // Remembered: the next request drops them before its first attempt.
+      rig.zai.reset();
+      await send(rig, message('claude-haiku-4-5', false, CLAUDE_CODE_EXTRAS));
+      assert.is(rig.zai.requests.length, 1);
+      // The Anthropic lane is never stripped.
+      const sonnet = JSON.stringify(message('claude-sonnet-4-5', true, CLAUDE_CODE_EXTRAS));
+      const s = await send(rig, sonnet);
+      assert.is(s.status, 200);
+      assert.ok(rig.anthropic.requests.at(-1)!.body.equals(Buffer.from(sonnet)), 'byte-identical on Anthropic');
+    },
+  );
 });
 
 test('strict schema beyond the retry bound: fallback with CCP_FALLBACK=1, the 400 relayed with CCP_FALLBACK=0', async () => {
-  const extras = { ...CLAUDE_CODE_EXTRAS, a_fourth: 1, a_fifth: 2 };
-  await withRig({ zai: { strictSchema: 'first' } }, async (rig) => {
+  const extras = { ...CLAUDE_CODE_EXTRAS, temperature: 1, top_k: 5 };
+  const unknownFields = ['context_management', 'output_config', 'temperature', 'top_k'];
+  await withRig({ zai: { strictSchema: 'first', unknownFields } }, async (rig) => {
     const r = await send(rig, message('claude-haiku-4-5', true, extras));
     assert.is(replyText(r.text), 'ok from anthropic-fake');
     assert.is(rig.zai.requests.length, 4, 'the first attempt and three retries');
     const body = JSON.parse(rig.anthropic.requests[0]!.body.toString()) as Record<string, unknown>;
-    assert.ok('context_management' in body && 'a_fifth' in body, 'the fallback carries the client’s original body');
+    assert.ok('context_management' in body && 'diagnostics' in body, 'the fallback carries the client’s original body');
   });
-  await withRig({ env: { CCP_FALLBACK: '0' }, zai: { strictSchema: 'all' } }, async (rig) => {
+  await withRig({ env: { CCP_FALLBACK: '0' }, zai: { strictSchema: 'all', unknownFields } }, async (rig) => {
     rig.zai.opts.strictSchema = 'first';
     const r = await send(rig, message('claude-haiku-4-5', true, extras));
     assert.is(r.status, 400);

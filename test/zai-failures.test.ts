@@ -71,18 +71,18 @@ test('a quota reset time in the past, or more than 31 days away, is not believed
 });
 
 test('rate and overload: retry-after or CCP_ZAI_COOLDOWN_S, whichever is longer; relayed without fallback', () => {
-  const r1302 = classifyZaiAnswer(
-    { status: 429, body: zai(1302, 'High concurrency usage of this API'), retryAfter: '900' },
+  const r1303 = classifyZaiAnswer(
+    { status: 429, body: zai(1303, 'High frequency usage of this API'), retryAfter: '900' },
     S,
     NOW,
   );
   assert.equal(
-    [r1302.cause, r1302.cooldown!.reason, r1302.cooldown!.untilMs, r1302.withoutFallback],
+    [r1303.cause, r1303.cooldown!.reason, r1303.cooldown!.untilMs, r1303.withoutFallback],
     ['rate', 'rate', NOW + 900_000, 'relay'],
   );
-  assert.is(r1302.cooldown!.why, 'HTTP 429, z.ai code 1302, retry-after 900s');
-  const r1303 = classifyZaiAnswer({ status: 429, body: zai(1303, 'High frequency'), retryAfter: '10' }, S, NOW);
-  assert.is(r1303.cooldown!.untilMs, NOW + 300_000);
+  assert.is(r1303.cooldown!.why, 'HTTP 429, z.ai code 1303, retry-after 900s');
+  const short1303 = classifyZaiAnswer({ status: 429, body: zai(1303, 'High frequency'), retryAfter: '10' }, S, NOW);
+  assert.is(short1303.cooldown!.untilMs, NOW + 300_000);
   const plain429 = classifyZaiAnswer({ status: 429, body: '' }, S, NOW);
   assert.equal([plain429.cause, plain429.cooldown!.why], ['rate', 'HTTP 429']);
   for (const [status, body] of [
@@ -97,6 +97,19 @@ test('rate and overload: retry-after or CCP_ZAI_COOLDOWN_S, whichever is longer;
       `${status} ${body}`,
     );
   }
+});
+
+test('concurrency (1302, 1305): that request only — no cooldown, whatever retry-after says; relayed without fallback', () => {
+  for (const code of [1302, 1305]) {
+    const f = classifyZaiAnswer({ status: 429, body: zai(code, 'High concurrency'), retryAfter: '900' }, S, NOW);
+    assert.equal([f.cause, f.cooldown, f.withoutFallback, f.loud], ['busy', undefined, 'relay', false], String(code));
+  }
+});
+
+test('fair use (1313): lifted only on request, so the long cooldown and a loud line', () => {
+  const f = classifyZaiAnswer({ status: 429, body: zai(1313, 'fair use') }, S, NOW);
+  assert.equal([f.cause, f.cooldown!.reason, f.loud], ['quota', 'quota', true]);
+  assert.is(f.cooldown!.untilMs, NOW + S.longS * 1000);
 });
 
 test('auth, plan and model: long cooldown, a loud line, and a 502 without fallback — never the 401/403 itself', () => {

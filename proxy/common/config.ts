@@ -59,6 +59,11 @@ export interface Config {
   zaiCooldownS: number;
   /** Seconds Haiku stays on Anthropic after Z.AI rejected the key, the plan or the model; 0 disables. */
   zaiLongCooldownS: number;
+  /**
+   * CCP_ZAI_MAX_INFLIGHT: at most this many requests in flight on the Z.AI lane (the plan's concurrency
+   * limit, when the user knows it); undefined (the default, 0) learns it from Z.AI's 1302 refusals.
+   */
+  zaiMaxInflight: number | undefined;
   connectTimeoutMs: number;
   /** Streaming requests: how long to wait for the upstream's response headers. */
   firstByteTimeoutMs: number;
@@ -125,6 +130,7 @@ export const SETTINGS: Record<string, string> = {
   CCP_FALLBACK: '1',
   CCP_ZAI_COOLDOWN_S: '300',
   CCP_ZAI_LONG_COOLDOWN_S: '1800',
+  CCP_ZAI_MAX_INFLIGHT: '0',
   CCP_CONNECT_TIMEOUT_MS: '10000',
   CCP_FIRST_BYTE_TIMEOUT_MS: '90000',
   CCP_NONSTREAM_TIMEOUT_MS: '600000',
@@ -303,6 +309,12 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     fallback: parseBool(env, 'CCP_FALLBACK'),
     zaiCooldownS: parseNumber(env, 'CCP_ZAI_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
     zaiLongCooldownS: parseNumber(env, 'CCP_ZAI_LONG_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
+    zaiMaxInflight:
+      parseNumber(env, 'CCP_ZAI_MAX_INFLIGHT', {
+        min: 0,
+        integer: true,
+        what: 'a whole number of requests, 0 or more (0 learns the limit from Z.AI)',
+      }) || undefined,
     connectTimeoutMs: parseNumber(env, 'CCP_CONNECT_TIMEOUT_MS', MILLISECONDS),
     firstByteTimeoutMs: parseNumber(env, 'CCP_FIRST_BYTE_TIMEOUT_MS', MILLISECONDS),
     nonstreamTimeoutMs: parseNumber(env, 'CCP_NONSTREAM_TIMEOUT_MS', MILLISECONDS),

@@ -11,6 +11,12 @@ export type Decision =
   | 'fallback'
   | 'account_probe'
   | 'subagent_to_zai'
+  /** Would have gone to Z.AI, but the lane had every in-flight slot taken (zai-capacity.ts) → Anthropic. */
+  | 'zai_busy'
+  /** Would have gone to Z.AI, but it continues a Message Thread Anthropic holds → Anthropic. */
+  | 'thread_stays'
+  /** Continues a Message Thread whose last answer came from Z.AI: refused by the proxy so the client resends it whole. */
+  | 'thread_refused'
   | 'pass_through';
 
 export const SCHEMA_VERSION = 1;
@@ -189,6 +195,8 @@ export interface RunSettings {
   zai_cooldown_s: number;
   zai_long_cooldown_s: number;
   zai_quota_stop_pct: number;
+  /** CCP_ZAI_MAX_INFLIGHT; 0 when the limit is learned from Z.AI's concurrency refusals. */
+  zai_max_inflight: number;
 }
 
 export interface RunRecord extends RunSettings {
@@ -227,6 +235,7 @@ export const RUN_RECORD_FIELDS = [
   'zai_cooldown_s',
   'zai_long_cooldown_s',
   'zai_quota_stop_pct',
+  'zai_max_inflight',
 ] as const satisfies readonly (keyof RunRecord)[];
 const allRunFieldsListed: Exclude<keyof RunRecord, (typeof RUN_RECORD_FIELDS)[number]> extends never ? true : false =
   true;

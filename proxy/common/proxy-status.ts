@@ -61,6 +61,12 @@ export interface ProxyStatus {
   /** Top-level fields Z.AI refused ("Extra inputs are not permitted"), dropped from its requests for this run. */
   zai_dropped_fields: string[];
   zai_header_mode: string;
+  /**
+   * The Z.AI lane's in-flight requests and limit: `limit` null while none is known; `from` set
+   * (CCP_ZAI_MAX_INFLIGHT), learned (Z.AI's 1302 refusals) or unknown; refusals and requests kept on
+   * Anthropic for capacity since start. Absent from proxies older than the field.
+   */
+  zai_inflight?: { now: number; limit: number | null; from: string; refusals: number; kept_off: number };
   force_haiku_to_zai: boolean;
   /** What goes to the Z.AI lane now: `haiku`, `subagents`, both (comma list), or '' for nothing. */
   offload: string;

@@ -39,6 +39,7 @@ export function runSettings(
     zai_cooldown_s: config.zaiCooldownS,
     zai_long_cooldown_s: config.zaiLongCooldownS,
     zai_quota_stop_pct: config.zaiQuotaStopPct,
+    zai_max_inflight: config.zaiMaxInflight ?? 0,
   };
 }
 

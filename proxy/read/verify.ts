@@ -23,6 +23,8 @@ export const ALLOWED_HAIKU_ON_ANTHROPIC: readonly Decision[] = [
   'cooldown',
   'fallback',
   'account_probe',
+  'zai_busy',
+  'thread_stays',
 ];
 
 /** The upstream hosts (host[:port], as URL.host spells them) each lane may send to. */
@@ -169,7 +171,8 @@ export class RoutingVerifier {
     const subagent = typeof e.agent_id === 'string' && e.agent_id !== '';
     const movedSubagent =
       subagent && this.subagentsOn && (e.decision === 'subagent_to_zai' || e.decision === 'cooldown');
-    if (!haiku && e.lane === 'zai' && !movedSubagent) this.nonHaikuOnZai.push(rid);
+    // A thread_refused line went nowhere (the proxy answered 404): nothing of it reached Z.AI.
+    if (!haiku && e.lane === 'zai' && !movedSubagent && e.decision !== 'thread_refused') this.nonHaikuOnZai.push(rid);
     if (
       subagent &&
       this.subagentsOn &&

@@ -12,6 +12,7 @@ import {
   defaultPlanUsage,
   exhaustedWindow,
   quotaAnswer,
+  refusedBeta,
   strictSchemaProblem,
   zaiErrorAnswer,
   zaiKnowsModel,
@@ -79,6 +80,8 @@ export interface FakeUpstreamOptions {
   personality?: 'anthropic' | 'zai';
   /** Refuse unknown top-level fields with 400 "<field>: Extra inputs are not permitted": the first one named, or 'all'. */
   strictSchema?: 'first' | 'all';
+  /** Strict schema: fields refused besides the unknown ones (a Z.AI deployment that lacks them), for the reactive drop. */
+  unknownFields?: string[];
   /** Z.AI personality: answer any model id instead of 1211 for ids Z.AI does not know (a test that must, opts out). */
   anyModel?: boolean;
   /**
@@ -89,6 +92,11 @@ export interface FakeUpstreamOptions {
   spawnAgent?: { subagent_type: string; description: string; prompt: string };
   /** Anthropic personality: the subscription's unified rate-limit headers, sent on answers to OAuth (subscription) requests. */
   unifiedRateLimit?: Record<string, string>;
+  /**
+   * Z.AI personality: how many /v1/messages requests it answers at once; one more while that many are
+   * in flight gets 429 code 1302 "High concurrency usage" (the plan's concurrency limit).
+   */
+  maxConcurrent?: number;
 }
 
 const DEFAULT_USAGE: WireUsage = {
@@ -134,6 +142,11 @@ export class FakeUpstream {
   private readonly requestsOnSocket = new WeakMap<Socket, number>();
   /** Connections accepted so far (keep-alive reuse shows as few). */
   connections = 0;
+  /** /v1/messages requests being answered now, and the most at once (what a concurrency limit sees). */
+  inFlight = 0;
+  peakInFlight = 0;
+  /** Message ids this fake answered with: the Message Threads it can continue (Anthropic personality). */
+  private readonly issuedIds = new Set<string>();
   port = 0;
 
   constructor(readonly opts: FakeUpstreamOptions) {
@@ -252,8 +265,12 @@ export class FakeUpstream {
     }
     const path = fullPath.slice(prefix.length) || '/';
     if (await this.answerFault(req, res)) return;
-    if (req.method === 'POST' && path === '/v1/messages') await this.answerMessages(req, res, body);
-    else if (req.method === 'POST' && path === '/v1/messages/count_tokens')
+    if (req.method === 'POST' && path === '/v1/messages') {
+      this.inFlight++;
+      this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+      res.once('close', () => this.inFlight--);
+      await this.answerMessages(req, res, body);
+    } else if (req.method === 'POST' && path === '/v1/messages/count_tokens')
       this.send(req, res, 200, JSON.stringify({ input_tokens: Math.max(1, Math.round(body.length / 4)) }));
     // Claude Code's other calls (settings, telemetry, HEAD / probes): a harmless empty answer.
     else this.send(req, res, 200, '{}');
@@ -294,10 +311,24 @@ export class FakeUpstream {
     }
     const problem =
       (typeof parsed.model !== 'string' ? 'model: Field required' : undefined) ??
-      (this.opts.strictSchema ? strictSchemaProblem(parsed, this.opts.strictSchema === 'all') : undefined) ??
+      (this.opts.strictSchema
+        ? strictSchemaProblem(parsed, this.opts.strictSchema === 'all', this.opts.unknownFields)
+        : undefined) ??
       this.thinkingProblem(parsed);
     if (problem) {
       this.send(req, res, 400, errorBody('invalid_request_error', problem));
+      return;
+    }
+    const beta = this.zai && this.opts.strictSchema ? refusedBeta(req.headers['anthropic-beta']) : undefined;
+    const busy = this.zai && this.opts.maxConcurrent !== undefined && this.inFlight > this.opts.maxConcurrent;
+    if (beta !== undefined || busy) {
+      const a = zaiErrorAnswer(1302, { requestId: newRequestId() });
+      this.send(req, res, a.status, a.body);
+      return;
+    }
+    const thread = this.threadProblem(parsed);
+    if (thread) {
+      this.send(req, res, 404, thread);
       return;
     }
     if (this.zai && !this.opts.anyModel && !zaiKnowsModel(parsed.model as string)) {
@@ -365,6 +396,29 @@ export class FakeUpstream {
     answer(200, quotaAnswer(this.planUsage));
   }
 
+  /**
+   * Anthropic personality, Message Threads: a continuation of a message this fake did not answer is
+   * 404 thread_not_found, as the CLI expects it (error.details.error_code). Undefined when it may go on.
+   */
+  private threadProblem(body: Record<string, unknown>): string | undefined {
+    if (this.zai) return undefined;
+    const thread = body.thread as { type?: unknown; previous_message_id?: unknown } | undefined;
+    const previous = thread?.type === 'continue' ? thread.previous_message_id : body.previous_message_id;
+    if (typeof previous !== 'string' || this.issuedIds.has(previous)) return undefined;
+    return JSON.stringify({
+      type: 'error',
+      error: { type: 'not_found_error', message: 'thread_not_found', details: { error_code: 'thread_not_found' } },
+      request_id: newRequestId(),
+    });
+  }
+
+  /** A new message id, remembered as one this fake can continue. */
+  private messageId(): string {
+    const id = `msg_${randomBytes(8).toString('hex')}`;
+    this.issuedIds.add(id);
+    return id;
+  }
+
   /** A signature this fake issues for a thinking text. */
   private sign(text: string): string {
     if (this.opts.thinking === 'glm') return `glm-${randomBytes(12).toString('hex')}`;
@@ -426,7 +480,7 @@ export class FakeUpstream {
     const text = this.replyText();
     const thought = `${this.name} thinks`;
     const payload = JSON.stringify({
-      id: `msg_${randomBytes(8).toString('hex')}`,
+      id: this.messageId(),
       type: 'message',
       role: 'assistant',
       model,
@@ -517,7 +571,7 @@ export class FakeUpstream {
         {
           type: 'message_start',
           message: {
-            id: `msg_${randomBytes(8).toString('hex')}`,
+            id: this.messageId(),
             type: 'message',
             role: 'assistant',
             model,

@@ -120,11 +120,45 @@ export const KNOWN_FIELDS = new Set([
   'tools',
   'tool_choice',
   'thinking',
+  // Sent by Claude Code in Z.AI's own setup (ANTHROPIC_BASE_URL at Z.AI), so Z.AI takes them
+  // (../shared/research/claude-code-2-1-337-and-zai-2026-12-07.md, the third-party column).
+  'context_management',
+  'output_config',
 ]);
 
+/**
+ * The betas the strict fake takes: the ones Claude Code 2.1.337 sends in Z.AI's own setup (the same
+ * research note's "both shapes" column). Any other — Claude-only betas such as
+ * prompt-caching-scope-2026-01-05 — is answered with a deterministic 1302, as reported from the field
+ * (NousResearch/hermes-agent PR #52455: with them 0/5 succeeded, without them 5/5).
+ */
+export const ZAI_ACCEPTED_BETAS: ReadonlySet<string> = new Set([
+  'claude-code-20250219',
+  'interleaved-thinking-2025-05-14',
+  'context-management-2025-06-27',
+  'per-turn-control-2026-07-01',
+  'mid-conversation-tool-changes-2026-07-01',
+  'thinking-token-count-2026-05-13',
+  'advanced-tool-use-2025-11-20',
+  'effort-2025-11-24',
+]);
+
+/** The first beta of an anthropic-beta header the strict fake does not take; undefined when it takes them all. */
+export function refusedBeta(header: string | string[] | undefined): string | undefined {
+  const betas = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  return betas.find((b) => !ZAI_ACCEPTED_BETAS.has(b));
+}
+
 /** The strict schema's answer: 400 naming the first unknown top-level field (or all of them), or undefined when there is none. */
-export function strictSchemaProblem(body: Record<string, unknown>, nameAll: boolean): string | undefined {
-  const unknown = Object.keys(body).filter((k) => !KNOWN_FIELDS.has(k));
+export function strictSchemaProblem(
+  body: Record<string, unknown>,
+  nameAll: boolean,
+  alsoUnknown: readonly string[] = [],
+): string | undefined {
+  const unknown = Object.keys(body).filter((k) => !KNOWN_FIELDS.has(k) || alsoUnknown.includes(k));
   if (!unknown.length) return undefined;
   return (nameAll ? unknown : unknown.slice(0, 1)).map((f) => `${f}: Extra inputs are not permitted`).join('; ');
 }

@@ -17,6 +17,7 @@ import { ControlApi } from './control/control.js';
 import { LiveStats } from './observe/live-stats.js';
 import { UpstreamPool } from './upstream/upstream-pool.js';
 import { ZaiQuotaWatch } from './lane/zai-quota.js';
+import { ZaiCapacity, type ZaiCapacityView } from './lane/zai-capacity.js';
 
 export interface ProxyHandle {
   port: number;
@@ -24,6 +25,8 @@ export interface ProxyHandle {
   config: Config;
   state: LiveState;
   router: Router;
+  /** The Z.AI lane's in-flight slots, read-only (the router's attempt policy owns them). */
+  zaiCapacity: ZaiCapacityView;
   front: Front;
   logPath: string;
   controlToken: string;
@@ -53,6 +56,8 @@ interface Core {
   config: Config;
   ca: CaFiles;
   state: LiveState;
+  /** Written only by the router's attempt policy; read here for status. */
+  capacity: ZaiCapacity;
   live: LiveStats;
   log: UsageLog;
   logPath: string;
@@ -85,6 +90,10 @@ export function pingLine(port: number, caFingerprint: string): string {
   return `ccp-lanes pid=${process.pid} port=${port} ca=${caFingerprint}\n`;
 }
 
+function zaiInflightStatus(c: ZaiCapacityView): ProxyStatus['zai_inflight'] {
+  return { now: c.inFlight, limit: c.limit ?? null, from: c.limitFrom, refusals: c.refusals, kept_off: c.keptOff };
+}
+
 /** GET /__ccp/status: what status, doctor, bundle and the dashboard know of this process. */
 function statusOf(core: Core, port: () => number): ProxyStatus {
   const { config, state } = core;
@@ -98,6 +107,7 @@ function statusOf(core: Core, port: () => number): ProxyStatus {
     zai_cooldown_reason: state.coolingDown() ? state.zaiCooldownReason || null : null,
     zai_dropped_fields: [...state.zaiUnknownFields],
     zai_header_mode: state.zaiHeaderMode,
+    zai_inflight: zaiInflightStatus(core.capacity),
     force_haiku_to_zai: config.forceHaikuToZai,
     offload: offloadWords(config.forceHaikuToZai, state.offloadSubagents),
     zai_key_set: config.zaiApiKey !== undefined,
@@ -119,7 +129,12 @@ function statusOf(core: Core, port: () => number): ProxyStatus {
 /** The router's observers: the usage log (both lines), live stats and the optional body tee. */
 function makeRouter(core: Core, upstreamCa: string | undefined): Router {
   const { config } = core;
-  const router = new Router({ config, state: core.state, ...(upstreamCa ? { upstreamCa } : {}) });
+  const router = new Router({
+    config,
+    state: core.state,
+    capacity: core.capacity,
+    ...(upstreamCa ? { upstreamCa } : {}),
+  });
   router.on('decided', ({ record }: AttemptEvent) => core.log.write(record));
   router.on('completed', ({ record }: AttemptEvent) => {
     core.log.write(record);
@@ -169,6 +184,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       headerMode: config.zaiHeaderMode,
       offloadSubagents: config.offloadSubagents,
     }),
+    capacity: new ZaiCapacity(config.zaiMaxInflight),
     live: new LiveStats(config.pricing),
     log: new UsageLog(logPath, { maxBytes: config.logMaxBytes, keep: config.logKeep }),
     logPath,
@@ -226,6 +242,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
     config,
     state: core.state,
     router,
+    zaiCapacity: core.capacity,
     front,
     logPath,
     controlToken,

@@ -23,6 +23,8 @@ import { completionRecord, decisionRecord } from '../observe/usage-record.js';
 import { parseSubscriptionStatus } from './subscription-limits.js';
 import { classifyZaiAnswer, networkFailure, type CooldownReason, type ZaiFailure } from './zai-failures.js';
 import { MESSAGES_KEY_MODES, otherKeyMode } from '../upstream/zai-key.js';
+import type { ZaiCapacity } from './zai-capacity.js';
+import type { ThreadLanes } from './thread-lanes.js';
 
 /** Answers "Extra inputs are not permitted" are retried without the named fields at most this many times per request. */
 export const MAX_FIELD_RETRIES = 3;
@@ -30,6 +32,10 @@ export const MAX_FIELD_RETRIES = 3;
 export interface PolicyContext {
   config: Config;
   state: LiveState;
+  /** The Z.AI lane's in-flight slots: taken and given back here, shrunk on Z.AI's concurrency refusals. */
+  capacity: ZaiCapacity;
+  /** Which lane answered which message id (Message Threads). */
+  threads: ThreadLanes;
   pool: UpstreamPool;
   zaiSignatures: SignatureMemory;
   /** Attempts in flight, so a shutdown can end them (and so write their completion lines). */
@@ -103,6 +109,11 @@ export class AttemptPolicy {
   constructor(private readonly ctx: PolicyContext) {}
 
   async run(s: Served, d: LaneDecision): Promise<void> {
+    if (d.decision === 'thread_refused') {
+      this.answerThreadRefused(s, d);
+      return;
+    }
+    if (d.decision === 'zai_busy') this.ctx.capacity.keptOffOne();
     if (d.lane === 'anthropic') {
       const reason = this.ctx.state.zaiCooldownReason;
       const extra: Partial<UsageRecord> = d.decision === 'cooldown' && reason ? { cooldown_reason: reason } : {};
@@ -119,7 +130,14 @@ export class AttemptPolicy {
       this.answerCooldown(s, d);
       return;
     }
-    const outcome = await this.runZai(s, d);
+    // The slot is taken in the same turn as the decision that saw it free, and held through every retry.
+    this.ctx.capacity.acquire();
+    let outcome: ZaiOutcome | undefined;
+    try {
+      outcome = await this.runZai(s, d);
+    } finally {
+      this.ctx.capacity.release();
+    }
     if (!outcome) return;
     if (this.ctx.config.fallback) {
       const fb: LaneDecision = {
@@ -172,7 +190,10 @@ export class AttemptPolicy {
       const { end, obs } = done.r;
       if (end.kind === 'relayed' || end.kind === 'aborted') {
         // The mode that worked sticks; a 2xx is the only proof it works.
-        if (obs.status >= 200 && obs.status < 300) state.headerModeWorked(mode);
+        if (obs.status >= 200 && obs.status < 300) {
+          state.headerModeWorked(mode);
+          this.ctx.capacity.succeeded();
+        }
         this.complete(s, done, { final: true });
         return undefined;
       }
@@ -202,6 +223,7 @@ export class AttemptPolicy {
         this.complete(s, done, { zai_failure: failure.cause, final: false });
         continue;
       }
+      if (failure.cause === 'busy') this.ctx.capacity.refused();
       this.startCooldown(failure);
       this.complete(s, done, {
         zai_failure: failure.cause,
@@ -298,6 +320,35 @@ export class AttemptPolicy {
       this.ctx.completed(completionRecord(base, obs, s.t0, { final: true, proxy_status: answer.status }), s.request);
   }
 
+  /**
+   * A continuation of a Message Thread whose last answer came from Z.AI: neither lane can continue it
+   * (Z.AI keeps no threads, Anthropic never saw it). The 404 `thread_not_found` is the answer the pinned
+   * Claude Code recovers from by sending the conversation again whole (docs/ZAI.md, "Message Threads").
+   */
+  private answerThreadRefused(s: Served, d: LaneDecision): void {
+    const base = decisionRecord(s.request, d, 1, undefined, this.ctx.state.paused);
+    if (s.logged) this.ctx.decided(base, s.request);
+    const body = JSON.stringify({
+      type: 'error',
+      error: {
+        type: 'not_found_error',
+        message:
+          'proxy: thread_not_found: this thread was answered on the Z.AI lane, which keeps no threads; send it whole',
+        details: { error_code: 'thread_not_found' },
+      },
+    });
+    s.reply.send(404, { 'content-type': 'application/json' }, body);
+    const obs = {
+      status: 404,
+      endedAt: performance.now(),
+      respBytes: Buffer.byteLength(body),
+      usage: {},
+      redialled: false,
+      signatures: [],
+    };
+    if (s.logged) this.ctx.completed(completionRecord(base, obs, s.t0, { final: true, proxy_status: 404 }), s.request);
+  }
+
   /** No answer at all and nothing to fall back to: an Anthropic-shaped 502 (504 for a timeout) naming the lane. */
   private answerUnreachable(s: Served, r: AttemptResult, lane: string): number | undefined {
     if (s.reply.headersSent || s.reply.gone) return undefined;
@@ -341,6 +392,10 @@ export class AttemptPolicy {
 
   /** The completion line, once the policy knows whether this attempt's answer is the one the client got. */
   private complete(s: Served, done: Done, extra: Partial<UsageRecord>): void {
+    const { obs } = done.r;
+    // The answer the client got names the message a thread would continue from: it belongs to this lane.
+    if (extra.final && obs.messageId && obs.status >= 200 && obs.status < 300)
+      this.ctx.threads.remember(obs.messageId, done.plan.target.lane);
     if (s.logged) this.ctx.completed(completionRecord(done.base, done.r.obs, s.t0, extra), s.request);
   }
 }

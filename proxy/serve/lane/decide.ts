@@ -24,6 +24,13 @@ export interface DecideInput {
   zaiCooldownReason?: string;
   /** The body is one of Claude Code's account probes (account-probe.ts). */
   accountProbe?: AccountProbe;
+  /**
+   * The request continues a Message Thread (`thread: {type: "continue"}`): which lane answered the
+   * message it continues, as far as this proxy saw ('unknown' when it did not see it answered).
+   */
+  continuesThreadOf?: Lane | 'unknown';
+  /** The Z.AI lane's in-flight slots (zai-capacity.ts); absent means room. */
+  zaiCapacity?: { hasRoom: boolean; inFlight: number; limit: number | undefined };
 }
 
 export interface LaneDecision {
@@ -62,6 +69,20 @@ function toZaiUnlessHeld(
       reason: `${what}, z.ai lane cooling down${cool} → anthropic lane`,
     };
   }
+  if (input.continuesThreadOf !== undefined)
+    // Z.AI never saw the thread: only the server that holds it can continue it.
+    return {
+      lane: 'anthropic',
+      decision: 'thread_stays',
+      reason: `${what}, continues a message thread ${input.continuesThreadOf === 'anthropic' ? 'anthropic answered' : 'not answered by z.ai here'} → anthropic lane`,
+    };
+  const cap = input.zaiCapacity;
+  if (cap && !cap.hasRoom && input.fallback)
+    return {
+      lane: 'anthropic',
+      decision: 'zai_busy',
+      reason: `${what}, z.ai lane full (${cap.inFlight} of ${cap.limit ?? '?'} in flight) → anthropic lane`,
+    };
   return { lane: 'zai', decision, reason: why };
 }
 
@@ -69,6 +90,14 @@ export function decide(input: DecideInput): LaneDecision {
   if (!isMessagesPath(input.method, input.path)) {
     return { lane: 'anthropic', decision: 'pass_through', reason: `${input.method} ${input.path} → anthropic lane` };
   }
+  if (input.continuesThreadOf === 'zai')
+    // Anthropic cannot continue what Z.AI answered, and Z.AI keeps no threads: Claude Code resends it
+    // whole on a 404 thread_not_found (what the pinned CLI does with that answer; docs/ZAI.md, Threads).
+    return {
+      lane: 'zai',
+      decision: 'thread_refused',
+      reason: 'continues a message thread z.ai answered → 404 thread_not_found from the proxy, resent whole',
+    };
   const haiku = isHaikuModel(input.model);
   if (haiku && input.accountProbe) {
     // Its answer is about the user's Anthropic account (quota headers, key, model access): Z.AI cannot give it.

@@ -1,4 +1,5 @@
 // A client request as the lanes see it: read whole (bounded), its model and stream flag known.
+import { gunzipSync } from 'node:zlib';
 import type { ClientExchange } from '../front/client-exchange.js';
 import { clientLabels, type ClientLabels } from './client-labels.js';
 import { isMessagesPath } from './api-paths.js';
@@ -9,7 +10,13 @@ export interface RequestInfo {
   method: string;
   path: string;
   query: string;
+  /** The body, decoded when the client sent it compressed (what the lanes read and rewrite). */
   body: Buffer;
+  /**
+   * A body the client sent `Content-Encoding: gzip` (Claude Code 2.1.337 may, for bodies ≥ 512 KiB):
+   * the bytes as sent and their encoding, for the Anthropic lane to forward unchanged.
+   */
+  encoded?: { body: Buffer; encoding: string };
   /** Bytes the client sent (more than body.length when the body was too large to keep). */
   size: number;
   /** The body as a JSON object (parsed at most once, and only when needed), for /v1/messages requests. */
@@ -60,13 +67,16 @@ export async function readBody(chunks: AsyncIterable<Buffer>, limit: number): Pr
 
 /**
  * Split the target, and read model and stream from a /v1/messages body (not JSON: neither is known).
- * A body too large to keep is known by its size and, when it starts with it, its model.
+ * A body too large to keep is known by its size and, when it starts with it, its model. A gzip body is
+ * read decoded (up to `maxDecodedBytes`; beyond it, or not gzip after all, it stays as sent and unread).
  */
-export function requestInfo(exchange: ClientExchange, read: ReadBody): RequestInfo {
+export function requestInfo(exchange: ClientExchange, read: ReadBody, maxDecodedBytes: number): RequestInfo {
   const q = exchange.target.indexOf('?');
   const path = q === -1 ? exchange.target : exchange.target.slice(0, q);
   const messages = isMessagesPath(exchange.method, path);
-  const body = read.body;
+  const encoding = contentEncoding(exchange.rawHeaders);
+  const decoded = encoding === 'gzip' && messages ? gunzipBounded(read.body, maxDecodedBytes) : undefined;
+  const body = decoded ?? read.body;
   const parsed = messages && !read.head ? readMessagesBody(body) : undefined;
   const model = parsed?.model ?? (messages && read.head ? leadingModel(read.head) : undefined);
   return {
@@ -75,6 +85,7 @@ export function requestInfo(exchange: ClientExchange, read: ReadBody): RequestIn
     path,
     query: q === -1 ? '' : exchange.target.slice(q),
     body,
+    ...(decoded && encoding ? { encoded: { body: read.body, encoding } } : {}),
     json: parsed ? parsed.json : () => undefined,
     model,
     size: read.size,
@@ -83,4 +94,23 @@ export function requestInfo(exchange: ClientExchange, read: ReadBody): RequestIn
     rawHeaders: exchange.rawHeaders,
     labels: clientLabels(exchange.rawHeaders),
   };
+}
+
+/** The request's Content-Encoding, lower-cased; undefined when absent or identity. */
+function contentEncoding(raw: readonly string[]): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() !== 'content-encoding') continue;
+    const v = raw[i + 1]!.trim().toLowerCase();
+    return v === '' || v === 'identity' ? undefined : v;
+  }
+  return undefined;
+}
+
+/** A gzip body decoded (bounded, so a zip bomb cannot grow memory); undefined when it is not valid gzip. */
+function gunzipBounded(body: Buffer, maxBytes: number): Buffer | undefined {
+  try {
+    return gunzipSync(body, { maxOutputLength: maxBytes });
+  } catch {
+    return undefined;
+  }
 }

@@ -17,6 +17,8 @@ import { SignatureMemory } from '../upstream/thinking-guard.js';
 import type { UpstreamAttempt } from '../upstream/upstream-attempt.js';
 import { UpstreamPool } from '../upstream/upstream-pool.js';
 import { completionRecord, decisionRecord } from '../observe/usage-record.js';
+import type { ZaiCapacity } from './zai-capacity.js';
+import { continuedMessageId, mayContinueThread, ThreadLanes } from './thread-lanes.js';
 
 export type { RequestInfo };
 
@@ -36,6 +38,8 @@ export interface RouterEvents {
 export interface RouterOptions {
   config: Config;
   state: LiveState;
+  /** The Z.AI lane's in-flight slots: written here (through the policy) only. */
+  capacity: ZaiCapacity;
   /** Extra CA certificates (PEM) trusted for upstream TLS. */
   upstreamCa?: string;
 }
@@ -47,6 +51,8 @@ export class Router extends EventEmitter<RouterEvents> {
   /** Ends every attempt still in flight, so a shutdown still writes their completion lines. */
   private readonly inFlight = new Set<UpstreamAttempt>();
   private readonly policy: AttemptPolicy;
+  /** Which lane answered which message id, for Message Thread continuations. */
+  private readonly threads = new ThreadLanes();
 
   constructor(private readonly opts: RouterOptions) {
     super();
@@ -54,6 +60,8 @@ export class Router extends EventEmitter<RouterEvents> {
     this.policy = new AttemptPolicy({
       config: opts.config,
       state: opts.state,
+      capacity: opts.capacity,
+      threads: this.threads,
       pool: this.pool,
       zaiSignatures: this.zaiSignatures,
       inFlight: this.inFlight,
@@ -126,10 +134,15 @@ export class Router extends EventEmitter<RouterEvents> {
     const read = await readBody(exchange.body, config.maxBodyBytes);
     const t0 = performance.now();
     // Not JSON, or not a messages call: it goes to Anthropic untouched, which answers it (pass_through).
-    const request = requestInfo(exchange, read);
+    const request = requestInfo(exchange, read, config.maxBodyBytes);
     const logged = !config.filterChain || isMessagesPath(request.method, request.path);
     // Haiku bodies are parsed whole anyway (messages-body.ts): the probe check costs a field lookup.
     const probe = isHaikuModel(request.model) ? accountProbeKind(request.json()) : undefined;
+    const continues =
+      isMessagesPath(request.method, request.path) && mayContinueThread(request.body)
+        ? continuedMessageId(request.json())
+        : undefined;
+    const { capacity } = this.opts;
     const d = decide({
       method: request.method,
       path: request.path,
@@ -143,6 +156,8 @@ export class Router extends EventEmitter<RouterEvents> {
       fallback: config.fallback,
       ...(state.zaiCooldownReason ? { zaiCooldownReason: state.zaiCooldownReason } : {}),
       ...(probe ? { accountProbe: probe } : {}),
+      ...(continues !== undefined ? { continuesThreadOf: this.threads.laneOf(continues) } : {}),
+      zaiCapacity: { hasRoom: capacity.hasRoom(), inFlight: capacity.inFlight, limit: capacity.limit },
     });
     const served: Served = { request, reply: exchange.reply, t0, logged };
     if (read.tooLarge) {

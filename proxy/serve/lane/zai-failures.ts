@@ -6,6 +6,7 @@ export type CooldownReason = 'rate' | 'quota' | 'auth' | 'plan' | 'model' | 'ove
 
 /** What went wrong, for the log, the cooldown and the console. */
 export type ZaiFailureCause =
+  | 'busy'
   | 'auth'
   | 'unknown_fields'
   | 'rate'
@@ -51,7 +52,14 @@ const AUTH_CODES = new Set([1000, 1001, 1002, 1003, 1004]);
 const PLAN_CODES = new Set([1113, 1309]);
 const MODEL_CODES = new Set([1211, 1311]);
 const QUOTA_CODES = new Set([1308, 1310]);
-const RATE_CODES = new Set([1302, 1303, 1304, 1305, 1313]);
+/**
+ * Requests in flight, not a spent quota: 1302 "High concurrency usage of this API" and 1305 (traffic
+ * limit) clear in seconds (zai-org/feedback #761). They fail one request, never the lane.
+ */
+const BUSY_CODES = new Set([1302, 1305]);
+const RATE_CODES = new Set([1303, 1304]);
+/** Fair-use block: lifted only on request to Z.AI (agenc-core PR #2491), so the long cooldown. */
+const FAIR_USE_CODES = new Set([1313]);
 const OVERLOAD_CODES = new Set([1312]);
 
 /** A quota's reset time is believed up to this far ahead; beyond it (or unreadable) the short cooldown applies. */
@@ -223,6 +231,19 @@ export function classifyZaiAnswer(a: ZaiAnswer, s: CooldownSettings, nowMs: numb
           ? { reason: 'quota' as const, untilMs: reset, why }
           : shortCooldown('quota', why, s, nowMs, retryAfterS);
     return make('quota', 'relay', `proxy: ${why}`, cooldown);
+  }
+  if (code !== undefined && BUSY_CODES.has(code)) {
+    // No cooldown: the lane's in-flight limit (zai-capacity.ts) learns from it instead.
+    return make('busy', 'relay', `proxy: Z.AI is at its concurrency limit (${head})`, undefined);
+  }
+  if (code !== undefined && FAIR_USE_CODES.has(code)) {
+    return make(
+      'quota',
+      'relay',
+      `proxy: Z.AI fair-use block (${head}); it is lifted only on request to Z.AI support`,
+      longCooldown('quota', `${head}: fair-use block`, s, nowMs),
+      true,
+    );
   }
   if ((code !== undefined && RATE_CODES.has(code)) || (a.status === 429 && code === undefined)) {
     return make(

@@ -1,6 +1,7 @@
 // Pure header rewrites for each lane (docs/CONTRACT.md §2). No I/O.
 import type { HeaderMode } from '../../common/config.js';
 import { zaiKeyHeader } from './zai-key.js';
+import { isThirdPartyHeader, thirdPartyBetas } from './zai-dialect.js';
 
 export type OutHeaders = Record<string, string | string[]>;
 
@@ -83,26 +84,23 @@ export function anthropicLaneHeaders(raw: readonly string[], bodyLength: number,
   return out;
 }
 
-/** Remove the subscription-only `oauth-…` entries from an anthropic-beta value; undefined when nothing is left. */
-export function stripOauthBetas(value: string | string[] | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const kept = (Array.isArray(value) ? value.join(',') : value)
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '' && !s.toLowerCase().startsWith('oauth-'));
-  return kept.length ? kept.join(',') : undefined;
-}
-
 export interface ZaiHeaderOptions {
   key: string;
   mode: HeaderMode;
   anthVersion: string;
 }
 
-/** Z.AI lane: every client credential removed, the lane key added in the configured header mode. */
+/**
+ * Z.AI lane: only the headers and betas of Claude Code's third-party shape (zai-dialect.ts) — so every
+ * client credential and every Claude Code identifier is gone — and the lane key in the configured mode.
+ */
 export function zaiLaneHeaders(raw: readonly string[], bodyLength: number, opts: ZaiHeaderOptions): OutHeaders {
-  const out = endToEndHeaders(raw, CLIENT_CREDENTIALS, isClaudeCodeIdentifier);
-  const beta = stripOauthBetas(out['anthropic-beta']);
+  const out = endToEndHeaders(
+    raw,
+    CLIENT_CREDENTIALS,
+    (name) => isClaudeCodeIdentifier(name) || !isThirdPartyHeader(name),
+  );
+  const beta = thirdPartyBetas(out['anthropic-beta']);
   if (beta === undefined) delete out['anthropic-beta'];
   else out['anthropic-beta'] = beta;
   const [name, value] = zaiKeyHeader(opts.mode, opts.key);

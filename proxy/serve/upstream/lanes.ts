@@ -4,6 +4,7 @@ import type { Lane } from '../../common/log-schema.js';
 import { anthropicLaneHeaders, zaiLaneHeaders, type OutHeaders } from './headers.js';
 import type { RequestInfo } from '../lane/request.js';
 import { stripForeignThinking, type SignatureMemory } from './thinking-guard.js';
+import { thirdPartyBody, withoutContextSuffix } from './zai-dialect.js';
 
 export interface LaneTarget {
   lane: Lane;
@@ -28,8 +29,10 @@ export function joinUrl(base: URL, path: string, query: string): URL {
 }
 
 /**
- * Z.AI lane: ZAI_BASE_URL + path, the client's credentials replaced by the lane key, the model mapped,
- * and the top-level fields in `drop` removed (fields Z.AI named unknown; the only other body change).
+ * Z.AI lane: ZAI_BASE_URL + path, the client's credentials replaced by the lane key, the body in Claude
+ * Code's third-party dialect (zai-dialect.ts: first-party fields such as `diagnostics` and `thread`
+ * removed, a `[1m]` suffix stripped, the model mapped), and the top-level fields in `drop` removed
+ * (fields Z.AI named unknown). A body that needs none of it is sent as it came.
  */
 export function zaiTarget(
   request: RequestInfo,
@@ -38,13 +41,24 @@ export function zaiTarget(
   drop: ReadonlySet<string> = new Set(),
 ): LaneTarget {
   let body = request.body;
-  const mapped = request.model ? mapModel(request.model, config.zaiModelMap) : undefined;
-  const json = mapped || drop.size ? request.json() : undefined;
-  const dropped = json ? Object.keys(json).filter((k) => drop.has(k)) : [];
-  if (json && (mapped || dropped.length)) {
-    const out: Record<string, unknown> = { ...json, ...(mapped ? { model: mapped } : {}) };
-    for (const k of dropped) delete out[k];
-    body = Buffer.from(JSON.stringify(out));
+  const json = request.json();
+  let upstreamModel: string | undefined;
+  const dropped: string[] = [];
+  if (json) {
+    const model = typeof json.model === 'string' ? json.model : undefined;
+    const bare = model !== undefined ? withoutContextSuffix(model) : undefined;
+    const sent = bare !== undefined ? (mapModel(bare, config.zaiModelMap) ?? bare) : undefined;
+    const dialect = thirdPartyBody(json, sent);
+    const out = dialect.body;
+    if (sent !== undefined) out.model = sent;
+    for (const k of Object.keys(out)) {
+      if (!drop.has(k)) continue;
+      delete out[k];
+      dropped.push(k);
+    }
+    if (sent !== model || dialect.removed.length || dialect.thinkingDisabledRemoved || dropped.length)
+      body = Buffer.from(JSON.stringify(out));
+    if (sent !== model) upstreamModel = sent;
   }
   return {
     lane: 'zai',
@@ -55,7 +69,7 @@ export function zaiTarget(
       anthVersion: config.anthVersion,
     }),
     body,
-    ...(mapped && json ? { upstreamModel: mapped } : {}),
+    ...(upstreamModel ? { upstreamModel } : {}),
     headerMode: mode,
     ...(dropped.length ? { droppedFields: dropped } : {}),
   };
@@ -75,11 +89,16 @@ export function anthropicTarget(request: RequestInfo, config: Config, zaiSignatu
       thinkingDisabled = guarded.droppedThinking;
     }
   }
-  const hasBody = body.length > 0 || !['GET', 'HEAD'].includes(request.method);
+  // A compressed body goes as it came unless the guard changed it (then decoded, without the encoding).
+  const asSent = request.encoded && body === request.body ? request.encoded.body : body;
+  const hasBody = asSent.length > 0 || !['GET', 'HEAD'].includes(request.method);
+  const headers = anthropicLaneHeaders(request.rawHeaders, asSent.length, hasBody);
+  if (request.encoded && asSent !== request.encoded.body) delete headers['content-encoding'];
+  body = asSent;
   return {
     lane: 'anthropic',
     url: joinUrl(config.anthBaseUrl, request.path, request.query),
-    headers: anthropicLaneHeaders(request.rawHeaders, body.length, hasBody),
+    headers,
     body,
     ...(thinkingRemoved ? { thinkingRemoved } : {}),
     ...(thinkingDisabled ? { thinkingDisabled } : {}),

@@ -34,6 +34,8 @@ export interface StreamObservation {
   usage: Usage;
   stopReason?: string;
   model?: string;
+  /** message_start.message.id: what a Message Thread continues from. */
+  messageId?: string;
   error?: StreamError;
   /** True once `message_stop` was seen: the stream finished as the API intends. */
   complete: boolean;
@@ -165,6 +167,7 @@ export class SseObserver {
         const msg = d?.message as Record<string, unknown> | undefined;
         if (msg) {
           if (typeof msg.model === 'string') o.model = msg.model;
+          if (typeof msg.id === 'string') o.messageId = msg.id;
           mergeUsage(o.usage, msg.usage);
         }
         break;
@@ -196,6 +199,7 @@ export interface JsonObservation {
   usage: Usage;
   stopReason?: string;
   model?: string;
+  messageId?: string;
   error?: StreamError;
 }
 
@@ -213,6 +217,7 @@ export function observeJsonBody(text: string): JsonObservation {
   mergeUsage(out.usage, d.usage);
   if (typeof d.stop_reason === 'string') out.stopReason = d.stop_reason;
   if (typeof d.model === 'string') out.model = d.model;
+  if (d.type === 'message' && typeof d.id === 'string') out.messageId = d.id;
   // count_tokens answers {"input_tokens": N} at the top level.
   if (typeof d.input_tokens === 'number' && out.usage.input_tokens === undefined)
     out.usage.input_tokens = d.input_tokens;

@@ -62,6 +62,8 @@ export interface AttemptObservation {
   stopReason?: string;
   /** The model the answer says it came from (message_start.message.model, or the JSON body's model). */
   servedModel?: string;
+  /** The answer's message id (what a Message Thread continues from). */
+  messageId?: string;
   sseEvents?: number;
   firstEventAt?: number;
   firstTokenAt?: number;
@@ -105,6 +107,8 @@ export class UpstreamAttempt {
   private connectTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private wentIdle = false;
+  /** The last two bytes relayed to the client: whether the proxy's own SSE frame starts on an event boundary. */
+  private relayedTail: Buffer = Buffer.alloc(0);
   private redialled = false;
   private status = 0;
   private ttfb: number | undefined;
@@ -253,6 +257,8 @@ export class UpstreamAttempt {
       this.jsonBytes += chunk.length;
     }
     const { reply } = this.spec;
+    if (chunk.length)
+      this.relayedTail = chunk.length >= 2 ? chunk.subarray(-2) : Buffer.concat([this.relayedTail, chunk]).subarray(-2);
     if (!reply.write(chunk)) {
       this.upRes!.pause();
       reply.onceDrain(() => this.upRes!.resume());
@@ -307,7 +313,8 @@ export class UpstreamAttempt {
   private failMidStream(message: string): void {
     const { reply } = this.spec;
     if (reply.gone) return;
-    if (this.sse && !reply.ended) reply.write(anthropicErrorEvent('api_error', message), () => reply.destroy());
+    if (this.sse && !reply.ended)
+      reply.write(anthropicErrorEvent('api_error', message, this.relayedTail), () => reply.destroy());
     else reply.destroy();
   }
 
@@ -340,6 +347,7 @@ export class UpstreamAttempt {
       obs.sseEvents = o.events;
       if (o.stopReason) obs.stopReason = o.stopReason;
       if (o.model) obs.servedModel = o.model;
+      if (o.messageId) obs.messageId = o.messageId;
       if (o.firstEventAt !== undefined) obs.firstEventAt = o.firstEventAt;
       if (o.lastEventAt !== undefined) obs.lastEventAt = o.lastEventAt;
       const firstToken = o.firstDeltaAt ?? o.firstEventAt;
@@ -352,6 +360,7 @@ export class UpstreamAttempt {
       obs.jsonText = text;
       if (o.stopReason) obs.stopReason = o.stopReason;
       if (o.model) obs.servedModel = o.model;
+      if (o.messageId) obs.messageId = o.messageId;
       if (this.spec.target.lane === 'zai' && text.includes('"thinking"')) {
         try {
           obs.signatures = signaturesInMessage(JSON.parse(text));
