@@ -11,6 +11,7 @@ import { SHIPPED_PRICES } from '../proxy/common/price-table.js';
 import { PriceBook, loadPriceBook, parsePriceFile, PriceFileError } from '../proxy/common/prices.js';
 import { REPO_ROOT } from '../proxy/common/config.js';
 import { completions, message, npmRun, postMessages, proxyAgent, withRig } from './helpers.js';
+import { attemptCredits, CREDIT_RATES } from '../proxy/common/credits.js';
 
 let dir: string;
 test.before(() => {
@@ -544,6 +545,28 @@ test('ZAI_BILLING=plan counts what each Z.AI request spent in credits, by the pu
     JSON.parse(String((await npmRun('summarize', ['--json'], { ...env, ZAI_BILLING: 'payg' })).stdout)).cost.credits,
     undefined,
   );
+});
+
+test('credits, every row of the table by hand: 10,000 input, 20,000 cache-read and 30,000 output tokens cost a + 2b + 3c', () => {
+  // Multipliers as Z.AI publishes them (docs/COST.md sources), typed here apart from the table.
+  const byHand: Record<string, number> = {
+    'glm-5.3': 6.9 + 2 * 1.7 + 3 * 24,
+    'glm-5.2': 6.9 + 2 * 1.7 + 3 * 24,
+    'glm-5.1': 6.9 + 2 * 1.7 + 3 * 24,
+    'glm-5-turbo': 5.7 + 2 * 1.5 + 3 * 21,
+    'glm-4.7': 4.6 + 2 * 1.2 + 3 * 16,
+  };
+  const tokens = {
+    input: 10_000,
+    cache_read: 20_000,
+    output: 30_000,
+    cache_write_5m: 0,
+    cache_write_1h: 0,
+    cache_write_unsplit: 0,
+  };
+  assert.equal(Object.keys(CREDIT_RATES).sort(), Object.keys(byHand).sort(), 'every row is priced here');
+  for (const [model, want] of Object.entries(byHand))
+    assert.is(attemptCredits(tokens, model), Math.round(want * 10_000) / 10_000, model);
 });
 
 test('a bad ZAI_BILLING or CCP_PRICES_FILE stops the task with the variable named', async () => {

@@ -62,7 +62,7 @@ export interface SentMessage {
 
 export async function postMessages(
   agent: ProxyAgent,
-  body: string | Record<string, unknown>,
+  body: string | Uint8Array | Record<string, unknown>,
   opts: { headers?: Record<string, string>; path?: string; origin?: string } = {},
 ): Promise<SentMessage> {
   const t0 = performance.now();
@@ -75,7 +75,7 @@ export async function postMessages(
       'x-api-key': FAKE_ANTHROPIC_KEY,
       ...opts.headers,
     },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
   });
   const chunkTimes: number[] = [];
   let text = '';

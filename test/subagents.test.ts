@@ -5,7 +5,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, type Rig } from '../proxy/rig/rig.js';
-import { completions, message, npmRun, postMessages, proxyAgent, replyText, withRig } from './helpers.js';
+import { announceRig, completions, message, npmRun, postMessages, proxyAgent, replyText, withRig } from './helpers.js';
 
 const SESSION = 'c0ffee00-1111-4222-8333-944445555666';
 const MAIN = {
@@ -139,6 +139,55 @@ test('switched live: npm run offload -- --subagents off keeps the next subagent 
       String(late.stdout),
       /FAIL {2}no non-haiku request on the z\.ai lane unless a subagent moved by the policy in force: .*\[rids: late\]/,
     );
+    await agent.close();
+  });
+});
+
+test('a subagent is known by its agent id: an untyped one and a custom one move; a type without an id (no subagent) does not', async () => {
+  await withRig({ env: { CCP_OFFLOAD: 'haiku,subagents' } }, async (rig) => {
+    const agent = proxyAgent(rig);
+    const { 'x-claude-code-agent-type': _type, ...untyped } = SUBAGENT;
+    const cases: [Record<string, string>, string][] = [
+      [{ ...untyped, 'x-client-request-id': 'u-1' }, 'ok from zai-fake'],
+      [{ ...SUBAGENT, 'x-claude-code-agent-type': 'custom', 'x-client-request-id': 'u-2' }, 'ok from zai-fake'],
+      [
+        { ...MAIN, 'x-claude-code-agent-type': 'general-purpose', 'x-client-request-id': 'u-3' },
+        'ok from anthropic-fake',
+      ],
+    ];
+    for (const [headers, want] of cases) {
+      const r = await postMessages(agent, message('claude-sonnet-4-5', false), { headers });
+      assert.is(replyText(r.text), want, JSON.stringify(headers));
+    }
+    assert.equal(
+      completions(rig).map((c) => [c.client_request_id, c.decision, c.agent_type]),
+      [
+        ['u-1', 'subagent_to_zai', undefined],
+        ['u-2', 'subagent_to_zai', 'custom'],
+        ['u-3', 'pass_through', 'general-purpose'],
+      ],
+    );
+    await agent.close();
+  });
+});
+
+test('the task itself: npm run offload -- --subagents off, then on, switches the running proxy each way', async () => {
+  await withRig({ env: { CCP_OFFLOAD: 'haiku,subagents' } }, async (rig) => {
+    announceRig(rig);
+    const env = { CCP_LOGS_DIR: rig.config.logsDir, HOME: rig.dir, PATH: process.env.PATH! };
+    const status = async () =>
+      ((await (await fetch(`${rig.proxyUrl}/__ccp/status`)).json()) as { offload: string }).offload;
+    const off = await npmRun('offload', ['--subagents', 'off'], env, { extendEnv: false });
+    assert.is(off.exitCode, 0, String(off.stderr));
+    assert.is(await status(), 'haiku');
+    const agent = proxyAgent(rig);
+    const r = await postMessages(agent, message('claude-sonnet-4-5', false), { headers: SUBAGENT });
+    assert.is(replyText(r.text), 'ok from anthropic-fake', 'off means the subagent stays on Anthropic');
+    const on = await npmRun('offload', ['--subagents', 'on'], env, { extendEnv: false });
+    assert.is(on.exitCode, 0, String(on.stderr));
+    assert.is(await status(), 'haiku,subagents');
+    const z = await postMessages(agent, message('claude-sonnet-4-5', false), { headers: SUBAGENT });
+    assert.is(replyText(z.text), 'ok from zai-fake');
     await agent.close();
   });
 });

@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import type { TlsMaterial } from './test-ca.js';
 import { abruptClose, faultPlan, stallAnswer, type Fault } from './fake-faults.js';
 import {
@@ -304,7 +305,9 @@ export class FakeUpstream {
     }
     let parsed: Record<string, unknown>;
     try {
-      parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+      // Anthropic takes a gzip body (Claude Code 2.1.337 may send one); the recorded body stays as sent.
+      const decoded = req.headers['content-encoding'] === 'gzip' && !this.zai ? gunzipSync(body) : body;
+      parsed = JSON.parse(decoded.toString('utf8')) as Record<string, unknown>;
     } catch {
       this.sendError(req, res, 400, 'invalid_request_error', 'body is not valid JSON');
       return;

@@ -97,6 +97,7 @@ export const ZAI_GLM_MODELS = [
   'glm-5.1',
   'glm-5.2',
   'glm-5.3',
+  'glm-5.3-flash',
   'glm-5.4',
 ] as const;
 
