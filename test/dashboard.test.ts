@@ -121,6 +121,8 @@ test('the page shows cost per lane, the saving, cost by request class, the Z.AI 
     assert.match((await page.textContent('[data-window="tokens 5h"]')) ?? '', /^tokens 5h: 12% used, resets /);
     assert.match((await page.textContent('[data-window="tokens week"]')) ?? '', /^tokens week: 31% used/);
     assert.match((await page.textContent('[data-limits="zai"]')) ?? '', /Z\.AI plan pro, Haiku stops at 98%/);
+    // The Z.AI lane's slots: none in flight now, no limit learned (no 1302 was seen).
+    assert.is(await page.textContent('[data-limits="zai-inflight"]'), 'Z.AI lane in flight 0 of no limit known yet');
     // The subscription's windows as the Anthropic fake sent them (rig.ts unifiedRateLimitHeaders: 5h 0.42, 7d 0.17, overage 0).
     assert.match(
       (await page.textContent('[data-limits="anthropic"]')) ?? '',

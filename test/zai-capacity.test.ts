@@ -6,7 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ZaiCapacity } from '../proxy/serve/lane/zai-capacity.js';
 import { decide, type DecideInput } from '../proxy/serve/lane/decide.js';
-import { completions, message, postMessages, proxyAgent, replyText, withRig } from './helpers.js';
+import { summarizeLog } from '../proxy/read/reports.js';
+import { announceRig, completions, message, npmRun, postMessages, proxyAgent, replyText, withRig } from './helpers.js';
 
 test('learned limit: unknown until a refusal, then what Z.AI still ran beside it; grows by one after as many successes while full', () => {
   const c = new ZaiCapacity(undefined);
@@ -124,6 +125,15 @@ test('5 subagents × 10 requests against a Z.AI that takes 2 at once: ≥ 30 % a
       const busyFallbacks = lines.filter((l) => l.decision === 'fallback' && l.zai_failure === 'busy').length;
       assert.is(busyFallbacks, rig.zai.requests.filter((q) => q.status === 429).length);
       assert.equal([rig.proxy.zaiCapacity.limitFrom, rig.proxy.zaiCapacity.inFlight], ['learned', 0]);
+      // summarize counts what stayed on Anthropic for capacity: every request Z.AI did not answer.
+      const refused = rig.zai.requests.filter((q) => q.status === 429).length;
+      const m = await summarizeLog(rig.proxy.logPath);
+      assert.equal(m.client_requests.for_capacity, { kept_off: 50 - zaiAnswered - refused, refused });
+      const shown = await npmRun('summarize', [], { CCP_LOGS_DIR: rig.config.logsDir });
+      assert.match(
+        String(shown.stdout),
+        `z.ai full: ${50 - zaiAnswered} request(s) bound for Z.AI stayed on Anthropic for capacity (${50 - zaiAnswered - refused} kept off by the in-flight limit, ${refused} after a 1302 concurrency refusal)`,
+      );
       assert.ok(rig.proxy.zaiCapacity.limit! >= 2, `limit ${rig.proxy.zaiCapacity.limit}`);
     },
   );
@@ -149,6 +159,12 @@ test('CCP_ZAI_MAX_INFLIGHT=2: Z.AI never sees a third request at once, and refus
       ).json()) as { zai_inflight: { now: number; limit: number; from: string; kept_off: number } };
       assert.equal([status.zai_inflight.limit, status.zai_inflight.from], [2, 'set']);
       assert.is(status.zai_inflight.kept_off, 50 - zaiAnswered);
+      // npm run status and npm run doctor say it in words (the state file names this process's proxy).
+      announceRig(rig);
+      const env = { CCP_LOGS_DIR: rig.config.logsDir };
+      const want = `0 in flight, limit 2 (CCP_ZAI_MAX_INFLIGHT); since start 0 concurrency refusal(s), ${50 - zaiAnswered} request(s) kept on Anthropic for capacity`;
+      assert.match(String((await npmRun('status', [], env)).stdout), `zai capacity ${want}`);
+      assert.match(String((await npmRun('doctor', [], env)).stdout), want);
     },
   );
 });

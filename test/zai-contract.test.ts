@@ -300,6 +300,7 @@ test('Z.AI-shaped usage (input and cache tokens only in message_delta): exact to
         with_fallback: 1,
         with_retry: 0,
         failed: 0,
+        for_capacity: { kept_off: 0, refused: 0 },
       });
     },
   );

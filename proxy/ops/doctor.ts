@@ -11,7 +11,7 @@ import { caPaths } from '../common/ca-files.js';
 import type { Config } from '../common/config.js';
 import { findRunning, type Running } from './control-client.js';
 import { listeningAddresses } from './port-owner.js';
-import { quotaLine } from './status-format.js';
+import { inflightLine, quotaLine } from './status-format.js';
 import { exhaustedWindows } from '../common/proxy-status.js';
 import { startCommand, zaiKeyFix } from '../common/start-command.js';
 import { ensureDir, PathError } from '../common/dirs.js';
@@ -309,7 +309,7 @@ function checkZaiLane(c: Checks): void {
   if (c.running.kind !== 'running') return;
   const s = c.running.status;
   if (!s.zai_cooldown_until) {
-    c.add('OK', 'Z.AI lane', 'not cooling down');
+    c.add('OK', 'Z.AI lane', `not cooling down; ${inflightLine(s)}`);
     return;
   }
   const meanwhile =

@@ -36,6 +36,17 @@ export function quotaLine(s: Pick<ProxyStatus, 'zai_quota' | 'zai_quota_stop_pct
   return `${q.level ? `plan ${q.level}: ` : ''}${windows} (read ${q.read_at}; ${stop})`;
 }
 
+/** The Z.AI lane's in-flight requests against its limit, and what Z.AI's concurrency limit did since start. */
+export function inflightLine(s: Pick<ProxyStatus, 'zai_inflight'>): string {
+  const f = s.zai_inflight;
+  if (!f) return 'not reported by this proxy';
+  const limit =
+    f.limit === null
+      ? 'no limit known yet (learned from Z.AI’s first 1302; CCP_ZAI_MAX_INFLIGHT sets one)'
+      : `limit ${f.limit} (${f.from === 'set' ? 'CCP_ZAI_MAX_INFLIGHT' : 'learned from Z.AI’s 1302 refusals'})`;
+  return `${f.now} in flight, ${limit}; since start ${f.refusals} concurrency refusal(s), ${f.kept_off} request(s) kept on Anthropic for capacity`;
+}
+
 export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): string {
   const upS = Math.round((nowMs - Date.parse(s.started_at)) / 1000);
   return [
@@ -50,6 +61,7 @@ export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): str
       ? [`  zai fields   dropped for Z.AI (it refused them): ${s.zai_dropped_fields.join(', ')}`]
       : []),
     `  zai lane     ${s.zai_base_url}  key ${s.zai_key_set ? 'set' : 'NOT SET'}  header ${s.zai_header_mode}`,
+    `  zai capacity ${inflightLine(s)}`,
     `  anthropic    ${s.anth_base_url}`,
     `  requests     zai ${s.requests.zai}, anthropic ${s.requests.anthropic}, errors ${s.requests.errors}`,
     `  zai quota    ${quotaLine(s)}`,

@@ -42,6 +42,11 @@ export interface ClientRequests {
   with_retry: number;
   /** The answer that reached the client was a failure. */
   failed: number;
+  /**
+   * Bound for Z.AI but answered on Anthropic because Z.AI was full: kept off at once by the lane's
+   * in-flight limit (decision zai_busy), or fallen back after a concurrency refusal (zai_failure busy).
+   */
+  for_capacity: { kept_off: number; refused: number };
 }
 
 export interface Metrics {
@@ -232,7 +237,14 @@ export class Summarizer {
   private laneIds = new Ids();
   private ids: Record<Dimension, Ids> = { op: new Ids(), http: new Ids(), header: new Ids(), decision: new Ids() };
   private haikuRequests = 0;
-  private client: ClientRequests = { total: 0, answered_by: {}, with_fallback: 0, with_retry: 0, failed: 0 };
+  private client: ClientRequests = {
+    total: 0,
+    answered_by: {},
+    with_fallback: 0,
+    with_retry: 0,
+    failed: 0,
+    for_capacity: { kept_off: 0, refused: 0 },
+  };
   private haikuOnZai = 0;
   private first: number | undefined;
   private last: number | undefined;
@@ -315,6 +327,8 @@ export class Summarizer {
     if (e.decision === 'fallback') c.with_fallback++;
     else if ((e.attempt ?? 1) > 1) c.with_retry++;
     if (e.err_type) c.failed++;
+    if (e.decision === 'zai_busy') c.for_capacity.kept_off++;
+    else if (e.decision === 'fallback' && e.zai_failure === 'busy') c.for_capacity.refused++;
   }
 
   result(stats: ReadStats, since?: number): Metrics {

@@ -71,6 +71,11 @@ export function formatMetrics(m: Metrics): string {
   out.push(
     `client requests: ${cr.total}${by ? ` (answered by ${by})` : ''}; ${cr.with_fallback} after a fallback, ${cr.with_retry} after a retry, ${cr.failed} failed; the table above counts attempts`,
   );
+  const cap = cr.for_capacity;
+  if (cap && cap.kept_off + cap.refused > 0)
+    out.push(
+      `z.ai full: ${cap.kept_off + cap.refused} request(s) bound for Z.AI stayed on Anthropic for capacity (${cap.kept_off} kept off by the in-flight limit, ${cap.refused} after a 1302 concurrency refusal)`,
+    );
   // A Claude subscription pays no per-token price: what the offload kept off it is requests and tokens.
   const zai = m.lanes.zai;
   if (zai && (cr.answered_by.zai ?? 0) > 0)

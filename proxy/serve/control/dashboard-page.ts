@@ -71,6 +71,9 @@ function renderLimits(s) {
     rows.push('<div data-limits="anthropic"><b>Anthropic subscription</b> ' + esc(sub.status ?? '?') + (sub.representative_claim ? ', limited by ' + esc(sub.representative_claim) : '') + '</div>');
     for (const w of sub.windows) rows.push('<div data-window="' + esc(w.name) + '">' + esc(w.name) + ': ' + pct(w.utilization) + ' used, resets ' + esc(when(w.resets_at)) + (w.status ? ' (' + esc(w.status) + ')' : '') + '</div>');
   }
+  const f = s.zai_inflight;
+  if (f) rows.push('<div data-limits="zai-inflight"><b>Z.AI lane in flight</b> ' + f.now + ' of ' + (f.limit === null ? 'no limit known yet' : f.limit + (f.from === 'set' ? ' (CCP_ZAI_MAX_INFLIGHT)' : ' (learned from 1302)')) +
+    (f.kept_off ? '; ' + f.kept_off + ' kept on Anthropic for capacity' : '') + '</div>');
   const q = s.zai_quota;
   if (q) {
     rows.push('<div data-limits="zai"><b>Z.AI plan</b> ' + esc(q.level ?? '') + (q.error ? ' <span class="err">quota unknown: ' + esc(q.error) + ' (routing unchanged)</span>' : '') +
