@@ -15,13 +15,15 @@ test('npm run bench -- --quick completes and writes BENCH.md and BENCH.json with
     assert.match(String(r.stdout), 'Targets:');
     assert.ok(existsSync(join(results, 'BENCH.md')));
     const j = JSON.parse(readFileSync(join(results, 'BENCH.json'), 'utf8'));
-    for (const k of ['machine', 'startup', 'small', 'streams', 'slow_streams', 'large_request', 'readers'])
+    for (const k of ['machine', 'startup', 'small', 'streams', 'slow_streams', 'large_request', 'fan_out', 'readers'])
       assert.ok(j[k], k);
     for (const m of ['direct', 'mitm', 'baseurl']) assert.ok(j.small[m].sequential_ms.n > 0, m);
     // Delivery is correctness: every event of every stream, concurrent and slow, arrived.
     assert.is(j.slow_streams.all_events_delivered, true);
     assert.is(j.slow_streams.streams_incomplete, 0);
     assert.is(j.streams.streams_with_lost_events, 0);
+    assert.is(j.fan_out.client_errors, 0);
+    assert.is(j.fan_out.offloaded.length, 1);
     const md = readFileSync(join(results, 'BENCH.md'), 'utf8');
     for (const h of [
       '## Targets',
@@ -29,6 +31,7 @@ test('npm run bench -- --quick completes and writes BENCH.md and BENCH.json with
       'concurrent streams',
       'slow streams',
       '2 MB',
+      'Subagent fan-out',
       'Readers over',
       'Start-up',
     ])

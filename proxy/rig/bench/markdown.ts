@@ -61,6 +61,17 @@ export function benchMarkdown(j: Record<string, any>): string {
     '|---|---|---|',
     ...MODES.map((m) => `| ${m} | ${j.large_request[m].p50} | ${j.large_request[m].p99} |`),
     '',
+    `## Subagent fan-out: ${j.fan_out.agents} × ${j.fan_out.turns} streamed requests, Z.AI takes ${j.fan_out.zai_takes} at once`,
+    '',
+    '| round | offloaded: wall ms | answered by Z.AI | refused by Z.AI (1302) | Anthropic only: wall ms |',
+    '|---|---|---|---|---|',
+    ...j.fan_out.offloaded.map(
+      (b: { wall_ms: number; answered_by_zai: number; refused_by_zai: number }, i: number) =>
+        `| ${i + 1} | ${b.wall_ms} | ${b.answered_by_zai} | ${b.refused_by_zai} | ${j.fan_out.anthropic_only[i].wall_ms} |`,
+    ),
+    '',
+    `Median share answered by Z.AI ${j.fan_out.zai_share}; wall time offloaded / Anthropic only ${j.fan_out.wall_ratio}×; errors that reached a client ${j.fan_out.client_errors}. Counted by the simulated Z.AI's own answers.`,
+    '',
     `## Readers over a ${j.readers.lines.toLocaleString('en-US')}-line log`,
     '',
     `summarize ${j.readers.summarize_s} s, peak RSS ${j.readers.summarize_rss_mb} MB; verify-routing ${j.readers.verify_s} s, peak RSS ${j.readers.verify_rss_mb} MB (each in its own process, tsx loader included).`,

@@ -20,6 +20,7 @@ import {
 } from './scenarios.js';
 
 export { targetsOf } from './targets.js';
+import { fanOutScenario } from './fan-out.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -53,6 +54,7 @@ export async function runBench(opts: BenchOptions): Promise<{ json: Record<strin
     results.streams = await streamsScenario(s);
     results.slow_streams = await slowStreamsScenario(s);
     results.large_request = await largeRequestScenario(s);
+    results.fan_out = await fanOutScenario(s, fakes.zai, env.CCP_LOGS_DIR!);
   } finally {
     await proxy.stop();
     await fakes.anthropic.stop();

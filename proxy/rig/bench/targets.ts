@@ -86,6 +86,25 @@ export function targetsOf(j: Record<string, any>): Targets {
       ok: j.readers?.summarize_rss_mb <= 150,
     },
     {
+      name: 'fan-out 5 subagents × 10 against a Z.AI that takes 2: share answered by Z.AI',
+      value: j.fan_out?.zai_share,
+      target: '≥ 0.3',
+      ok: j.fan_out?.zai_share >= 0.3,
+    },
+    {
+      name: 'fan-out: errors that reached a client (both arms)',
+      value: j.fan_out?.client_errors,
+      target: '0',
+      ok: j.fan_out?.client_errors === 0,
+      delivery: true,
+    },
+    {
+      name: 'fan-out: wall time offloaded / Anthropic only',
+      value: j.fan_out?.wall_ratio,
+      target: '≤ 1.25×',
+      ok: j.fan_out?.wall_ratio <= 1.25,
+    },
+    {
       name: 'proxy ready with the CA present (ms)',
       value: j.startup?.ready_ms,
       target: '≤ 1000 ms',
