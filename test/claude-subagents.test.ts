@@ -1,7 +1,7 @@
 // The real Claude Code CLI spawning a real subagent (its Agent tool) through the proxy: with
 // CCP_OFFLOAD=haiku,subagents the subagent's requests reach Z.AI and the main thread's reach Anthropic
 // unchanged; without it nothing but Haiku moves. The simulated Anthropic answers the main thread's first
-// turn with a call of the Agent tool (fake-upstream.ts spawnAgent), as a model that delegates would.
+// turn with a call of the Agent tool (fake-delegation.ts), as a model that delegates would.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FAKE_ANTHROPIC_KEY, type Rig } from '../proxy/rig/rig.js';
@@ -39,7 +39,10 @@ async function delegate(rig: Rig) {
 
 test('CCP_OFFLOAD=haiku,subagents: the subagent thread reaches Z.AI, the main thread reaches Anthropic', async () => {
   await withRig(
-    { env: { CCP_OFFLOAD: 'haiku,subagents', ZAI_MODEL_MAP: 'sonnet=glm-4.7' }, anthropic: { spawnAgent: SPAWN } },
+    {
+      env: { CCP_OFFLOAD: 'haiku,subagents', ZAI_MODEL_MAP: 'sonnet=glm-4.7' },
+      anthropic: { delegation: { spawn: SPAWN } },
+    },
     async (rig) => {
       const { result, lines } = await delegate(rig);
       assert.is(result.is_error, false);
@@ -79,7 +82,7 @@ test('CCP_OFFLOAD=haiku,subagents: the subagent thread reaches Z.AI, the main th
 });
 
 test('without subagents in CCP_OFFLOAD the same session moves nothing but Haiku', async () => {
-  await withRig({ anthropic: { spawnAgent: SPAWN } }, async (rig) => {
+  await withRig({ anthropic: { delegation: { spawn: SPAWN } } }, async (rig) => {
     const { result, lines } = await delegate(rig);
     assert.is(result.is_error, false);
     const sub = lines.filter((l) => l.agent_id !== undefined);
@@ -90,6 +93,44 @@ test('without subagents in CCP_OFFLOAD the same session moves nothing but Haiku'
     }
     assert.ok(sub.every((l) => l.lane === 'anthropic' || (l.model ?? '').includes('haiku')));
   });
+});
+
+test('fan-out: four subagents at once, three turns each, against a Z.AI that takes 2 at once — at least a third on Z.AI, no cooldown, the session completes', async () => {
+  const delegation = { spawn: SPAWN, spawnCount: 4, subagentTurns: 3 };
+  await withRig(
+    {
+      env: { CCP_OFFLOAD: 'haiku,subagents', CCP_ZAI_COOLDOWN_S: '300' },
+      anthropic: { delegation, deltas: 6, eventGapMs: 40 },
+      zai: { delegation, maxConcurrent: 2, deltas: 6, eventGapMs: 40 },
+    },
+    async (rig) => {
+      const { result, lines } = await delegate(rig);
+      assert.is(result.is_error, false, JSON.stringify(result));
+      // The CLI ran the four subagents, each through its three turns: 12 subagent requests answered.
+      const sub = lines.filter((l) => l.agent_id !== undefined);
+      const agents = new Set(sub.map((l) => l.agent_id));
+      assert.is(agents.size, 4, `subagents seen: ${[...agents].join(', ')}`);
+      assert.is(sub.length, 12, JSON.stringify(sub.map((l) => [l.agent_id, l.lane, l.decision])));
+      // They ran at once: the simulated Z.AI refused for concurrency (what it takes is 2), or the lane kept them off.
+      const onZai = messagesRequests(rig.zai).filter((q) => q.status === 200).length;
+      assert.ok(onZai * 3 >= 12, `Z.AI answered ${onZai} of 12 subagent requests`);
+      assert.ok(rig.zai.peakInFlight >= 2, `peak in flight on Z.AI ${rig.zai.peakInFlight}`);
+      assert.is(rig.proxy.state.coolingDown(), false, 'no cooldown');
+      for (const l of sub) assert.ok(['subagent_to_zai', 'zai_busy', 'fallback'].includes(l.decision), l.decision);
+      // The main thread's last turn carried all four results back.
+      const last = messagesRequests(rig.anthropic)
+        .filter((q) => q.headers['x-claude-code-request-class'] === 'main')
+        .at(-1)!
+        .body.toString();
+      for (const id of [
+        'toolu_fake_agent_0001',
+        'toolu_fake_agent_0002',
+        'toolu_fake_agent_0003',
+        'toolu_fake_agent_0004',
+      ])
+        assert.match(last, id);
+    },
+  );
 });
 
 test.run();

@@ -19,6 +19,8 @@ import {
   zaiKnowsModel,
   type PlanUsage,
 } from './zai-personality.js';
+import { type AnswerPlan, messageEvents, messageJson, type ToolUse, type WireUsage } from './fake-message.js';
+import { type Delegation, scriptedToolUses } from './fake-delegation.js';
 
 export interface RecordedRequest {
   method: string;
@@ -31,14 +33,7 @@ export interface RecordedRequest {
   status?: number;
 }
 
-/** Usage as the fake puts it on the wire: Anthropic's shape, with the optional split of cache writes by lifetime. */
-export interface WireUsage {
-  input_tokens?: number;
-  output_tokens?: number;
-  cache_creation_input_tokens?: number;
-  cache_read_input_tokens?: number;
-  cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
-}
+export type { WireUsage };
 
 export interface SentResponse {
   status: number;
@@ -86,11 +81,11 @@ export interface FakeUpstreamOptions {
   /** Z.AI personality: answer any model id instead of 1211 for ids Z.AI does not know (a test that must, opts out). */
   anyModel?: boolean;
   /**
-   * Anthropic personality: the main thread's first turn (no agent id, the `Agent` tool offered, no
-   * answer to it yet) is answered with a tool_use of Claude Code's `Agent` tool with this input, so the
-   * real CLI spawns a real subagent; later turns get the usual text.
+   * The tool calls that make the real CLI do real work (fake-delegation.ts): the main thread's first
+   * turn calls Claude Code's `Agent` tool (`spawn`, `spawnCount` times at once); a subagent's thread
+   * takes `subagentTurns` requests. Later turns get the usual text.
    */
-  spawnAgent?: { subagent_type: string; description: string; prompt: string };
+  delegation?: Delegation;
   /** Anthropic personality: the subscription's unified rate-limit headers, sent on answers to OAuth (subscription) requests. */
   unifiedRateLimit?: Record<string, string>;
   /**
@@ -351,19 +346,28 @@ export class FakeUpstream {
     }
     const thinking = (parsed.thinking as { type?: string } | undefined)?.type === 'enabled';
     const headers = this.rateLimitHeaders(req);
-    const toolUse = this.agentToolUse(req, parsed);
-    if (parsed.stream === true) await this.stream(res, parsed.model as string, this.fault, thinking, headers, toolUse);
-    else this.json(res, parsed.model as string, thinking, this.fault, headers, toolUse);
+    const plan = this.answerPlan(
+      parsed.model as string,
+      thinking,
+      scriptedToolUses(this.opts.delegation ?? {}, req.headers, parsed),
+    );
+    if (parsed.stream === true) await this.stream(res, plan, this.fault, headers);
+    else this.json(res, plan, this.fault, headers);
   }
 
-  /** The `Agent` tool call a spawnAgent fake makes on the main thread's first turn; undefined otherwise. */
-  private agentToolUse(req: http.IncomingMessage, body: Record<string, unknown>): ToolUse | undefined {
-    const spawn = this.opts.spawnAgent;
-    if (!spawn || req.headers['x-claude-code-agent-id'] !== undefined) return undefined;
-    const tools = Array.isArray(body.tools) ? (body.tools as { name?: unknown }[]) : [];
-    if (!tools.some((t) => t.name === 'Agent')) return undefined;
-    const answered = JSON.stringify(body.messages ?? []).includes(`"tool_use_id":"${AGENT_TOOL_USE_ID}"`);
-    return answered ? undefined : { id: AGENT_TOOL_USE_ID, name: 'Agent', input: { ...spawn } };
+  /** What this fake answers: its text (or the scripted tool calls), its usage, thinking when asked for. */
+  private answerPlan(model: string, thinking: boolean, toolUses: ToolUse[]): AnswerPlan {
+    const thought = `${this.name} thinks`;
+    return {
+      id: this.messageId(),
+      model,
+      usage: this.usage(),
+      zaiUsage: this.zai,
+      ...(thinking ? { thinking: { text: thought, signature: this.sign(thought) } } : {}),
+      text: this.replyText(),
+      toolUses,
+      deltas: this.opts.deltas ?? 5,
+    };
   }
 
   /** Anthropic answers a subscription (OAuth) request with the unified rate-limit headers Claude Code reads. */
@@ -473,28 +477,11 @@ export class FakeUpstream {
 
   private json(
     res: http.ServerResponse,
-    model: string,
-    thinking: boolean,
+    plan: AnswerPlan,
     fault: Fault | undefined,
     headers: Record<string, string>,
-    toolUse?: ToolUse,
   ): void {
-    const usage = this.usage();
-    const text = this.replyText();
-    const thought = `${this.name} thinks`;
-    const payload = JSON.stringify({
-      id: this.messageId(),
-      type: 'message',
-      role: 'assistant',
-      model,
-      content: [
-        ...(thinking ? [{ type: 'thinking', thinking: thought, signature: this.sign(thought) }] : []),
-        toolUse ? { type: 'tool_use', ...toolUse } : { type: 'text', text },
-      ],
-      stop_reason: toolUse ? 'tool_use' : 'end_turn',
-      stop_sequence: null,
-      usage,
-    });
+    const payload = messageJson(plan);
     const requestId = `req_fake_${randomBytes(6).toString('hex')}`;
     res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId, ...headers });
     if (fault?.resetAfterEvents !== undefined) {
@@ -507,29 +494,31 @@ export class FakeUpstream {
     this.responses.push({
       status: 200,
       requestId,
-      usage,
+      usage: plan.usage,
       events: 0,
       eventTimes: [],
-      text,
+      text: plan.text,
       sha256: createHash('sha256').update(payload).digest('hex'),
     });
   }
 
   private async stream(
     res: http.ServerResponse,
-    model: string,
+    plan: AnswerPlan,
     fault: Fault | undefined,
-    thinking: boolean,
     headers: Record<string, string>,
-    toolUse?: ToolUse,
   ): Promise<void> {
-    const usage = this.usage();
-    const deltas = this.opts.deltas ?? 5;
     const gap = this.opts.eventGapMs ?? 20;
-    const text = this.replyText();
-    const pieces = splitText(text, deltas);
     const requestId = `req_fake_${randomBytes(6).toString('hex')}`;
-    const sent: SentResponse = { status: 200, requestId, usage, events: 0, eventTimes: [], text, aborted: false };
+    const sent: SentResponse = {
+      status: 200,
+      requestId,
+      usage: plan.usage,
+      events: 0,
+      eventTimes: [],
+      text: plan.text,
+      aborted: false,
+    };
     this.responses.push(sent);
     const hash = createHash('sha256');
     res.on('close', () => {
@@ -542,91 +531,7 @@ export class FakeUpstream {
       ...headers,
     });
     res.flushHeaders();
-    const thought = `${this.name} thinks`;
-    const thinkingEvents: [string, unknown][] = thinking
-      ? [
-          [
-            'content_block_start',
-            { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
-          ],
-          [
-            'content_block_delta',
-            { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: thought } },
-          ],
-          [
-            'content_block_delta',
-            {
-              type: 'content_block_delta',
-              index: 0,
-              delta: { type: 'signature_delta', signature: this.sign(thought) },
-            },
-          ],
-          ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-        ]
-      : [];
-    const textIndex = thinking ? 1 : 0;
-    // Anthropic reports input and cache tokens in message_start; Z.AI only in the final message_delta.
-    const startUsage = this.zai ? { input_tokens: 0, output_tokens: 0 } : { ...usage, output_tokens: 1 };
-    const deltaUsage = this.zai ? usage : { output_tokens: usage.output_tokens ?? 0 };
-    const events: [string, unknown][] = [
-      [
-        'message_start',
-        {
-          type: 'message_start',
-          message: {
-            id: this.messageId(),
-            type: 'message',
-            role: 'assistant',
-            model,
-            content: [],
-            stop_reason: null,
-            stop_sequence: null,
-            usage: startUsage,
-          },
-        },
-      ],
-      ['ping', { type: 'ping' }],
-      ...thinkingEvents,
-      ...(toolUse
-        ? ([
-            [
-              'content_block_start',
-              {
-                type: 'content_block_start',
-                index: textIndex,
-                content_block: { type: 'tool_use', id: toolUse.id, name: toolUse.name, input: {} },
-              },
-            ],
-            [
-              'content_block_delta',
-              {
-                type: 'content_block_delta',
-                index: textIndex,
-                delta: { type: 'input_json_delta', partial_json: JSON.stringify(toolUse.input) },
-              },
-            ],
-          ] as [string, unknown][])
-        : ([
-            [
-              'content_block_start',
-              { type: 'content_block_start', index: textIndex, content_block: { type: 'text', text: '' } },
-            ],
-            ...pieces.map((p): [string, unknown] => [
-              'content_block_delta',
-              { type: 'content_block_delta', index: textIndex, delta: { type: 'text_delta', text: p } },
-            ]),
-          ] as [string, unknown][])),
-      ['content_block_stop', { type: 'content_block_stop', index: textIndex }],
-      [
-        'message_delta',
-        {
-          type: 'message_delta',
-          delta: { stop_reason: toolUse ? 'tool_use' : 'end_turn', stop_sequence: null },
-          usage: deltaUsage,
-        },
-      ],
-      ['message_stop', { type: 'message_stop' }],
-    ];
+    const events = messageEvents(plan);
     for (const [i, [name, data]] of events.entries()) {
       if (res.destroyed) return;
       if (fault?.resetAfterEvents !== undefined && i >= fault.resetAfterEvents) {
@@ -648,20 +553,4 @@ export class FakeUpstream {
     sent.sha256 = hash.digest('hex');
     res.end();
   }
-}
-
-/** A tool call the fake answers with instead of text. */
-interface ToolUse {
-  id: string;
-  name: string;
-  input: Record<string, unknown>;
-}
-
-const AGENT_TOOL_USE_ID = 'toolu_fake_agent_0001';
-
-function splitText(text: string, n: number): string[] {
-  const size = Math.max(1, Math.ceil(text.length / n));
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(text.slice(i * size, (i + 1) * size));
-  return out;
 }
