@@ -7,7 +7,7 @@ import { ProxyAgent, fetch } from 'undici';
 import { readFileSync } from 'node:fs';
 import { accountProbeKind } from '../proxy/serve/lane/account-probe.js';
 import { decide } from '../proxy/serve/lane/decide.js';
-import { parseSubscriptionStatus, unifiedHeaders } from '../proxy/serve/lane/subscription-limits.js';
+import { parseSubscriptionStatus, unifiedHeaders } from '../proxy/serve/upstream/subscription-limits.js';
 import { startRig, unifiedRateLimitHeaders } from '../proxy/rig/rig.js';
 import { announceRig, completions, eventually, message, npmRun, postMessages, proxyAgent, within } from './helpers.js';
 

@@ -57,6 +57,33 @@ test('every file of proxy/ lives in a wing, and arrows between wings point one w
   assert.equal(wrong, []);
 });
 
+/**
+ * The rooms of serve/, bottom to top, along the path of a request: each may import only the rooms below
+ * it. errors.ts is the floor (every room answers errors); server.ts and banner.ts assemble the rest.
+ */
+const SERVE_ROOMS = ['front', 'upstream', 'lane', 'observe', 'control'];
+const serveRoomOf = (path: string): string | undefined => {
+  const m = /^proxy\/serve\/(?:([^/]+)\/)?([^/]+)$/.exec(path);
+  if (!m) return undefined;
+  return m[1] ?? (m[2] === 'errors.ts' ? 'floor' : 'top');
+};
+const serveLevel = (room: string) => (room === 'floor' ? -1 : room === 'top' ? 99 : SERVE_ROOMS.indexOf(room));
+
+test('inside serve/ the rooms import one way: front ← upstream ← lane ← observe ← control', () => {
+  const wrong: string[] = [];
+  for (const [from, tos] of importGraph()) {
+    const room = serveRoomOf(from);
+    if (!room) continue;
+    assert.ok(serveLevel(room) !== -1 || room === 'floor', `${from} is not in a room of serve/`);
+    for (const to of tos) {
+      const target = serveRoomOf(to);
+      if (!target || target === room) continue;
+      if (serveLevel(target) >= serveLevel(room)) wrong.push(`${from} → ${to}`);
+    }
+  }
+  assert.equal(wrong, []);
+});
+
 test('no import cycle anywhere in proxy/ and tasks/', () => {
   const graph = importGraph();
   const state = new Map<string, 'open' | 'done'>();

@@ -4,7 +4,9 @@
 import type http from 'node:http';
 import type http2 from 'node:http2';
 import { anthropicErrorJson, type AnthropicErrorType } from '../errors.js';
-import type { OutHeaders } from '../upstream/headers.js';
+
+/** Headers as the proxy writes them, to the client or an upstream. */
+export type OutHeaders = Record<string, string | string[]>;
 
 export type ClientRequest = http.IncomingMessage | http2.Http2ServerRequest;
 export type ClientResponse = http.ServerResponse | http2.Http2ServerResponse;

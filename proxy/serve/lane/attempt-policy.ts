@@ -15,12 +15,12 @@ import { anthropicError, anthropicErrorJson, type AnthropicErrorType } from '../
 import { responseHeaders } from '../upstream/headers.js';
 import { anthropicTarget, zaiTarget, type LaneTarget } from '../upstream/lanes.js';
 import type { LiveState } from './live-state.js';
-import type { RequestInfo } from './request.js';
+import type { RequestInfo } from '../front/request-info.js';
 import type { SignatureMemory } from '../upstream/thinking-guard.js';
 import { UpstreamAttempt, type AttemptResult } from '../upstream/upstream-attempt.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
-import { completionRecord, decisionRecord } from '../observe/usage-record.js';
-import { parseSubscriptionStatus } from './subscription-limits.js';
+import { completionRecord, decisionRecord } from './usage-record.js';
+import { parseSubscriptionStatus } from '../upstream/subscription-limits.js';
 import { classifyZaiAnswer, networkFailure, type CooldownReason, type ZaiFailure } from './zai-failures.js';
 import { MESSAGES_KEY_MODES, otherKeyMode } from '../upstream/zai-key.js';
 import type { ZaiCapacity } from './zai-capacity.js';

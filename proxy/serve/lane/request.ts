@@ -1,33 +1,10 @@
-// A client request as the lanes see it: read whole (bounded), its model and stream flag known.
+// A client request read for the lanes: its body whole (bounded, decoded), its model and stream flag known.
 import { gunzipSync } from 'node:zlib';
 import type { ClientExchange } from '../front/client-exchange.js';
-import { clientLabels, type ClientLabels } from './client-labels.js';
+import { clientLabels } from '../front/client-labels.js';
+import type { RequestInfo } from '../front/request-info.js';
 import { isMessagesPath } from './api-paths.js';
 import { leadingModel, readMessagesBody } from './messages-body.js';
-
-export interface RequestInfo {
-  rid: string;
-  method: string;
-  path: string;
-  query: string;
-  /** The body, decoded when the client sent it compressed (what the lanes read and rewrite). */
-  body: Buffer;
-  /**
-   * A body the client sent `Content-Encoding: gzip` (Claude Code 2.1.337 may, for bodies ≥ 512 KiB):
-   * the bytes as sent and their encoding, for the Anthropic lane to forward unchanged.
-   */
-  encoded?: { body: Buffer; encoding: string };
-  /** Bytes the client sent (more than body.length when the body was too large to keep). */
-  size: number;
-  /** The body as a JSON object (parsed at most once, and only when needed), for /v1/messages requests. */
-  json(): Record<string, unknown> | undefined;
-  model: string | undefined;
-  stream: boolean;
-  h2: boolean;
-  rawHeaders: string[];
-  /** Claude Code's session, request class and request id, when it sent them. */
-  labels: ClientLabels;
-}
 
 /** Short request id. Not a secret, so a fast non-crypto source is enough (crypto.randomBytes showed in profiles). */
 export function newRid(): string {

@@ -12,15 +12,14 @@ import { accountProbeKind } from './account-probe.js';
 import { decide } from './decide.js';
 import { isMessagesPath } from './api-paths.js';
 import type { LiveState } from './live-state.js';
-import { newRid, readBody, requestInfo, type RequestInfo } from './request.js';
+import { newRid, readBody, requestInfo } from './request.js';
+import type { RequestInfo } from '../front/request-info.js';
 import { SignatureMemory } from '../upstream/thinking-guard.js';
 import type { UpstreamAttempt } from '../upstream/upstream-attempt.js';
 import { UpstreamPool } from '../upstream/upstream-pool.js';
-import { completionRecord, decisionRecord } from '../observe/usage-record.js';
+import { completionRecord, decisionRecord } from './usage-record.js';
 import type { ZaiCapacity } from './zai-capacity.js';
 import { continuedMessageId, mayContinueThread, ThreadLanes } from './thread-lanes.js';
-
-export type { RequestInfo };
 
 /** What one upstream attempt looks like to observers. */
 export interface AttemptEvent {

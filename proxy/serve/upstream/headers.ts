@@ -1,9 +1,8 @@
 // Pure header rewrites for each lane (docs/CONTRACT.md §2). No I/O.
 import type { HeaderMode } from '../../common/config.js';
+import type { OutHeaders } from '../front/client-exchange.js';
 import { zaiKeyHeader } from './zai-key.js';
 import { isThirdPartyHeader, thirdPartyBetas } from './zai-dialect.js';
-
-export type OutHeaders = Record<string, string | string[]>;
 
 /** Headers that belong to one connection, not to the request (RFC 9110 §7.6.1), plus `host`. */
 const HOP_BY_HOP = new Set([

@@ -1,8 +1,9 @@
 // Where each lane sends a request and what it changes on the way: URL, headers, body (docs/CONTRACT.md §2).
 import type { Config, HeaderMode } from '../../common/config.js';
 import type { Lane } from '../../common/log-schema.js';
-import { anthropicLaneHeaders, zaiLaneHeaders, type OutHeaders } from './headers.js';
-import type { RequestInfo } from '../lane/request.js';
+import type { OutHeaders } from '../front/client-exchange.js';
+import { anthropicLaneHeaders, zaiLaneHeaders } from './headers.js';
+import type { RequestInfo } from '../front/request-info.js';
 import { stripForeignThinking, type SignatureMemory } from './thinking-guard.js';
 import { thirdPartyBody, withoutContextSuffix } from './zai-dialect.js';
 

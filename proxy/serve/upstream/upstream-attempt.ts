@@ -9,9 +9,9 @@ import type { ClientReply } from '../front/client-exchange.js';
 import { anthropicErrorEvent } from '../errors.js';
 import { responseHeaders } from './headers.js';
 import type { LaneTarget } from './lanes.js';
-import type { RequestInfo } from '../lane/request.js';
+import type { RequestInfo } from '../front/request-info.js';
 import { SseObserver, observeJsonBody, type Usage } from './sse.js';
-import { unifiedHeaders } from '../lane/subscription-limits.js';
+import { unifiedHeaders } from './subscription-limits.js';
 import { signaturesInMessage } from './thinking-guard.js';
 import type { UpstreamPool } from './upstream-pool.js';
 

@@ -1,9 +1,9 @@
 // The usage log's lines for one attempt: the decision line before dialling, the completion line after.
 import { SCHEMA_VERSION, type ErrType, type UsageRecord } from '../../common/log-schema.js';
-import { isMessagesPath } from '../lane/api-paths.js';
-import type { LaneDecision } from '../lane/decide.js';
+import { isMessagesPath } from './api-paths.js';
+import type { LaneDecision } from './decide.js';
 import type { LaneTarget } from '../upstream/lanes.js';
-import type { RequestInfo } from '../lane/request.js';
+import type { RequestInfo } from '../front/request-info.js';
 import type { AttemptObservation } from '../upstream/upstream-attempt.js';
 
 export function round(ms: number): number {
