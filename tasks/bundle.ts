@@ -53,7 +53,7 @@ try {
       summarizeLog(log, { pricing: config.pricing }),
       verifyLog(log, parseExpect(DEFAULT_EXPECT), {
         hosts: laneHosts(config),
-        judging: { fallbackSubagents: config.offloadSubagents },
+        judging: { fallbackSubagents: config.offload.subagents },
       }),
       collectState(config, proxy, inForce),
     ]);

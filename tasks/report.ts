@@ -3,12 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argv } from 'zx';
 import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/read/ab-report.js';
-import { parseSince } from '../proxy/read/log-reader.js';
 import { DEFAULT_EXPECT, reportData, summarizeLog } from '../proxy/read/reports.js';
 import { htmlReport } from '../proxy/read/html-report.js';
 import { laneHosts, parseExpect } from '../proxy/read/verify.js';
-import { usageLogPath } from '../proxy/common/logs-layout.js';
-import { configOrExit, failureLine, helpRequested, pathFromFlag } from './lib.js';
+import { configOrExit, helpRequested } from './lib.js';
+import { logFileAndSince } from './log-flags.js';
 import { ensureDir } from '../proxy/common/dirs.js';
 
 helpRequested(
@@ -25,14 +24,7 @@ distributions, requests over time, tokens, errors and decisions. Exit 2 when the
 );
 
 const config = configOrExit();
-const file = typeof argv.file === 'string' ? pathFromFlag(argv.file, '--file') : usageLogPath(config.logsDir);
-let since: number | undefined;
-try {
-  since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
-} catch (e) {
-  console.error(`ccp: ${failureLine(e)}`);
-  process.exit(2);
-}
+const { file, since } = logFileAndSince(argv, config);
 const opts = since !== undefined ? { since } : {};
 // One pass over the log either way: --html needs the distributions too, the A/B reports only the summary.
 const html = argv.html

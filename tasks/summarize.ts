@@ -1,10 +1,9 @@
 // npm run summarize — per-lane counts, errors, latency/TTFT percentiles, tokens and cost from the usage log.
 import { argv } from 'zx';
-import { parseSince } from '../proxy/read/log-reader.js';
 import { summarizeLog, writeMetrics } from '../proxy/read/reports.js';
 import { formatAttribution, formatMetrics } from '../proxy/read/summary-format.js';
-import { usageLogPath } from '../proxy/common/logs-layout.js';
-import { configOrExit, helpRequested, pathFromFlag, sessionFlag } from './lib.js';
+import { configOrExit, helpRequested, sessionFlag } from './lib.js';
+import { logFileAndSince } from './log-flags.js';
 
 helpRequested(
   argv,
@@ -40,14 +39,7 @@ if (argv.by !== undefined && !by) {
   process.exit(2);
 }
 const config = configOrExit();
-const file = typeof argv.file === 'string' ? pathFromFlag(argv.file, '--file') : usageLogPath(config.logsDir);
-let since: number | undefined;
-try {
-  since = typeof argv.since === 'string' ? parseSince(argv.since) : undefined;
-} catch (e) {
-  console.error((e as Error).message);
-  process.exit(2);
-}
+const { file, since } = logFileAndSince(argv, config);
 const session = sessionFlag(argv);
 const m = await summarizeLog(file, {
   ...(since !== undefined ? { since } : {}),

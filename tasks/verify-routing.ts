@@ -53,7 +53,7 @@ try {
   const session = sessionFlag(argv);
   const v = await verifyLog(file, expect, {
     hosts,
-    judging: { extra, fallbackSubagents: config.offloadSubagents },
+    judging: { extra, fallbackSubagents: config.offload.subagents },
     ...(since !== undefined ? { since } : {}),
     ...(graceS !== undefined ? { graceS } : {}),
     ...(session ? { session } : {}),

@@ -1,4 +1,5 @@
 // npm run bundle as a user runs it: planted secrets never survive into the extracted archive, and the
+import { usageLogPath } from '../proxy/common/logs-layout.js';
 // final scan catches them on its own when redaction is switched off.
 import { createHash } from 'node:crypto';
 import {
@@ -80,7 +81,7 @@ test.before(() => {
       ...o,
     });
   writeFileSync(
-    join(logs, 'usage.jsonl'),
+    usageLogPath(logs),
     `${[
       line({ event: 'decision', ts: 1795000000 }),
       line({
@@ -226,7 +227,7 @@ test('npm run bundle: directory + 0600 tgz; no planted secret, .env, CA key, sta
   for (const never of ['results/.env', 'results/ca-key.pem', 'logs/mitm.state.json', 'logs/body-samples.jsonl'])
     assert.not.ok(files.includes(never), never);
   // The redacted log is still a usable log.
-  const m = await summarizeLog(join(root, 'logs', 'usage.jsonl'), { includeRotated: false });
+  const m = await summarizeLog(usageLogPath(join(root, 'logs')), { includeRotated: false });
   assert.is(m.totals.requests, 1);
   const manifest = JSON.parse(readFileSync(join(root, 'MANIFEST.json'), 'utf8')) as {
     files: { path: string; bytes: number; sha256: string }[];
@@ -270,7 +271,7 @@ test('the final scan does not depend on the redactor: with redaction off the bun
 });
 
 test('--handoff section: toggles, versions, bundle path, summarize headline, verify verdict', async () => {
-  const log = join(env.CCP_LOGS_DIR!, 'usage.jsonl');
+  const log = usageLogPath(env.CCP_LOGS_DIR!);
   const section = handoffSection({
     now: new Date('2026-11-24T12:00:00Z'),
     state: {

@@ -32,10 +32,6 @@ test.after(async () => {
 test.before.each(() => {
   rig.anthropic.reset();
   rig.zai.reset();
-  // Each test starts from a fresh proxy state, whatever the one before it left behind.
-  rig.proxy.state.setPaused(false);
-  rig.proxy.state.endCooldown();
-  rig.proxy.state.headerModeWorked('x-api-key');
 });
 
 test('claude -p --model haiku (API key) is answered via the z.ai lane with the z.ai key only', async () => {
@@ -95,17 +91,17 @@ test('subscription OAuth: sonnet carries the bearer to anthropic; haiku reaches 
 });
 
 test('pause flips the CLI’s haiku to anthropic on the next run, without a restart', async () => {
-  rig.proxy.state.setPaused(true);
+  await rig.control('/__ccp/pause');
   try {
     const out = await claude('haiku', { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
     assert.is(out.result, 'ok from anthropic-fake');
     await eventually(() => completions(rig).some((c) => c.decision === 'failover_paused'));
   } finally {
-    rig.proxy.state.setPaused(false);
+    await rig.control('/__ccp/resume');
   }
 });
 
-test('z.ai 429 (code 1302) → the CLI is answered by the anthropic fake, is_error false', async () => {
+test('z.ai 429 (code 1302, its concurrency limit) → the CLI is answered by the anthropic fake, is_error false, and the lane does not cool down', async () => {
   rig.zai.fault = { status: 429, body: { error: { code: '1302', message: 'High concurrency usage of this API' } } };
   try {
     const out = await claude('haiku', { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
@@ -115,25 +111,25 @@ test('z.ai 429 (code 1302) → the CLI is answered by the anthropic fake, is_err
     const fb = completions(rig)
       .filter((c) => c.decision === 'fallback')
       .pop()!;
-    assert.equal([fb.lane, fb.fallback_from, fb.status], ['anthropic', 'zai', 200]);
+    assert.equal([fb.lane, fb.fallback_from, fb.status, fb.zai_failure], ['anthropic', 'zai', 200, 'busy']);
+    assert.is(rig.proxy.zaiLane.coolingDown(), false);
   } finally {
     rig.zai.fault = undefined;
-    rig.proxy.state.endCooldown();
   }
 });
 
 test('z.ai 401 in one header mode → the CLI succeeds in the other', async () => {
   rig.zai.opts.requireKey = { value: FAKE_ZAI_KEY, header: 'authorization' };
-  rig.proxy.state.headerModeWorked('x-api-key');
+  assert.is(rig.proxy.zaiLane.headerMode, 'x-api-key');
   try {
     const out = await claude('haiku', { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY });
     assert.is(out.is_error, false);
     assert.is(out.result, 'ok from zai-fake');
     await eventually(() => completions(rig).some((c) => c.retry === true && c.status === 200));
-    assert.is(rig.proxy.state.zaiHeaderMode, 'authorization');
+    assert.is(rig.proxy.zaiLane.headerMode, 'authorization');
   } finally {
+    // Bearer sticks for the rest of this proxy's run; the simulated Z.AI takes either from now on.
     rig.zai.opts.requireKey = { value: FAKE_ZAI_KEY, header: 'either' };
-    rig.proxy.state.headerModeWorked('x-api-key');
   }
 });
 

@@ -115,7 +115,7 @@ test('fan-out: four subagents at once, three turns each, against a Z.AI that tak
       const onZai = messagesRequests(rig.zai).filter((q) => q.status === 200).length;
       assert.ok(onZai * 3 >= 12, `Z.AI answered ${onZai} of 12 subagent requests`);
       assert.ok(rig.zai.peakInFlight >= 2, `peak in flight on Z.AI ${rig.zai.peakInFlight}`);
-      assert.is(rig.proxy.state.coolingDown(), false, 'no cooldown');
+      assert.is(rig.proxy.zaiLane.coolingDown(), false, 'no cooldown');
       for (const l of sub) assert.ok(['subagent_to_zai', 'zai_busy', 'fallback'].includes(l.decision), l.decision);
       // The main thread's last turn carried all four results back.
       const last = messagesRequests(rig.anthropic)

@@ -1,36 +1,31 @@
 // The real Claude Code CLI through the proxy while the simulated Z.AI fails the ways the real one does:
 // nothing a Z.AI problem does may look, to Claude Code, like an Anthropic problem or hang it.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bodyTeePath, teeFlagPath } from '../proxy/common/logs-layout.js';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
 import type { UsageRecord } from '../proxy/common/log-schema.js';
 import { claude, ensureClaude, messagesRequests, runClaude } from './claude.js';
-import { announceRig, completions, eventually, npmRun } from './helpers.js';
+import { announceRig, completions, eventually, npmRun, jsonLines } from './helpers.js';
 
 const KEY = { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY };
 let rig: Rig;
 
 test.before(async () => {
   await ensureClaude();
-  rig = await startRig({ env: { ENABLE_BODY_TEE: '1', CCP_ZAI_COOLDOWN_S: '60', CCP_ZAI_LONG_COOLDOWN_S: '600' } });
 });
 
-test.after(async () => {
+// Each test gets a fresh proxy: what one Z.AI failure taught the lane (a cooldown, a header mode) is its own.
+test.before.each(async () => {
+  rig = await startRig({
+    env: { ENABLE_BODY_TEE: '1', CCP_ZAI_COOLDOWN_S: '60', CCP_ZAI_LONG_COOLDOWN_S: '600' },
+    zai: { requireKey: { value: FAKE_ZAI_KEY, header: 'either' }, strictSchema: undefined },
+  });
+});
+
+test.after.each(async () => {
   await rig?.stop();
-});
-
-test.before.each(() => {
-  rig.anthropic.reset();
-  rig.zai.reset();
-  rig.zai.opts.requireKey = { value: FAKE_ZAI_KEY, header: 'either' };
-  rig.zai.opts.strictSchema = undefined;
-  rig.config.fallback = true;
-  rig.config.idleTimeoutMs = 180_000;
-  rig.proxy.state.endCooldown();
-  rig.proxy.state.headerModeWorked('x-api-key');
-  rig.proxy.state.resetZaiLane(rig.proxy.state.zaiHeaderMode);
 });
 
 /** The /v1/messages completion lines written since `before`, once the last request's final line is in. */
@@ -124,10 +119,7 @@ test('a strict Z.AI: the haiku call is answered by Z.AI at the first attempt, wi
   assert.is(sonnet.result, 'ok from anthropic-fake');
   const sLine = (await messageLines(before + lines.length)).at(-1)!;
   // The body tee has what the client sent; the fake has what reached Anthropic: the same bytes.
-  const teed = readFileSync(bodyTeePath(rig.config.logsDir), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { rid: string; body: string });
+  const teed = jsonLines<{ rid: string; body: string }>(bodyTeePath(rig.config.logsDir));
   const clientBody = teed.find((t) => t.rid === sLine.rid)!.body;
   const received = messagesRequests(rig.anthropic).at(-1)!.body.toString();
   assert.ok(JSON.parse(clientBody).context_management !== undefined, 'the CLI sent context_management');

@@ -20,7 +20,7 @@ test('defaults match the README settings table (docs/CONTRACT.md §6)', () => {
   assert.is(c.zaiBaseUrl.href, 'https://api.z.ai/api/anthropic');
   assert.is(c.anthBaseUrl.origin, 'https://api.anthropic.com');
   assert.is(c.zaiHeaderMode, 'x-api-key');
-  assert.ok(c.forceHaikuToZai);
+  assert.ok(c.offload.haiku);
   assert.not.ok(c.offloadPaused || c.forceH1 || c.bodyTee || c.filterChain);
   assert.is(c.zaiApiKey, undefined);
   assert.is(c.logsDir, '/repo/logs');

@@ -1,4 +1,5 @@
 // Cost: the price lookup, exact per-attempt arithmetic, and `npm run summarize` on a log whose dollar
+import { usageLogPath } from '../proxy/common/logs-layout.js';
 // figures are computed by hand here (list prices from the issue: Haiku 4.5 1/5/1.25/0.10, Sonnet 4.5
 // 3/15/3.75/0.30, Opus 4.5 5/25/6.25/0.50 dollars per million tokens; GLM-4.5-Air 0.20/1.10/0.03).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -300,7 +301,7 @@ const HAND_LOG = [
 test('npm run summarize prints the exact per-lane cost and the saving; --json and METRICS.json carry them', async () => {
   // The kit's own log (CCP_LOGS_DIR): only that one's figures go to results/METRICS.json.
   mkdirSync(join(dir, 'hand-logs'), { recursive: true });
-  const file = join(dir, 'hand-logs', 'usage.jsonl');
+  const file = usageLogPath(join(dir, 'hand-logs'));
   writeFileSync(file, `${HAND_LOG.join('\n')}\n`);
   const env = { CCP_RESULTS_DIR: join(dir, 'results'), CCP_LOGS_DIR: join(dir, 'hand-logs') };
   const r = await npmRun('summarize', [], env);
@@ -404,7 +405,7 @@ test('when the Z.AI lane cost more than Anthropic would have, every output says 
   const logs = join(dir, 'dearer-logs');
   mkdirSync(logs, { recursive: true });
   writeFileSync(
-    join(logs, 'usage.jsonl'),
+    usageLogPath(logs),
     `${line({ lane: 'zai', upstream: 'api.z.ai', model: 'claude-haiku-5-5', session: 's-9', request_class: 'auxiliary', input_tokens: 1000, output_tokens: 100 }, 0).join('\n')}\n`,
   );
   const env = { CCP_RESULTS_DIR: join(dir, 'dearer-results'), CCP_LOGS_DIR: logs };
@@ -470,7 +471,7 @@ test('summarize --by agent: per kind of work, and for work that stayed on Anthro
       output_tokens: 1,
     },
   ].flatMap((o, i) => line(o, i));
-  writeFileSync(join(logs, 'usage.jsonl'), `${lines.join('\n')}\n`);
+  writeFileSync(usageLogPath(logs), `${lines.join('\n')}\n`);
   const env = { CCP_RESULTS_DIR: join(dir, 'agent-results'), CCP_LOGS_DIR: logs };
   const r = await npmRun('summarize', ['--by', 'agent'], env);
   assert.is(r.exitCode, 0, String(r.stderr));
@@ -526,7 +527,7 @@ test('ZAI_BILLING=plan counts what each Z.AI request spent in credits, by the pu
     // Haiku runs as GLM-4.5-Air by Z.AI's default: no published credit rate.
     { lane: 'zai', upstream: 'api.z.ai', model: 'claude-haiku-4-5', input_tokens: 300, output_tokens: 30 },
   ].flatMap((o, i) => line(o, i));
-  writeFileSync(join(logs, 'usage.jsonl'), `${lines.join('\n')}\n`);
+  writeFileSync(usageLogPath(logs), `${lines.join('\n')}\n`);
   const env = { CCP_RESULTS_DIR: join(dir, 'credit-results'), CCP_LOGS_DIR: logs, ZAI_BILLING: 'plan' };
   const r = await npmRun('summarize', [], env);
   assert.is(r.exitCode, 0, String(r.stderr));

@@ -68,7 +68,7 @@ test('the page loads with nothing from the network, shows a new request within 2
 
   await page.click('#toggle');
   await page.waitForSelector('#offload:text("offload paused")', { timeout: 5000 });
-  assert.is(rig.proxy.state.paused, true);
+  assert.is(rig.proxy.toggles.paused, true);
   const r = await haiku();
   assert.is(replyText(r.text), 'ok from anthropic-fake');
   const last = (
@@ -79,7 +79,7 @@ test('the page loads with nothing from the network, shows a new request within 2
   assert.equal([last.lane, last.decision], ['anthropic', 'failover_paused']);
   await page.click('#toggle');
   await page.waitForSelector('#offload:text("offload on")', { timeout: 5000 });
-  assert.is(rig.proxy.state.paused, false);
+  assert.is(rig.proxy.toggles.paused, false);
 
   // The screenshot is kept under results/ (git-ignored) for a person to look at.
   mkdirSync(join(REPO_ROOT, 'results'), { recursive: true });
@@ -266,7 +266,7 @@ window.submitForm = () => document.getElementById('f').submit();
     relay.statuses.filter((l) => /^HTTP\/1\.1 403/.test(l)).length >= 2,
     `refused with 403: ${JSON.stringify(relay.statuses)}`,
   );
-  assert.is(rig.proxy.state.paused, false);
+  assert.is(rig.proxy.toggles.paused, false);
 });
 
 test.run();

@@ -1,4 +1,5 @@
 // Day two: a proxied terminal whose proxy is down, settings given inline, a remembered pause, an empty
+import { usageLogPath } from '../proxy/common/logs-layout.js';
 // variable, CCP_FALLBACK=0 during a cooldown, bad paths. Real shells, the real CLI, real processes.
 import {
   chmodSync,
@@ -204,8 +205,8 @@ test('settings given inline to npm run mitm: verify-routing, bundle and doctor j
     assert.is(state.toggles.ZAI_BASE_URL, fakes.env.ZAI_BASE_URL);
     assert.is(state.toggles.ANTH_BASE_URL, `${fakes.env.ANTH_BASE_URL}/`);
     // A request that really went elsewhere: the FAIL names where it went and where it should have gone, apart.
-    const log = join(shell.CCP_LOGS_DIR, 'usage.jsonl');
-    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    const log = usageLogPath(shell.CCP_LOGS_DIR);
+    const lines = readFileSync(log, 'utf8').trim().split('\n'); // raw lines: one is rewritten below
     const sonnet = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((r) => r.event === 'complete' && String(r.model).includes('sonnet'))!;
@@ -334,7 +335,7 @@ test('bad paths are one line and exit 2, never a stack trace or a hang', async (
     HOME: base,
     PATH: process.env.PATH!,
   };
-  writeFileSync(join(base, 'logs', 'usage.jsonl'), '');
+  writeFileSync(usageLogPath(join(base, 'logs')), '');
   const cases: [string, string[], Record<string, string>, RegExp][] = [
     [
       'bundle',

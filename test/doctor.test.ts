@@ -6,8 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { noProxyCovers } from '../proxy/ops/doctor.js';
 import { readEnv, REPO_ROOT } from '../proxy/common/config.js';
+import type { Fault } from '../proxy/rig/fake-upstream.js';
 import { startRig, type Rig } from '../proxy/rig/rig.js';
-import { announceRig, npmRun } from './helpers.js';
+import { announceRig, message, npmRun, postMessages, proxyAgent, withRig } from './helpers.js';
 
 let rig: Rig;
 let home: string;
@@ -125,23 +126,34 @@ test('each problem is a FAIL or WARN with its one-line fix', async () => {
 });
 
 test('a Z.AI key the running proxy saw rejected is a FAIL naming Z.AI with its fix; a rate cooldown only a WARN', async () => {
-  const state = rig.proxy.state;
-  try {
-    state.startCooldown({ reason: 'auth', untilMs: Date.now() + 600_000, why: 'HTTP 401: z.ai rejected the key' });
-    const auth = await doctor(good);
-    assert.is(auth.exitCode, 1);
-    assert.match(
-      String(auth.stdout),
+  // Real failures of the simulated Z.AI start the cooldowns, each in a proxy of its own.
+  const cases: [Fault, number, RegExp][] = [
+    [
+      { status: 401, body: { error: { message: 'bad key' } } },
+      1,
       /^FAIL {2}Z\.AI lane: cooling down \(auth\) until .*: HTTP 401: z\.ai rejected the key; Haiku goes to Anthropic meanwhile\n\s+fix: check ZAI_API_KEY/m,
-    );
-    state.endCooldown();
-    state.startCooldown({ reason: 'rate', untilMs: Date.now() + 60_000, why: 'HTTP 429, z.ai code 1302' });
-    const rate = await doctor(good);
-    assert.is(rate.exitCode, 0, String(rate.stdout));
-    assert.match(String(rate.stdout), /^WARN {2}Z\.AI lane: cooling down \(rate\)/m);
-  } finally {
-    state.endCooldown();
+    ],
+    [{ zaiCode: 1303 }, 0, /^WARN {2}Z\.AI lane: cooling down \(rate\)/m],
+  ];
+  for (const [fault, exit, expected] of cases) {
+    await withRig({}, async (own) => {
+      own.zai.fault = fault;
+      const agent = proxyAgent(own);
+      await postMessages(agent, message('claude-haiku-4-5', false));
+      await agent.close();
+      announceRig(own);
+      const r = await doctor({
+        ...good,
+        CCP_LOGS_DIR: own.config.logsDir,
+        CCP_CA_DIR: own.config.caDir,
+        HTTPS_PROXY: own.proxyUrl,
+        NODE_EXTRA_CA_CERTS: own.proxy.ca.certPath,
+      });
+      assert.is(r.exitCode, exit, String(r.stdout));
+      assert.match(String(r.stdout), expected);
+    });
   }
+  announceRig(rig);
 });
 
 test('warnings: settings.json relying on NODE_EXTRA_CA_CERTS, no claude, no Z.AI key; and a key that is not 0600 fails', async () => {

@@ -1,4 +1,5 @@
 // The proxy as a separate process (npm run mitm) through a fault run: nothing it writes anywhere carries
+import { usageLogPath } from '../proxy/common/logs-layout.js';
 // a key or token, and a SIGKILL mid-request still leaves the decision line on disk.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -10,7 +11,7 @@ import { ProxyAgent, fetch } from 'undici';
 import { freePort, startProxyProcess } from '../proxy/rig/proxy-process.js';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startFakes } from '../proxy/rig/rig.js';
 import { isAlive, readRunState } from '../proxy/ops/run-state.js';
-import { eventually, message, npmRun, postMessages, within } from './helpers.js';
+import { eventually, message, npmRun, postMessages, within, jsonLines } from './helpers.js';
 
 const OAUTH = 'sk-ant-oat01-durability-oauth-token-777777';
 
@@ -86,10 +87,7 @@ test('fault run through npm run mitm: no secret in console or logs; SIGKILL mid-
     }
     await within(10_000, child);
 
-    const lines = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { event: string; rid: string; model?: string });
+    const lines = jsonLines<{ event: string; rid: string; model?: string }>(usageLogPath(logsDir));
     const done = new Set(lines.filter((l) => l.event === 'complete').map((l) => l.rid));
     const open = lines.filter((l) => l.event === 'decision' && !done.has(l.rid));
     assert.equal(
@@ -150,10 +148,9 @@ test('a clean stop (Ctrl-C = SIGINT, and SIGTERM as npm run stop sends) ends a s
         () => undefined,
         () => undefined,
       );
-      const lines = readFileSync(join(env.CCP_LOGS_DIR!, 'usage.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { event: string; rid: string; err_type?: string; final?: boolean });
+      const lines = jsonLines<{ event: string; rid: string; err_type?: string; final?: boolean }>(
+        usageLogPath(env.CCP_LOGS_DIR!),
+      );
       const decided = lines.filter((l) => l.event === 'decision');
       const done = lines.filter((l) => l.event === 'complete');
       assert.is(decided.length, 1, signal);

@@ -1,4 +1,5 @@
 // npm run demo and npm run pilot as a user runs them, offline.
+import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ test('npm run demo: every line PASS, summarize and verify-routing printed, exit 
   assert.match(out, 'haiku while paused → 200 "ok from anthropic-fake"');
   assert.match(out, 'haiku offloaded to zai: 66.7% (2 of 3 haiku requests)');
   assert.match(out, 'routing verified over 6 completion(s)');
-  assert.ok(existsSync(join(dir, 'logs', 'demo', 'logs', 'usage.jsonl')));
+  assert.ok(existsSync(usageLogPath(join(dir, 'logs', 'demo', 'logs'))));
 });
 
 test('npm run pilot: T1–T6 PASS with rids, results/TESTS.md written, exit 0', async () => {
@@ -39,7 +40,7 @@ test('npm run pilot: T1–T6 PASS with rids, results/TESTS.md written, exit 0', 
   for (const t of ['T1', 'T2', 'T3', 'T4', 'T5', 'T6']) assert.match(md, new RegExp(`\\| ${t} [^|]+ \\| PASS \\|`), t);
   const rids = [...md.matchAll(/\| ([0-9a-f]{8}(?:, [0-9a-f]{8})*) \|$/gm)].flatMap((m) => m[1]!.split(', '));
   assert.ok(rids.length >= 7, `rids: ${rids.join(',')}`);
-  const log = readFileSync(join(dir, 'logs', 'pilot', 'logs', 'usage.jsonl'), 'utf8');
+  const log = readFileSync(usageLogPath(join(dir, 'logs', 'pilot', 'logs')), 'utf8');
   for (const rid of rids) assert.match(log, `"rid":"${rid}"`);
 });
 

@@ -91,13 +91,18 @@ export function message(model: string, stream: boolean, extra: Record<string, un
   return { model, max_tokens: 32, stream, messages: [{ role: 'user', content: 'Say ok.' }], ...extra };
 }
 
-/** The usage lines (decision and completion) of the rig's log; the run line at the top is not one. */
-export function logLines(rig: Rig): UsageRecord[] {
-  return readFileSync(rig.proxy.logPath, 'utf8')
+/** Every line of a JSON-lines file (the usage log, the body tee), parsed; one reading of them for every suite. */
+// biome-ignore lint/suspicious/noExplicitAny: a test names the fields it reads; the default is loose JSON.
+export function jsonLines<T = Record<string, any>>(file: string): T[] {
+  return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as UsageRecord)
-    .filter((r) => r.event === 'decision' || r.event === 'complete');
+    .map((l) => JSON.parse(l) as T);
+}
+
+/** The usage lines (decision and completion) of the rig's log; the run line at the top is not one. */
+export function logLines(rig: Rig): UsageRecord[] {
+  return jsonLines<UsageRecord>(rig.proxy.logPath).filter((r) => r.event === 'decision' || r.event === 'complete');
 }
 
 export function completions(rig: Rig): UsageRecord[] {

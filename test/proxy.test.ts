@@ -12,7 +12,17 @@ import { FakeUpstream } from '../proxy/rig/fake-upstream.js';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
 import { createTestTls } from '../proxy/rig/test-ca.js';
 import { listeningPorts } from '../proxy/ops/port-owner.js';
-import { completions, eventually, logLines, message, postMessages, proxyAgent, replyText, within } from './helpers.js';
+import {
+  completions,
+  eventually,
+  logLines,
+  message,
+  postMessages,
+  proxyAgent,
+  replyText,
+  withRig,
+  within,
+} from './helpers.js';
 
 const GAP_MS = 80;
 const DELTAS = 5;
@@ -41,8 +51,6 @@ test.before.each(() => {
   seenAnthropic.push(...rig.anthropic.requests);
   rig.anthropic.reset();
   rig.zai.reset();
-  rig.proxy.state.setPaused(false);
-  rig.proxy.state.headerModeWorked('x-api-key');
 });
 
 function lastCompletion() {
@@ -369,28 +377,29 @@ test('pause and resume flip the next haiku request without a restart; control ne
 });
 
 test('ZAI_HEADER_MODE=authorization sends Bearer and no x-api-key; model map rewrites only the z.ai body', async () => {
-  rig.proxy.state.headerModeWorked('authorization');
-  rig.config.zaiModelMap = [{ match: 'haiku', target: 'glm-4.5-air' }];
-  // This test's simulated Z.AI takes the key as Bearer only (the strict default takes x-api-key only).
-  const strict = rig.zai.opts.requireKey;
-  rig.zai.opts.requireKey = { value: FAKE_ZAI_KEY, header: 'authorization' };
-  try {
-    const s = await settled();
-    await postMessages(agent, message('claude-haiku-4-5', false));
-    await s.wait();
-    const got = rig.zai.requests[0]!;
-    assert.is(got.headers.authorization, `Bearer ${FAKE_ZAI_KEY}`);
-    assert.is(got.headers['x-api-key'], undefined);
-    assert.is(JSON.parse(got.body.toString()).model, 'glm-4.5-air');
-    assert.is(got.headers['content-length'], String(got.body.length));
-    const c = lastCompletion();
-    assert.equal([c.model, c.upstream_model, c.header_mode], ['claude-haiku-4-5', 'glm-4.5-air', 'authorization']);
-    await postMessages(agent, message('claude-sonnet-4-5', false));
-    assert.is(JSON.parse(rig.anthropic.requests[0]!.body.toString()).model, 'claude-sonnet-4-5');
-  } finally {
-    rig.config.zaiModelMap = [];
-    rig.zai.opts.requireKey = strict;
-  }
+  // Its own proxy, started with the settings (the header mode that works sticks for a run).
+  await withRig(
+    {
+      env: { ZAI_HEADER_MODE: 'authorization', ZAI_MODEL_MAP: 'haiku=glm-4.5-air' },
+      // This simulated Z.AI takes the key as Bearer only (the strict default takes x-api-key only).
+      zai: { requireKey: { value: FAKE_ZAI_KEY, header: 'authorization' } },
+    },
+    async (own) => {
+      const ownAgent = proxyAgent(own);
+      await postMessages(ownAgent, message('claude-haiku-4-5', false));
+      await eventually(() => completions(own).length >= 1, 3000, 'completion line');
+      const got = own.zai.requests[0]!;
+      assert.is(got.headers.authorization, `Bearer ${FAKE_ZAI_KEY}`);
+      assert.is(got.headers['x-api-key'], undefined);
+      assert.is(JSON.parse(got.body.toString()).model, 'glm-4.5-air');
+      assert.is(got.headers['content-length'], String(got.body.length));
+      const c = completions(own).at(-1)!;
+      assert.equal([c.model, c.upstream_model, c.header_mode], ['claude-haiku-4-5', 'glm-4.5-air', 'authorization']);
+      await postMessages(ownAgent, message('claude-sonnet-4-5', false));
+      assert.is(JSON.parse(own.anthropic.requests[0]!.body.toString()).model, 'claude-sonnet-4-5');
+      await ownAgent.close();
+    },
+  );
 });
 
 test('bad input: non-JSON goes to anthropic untouched; an oversized body gets a 413 from the proxy; both logged', async () => {

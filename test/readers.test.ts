@@ -1,4 +1,5 @@
 // summarize and verify-routing on fixture logs: hand-computed numbers, malformed and original-kit
+import { usageLogPath } from '../proxy/common/logs-layout.js';
 // lines, empty windows, and exit codes of the real tasks.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -187,7 +188,7 @@ test('summarize: per-lane counts, exact percentiles, tokens, offload share; malf
 });
 
 test('summarize --since skips older lines; rotated files are read oldest first', async () => {
-  const base = join(dir, 'rot', 'usage.jsonl');
+  const base = usageLogPath(join(dir, 'rot'));
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(dir, 'rot'));
   writeFileSync(`${base}.2`, `${pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', latency_ms: 1 })}\n`);
@@ -473,7 +474,7 @@ test('the real tasks: exit codes 0 / 1 / 2 and METRICS.json', async () => {
   assert.is((await npmRun('verify-routing', [], env)).exitCode, 2, 'no log');
   assert.is((await npmRun('summarize', [], env)).exitCode, 2, 'no log');
   writeFileSync(
-    join(logs, 'usage.jsonl'),
+    usageLogPath(logs),
     `${[
       pair({
         ts: T,
@@ -511,7 +512,7 @@ test('the real tasks: exit codes 0 / 1 / 2 and METRICS.json', async () => {
   assert.match(String(s.stdout), 'haiku offloaded to zai: 100.0% (1 of 1 haiku requests)');
   assert.ok(existsSync(join(dir, 'taskresults', 'METRICS.json')));
   assert.is(JSON.parse(readFileSync(join(dir, 'taskresults', 'METRICS.json'), 'utf8')).totals.requests, 2);
-  writeFileSync(join(logs, 'usage.jsonl'), `${pair({ ts: T, rid: 'sneaky', lane: 'zai', model: 'claude-opus-4' })}\n`, {
+  writeFileSync(usageLogPath(logs), `${pair({ ts: T, rid: 'sneaky', lane: 'zai', model: 'claude-opus-4' })}\n`, {
     flag: 'a',
   });
   const bad = await npmRun('verify-routing', [], env);
@@ -523,7 +524,7 @@ test('the real tasks: exit codes 0 / 1 / 2 and METRICS.json', async () => {
   const china = join(dir, 'china-logs');
   mkdirSync(china);
   writeFileSync(
-    join(china, 'usage.jsonl'),
+    usageLogPath(china),
     `${[
       pair({
         ts: T,
@@ -617,7 +618,7 @@ test('npm run report writes both files from the log', async () => {
   const { mkdirSync, readFileSync } = await import('node:fs');
   mkdirSync(logs);
   writeFileSync(
-    join(logs, 'usage.jsonl'),
+    usageLogPath(logs),
     `${pair({ ts: T, lane: 'zai', model: 'claude-haiku-4-5', header_mode: 'x-api-key', latency_ms: 10 })}\n`,
   );
   const env = { CCP_LOGS_DIR: logs, CCP_RESULTS_DIR: join(dir, 'reportresults') };

@@ -68,7 +68,7 @@ test('z.ai 401 in one header mode → one retry in the other, streams included; 
     await send(rig, 'claude-haiku-4-5', false);
     assert.is(rig.zai.requests.length, 3);
     assert.is(rig.zai.requests[2]!.headers.authorization, `Bearer ${FAKE_ZAI_KEY}`);
-    assert.is(rig.proxy.state.zaiHeaderMode, 'authorization');
+    assert.is(rig.proxy.zaiLane.headerMode, 'authorization');
   });
 });
 
@@ -88,8 +88,8 @@ test('a 401 in both header modes: answered by anthropic (never a 401 for api.ant
       [a3!.lane, a3!.decision, a3!.fallback_from, a3!.zai_failure, a3!.final],
       ['anthropic', 'fallback', 'zai', 'auth', true],
     );
-    assert.is(rig.proxy.state.zaiHeaderMode, 'x-api-key', 'no mode sticks without a 2xx');
-    assert.equal([rig.proxy.state.zaiCooldownReason, rig.proxy.state.coolingDown()], ['auth', true]);
+    assert.is(rig.proxy.zaiLane.headerMode, 'x-api-key', 'no mode sticks without a 2xx');
+    assert.equal([rig.proxy.zaiLane.cooldown()?.reason, rig.proxy.zaiLane.coolingDown()], ['auth', true]);
     assert.is(alerts.length, 1);
     assert.match(alerts[0]!, 'Z.AI rejected the Z.AI key');
     // The next Haiku call goes straight to Anthropic, with no Z.AI request.
@@ -284,14 +284,20 @@ test('cooldown: a z.ai quota failure keeps haiku on anthropic (decision cooldown
       String(shown.stdout),
       `cooldown     haiku on anthropic until ${status.zai_cooldown_until} (rate: HTTP 429, z.ai code 1303, retry-after 900s)`,
     );
-    // When it ends, haiku goes back to z.ai.
-    rig.proxy.state.endCooldown();
+  });
+  // When it ends, haiku goes back to z.ai.
+  await withRig({ env: { CCP_ZAI_COOLDOWN_S: '1' } }, async (rig) => {
+    rig.zai.fault = { status: 429, body: { error: { code: '1303', message: 'x' } } };
+    await send(rig, 'claude-haiku-4-5', false);
+    rig.zai.fault = undefined;
+    assert.ok(rig.proxy.zaiLane.coolingDown());
+    await new Promise((r) => setTimeout(r, 1100));
     assert.is(replyText((await send(rig, 'claude-haiku-4-5', false)).text), 'ok from zai-fake');
   });
   await withRig({ env: { CCP_ZAI_COOLDOWN_S: '0' } }, async (rig) => {
     rig.zai.fault = { status: 429, body: { error: { code: '1303', message: 'x' } } };
     await send(rig, 'claude-haiku-4-5', false);
-    assert.not.ok(rig.proxy.state.coolingDown(), 'CCP_ZAI_COOLDOWN_S=0 disables it');
+    assert.not.ok(rig.proxy.zaiLane.coolingDown(), 'CCP_ZAI_COOLDOWN_S=0 disables it');
   });
 });
 
@@ -486,7 +492,7 @@ test('cross-lane thinking: z.ai-signed history blocks are removed on the anthrop
     assert.match(await direct.text(), 'Invalid `signature` in `thinking` block');
 
     // Through the proxy, while paused (the haiku turn goes to anthropic): accepted.
-    rig.proxy.state.setPaused(true);
+    await rig.control('/__ccp/pause');
     rig.anthropic.reset();
     const r = await send(rig, 'claude-haiku-4-5', true, turn3);
     assert.is(r.status, 200, r.text);

@@ -1,4 +1,5 @@
 // npm run report -- --html, rendered in Debian's headless Chromium: the charts carry the log's numbers
+import { usageLogPath } from '../proxy/common/logs-layout.js';
 // (the same as summarize's JSON) and the verify-routing verdict is at the top.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ test('summary.html: verdict, totals and every chart agree with summarize --json'
   const dir = mkdtempSync(join(tmpdir(), 'ccp-html-'));
   const logs = join(dir, 'logs');
   mkdirSync(logs);
-  writeSyntheticLog(join(logs, 'usage.jsonl'), 6000);
+  writeSyntheticLog(usageLogPath(logs), 6000);
   const env = { CCP_LOGS_DIR: logs, CCP_RESULTS_DIR: join(dir, 'results') };
   const browser = await chromium.launch({ executablePath: browserPath(), args: BROWSER_ARGS });
   try {

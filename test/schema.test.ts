@@ -83,8 +83,7 @@ test('every field emitted by real traffic is documented, on the line kind the do
     assert.is(fellBack.status, 200);
     // The network cooldown that started keeps the next haiku request on anthropic (cooldown_reason).
     assert.is((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).status, 200);
-    rig.proxy.state.endCooldown();
-    rig.config.fallback = false; // now the proxy itself answers an Anthropic-shaped 502
+    rig.config.fallback = false; // now the proxy itself answers an Anthropic-shaped 502 (the network cooldown's)
     const refused = await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
     assert.is(refused.status, 502);
     assert.is(JSON.parse(refused.text).error.type, 'api_error');

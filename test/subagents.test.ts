@@ -1,11 +1,21 @@
 // CCP_OFFLOAD=haiku,subagents: a Claude Code subagent's requests go to Z.AI whatever model they ask
 // for; the main conversation never moves. Real HTTPS clients send exactly the headers Claude Code
 // 2.1.332 sends (docs/ZAI.md, "Subagents"); the simulated upstreams record what crossed the wire.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FAKE_ANTHROPIC_KEY, FAKE_ZAI_KEY, type Rig } from '../proxy/rig/rig.js';
-import { announceRig, completions, message, npmRun, postMessages, proxyAgent, replyText, withRig } from './helpers.js';
+import {
+  announceRig,
+  completions,
+  message,
+  npmRun,
+  postMessages,
+  proxyAgent,
+  replyText,
+  withRig,
+  jsonLines,
+} from './helpers.js';
 
 const SESSION = 'c0ffee00-1111-4222-8333-944445555666';
 const MAIN = {
@@ -118,10 +128,7 @@ test('switched live: npm run offload -- --subagents off keeps the next subagent 
     const [c] = completions(rig).filter((l) => l.client_request_id === 's-3');
     assert.equal([c!.lane, c!.decision], ['anthropic', 'pass_through']);
     // The switch is a run line in the log, between the two requests.
-    const events = readFileSync(rig.proxy.logPath, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { event: string; offload?: string; client_request_id?: string });
+    const events = jsonLines<{ event: string; offload?: string; client_request_id?: string }>(rig.proxy.logPath);
     assert.equal(
       events.filter((e) => e.event === 'run').map((e) => e.offload),
       ['haiku,subagents', 'haiku'],

@@ -1,4 +1,5 @@
 // The task scripts as a user runs them: npm run mitm/status/pause/resume/stop/env, the env script in
+import { usageLogPath } from '../proxy/common/logs-layout.js';
 // bash and zsh, a busy port, a bad setting. Every process is bounded and stopped by its pid.
 import {
   existsSync,
@@ -23,7 +24,7 @@ import { startFakes } from '../proxy/rig/rig.js';
 import { pidFilePath, stateFilePath } from '../proxy/common/logs-layout.js';
 import { isAlive, readRunState } from '../proxy/ops/run-state.js';
 import { writeSubEnv } from '../proxy/ops/sub-env.js';
-import { eventually, message, npmRun, postMessages, within } from './helpers.js';
+import { eventually, message, npmRun, postMessages, within, jsonLines } from './helpers.js';
 
 let dir: string;
 let fakes: Awaited<ReturnType<typeof startFakes>>;
@@ -126,10 +127,7 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     assert.not.ok(isAlive(state.pid));
     assert.not.ok(existsSync(pidFilePath(logsDir)), 'pid file removed');
     assert.not.ok(existsSync(stateFilePath(logsDir)), 'state file removed');
-    const log = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const log = jsonLines(usageLogPath(logsDir));
     assert.is(log.filter((l) => l.event === 'complete').length, 3);
     const st = await npmRun('status', [], env);
     assert.is(st.exitCode, 3);
@@ -165,17 +163,11 @@ test('a first run without ZAI_API_KEY says in one line what to do, still starts,
       await agent.close();
     }
     await eventually(
-      () =>
-        existsSync(join(logsDir, 'usage.jsonl')) &&
-        readFileSync(join(logsDir, 'usage.jsonl'), 'utf8').includes('"complete"'),
+      () => existsSync(usageLogPath(logsDir)) && readFileSync(usageLogPath(logsDir), 'utf8').includes('"complete"'),
       3000,
       'log line',
     );
-    const line = readFileSync(join(logsDir, 'usage.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .find((l) => l.event === 'complete');
+    const line = jsonLines(usageLogPath(logsDir)).find((l) => l.event === 'complete')!;
     assert.is(line.lane, 'anthropic');
     assert.is(line.decision, 'no_zai_key');
   } finally {

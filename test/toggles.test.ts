@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { FAKE_ANTHROPIC_KEY, startRig, type Rig } from '../proxy/rig/rig.js';
 import { bodyTeePath, teeFlagPath } from '../proxy/common/logs-layout.js';
-import { completions, eventually, logLines, message, postMessages, proxyAgent, within } from './helpers.js';
+import { completions, eventually, logLines, message, postMessages, proxyAgent, within, jsonLines } from './helpers.js';
 
 async function withRig(env: Record<string, string>, fn: (rig: Rig) => Promise<void>): Promise<void> {
   const rig = await startRig({ env });
@@ -82,12 +82,9 @@ test('body tee: off by default; with ENABLE_BODY_TEE=1 it records only while log
     writeFileSync(teeFlagPath(rig.config.logsDir), '');
     await send(rig, 'claude-sonnet-4-5');
     const file = bodyTeePath(rig.config.logsDir);
-    const lines = readFileSync(file, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = jsonLines(file);
     assert.is(lines.length, 1);
-    assert.is(JSON.parse(lines[0].body).messages[0].content, 'Say ok.');
+    assert.is(JSON.parse(lines[0]!.body).messages[0].content, 'Say ok.');
     assert.is(statSync(file).mode & 0o777, 0o600);
     assert.not.match(readFileSync(rig.proxy.logPath, 'utf8'), 'Say ok.');
   });

@@ -49,12 +49,11 @@ const base: DecideInput = {
   method: 'POST',
   path: '/v1/messages',
   model: 'claude-sonnet-4-5',
-  forceHaikuToZai: true,
+  offload: { haiku: true, subagents: true },
   paused: false,
   hasZaiKey: true,
   zaiCoolingDown: false,
   subagent: 'Explore',
-  offloadSubagents: true,
   fallback: true,
 };
 
@@ -115,7 +114,7 @@ test('5 subagents × 10 requests against a Z.AI that takes 2 at once: ≥ 30 % a
         rig.zai.peakInFlight <= 3,
         `Z.AI saw at most one probe beyond its limit (peak ${rig.zai.peakInFlight})`,
       );
-      assert.is(rig.proxy.state.coolingDown(), false, 'a concurrency refusal never cools the lane');
+      assert.is(rig.proxy.zaiLane.coolingDown(), false, 'a concurrency refusal never cools the lane');
       const lines = completions(rig).filter((c) => c.final);
       assert.is(lines.length, 50);
       const byDecision = (d: string) => lines.filter((l) => l.decision === d).length;
@@ -177,7 +176,7 @@ test('CCP_FALLBACK=0: a 1302 reaches the client as Z.AI gave it, and the lane do
     assert.is(r.status, 429);
     assert.match(r.text, '1302');
     assert.is(rig.anthropic.requests.length, 0);
-    assert.is(rig.proxy.state.coolingDown(), false);
+    assert.is(rig.proxy.zaiLane.coolingDown(), false);
   });
 });
 

@@ -70,9 +70,9 @@ test('business codes, with fallback: answered by anthropic; the cooldown has the
     ['1311 model not in plan', { zaiCode: 1311 }, 'model', (u) => Math.abs(u - Date.now() - 600_000) < 5000],
     ['404', { status: 404, body: { error: { message: 'no such route' } } }, undefined, () => true],
   ];
-  await withRig({ env: { CCP_ZAI_COOLDOWN_S: '60', CCP_ZAI_LONG_COOLDOWN_S: '600' } }, async (rig) => {
-    for (const [name, fault, reason, untilOk] of cases) {
-      rig.proxy.state.endCooldown();
+  // A fresh proxy per case: each cooldown is the one its own failure started.
+  for (const [name, fault, reason, untilOk] of cases) {
+    await withRig({ env: { CCP_ZAI_COOLDOWN_S: '60', CCP_ZAI_LONG_COOLDOWN_S: '600' } }, async (rig) => {
       rig.zai.fault = fault;
       rig.anthropic.reset();
       const before = completions(rig).length;
@@ -88,12 +88,12 @@ test('business codes, with fallback: answered by anthropic; the cooldown has the
       const s = await status(rig);
       if (!reason) {
         assert.is(s.zai_cooldown_until, null, `${name}: no cooldown`);
-        continue;
+        return;
       }
       assert.is(s.zai_cooldown_reason, reason, name);
       assert.ok(untilOk(Date.parse(s.zai_cooldown_until!)), `${name}: cooldown until ${s.zai_cooldown_until}`);
-    }
-  });
+    });
+  }
 });
 
 test('business codes, CCP_FALLBACK=0: rate and quota answers are relayed; key, plan and model become a 502 naming Z.AI', async () => {
@@ -226,10 +226,10 @@ test('the header mode sticks only after a 2xx', async () => {
           ['anthropic', null, 200],
         ],
       );
-      assert.is(rig.proxy.state.zaiHeaderMode, 'x-api-key');
+      assert.is(rig.proxy.zaiLane.headerMode, 'x-api-key');
       rig.zai.fault = undefined;
       await send(rig, message('claude-haiku-4-5', false));
-      assert.is(rig.proxy.state.zaiHeaderMode, 'authorization', 'a 2xx in the other mode makes it stick');
+      assert.is(rig.proxy.zaiLane.headerMode, 'authorization', 'a 2xx in the other mode makes it stick');
     },
   );
 });

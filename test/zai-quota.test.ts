@@ -277,12 +277,12 @@ test('a credit plan at its stop percentage: Haiku leaves Z.AI before Z.AI refuse
     try {
       // 97 % of 2,000 = 1,940 credits read at start; one answer later 98.5 % = 1,970: over 98 %.
       await eventually(
-        () => rig.proxy.state.zaiQuota?.windows.find((w) => w.name === 'credits 5h')?.used === 1940,
+        () => rig.proxy.zaiLane.quota?.windows.find((w) => w.name === 'credits 5h')?.used === 1940,
         5000,
         'the start read',
       );
       assert.is((await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).status, 200);
-      await eventually(() => rig.proxy.state.zaiCooldownReason === 'quota', 5000, 'the quota stop');
+      await eventually(() => rig.proxy.zaiLane.cooldown()?.reason === 'quota', 5000, 'the quota stop');
       const s = await status(rig);
       assert.match(quotaLine(s), /^plan lite: credits 5h 98\.5% \(1970 of 2000 credits\) resets /);
       const next = await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
@@ -311,15 +311,15 @@ test('a quota read that fails is "quota unknown" and changes no routing; a key t
   });
   const agent = proxyAgent(rig);
   try {
-    await eventually(() => rig.proxy.state.zaiQuota?.error !== undefined, 5000, 'the failed read');
-    assert.is(rig.proxy.state.zaiQuota!.error, 'HTTP 500');
+    await eventually(() => rig.proxy.zaiLane.quota?.error !== undefined, 5000, 'the failed read');
+    assert.is(rig.proxy.zaiLane.quota!.error, 'HTTP 500');
     assert.match(quotaLine(await status(rig)), /^quota unknown since .* \(HTTP 500\); routing unchanged/);
     assert.match(
       (await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text,
       'ok from zai-fake',
     );
     rig.zai.quotaBehaviour = 'garbage';
-    await eventually(() => rig.proxy.state.zaiQuota?.error === 'the answer is not JSON', 5000, 'the garbage read');
+    await eventually(() => rig.proxy.zaiLane.quota?.error === 'the answer is not JSON', 5000, 'the garbage read');
     assert.match(
       (await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)))).text,
       'ok from zai-fake',
@@ -334,7 +334,7 @@ test('a quota read that fails is "quota unknown" and changes no routing; a key t
     const before = rig.zai.quotaReads.length;
     await within(10_000, postMessages(agent, message('claude-haiku-4-5', false)));
     await eventually(
-      () => rig.proxy.state.zaiQuota !== undefined && !rig.proxy.state.zaiQuota.error,
+      () => rig.proxy.zaiLane.quota !== undefined && !rig.proxy.zaiLane.quota.error,
       5000,
       'a good read with Bearer',
     );

@@ -29,12 +29,12 @@ export interface Config {
   zaiModelMap: ModelMapEntry[];
   anthBaseUrl: URL;
   anthVersion: string;
-  forceHaikuToZai: boolean;
   /**
    * CCP_OFFLOAD at start: what goes to the Z.AI lane. `haiku` (the default; FORCE_HAIKU_TO_ZAI=0
    * removes it) and `subagents` (every request of a Claude Code subagent's thread, whatever its model).
+   * The running proxy's policy is the toggles' (serve/lane/toggles.ts), which start from this.
    */
-  offloadSubagents: boolean;
+  offload: OffloadPolicy;
   offloadPaused: boolean;
   /**
    * Where OFFLOAD_PAUSED came from. Set in the shell it is explicit and wins over the remembered pause
@@ -81,6 +81,12 @@ export interface Config {
   zaiQuotaStopPct: number;
   /** Credential values present in this environment (the Z.AI key, Anthropic keys and tokens): redacted wherever they appear. */
   knownSecrets: string[];
+}
+
+/** What goes to the Z.AI lane: Haiku calls, and every request of a Claude Code subagent's thread. */
+export interface OffloadPolicy {
+  haiku: boolean;
+  subagents: boolean;
 }
 
 export class ConfigError extends Error {
@@ -178,7 +184,7 @@ function parseBool(env: Env, name: string): boolean {
 const OFFLOAD_WORDS = ['haiku', 'subagents'] as const;
 
 /** CCP_OFFLOAD (comma list of haiku, subagents) and FORCE_HAIKU_TO_ZAI, which can only remove haiku. */
-function parseOffload(env: Env): { forceHaikuToZai: boolean; offloadSubagents: boolean } {
+function parseOffload(env: Env): OffloadPolicy {
   const words = pick(env, 'CCP_OFFLOAD')
     .toLowerCase()
     .split(',')
@@ -191,8 +197,8 @@ function parseOffload(env: Env): { forceHaikuToZai: boolean; offloadSubagents: b
       `invalid value "${env.CCP_OFFLOAD}"; allowed: a comma list of ${OFFLOAD_WORDS.join(', ')} (e.g. haiku,subagents)`,
     );
   return {
-    forceHaikuToZai: words.includes('haiku') && parseBool(env, 'FORCE_HAIKU_TO_ZAI'),
-    offloadSubagents: words.includes('subagents'),
+    haiku: words.includes('haiku') && parseBool(env, 'FORCE_HAIKU_TO_ZAI'),
+    subagents: words.includes('subagents'),
   };
 }
 
@@ -293,7 +299,7 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     zaiModelMap: parseModelMap(pick(env, 'ZAI_MODEL_MAP')),
     anthBaseUrl: parseUrl(env, 'ANTH_BASE_URL'),
     anthVersion: pick(env, 'ANTH_VERSION'),
-    ...parseOffload(env),
+    offload: parseOffload(env),
     offloadPaused: parseBool(env, 'OFFLOAD_PAUSED'),
     offloadPausedFrom: 'default',
     forceH1: parseBool(env, 'MITM_FORCE_H1'),

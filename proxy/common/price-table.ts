@@ -174,7 +174,7 @@ export const SHIPPED_PRICES: readonly PriceEntry[] = [
     1.4,
     4.4,
     0.26,
-    'https://github.com/VladoIvankovic/Codeep/releases/tag/v2.20.0; https://dev.to/owen_fox/glm-53-api-pricing-endpoints-and-reasoningeffort-40oa; https://openrouter.ai/~z-ai/glm-latest/api',
+    'https://github.com/VladoIvankovic/Codeep/releases/tag/v2.20.0; https://openrouter.ai/~z-ai/glm-latest/api',
     '2026-12-07',
   ),
   zai(
@@ -182,7 +182,7 @@ export const SHIPPED_PRICES: readonly PriceEntry[] = [
     0.15,
     0.5,
     0.03,
-    'https://docs.sim.ai/models/zai; ../shared/research/claude-code-2-1-337-and-zai-2026-12-07.md (Codeep v2.25.0, gajae-code PR #5026)',
+    'https://docs.sim.ai/models/zai; Codeep v2.25.0; gajae-code PR #5026',
     '2026-12-07',
   ),
   // GLM-5.4 launched Coding-Plan only (2026-11-24): no per-token price is published, so none is shipped.

@@ -1,12 +1,12 @@
 // The settings a proxy runs with, in the run line's shape (common/log-schema.ts RunSettings). The proxy
 // writes them at start; a reader with no run line to go by builds the same shape from its own shell,
 // and says so. Pure.
-import type { Config } from './config.js';
+import type { Config, OffloadPolicy } from './config.js';
 import type { RunRecord, RunSettings } from './log-schema.js';
 
 /** The offload policy as a word list: `haiku`, `subagents`, `haiku,subagents`, or '' for nothing. */
-export function offloadWords(haiku: boolean, subagents: boolean): string {
-  return [haiku ? 'haiku' : '', subagents ? 'subagents' : ''].filter(Boolean).join(',');
+export function offloadWords(o: OffloadPolicy): string {
+  return [o.haiku ? 'haiku' : '', o.subagents ? 'subagents' : ''].filter(Boolean).join(',');
 }
 
 export function runSettings(
@@ -15,8 +15,8 @@ export function runSettings(
     paused: boolean;
     pausedFrom: RunSettings['paused_from'];
     headerMode?: RunSettings['zai_header_mode'];
-    /** The live subagent switch, when it differs from CCP_OFFLOAD. */
-    offloadSubagents?: boolean;
+    /** The offload policy in force, when it differs from CCP_OFFLOAD (switched live). */
+    offload?: OffloadPolicy;
   },
 ): RunSettings {
   return {
@@ -27,8 +27,8 @@ export function runSettings(
     zai_model_map: config.zaiModelMap.map((e) => `${e.match}=${e.target}`).join(','),
     zai_key_set: config.zaiApiKey !== undefined,
     zai_header_mode: start.headerMode ?? config.zaiHeaderMode,
-    force_haiku_to_zai: config.forceHaikuToZai,
-    offload: offloadWords(config.forceHaikuToZai, start.offloadSubagents ?? config.offloadSubagents),
+    force_haiku_to_zai: (start.offload ?? config.offload).haiku,
+    offload: offloadWords(start.offload ?? config.offload),
     paused: start.paused,
     paused_from: start.pausedFrom,
     fallback: config.fallback,

@@ -9,10 +9,12 @@ function subscriptionLines(s: ProxyStatus): string[] {
     return ['  anthropic    subscription windows not seen yet (they come with answers to subscription requests)'];
   const windows = sub.windows.map(
     (w) =>
-      `${w.name} ${w.utilization !== undefined ? `${Math.round(w.utilization * 100)}%` : '?'}${w.resets_at ? ` resets ${w.resets_at}` : ''}${w.status ? ` (${w.status})` : ''}`,
+      `${w.name} ${w.utilization !== undefined ? `${Math.round(w.utilization * 100)}%` : '?'}` +
+      `${w.resets_at ? ` resets ${w.resets_at}` : ''}${w.status ? ` (${w.status})` : ''}`,
   );
   return [
-    `  subscription ${sub.status ?? '?'}${sub.representative_claim ? `, limited by ${sub.representative_claim}` : ''}; ${windows.join('; ') || 'no windows'} (as of ${sub.seen_at})`,
+    `  subscription ${sub.status ?? '?'}${sub.representative_claim ? `, limited by ${sub.representative_claim}` : ''}; ` +
+      `${windows.join('; ') || 'no windows'} (as of ${sub.seen_at})`,
   ];
 }
 
@@ -24,7 +26,11 @@ export function quotaLine(s: Pick<ProxyStatus, 'zai_quota' | 'zai_quota_stop_pct
   const windows = q.windows
     .map(
       (w) =>
-        `${w.name} ${w.used_pct}%${w.type === 'CREDIT_LIMIT' && w.allowance !== undefined && w.used !== undefined ? ` (${w.used} of ${w.allowance} credits)` : ''}${w.resets_at ? ` resets ${w.resets_at}` : ''}`,
+        `${w.name} ${w.used_pct}%` +
+        (w.type === 'CREDIT_LIMIT' && w.allowance !== undefined && w.used !== undefined
+          ? ` (${w.used} of ${w.allowance} credits)`
+          : '') +
+        `${w.resets_at ? ` resets ${w.resets_at}` : ''}`,
     )
     .join('; ');
   const stop =
@@ -51,7 +57,8 @@ export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): str
   const upS = Math.round((nowMs - Date.parse(s.started_at)) / 1000);
   return [
     c.green(`ccp: running (pid ${s.pid}) on http://127.0.0.1:${s.port}, up ${upS}s`),
-    `  offload      ${s.paused ? c.yellow('PAUSED (nothing moves to z.ai; npm run resume)') : 'on'}   what moves: ${s.offload || 'nothing'} (CCP_OFFLOAD; npm run offload -- --subagents on|off)`,
+    `  offload      ${s.paused ? c.yellow('PAUSED (nothing moves to z.ai; npm run resume)') : 'on'}   ` +
+      `what moves: ${s.offload || 'nothing'} (CCP_OFFLOAD; npm run offload -- --subagents on|off)`,
     ...(s.zai_cooldown_until
       ? [
           `  cooldown     ${c.yellow(`haiku on anthropic until ${s.zai_cooldown_until}`)} (${s.zai_cooldown_reason}: ${s.zai_cooldown_why})`,

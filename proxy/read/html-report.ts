@@ -87,7 +87,10 @@ export function barChart(id: string, title: string, bars: Bar[], opts: { unit?: 
     .map((b, i) => {
       const x = pad.l + i * bw;
       return (
-        `<g data-label="${esc(b.label)}" data-value="${b.value}"><rect x="${(x + 2).toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${Math.max(1, bw - 4).toFixed(1)}" height="${(h - pad.b - y(b.value)).toFixed(1)}" fill="${b.color ?? '#64748b'}"><title>${esc(b.label)}: ${b.value}${opts.unit ?? ''}</title></rect>` +
+        `<g data-label="${esc(b.label)}" data-value="${b.value}">` +
+        `<rect x="${(x + 2).toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${Math.max(1, bw - 4).toFixed(1)}"` +
+        ` height="${(h - pad.b - y(b.value)).toFixed(1)}" fill="${b.color ?? '#64748b'}">` +
+        `<title>${esc(b.label)}: ${b.value}${opts.unit ?? ''}</title></rect>` +
         `<text x="${(x + bw / 2).toFixed(1)}" y="${h - pad.b + 14}" font-size="10" text-anchor="middle" fill="#475569">${esc(b.label)}</text>` +
         (b.value
           ? `<text x="${(x + bw / 2).toFixed(1)}" y="${(y(b.value) - 3).toFixed(1)}" font-size="10" text-anchor="middle" fill="#0f172a">${b.value}</text>`
@@ -167,33 +170,60 @@ export function htmlReport(m: Metrics, v: Verdict, c: ReportCollector): string {
     ),
   );
 
+  const cells = (xs: (string | number)[]) => xs.map((x) => `<td>${x}</td>`).join('');
+  const head = (names: string[]) => `<thead><tr>${names.map((n) => `<th>${n}</th>`).join('')}</tr></thead>`;
+  const checkItem = (ch: Verdict['checks'][number]) =>
+    `<li>${ch.pass ? 'PASS' : 'FAIL'} ${esc(ch.name)}: ${esc(ch.detail)}` +
+    `${ch.rids.length ? ` [${esc(ch.rids.join(', '))}]` : ''}</li>`;
   const money = (f: CostFigure | undefined) =>
     f ? `$${esc(f.exact)}${f.no_price ? ` (+${f.no_price} no price)` : ''}` : '-';
   const row = (name: string, g: Metrics['totals'], cost: CostFigure | undefined) =>
-    `<tr data-lane="${esc(name)}"><td>${esc(name)}</td><td data-k="requests">${g.requests}</td><td data-k="errors">${g.errors}</td><td>${g.latency_ms.p50 ?? '-'}</td><td>${g.latency_ms.p95 ?? '-'}</td><td>${g.ttft_ms.p50 ?? '-'}</td><td>${g.ttft_ms.p95 ?? '-'}</td><td>${g.tokens.input}</td><td>${g.tokens.output}</td><td data-k="cost">${money(cost)}</td></tr>`;
+    `<tr data-lane="${esc(name)}"><td>${esc(name)}</td>` +
+    `<td data-k="requests">${g.requests}</td><td data-k="errors">${g.errors}</td>` +
+    cells([g.latency_ms.p50 ?? '-', g.latency_ms.p95 ?? '-', g.ttft_ms.p50 ?? '-', g.ttft_ms.p95 ?? '-']) +
+    cells([g.tokens.input, g.tokens.output]) +
+    `<td data-k="cost">${money(cost)}</td></tr>`;
   const sv = m.cost.saving;
   const said = savingSentence(sv.saved.exact, sv.as_claude.exact, sv.on_zai.exact);
-  const saving = `${said.cheaper ? `Offload saved <b id="saved">$${esc(sv.saved.exact)}</b>: the Z.AI-lane requests would have cost $${esc(sv.as_claude.exact)} as Claude and cost $${esc(sv.on_zai.exact)} on Z.AI` : `<b id="cost-more">${esc(said.text.replace(/^the/, 'The'))}</b>`}${sv.saved.no_price ? ` (${sv.saved.no_price} with no price not counted)` : ''}. Prices: ${esc(m.cost.prices)}; Z.AI billed ${esc(m.cost.zai_billing)}.${m.cost.no_price_models.length ? ` No price for ${esc(m.cost.no_price_models.join(', '))}.` : ''}`;
+  const verdictText = said.cheaper
+    ? `Offload saved <b id="saved">$${esc(sv.saved.exact)}</b>: the Z.AI-lane requests would have cost ` +
+      `$${esc(sv.as_claude.exact)} as Claude and cost $${esc(sv.on_zai.exact)} on Z.AI`
+    : `<b id="cost-more">${esc(said.text.replace(/^the/, 'The'))}</b>`;
+  const noPrice = m.cost.no_price_models.length ? ` No price for ${esc(m.cost.no_price_models.join(', '))}.` : '';
+  const saving =
+    verdictText +
+    (sv.saved.no_price ? ` (${sv.saved.no_price} with no price not counted)` : '') +
+    `. Prices: ${esc(m.cost.prices)}; Z.AI billed ${esc(m.cost.zai_billing)}.${noPrice}`;
   const classRows = Object.entries(m.by_class)
     .map(
       ([k, r]) =>
-        `<tr data-class="${esc(k)}"><td>${esc(k)}</td><td>${r.lanes.zai ?? 0}</td><td>${r.lanes.anthropic ?? 0}</td><td>${r.tokens.input}</td><td>${r.tokens.output}</td><td data-k="cost">${money(r.cost)}</td><td>${r.saved.exact.startsWith('-') ? `cost $${esc(r.saved.exact.slice(1))} more` : `$${esc(r.saved.exact)}`}</td></tr>`,
+        `<tr data-class="${esc(k)}"><td>${esc(k)}</td>` +
+        cells([r.lanes.zai ?? 0, r.lanes.anthropic ?? 0, r.tokens.input, r.tokens.output]) +
+        `<td data-k="cost">${money(r.cost)}</td>` +
+        cells([
+          r.saved.exact.startsWith('-') ? `cost $${esc(r.saved.exact.slice(1))} more` : `$${esc(r.saved.exact)}`,
+        ]) +
+        '</tr>',
     )
     .join('');
   const share = m.haiku.offload_share === null ? 'n/a' : `${(m.haiku.offload_share * 100).toFixed(1)}%`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ccp-lanes report</title><link rel="icon" href="data:,">
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#0f172a;background:#f8fafc}h1{font-size:20px}
 .verdict{padding:10px 14px;border-radius:8px;font-weight:600;margin:12px 0}.PASS{background:#dcfce7}.FAIL{background:#fee2e2}.NO.DATA{background:#fef9c3}
-table{border-collapse:collapse;background:#fff}td,th{padding:4px 10px;border-bottom:1px solid #e2e8f0;text-align:right}td:first-child,th:first-child{text-align:left}
+table{border-collapse:collapse;background:#fff}
+td,th{padding:4px 10px;border-bottom:1px solid #e2e8f0;text-align:right}td:first-child,th:first-child{text-align:left}
 .charts{display:flex;flex-wrap:wrap;gap:16px;margin-top:16px}svg{background:#fff;border:1px solid #e2e8f0;border-radius:8px}ul{margin:4px 0}</style></head>
 <body><h1>ccp-lanes: usage report</h1>
 <div class="verdict ${verdict}" id="verdict" data-exit="${v.exitCode}">verify-routing: ${verdict}
-<ul>${v.checks.map((ch) => `<li>${ch.pass ? 'PASS' : 'FAIL'} ${esc(ch.name)}: ${esc(ch.detail)}${ch.rids.length ? ` [${esc(ch.rids.join(', '))}]` : ''}</li>`).join('')}</ul></div>
-<p>Log: ${esc(m.source.files.join(', '))}; ${m.source.lines} lines (${m.source.malformed} malformed); ${esc(m.window.first ?? '')} – ${esc(m.window.last ?? '')}. Haiku offloaded: <b id="offload">${share}</b> (${m.haiku.answered_on_zai} of ${m.haiku.requests}).</p>
-<table id="totals"><thead><tr><th>lane</th><th>requests</th><th>errors</th><th>latency p50</th><th>p95</th><th>TTFT p50</th><th>p95</th><th>input tok</th><th>output tok</th><th>cost</th></tr></thead>
+<ul>${v.checks.map(checkItem).join('')}</ul></div>
+<p>Log: ${esc(m.source.files.join(', '))}; ${m.source.lines} lines (${m.source.malformed} malformed);
+${esc(m.window.first ?? '')} – ${esc(m.window.last ?? '')}.
+Haiku offloaded: <b id="offload">${share}</b> (${m.haiku.answered_on_zai} of ${m.haiku.requests}).</p>
+<table id="totals">${head(['lane', 'requests', 'errors', 'latency p50', 'p95', 'TTFT p50', 'p95', 'input tok', 'output tok', 'cost'])}
 <tbody>${lanes.map((l) => row(l, m.lanes[l]!, m.cost.by_lane[l])).join('')}${row('all lanes', m.totals, m.cost.total)}</tbody></table>
 <p id="cost">${saving}</p>
-<table id="by-class"><thead><tr><th>request class</th><th>zai</th><th>anthropic</th><th>input tok</th><th>output tok</th><th>cost</th><th>saved</th></tr></thead><tbody>${classRows}</tbody></table>
+<table id="by-class">${head(['request class', 'zai', 'anthropic', 'input tok', 'output tok', 'cost', 'saved'])}
+<tbody>${classRows}</tbody></table>
 <p>Times in ms; percentiles are exact nearest-rank over every completed attempt (the same numbers as <code>npm run summarize</code>).</p>
 <div class="charts">${charts.join('\n')}</div>
 <p>Generated ${esc(m.generated_at)} by <code>npm run report -- --html</code>.</p></body></html>`;

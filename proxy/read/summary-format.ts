@@ -69,23 +69,29 @@ export function formatMetrics(m: Metrics): string {
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   out.push(
-    `client requests: ${cr.total}${by ? ` (answered by ${by})` : ''}; ${cr.with_fallback} after a fallback, ${cr.with_retry} after a retry, ${cr.failed} failed; the table above counts attempts`,
+    `client requests: ${cr.total}${by ? ` (answered by ${by})` : ''}; ` +
+      `${cr.with_fallback} after a fallback, ${cr.with_retry} after a retry, ${cr.failed} failed; ` +
+      'the table above counts attempts',
   );
   const cap = cr.for_capacity;
   if (cap && cap.kept_off + cap.refused > 0)
     out.push(
-      `z.ai full: ${cap.kept_off + cap.refused} request(s) bound for Z.AI stayed on Anthropic for capacity (${cap.kept_off} kept off by the in-flight limit, ${cap.refused} after a 1302 concurrency refusal)`,
+      `z.ai full: ${cap.kept_off + cap.refused} request(s) bound for Z.AI stayed on Anthropic for capacity ` +
+        `(${cap.kept_off} kept off by the in-flight limit, ${cap.refused} after a 1302 concurrency refusal)`,
     );
   // A Claude subscription pays no per-token price: what the offload kept off it is requests and tokens.
   const zai = m.lanes.zai;
   if (zai && (cr.answered_by.zai ?? 0) > 0)
     out.push(
-      `kept off Anthropic: ${cr.answered_by.zai} request(s) answered on Z.AI, ${zai.tokens.input} input + ${zai.tokens.output} output tokens (+${zai.tokens.cache_read} cache reads); on a Claude subscription that is use it did not count, whatever the dollar figures below say`,
+      `kept off Anthropic: ${cr.answered_by.zai} request(s) answered on Z.AI, ` +
+        `${zai.tokens.input} input + ${zai.tokens.output} output tokens (+${zai.tokens.cache_read} cache reads); ` +
+        'on a Claude subscription that is use it did not count, whatever the dollar figures below say',
     );
   out.push('');
   out.push(...formatCost(m.cost));
   out.push(
-    `source: ${m.source.lines} lines in ${m.source.files.length} file(s); malformed ${m.source.malformed}, ignored ${m.source.ignored}, outside window ${m.source.outside_window}`,
+    `source: ${m.source.lines} lines in ${m.source.files.length} file(s); malformed ${m.source.malformed}, ` +
+      `ignored ${m.source.ignored}, outside window ${m.source.outside_window}`,
   );
   if (m.decisions_without_completion)
     out.push(`in flight or lost: ${m.decisions_without_completion} decision(s) without a completion line`);
@@ -110,7 +116,8 @@ export function formatCost(c: CostReport): string[] {
   if (s.as_claude.priced + s.as_claude.no_price > 0) {
     const saving = savingSentence(s.saved.exact, s.as_claude.exact, s.on_zai.exact);
     out.push(
-      `  ${saving.cheaper ? 'offload saved  ' : 'offload        '} ${saving.text}${s.saved.no_price ? `; ${s.saved.no_price} attempt(s) with no price are not in it` : ''}`,
+      `  ${saving.cheaper ? 'offload saved  ' : 'offload        '} ${saving.text}` +
+        (s.saved.no_price ? `; ${s.saved.no_price} attempt(s) with no price are not in it` : ''),
     );
   }
   if (c.credits) {
@@ -121,7 +128,8 @@ export function formatCost(c: CostReport): string[] {
       .map(([m, n]) => `${m} (${n} attempt(s))`)
       .join(', ');
     out.push(
-      `  Z.AI credits    ${c.credits.total}${by ? ` (${by})` : ''} of the plan, at the full (peak) rate${none ? `; no published credit rate for ${none}, not counted` : ''} (docs/COST.md)`,
+      `  Z.AI credits    ${c.credits.total}${by ? ` (${by})` : ''} of the plan, at the full (peak) rate` +
+        `${none ? `; no published credit rate for ${none}, not counted` : ''} (docs/COST.md)`,
     );
   }
   if (c.no_price_models.length)
@@ -136,7 +144,21 @@ export function formatAttribution(rows: Record<string, AttributionRow>, title: s
   const entries = Object.entries(rows);
   const width = Math.min(40, Math.max(title.length, ...entries.map(([k]) => k.length)));
   const moves = entries.some(([, r]) => r.would_move);
-  const head = `${title.padEnd(width)}  ${'attempts'.padStart(8)}  ${'zai'.padStart(5)}  ${'anth'.padStart(5)}  ${'in tok'.padStart(9)}  ${'out tok'.padStart(8)}  ${'cost'.padStart(12)}  ${moves ? `${'saved'.padEnd(14)}  would move to Z.AI (stayed on Anthropic)` : 'saved'}`;
+  const columns = (name: string, ...figures: [string, string, string, string, string, string]) => {
+    const [attempts, zai, anth, inTok, outTok, cost] = figures;
+    return (
+      `${name.padEnd(width)}  ${attempts.padStart(8)}  ${zai.padStart(5)}  ${anth.padStart(5)}  ` +
+      `${inTok.padStart(9)}  ${outTok.padStart(8)}  ${cost.padStart(12)}  `
+    );
+  };
+  type WouldMove = NonNullable<AttributionRow['would_move']>;
+  const onZai = (w: WouldMove) =>
+    w.credits_on_zai !== undefined
+      ? `${w.credits_on_zai} credits${w.credits_no_rate ? ` (+${w.credits_no_rate} with no credit rate)` : ''}`
+      : money(w.cost_on_zai);
+  const head =
+    columns(title, 'attempts', 'zai', 'anth', 'in tok', 'out tok', 'cost') +
+    (moves ? `${'saved'.padEnd(14)}  would move to Z.AI (stayed on Anthropic)` : 'saved');
   const out = [head, '-'.repeat(head.length)];
   for (const [k, r] of entries.slice(0, limit)) {
     const saved = r.saved.exact.startsWith('-') ? `cost $${r.saved.exact.slice(1)} more` : `$${r.saved.exact}`;
@@ -144,11 +166,19 @@ export function formatAttribution(rows: Record<string, AttributionRow>, title: s
     const move = !moves
       ? ''
       : w
-        ? `  ${w.attempts} attempt(s), ${w.input} in + ${w.output} out tok, ${w.credits_on_zai !== undefined ? `${w.credits_on_zai} credits${w.credits_no_rate ? ` (+${w.credits_no_rate} with no credit rate)` : ''}` : money(w.cost_on_zai)} on Z.AI`
+        ? `  ${w.attempts} attempt(s), ${w.input} in + ${w.output} out tok, ${onZai(w)} on Z.AI`
         : '  - (never moves)';
-    out.push(
-      `${(k.length > width ? `${k.slice(0, width - 1)}…` : k).padEnd(width)}  ${String(r.attempts).padStart(8)}  ${String(r.lanes.zai ?? 0).padStart(5)}  ${String(r.lanes.anthropic ?? 0).padStart(5)}  ${String(r.tokens.input).padStart(9)}  ${String(r.tokens.output).padStart(8)}  ${money(r.cost).padStart(12)}  ${moves ? saved.padEnd(14) : saved}${move}`,
+    const label = k.length > width ? `${k.slice(0, width - 1)}…` : k;
+    const figures = columns(
+      label,
+      String(r.attempts),
+      String(r.lanes.zai ?? 0),
+      String(r.lanes.anthropic ?? 0),
+      String(r.tokens.input),
+      String(r.tokens.output),
+      money(r.cost),
     );
+    out.push(`${figures}${moves ? saved.padEnd(14) : saved}${move}`);
   }
   if (entries.length > limit) out.push(`… and ${entries.length - limit} more (all of them in --json)`);
   return out.join('\n');

@@ -86,9 +86,9 @@ export async function runDemo(opts: {
       expected[r.label] = r.body.model.includes('haiku') ? 'ok from zai-fake' : 'ok from anthropic-fake';
     const results = await runClient(clientEnv, batch);
 
-    rig.proxy.state.setPaused(true);
+    await rig.control('/__ccp/pause');
     const paused = await runClient(clientEnv, [request('haiku while paused', 'claude-haiku-4-5-20251001', true)]);
-    rig.proxy.state.setPaused(false);
+    await rig.control('/__ccp/resume');
     expected['haiku while paused'] = 'ok from anthropic-fake';
 
     for (const r of [...results, ...paused]) {

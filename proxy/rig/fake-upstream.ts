@@ -4,7 +4,7 @@
 // real upstreams do.
 import http from 'node:http';
 import https from 'node:https';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { TlsMaterial } from './test-ca.js';
@@ -12,14 +12,17 @@ import { abruptClose, faultPlan, stallAnswer, type Fault } from './fake-faults.j
 import {
   defaultPlanUsage,
   exhaustedWindow,
-  quotaAnswer,
+  quotaEndpointAnswer,
+  type QuotaBehaviour,
   refusedBeta,
   strictSchemaProblem,
   zaiErrorAnswer,
   zaiKnowsModel,
   type PlanUsage,
 } from './zai-personality.js';
-import { type AnswerPlan, messageEvents, messageJson, type ToolUse, type WireUsage } from './fake-message.js';
+import type { AnswerPlan, ToolUse, WireUsage } from './fake-message.js';
+import { type SentResponse, writeJsonAnswer, writeStreamAnswer } from './fake-answer-writer.js';
+import { AnthropicMemory } from './fake-anthropic.js';
 import { type Delegation, scriptedToolUses } from './fake-delegation.js';
 
 export interface RecordedRequest {
@@ -35,19 +38,7 @@ export interface RecordedRequest {
 
 export type { WireUsage };
 
-export interface SentResponse {
-  status: number;
-  /** The request-id header sent with it. */
-  requestId: string;
-  /** SHA-256 of every body byte written, and whether the client went away before the end. */
-  sha256?: string;
-  aborted?: boolean;
-  usage?: WireUsage;
-  events: number;
-  /** Epoch ms at which each SSE event was written. */
-  eventTimes: number[];
-  text?: string;
-}
+export type { SentResponse };
 
 export type { Fault };
 
@@ -119,7 +110,8 @@ function credentialOf(req: http.IncomingMessage, header: 'x-api-key' | 'authoriz
 }
 
 export class FakeUpstream {
-  private readonly signingKey = randomBytes(16);
+  /** The Anthropic personality's memory: signed thinking, answered message ids, rate-limit headers. */
+  private readonly anthropic: AnthropicMemory;
   readonly requests: RecordedRequest[] = [];
   readonly responses: SentResponse[] = [];
   fault: Fault | undefined;
@@ -131,7 +123,7 @@ export class FakeUpstream {
    * How the quota endpoint answers: the key bare or as a Bearer token ('either'), only one of the two,
    * a 500, or a 200 that is not the expected JSON.
    */
-  quotaBehaviour: 'either' | 'bare' | 'bearer' | 'http500' | 'garbage' = 'either';
+  quotaBehaviour: QuotaBehaviour = 'either';
   private server: http.Server | https.Server;
   private readonly sockets = new Set<Socket>();
   /** Requests seen per connection, so a reused connection can be told from a new one. */
@@ -141,11 +133,10 @@ export class FakeUpstream {
   /** /v1/messages requests being answered now, and the most at once (what a concurrency limit sees). */
   inFlight = 0;
   peakInFlight = 0;
-  /** Message ids this fake answered with: the Message Threads it can continue (Anthropic personality). */
-  private readonly issuedIds = new Set<string>();
   port = 0;
 
   constructor(readonly opts: FakeUpstreamOptions) {
+    this.anthropic = new AnthropicMemory(opts);
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch(() => res.destroy());
     };
@@ -251,7 +242,14 @@ export class FakeUpstream {
     // Quota reads are kept apart from the API requests the tests count.
     if (this.zai && req.method === 'GET' && fullPath === '/api/monitor/usage/quota/limit') {
       this.quotaReads.push(recorded);
-      this.answerQuota(req, res);
+      const a = quotaEndpointAnswer(
+        req.headers.authorization,
+        this.quotaBehaviour,
+        this.opts.requireKey?.value,
+        this.planUsage,
+      );
+      res.writeHead(a.status, { 'content-type': 'application/json' });
+      res.end(a.body);
       return;
     }
     this.requests.push(recorded);
@@ -312,7 +310,7 @@ export class FakeUpstream {
       (this.opts.strictSchema
         ? strictSchemaProblem(parsed, this.opts.strictSchema === 'all', this.opts.unknownFields)
         : undefined) ??
-      this.thinkingProblem(parsed);
+      this.anthropic.thinkingProblem(parsed);
     if (problem) {
       this.send(req, res, 400, errorBody('invalid_request_error', problem));
       return;
@@ -324,7 +322,7 @@ export class FakeUpstream {
       this.send(req, res, a.status, a.body);
       return;
     }
-    const thread = this.threadProblem(parsed);
+    const thread = this.zai ? undefined : this.anthropic.threadProblem(parsed, newRequestId());
     if (thread) {
       this.send(req, res, 404, thread);
       return;
@@ -345,123 +343,34 @@ export class FakeUpstream {
       this.planUsage.weekly.percentage += this.planUsage.stepPct;
     }
     const thinking = (parsed.thinking as { type?: string } | undefined)?.type === 'enabled';
-    const headers = this.rateLimitHeaders(req);
+    const headers = this.zai ? {} : this.anthropic.rateLimitHeaders(req);
     const plan = this.answerPlan(
       parsed.model as string,
       thinking,
       scriptedToolUses(this.opts.delegation ?? {}, req.headers, parsed),
     );
-    if (parsed.stream === true) await this.stream(res, plan, this.fault, headers);
-    else this.json(res, plan, this.fault, headers);
+    if (parsed.stream === true)
+      await writeStreamAnswer(res, plan, this.fault, headers, {
+        gapMs: this.opts.eventGapMs ?? 20,
+        stampEvents: this.opts.stampEvents === true,
+        record: (sent) => this.responses.push(sent),
+      });
+    else this.responses.push(writeJsonAnswer(res, plan, this.fault, headers));
   }
 
   /** What this fake answers: its text (or the scripted tool calls), its usage, thinking when asked for. */
   private answerPlan(model: string, thinking: boolean, toolUses: ToolUse[]): AnswerPlan {
     const thought = `${this.name} thinks`;
     return {
-      id: this.messageId(),
+      id: this.anthropic.messageId(),
       model,
       usage: this.usage(),
       zaiUsage: this.zai,
-      ...(thinking ? { thinking: { text: thought, signature: this.sign(thought) } } : {}),
+      ...(thinking ? { thinking: { text: thought, signature: this.anthropic.sign(thought) } } : {}),
       text: this.replyText(),
       toolUses,
       deltas: this.opts.deltas ?? 5,
     };
-  }
-
-  /** Anthropic answers a subscription (OAuth) request with the unified rate-limit headers Claude Code reads. */
-  private rateLimitHeaders(req: http.IncomingMessage): Record<string, string> {
-    const oauth = /^Bearer\s+sk-ant-oat/i.test(req.headers.authorization ?? '');
-    return !this.zai && oauth && this.opts.unifiedRateLimit ? this.opts.unifiedRateLimit : {};
-  }
-
-  /** GET /api/monitor/usage/quota/limit: the key in Authorization, bare or as a Bearer token (quotaBehaviour). */
-  private answerQuota(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const answer = (status: number, body: string) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(body);
-    };
-    const b = this.quotaBehaviour;
-    if (b === 'http500') {
-      answer(500, JSON.stringify({ code: 500, msg: 'internal error', success: false }));
-      return;
-    }
-    if (b === 'garbage') {
-      answer(200, '<html>maintenance</html>');
-      return;
-    }
-    const auth = req.headers.authorization ?? '';
-    const bearer = /^Bearer\s+/i.test(auth);
-    const given = auth.replace(/^Bearer\s+/i, '');
-    const need = this.opts.requireKey;
-    const formOk = b === 'either' || (b === 'bearer') === bearer;
-    if ((need && given !== need.value) || !formOk) {
-      answer(401, JSON.stringify({ code: 401, msg: 'token expired or incorrect', success: false }));
-      return;
-    }
-    answer(200, quotaAnswer(this.planUsage));
-  }
-
-  /**
-   * Anthropic personality, Message Threads: a continuation of a message this fake did not answer is
-   * 404 thread_not_found, as the CLI expects it (error.details.error_code). Undefined when it may go on.
-   */
-  private threadProblem(body: Record<string, unknown>): string | undefined {
-    if (this.zai) return undefined;
-    const thread = body.thread as { type?: unknown; previous_message_id?: unknown } | undefined;
-    const previous = thread?.type === 'continue' ? thread.previous_message_id : body.previous_message_id;
-    if (typeof previous !== 'string' || this.issuedIds.has(previous)) return undefined;
-    return JSON.stringify({
-      type: 'error',
-      error: { type: 'not_found_error', message: 'thread_not_found', details: { error_code: 'thread_not_found' } },
-      request_id: newRequestId(),
-    });
-  }
-
-  /** A new message id, remembered as one this fake can continue. */
-  private messageId(): string {
-    const id = `msg_${randomBytes(8).toString('hex')}`;
-    this.issuedIds.add(id);
-    return id;
-  }
-
-  /** A signature this fake issues for a thinking text. */
-  private sign(text: string): string {
-    if (this.opts.thinking === 'glm') return `glm-${randomBytes(12).toString('hex')}`;
-    return `anth-${createHmac('sha256', this.signingKey).update(text).digest('base64')}`;
-  }
-
-  /** The real API's checks on thinking blocks in the history, as far as the tests need them. */
-  private thinkingProblem(body: Record<string, unknown>): string | undefined {
-    if (this.opts.thinking !== 'anthropic' || !Array.isArray(body.messages)) return undefined;
-    const messages = body.messages as { role?: string; content?: unknown }[];
-    for (const [i, m] of messages.entries()) {
-      if (m.role !== 'assistant' || !Array.isArray(m.content)) continue;
-      for (const [j, b] of (m.content as { type?: string; thinking?: string; signature?: string }[]).entries()) {
-        if (
-          b.type === 'thinking' &&
-          b.signature !==
-            `anth-${createHmac('sha256', this.signingKey)
-              .update(b.thinking ?? '')
-              .digest('base64')}`
-        ) {
-          return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
-        }
-      }
-    }
-    const enabled = (body.thinking as { type?: string } | undefined)?.type === 'enabled';
-    const last = [...messages].reverse().find((m) => m.role === 'assistant');
-    const blocks = Array.isArray(last?.content) ? (last!.content as { type?: string }[]) : [];
-    if (
-      enabled &&
-      blocks.some((b) => b.type === 'tool_use') &&
-      blocks[0]?.type !== 'thinking' &&
-      blocks[0]?.type !== 'redacted_thinking'
-    ) {
-      return 'messages: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block';
-    }
-    return undefined;
   }
 
   private replyText(): string {
@@ -473,84 +382,5 @@ export class FakeUpstream {
     const u: WireUsage = { ...DEFAULT_USAGE, ...this.opts.usage };
     if (this.zai) delete u.cache_creation_input_tokens;
     return u;
-  }
-
-  private json(
-    res: http.ServerResponse,
-    plan: AnswerPlan,
-    fault: Fault | undefined,
-    headers: Record<string, string>,
-  ): void {
-    const payload = messageJson(plan);
-    const requestId = `req_fake_${randomBytes(6).toString('hex')}`;
-    res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId, ...headers });
-    if (fault?.resetAfterEvents !== undefined) {
-      // The JSON form of a mid-response reset: half the body, then the connection drops.
-      res.write(payload.slice(0, payload.length >> 1), () => res.socket && abruptClose(res.socket));
-      this.responses.push({ status: 200, requestId, events: 0, eventTimes: [], aborted: true });
-      return;
-    }
-    res.end(payload);
-    this.responses.push({
-      status: 200,
-      requestId,
-      usage: plan.usage,
-      events: 0,
-      eventTimes: [],
-      text: plan.text,
-      sha256: createHash('sha256').update(payload).digest('hex'),
-    });
-  }
-
-  private async stream(
-    res: http.ServerResponse,
-    plan: AnswerPlan,
-    fault: Fault | undefined,
-    headers: Record<string, string>,
-  ): Promise<void> {
-    const gap = this.opts.eventGapMs ?? 20;
-    const requestId = `req_fake_${randomBytes(6).toString('hex')}`;
-    const sent: SentResponse = {
-      status: 200,
-      requestId,
-      usage: plan.usage,
-      events: 0,
-      eventTimes: [],
-      text: plan.text,
-      aborted: false,
-    };
-    this.responses.push(sent);
-    const hash = createHash('sha256');
-    res.on('close', () => {
-      if (!res.writableFinished) sent.aborted = true;
-    });
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'request-id': requestId,
-      ...headers,
-    });
-    res.flushHeaders();
-    const events = messageEvents(plan);
-    for (const [i, [name, data]] of events.entries()) {
-      if (res.destroyed) return;
-      if (fault?.resetAfterEvents !== undefined && i >= fault.resetAfterEvents) {
-        if (res.socket) abruptClose(res.socket);
-        return;
-      }
-      if (fault?.hangAfterEvents !== undefined && i >= fault.hangAfterEvents) return;
-      if (name === 'content_block_delta') await new Promise((r) => setTimeout(r, gap));
-      const stamped =
-        this.opts.stampEvents && name === 'content_block_delta'
-          ? { ...(data as object), sent_at: performance.timeOrigin + performance.now() }
-          : data;
-      const chunk = `event: ${name}\ndata: ${JSON.stringify(stamped)}\n\n`;
-      hash.update(chunk);
-      res.write(chunk);
-      sent.events++;
-      sent.eventTimes.push(Date.now());
-    }
-    sent.sha256 = hash.digest('hex');
-    res.end();
   }
 }

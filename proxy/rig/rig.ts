@@ -55,6 +55,11 @@ export interface Rig {
   config: Config;
   proxy: ProxyHandle;
   proxyUrl: string;
+  /**
+   * A control request as `npm run pause | resume | offload` send it (POST with the run's token), e.g.
+   * `/__ccp/pause`: the one way the toggles change, for drivers and tests alike.
+   */
+  control(pathAndQuery: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -109,6 +114,14 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     config,
     proxy,
     proxyUrl: `http://127.0.0.1:${proxy.port}`,
+    async control(pathAndQuery: string) {
+      const res = await fetch(`http://127.0.0.1:${proxy.port}${pathAndQuery}`, {
+        method: 'POST',
+        headers: { 'x-ccp-token': proxy.controlToken },
+      });
+      if (!res.ok) throw new Error(`${pathAndQuery}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
     async stop() {
       await proxy.stop();
       await fakes.anthropic.stop();

@@ -122,7 +122,7 @@ export const KNOWN_FIELDS = new Set([
   'tool_choice',
   'thinking',
   // Sent by Claude Code in Z.AI's own setup (ANTHROPIC_BASE_URL at Z.AI), so Z.AI takes them
-  // (../shared/research/claude-code-2-1-337-and-zai-2026-12-07.md, the third-party column).
+  // (the research note of 2026-12-07 on Claude Code 2.1.337 and Z.AI, its third-party column).
   'context_management',
   'output_config',
 ]);
@@ -249,4 +249,26 @@ export function exhaustedWindow(u: PlanUsage): { code: 1308 | 1310; resetAt: Dat
   if (u.fiveHour.percentage >= 100) return { code: 1308, resetAt: new Date(u.fiveHour.nextResetTime) };
   if (u.weekly.percentage >= 100) return { code: 1310, resetAt: new Date(u.weekly.nextResetTime) };
   return undefined;
+}
+
+/** How the quota endpoint answers: the key bare or as a Bearer token ('either'), only one of the two, a 500, or a 200 that is not the expected JSON. */
+export type QuotaBehaviour = 'either' | 'bare' | 'bearer' | 'http500' | 'garbage';
+
+/** GET /api/monitor/usage/quota/limit: the key in Authorization, bare or as a Bearer token. */
+export function quotaEndpointAnswer(
+  authorization: string | undefined,
+  behaviour: QuotaBehaviour,
+  key: string | undefined,
+  usage: PlanUsage,
+): { status: number; body: string } {
+  if (behaviour === 'http500')
+    return { status: 500, body: JSON.stringify({ code: 500, msg: 'internal error', success: false }) };
+  if (behaviour === 'garbage') return { status: 200, body: '<html>maintenance</html>' };
+  const auth = authorization ?? '';
+  const bearer = /^Bearer\s+/i.test(auth);
+  const given = auth.replace(/^Bearer\s+/i, '');
+  const formOk = behaviour === 'either' || (behaviour === 'bearer') === bearer;
+  if ((key !== undefined && given !== key) || !formOk)
+    return { status: 401, body: JSON.stringify({ code: 401, msg: 'token expired or incorrect', success: false }) };
+  return { status: 200, body: quotaAnswer(usage) };
 }

@@ -43,6 +43,18 @@ export function missingKeyHint(hasZaiKey: boolean, fix = zaiKeyFix()): string | 
   return `ccp: no ZAI_API_KEY, so Haiku stays on Anthropic (no_zai_key). To offload it: ${fix}, restart npm run mitm.`;
 }
 
+/** What moves, in words that stay true: a main thread on Haiku moves by the Haiku rule. */
+export function offloadLine(o: { haiku: boolean; subagents: boolean }): string {
+  const what = [o.haiku ? 'haiku' : '', o.subagents ? "subagents (every request of a subagent's thread)" : '']
+    .filter(Boolean)
+    .join(' + ');
+  if (!what) return 'nothing → z.ai lane; everything stays on anthropic';
+  const main = o.haiku
+    ? 'the main conversation stays on anthropic unless its model is Haiku (claude --model haiku)'
+    : 'the main conversation stays on anthropic';
+  return `${what} → z.ai lane; ${main}`;
+}
+
 export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: number }): string {
   const c = p.config;
   const map = c.zaiModelMap.length
@@ -54,11 +66,12 @@ export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: nu
     `  CA cert      ${p.ca.certPath}${p.ca.created ? `  (created now${p.ca.replacedBecause ? `, old one ${p.ca.replacedBecause}` : ''})` : ''}`,
     `  CA SHA-256   ${p.ca.fingerprint}`,
     `  CA valid to  ${p.ca.notAfter.toISOString().slice(0, 10)}; name-constrained to api.anthropic.com`,
-    `  zai lane     haiku → ${c.zaiBaseUrl.href}  key ${c.zaiApiKey ? 'set' : 'NOT SET (haiku stays on anthropic)'}  header ${p.state.zaiHeaderMode}  model map ${map}`,
+    `  zai lane     haiku → ${c.zaiBaseUrl.href}  key ${c.zaiApiKey ? 'set' : 'NOT SET (haiku stays on anthropic)'}  header ${p.zaiLane.headerMode}  model map ${map}`,
     `  anthropic    everything else → ${c.anthBaseUrl.href} with the client's own credentials`,
-    `  offload      ${[c.forceHaikuToZai ? 'haiku' : '', p.state.offloadSubagents ? "subagents (every request of a subagent's thread)" : ''].filter(Boolean).join(' + ') || 'nothing'} → z.ai lane; the main conversation never moves`,
-    `  toggles      FORCE_HAIKU_TO_ZAI=${onOff(c.forceHaikuToZai)} paused=${onOff(p.state.paused)} MITM_FORCE_H1=${onOff(c.forceH1)} MITM_FILTER_CHAIN=${onOff(c.filterChain)} ENABLE_BODY_TEE=${onOff(c.bodyTee)} CCP_FALLBACK=${onOff(c.fallback)}`,
-    ...(p.state.pauseAtStart.note ? [`  pause        ${p.state.pauseAtStart.note}`] : []),
+    `  offload      ${offloadLine(p.toggles.offload)}`,
+    `  zai capacity ${c.zaiMaxInflight ? `at most ${c.zaiMaxInflight} in flight (CCP_ZAI_MAX_INFLIGHT)` : "learned from Z.AI's 1302 refusals (CCP_ZAI_MAX_INFLIGHT=0)"}; beyond it → anthropic at once`,
+    `  toggles      FORCE_HAIKU_TO_ZAI=${onOff(p.toggles.offload.haiku)} paused=${onOff(p.toggles.paused)} MITM_FORCE_H1=${onOff(c.forceH1)} MITM_FILTER_CHAIN=${onOff(c.filterChain)} ENABLE_BODY_TEE=${onOff(c.bodyTee)} CCP_FALLBACK=${onOff(c.fallback)}`,
+    ...(p.toggles.pauseAtStart.note ? [`  pause        ${p.toggles.pauseAtStart.note}`] : []),
     `  dashboard    ${dashboardUrl(p.port)}`,
     `  usage log    ${p.logPath}`,
     `  env file     ${opts.subEnvPath}`,

@@ -6,10 +6,13 @@ import { ensureCa, type CaFiles } from './front/ca.js';
 import { INTERCEPT_HOSTS, type Config } from '../common/config.js';
 import { usageLogPath } from '../common/logs-layout.js';
 import { SCHEMA_VERSION, type RunRecord } from '../common/log-schema.js';
-import { offloadWords, runSettings } from '../common/run-settings.js';
+import { runSettings } from '../common/run-settings.js';
 import type { ProxyStatus } from '../common/proxy-status.js';
 import { startFront, type Front } from './front/front.js';
-import { LiveState } from './lane/live-state.js';
+import { Toggles, type TogglesView } from './lane/toggles.js';
+import { SubscriptionWindows, type SubscriptionView } from './lane/subscription-windows.js';
+import type { ZaiLaneView } from './lane/zai-lane-health.js';
+import { parseSubscriptionStatus } from './upstream/subscription-limits.js';
 import { Router, type AttemptEvent } from './lane/router.js';
 import { UsageLog } from './observe/usage-log.js';
 import { createBodyTee } from './observe/body-tee.js';
@@ -17,16 +20,21 @@ import { ControlApi } from './control/control.js';
 import { LiveStats } from './observe/live-stats.js';
 import { UpstreamPool } from './upstream/upstream-pool.js';
 import { ZaiQuotaWatch } from './lane/zai-quota.js';
-import { ZaiCapacity, type ZaiCapacityView } from './lane/zai-capacity.js';
+import type { ZaiCapacityView } from './lane/zai-capacity.js';
 
 export interface ProxyHandle {
   port: number;
   ca: CaFiles;
   config: Config;
-  state: LiveState;
-  router: Router;
+  /** The pause and the offload policy (switched through the control endpoints). */
+  toggles: TogglesView;
+  /** The Z.AI lane's health (header mode, cooldown, refused fields, quota), read-only. */
+  zaiLane: ZaiLaneView;
   /** The Z.AI lane's in-flight slots, read-only (the router's attempt policy owns them). */
   zaiCapacity: ZaiCapacityView;
+  /** The Anthropic subscription's windows from its last answer. */
+  subscription: SubscriptionView;
+  router: Router;
   front: Front;
   logPath: string;
   controlToken: string;
@@ -55,9 +63,10 @@ export class PortInUseError extends Error {
 interface Core {
   config: Config;
   ca: CaFiles;
-  state: LiveState;
-  /** Written only by the router's attempt policy; read here for status. */
-  capacity: ZaiCapacity;
+  /** Written only by the control room. */
+  toggles: Toggles;
+  /** Written only by its observer on the router's answers (makeRouter). */
+  subscription: SubscriptionWindows;
   live: LiveStats;
   log: UsageLog;
   logPath: string;
@@ -67,8 +76,13 @@ interface Core {
 }
 
 /** The run line: at start, and again (with the time of the change) when the offload policy is switched live. */
-function runRecord(core: Core, port: number, atMs = core.startedAt.getTime()): RunRecord {
-  const { state } = core;
+function runRecord(
+  core: Core,
+  port: number,
+  headerMode: RunRecord['zai_header_mode'],
+  atMs = core.startedAt.getTime(),
+): RunRecord {
+  const { toggles } = core;
   return {
     v: SCHEMA_VERSION,
     event: 'run',
@@ -77,10 +91,10 @@ function runRecord(core: Core, port: number, atMs = core.startedAt.getTime()): R
     port,
     started_at: core.startedAt.toISOString(),
     ...runSettings(core.config, {
-      paused: state.pauseAtStart.paused,
-      pausedFrom: state.pauseAtStart.from,
-      headerMode: state.zaiHeaderMode,
-      offloadSubagents: state.offloadSubagents,
+      paused: toggles.paused,
+      pausedFrom: toggles.pauseAtStart.from,
+      headerMode,
+      offload: toggles.offload,
     }),
   };
 }
@@ -95,21 +109,23 @@ function zaiInflightStatus(c: ZaiCapacityView): ProxyStatus['zai_inflight'] {
 }
 
 /** GET /__ccp/status: what status, doctor, bundle and the dashboard know of this process. */
-function statusOf(core: Core, port: () => number): ProxyStatus {
-  const { config, state } = core;
+function statusOf(core: Core, router: Router, port: () => number): ProxyStatus {
+  const { config, toggles } = core;
+  const lane = router.zaiLane;
+  const cooldown = lane.cooldown();
   return {
     pid: process.pid,
     port: port(),
     started_at: core.startedAt.toISOString(),
-    paused: state.paused,
-    zai_cooldown_until: state.coolingDown() ? new Date(state.zaiCooldownUntil).toISOString() : null,
-    zai_cooldown_why: state.coolingDown() ? state.zaiCooldownWhy : null,
-    zai_cooldown_reason: state.coolingDown() ? state.zaiCooldownReason || null : null,
-    zai_dropped_fields: [...state.zaiUnknownFields],
-    zai_header_mode: state.zaiHeaderMode,
-    zai_inflight: zaiInflightStatus(core.capacity),
-    force_haiku_to_zai: config.forceHaikuToZai,
-    offload: offloadWords(config.forceHaikuToZai, state.offloadSubagents),
+    paused: toggles.paused,
+    zai_cooldown_until: cooldown ? new Date(cooldown.untilMs).toISOString() : null,
+    zai_cooldown_why: cooldown ? cooldown.why : null,
+    zai_cooldown_reason: cooldown ? cooldown.reason : null,
+    zai_dropped_fields: [...lane.refusedFields],
+    zai_header_mode: lane.headerMode,
+    zai_inflight: zaiInflightStatus(router.zaiCapacity),
+    force_haiku_to_zai: toggles.offload.haiku,
+    offload: toggles.offloadWords(),
     zai_key_set: config.zaiApiKey !== undefined,
     zai_base_url: config.zaiBaseUrl.href,
     anth_base_url: config.anthBaseUrl.href,
@@ -118,21 +134,21 @@ function statusOf(core: Core, port: () => number): ProxyStatus {
     log_path: core.logPath,
     ca_fingerprint: core.ca.fingerprint,
     requests: core.live.counts(),
-    subscription: state.subscription ?? null,
-    zai_quota: state.zaiQuota ?? null,
+    subscription: core.subscription.latest ?? null,
+    zai_quota: lane.quota ?? null,
     zai_quota_stop_pct: config.zaiQuotaStopPct,
     memory: memoryMb(),
     ...(core.run ? { run: core.run } : {}),
   };
 }
 
-/** The router's observers: the usage log (both lines), live stats and the optional body tee. */
-function makeRouter(core: Core, upstreamCa: string | undefined): Router {
+/** The router's observers: the usage log (both lines), live stats, the subscription's windows, the optional body tee. */
+function makeRouter(core: Core, quota: ZaiQuotaWatch, upstreamCa: string | undefined): Router {
   const { config } = core;
   const router = new Router({
     config,
-    state: core.state,
-    capacity: core.capacity,
+    toggles: core.toggles,
+    quota,
     ...(upstreamCa ? { upstreamCa } : {}),
   });
   router.on('decided', ({ record }: AttemptEvent) => core.log.write(record));
@@ -140,6 +156,7 @@ function makeRouter(core: Core, upstreamCa: string | undefined): Router {
     core.log.write(record);
     core.live.add(record);
   });
+  router.on('subscription', (headers) => core.subscription.saw(parseSubscriptionStatus(headers, new Date())));
   if (config.bodyTee) router.on('decided', createBodyTee(config.logsDir));
   return router;
 }
@@ -161,15 +178,11 @@ async function logMalformedRequests(front: Front, router: Router): Promise<void>
 /** The Z.AI plan's quota: read at start and after Z.AI-lane answers (at most every CCP_ZAI_QUOTA_POLL_S). */
 function watchZaiQuota(
   core: Core,
-  router: Router,
   upstreamCa: string | undefined,
+  alert: (text: string) => void,
 ): { quota: ZaiQuotaWatch; quotaPool: UpstreamPool } {
   const quotaPool = new UpstreamPool(upstreamCa);
-  const quota = new ZaiQuotaWatch(core.config, core.state, quotaPool, (text) => router.emit('alert', text));
-  router.on('completed', ({ record }: AttemptEvent) => {
-    if (record.lane === 'zai') void quota.poll();
-  });
-  return { quota, quotaPool };
+  return { quota: new ZaiQuotaWatch(core.config, quotaPool, alert), quotaPool };
 }
 
 export async function startProxy(config: Config): Promise<ProxyHandle> {
@@ -178,13 +191,12 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   const core: Core = {
     config,
     ca: await ensureCa(config.caDir, INTERCEPT_HOSTS),
-    state: new LiveState(config.logsDir, {
+    toggles: new Toggles(config.logsDir, {
+      offload: config.offload,
       offloadPaused: config.offloadPaused,
       offloadPausedFrom: config.offloadPausedFrom,
-      headerMode: config.zaiHeaderMode,
-      offloadSubagents: config.offloadSubagents,
     }),
-    capacity: new ZaiCapacity(config.zaiMaxInflight),
+    subscription: new SubscriptionWindows(),
     live: new LiveStats(config.pricing),
     log: new UsageLog(logPath, { maxBytes: config.logMaxBytes, keep: config.logKeep }),
     logPath,
@@ -192,23 +204,28 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   };
   const controlToken = randomBytes(24).toString('hex');
   let port = config.port;
+  const upstreamCa = config.upstreamCaFile ? readFileSync(config.upstreamCaFile, 'utf8') : undefined;
+  let router: Router | undefined;
+  const { quota, quotaPool } = watchZaiQuota(core, upstreamCa, (text) => router?.emit('alert', text));
+  router = makeRouter(core, quota, upstreamCa);
+  const routed = router;
+  routed.on('completed', ({ record }: AttemptEvent) => {
+    if (record.lane === 'zai') void quota.poll();
+  });
+  core.live.watchState({ toggles: core.toggles, zaiLane: routed.zaiLane, subscription: core.subscription });
+  // A toggle switched live is a new run line: the readers judge the requests after it by it.
+  core.toggles.on('changed', () => {
+    const run = runRecord(core, port, routed.zaiLane.headerMode, Date.now());
+    core.log.writeRun(run);
+    core.run = run;
+  });
   const control = new ControlApi({
-    state: core.state,
+    toggles: core.toggles,
     controlToken,
-    status: () => statusOf(core, () => port),
+    status: () => statusOf(core, routed, () => port),
     live: core.live,
     ping: () => pingLine(port, core.ca.fingerprint),
-    // A live policy change is a new run line: the readers judge the requests after it by it.
-    setSubagentOffload: (on: boolean) => {
-      core.state.setSubagentOffload(on);
-      const run = runRecord(core, port, Date.now());
-      core.log.writeRun(run);
-      core.run = run;
-    },
   });
-  const upstreamCa = config.upstreamCaFile ? readFileSync(config.upstreamCaFile, 'utf8') : undefined;
-  const router = makeRouter(core, upstreamCa);
-  const { quota, quotaPool } = watchZaiQuota(core, router, upstreamCa);
   let front: Front;
   try {
     front = await startFront({
@@ -217,11 +234,11 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       caCert: core.ca.cert,
       interceptHosts: INTERCEPT_HOSTS,
       forceH1: config.forceH1,
-      onApi: (exchange) => router.serve(exchange),
+      onApi: (exchange) => routed.serve(exchange),
       onControl: (req, res, target) => void control.handle(req, res, target),
     });
   } catch (err) {
-    router.close();
+    routed.close();
     quotaPool.destroy();
     core.log.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(config.port);
@@ -230,19 +247,21 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   port = front.port;
   // Before any request can be served (they arrive on later turns of the event loop): the readers judge
   // what follows by it.
-  const run = runRecord(core, port);
+  const run = runRecord(core, port, config.zaiHeaderMode);
   core.log.writeRun(run);
   core.run = run;
-  await logMalformedRequests(front, router);
+  await logMalformedRequests(front, routed);
   void quota.poll();
   let stopped = false;
   return {
     port,
     ca: core.ca,
     config,
-    state: core.state,
-    router,
-    zaiCapacity: core.capacity,
+    toggles: core.toggles,
+    zaiLane: routed.zaiLane,
+    zaiCapacity: routed.zaiCapacity,
+    subscription: core.subscription,
+    router: routed,
     front,
     logPath,
     controlToken,
@@ -252,10 +271,10 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       if (stopped) return;
       stopped = true;
       // In-flight attempts are ended first, so their completion lines are written before the log closes.
-      router.abortInFlight();
+      routed.abortInFlight();
       control.closeStreams();
       await front.stop();
-      router.close();
+      routed.close();
       quotaPool.destroy();
       core.log.close();
     },

@@ -80,16 +80,20 @@ export class BenchClients {
     });
   }
 
-  /** One request, answered 200; its time in ms. */
-  async post(d: Dispatcher, mode: Mode, body: string): Promise<number> {
-    const t0 = performance.now();
-    // A fresh headers object each time: undici's ProxyAgent writes a host header into the one it is given.
-    const r = await request(`${this.origins[mode]}/v1/messages`, {
+  /** POST /v1/messages in this mode, with a fresh headers object (undici's ProxyAgent writes a host header into the one it is given). */
+  private send(d: Dispatcher, mode: Mode, body: string) {
+    return request(`${this.origins[mode]}/v1/messages`, {
       dispatcher: d,
       method: 'POST',
       headers: { ...HEADERS },
       body,
     });
+  }
+
+  /** One request, answered 200; its time in ms. */
+  async post(d: Dispatcher, mode: Mode, body: string): Promise<number> {
+    const t0 = performance.now();
+    const r = await this.send(d, mode, body);
     await r.body.text();
     if (r.statusCode !== 200) throw new Error(`${mode}: status ${r.statusCode}`);
     return performance.now() - t0;
@@ -101,12 +105,7 @@ export class BenchClients {
    */
   async stream(d: Dispatcher, mode: Mode, body: string, delays: number[], ttfe: number[]): Promise<number> {
     const t0 = performance.now();
-    const r = await request(`${this.origins[mode]}/v1/messages`, {
-      dispatcher: d,
-      method: 'POST',
-      headers: { ...HEADERS },
-      body,
-    });
+    const r = await this.send(d, mode, body);
     let buf = '';
     let got = 0;
     let firstSeen = false;

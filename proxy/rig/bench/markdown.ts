@@ -2,19 +2,33 @@
 import { MODES } from './clients.js';
 import { WHY_MISSED, targetsOf } from './targets.js';
 
+/** One row of a markdown table. */
+const row = (cells: unknown[]) => `| ${cells.join(' | ')} |`;
+
 // biome-ignore lint/suspicious/noExplicitAny: BENCH.json is read back as loose JSON; every figure is printed as it stands.
 export function benchMarkdown(j: Record<string, any>): string {
   const t = targetsOf(j);
   const missed = t.filter((x) => !x.ok);
   // biome-ignore lint/suspicious/noExplicitAny: one mode's figures from the same loose JSON.
-  const row = (m: string, s: any) =>
-    `| ${m} | ${s.sequential_ms.p50} | ${s.sequential_ms.p99} | ${s.concurrent_ms.p50} | ${s.concurrent_ms.p99} | ${s.req_per_s} | ${s.proxy_cpu_ms_per_request ?? '-'} |`;
+  const smallRow = (m: string, s: any) =>
+    row([
+      m,
+      s.sequential_ms.p50,
+      s.sequential_ms.p99,
+      s.concurrent_ms.p50,
+      s.concurrent_ms.p99,
+      s.req_per_s,
+      s.proxy_cpu_ms_per_request ?? '-',
+    ]);
   const out = [
     '# Benchmark',
     '',
-    `${j.quick ? 'Quick run (reduced sizes; the full run is `npm run bench`)' : 'Full run'} at ${j.generated_at} on ${j.machine.cores} cores (${j.machine.cpu}), Node ${j.machine.node}, ${j.machine.platform}.`,
-    'Client, fake upstreams and proxy share the machine; each scenario ran direct to the fake and through the proxy in interleaved rounds, so compare the modes within this run.',
-    '`mitm` = client → HTTPS_PROXY (CONNECT + TLS with the kit CA) → router → fake over TLS; `baseurl` = client → http://127.0.0.1:PORT → router → fake; `direct` = client → fake over TLS.',
+    `${j.quick ? 'Quick run (reduced sizes; the full run is `npm run bench`)' : 'Full run'} at ${j.generated_at} ` +
+      `on ${j.machine.cores} cores (${j.machine.cpu}), Node ${j.machine.node}, ${j.machine.platform}.`,
+    'Client, fake upstreams and proxy share the machine; each scenario ran direct to the fake and through the ' +
+      'proxy in interleaved rounds, so compare the modes within this run.',
+    '`mitm` = client → HTTPS_PROXY (CONNECT + TLS with the kit CA) → router → fake over TLS; `baseurl` = client → ' +
+      'http://127.0.0.1:PORT → router → fake; `direct` = client → fake over TLS.',
     '',
     '## Targets',
     '',
@@ -38,22 +52,37 @@ export function benchMarkdown(j: Record<string, any>): string {
     '',
     '| mode | seq p50 | seq p99 | c=20 p50 | c=20 p99 | req/s c=20 | proxy CPU ms/req |',
     '|---|---|---|---|---|---|---|',
-    ...MODES.map((m) => row(m, j.small[m])),
+    ...MODES.map((m) => smallRow(m, j.small[m])),
     '',
     `## ${j.streams.streams} concurrent streams × ${j.streams.events} events × ${j.streams.gap_ms} ms`,
     '',
-    '| mode | event delay p50 | p99 | first event, one stream p50 | p99 | first event, all streams starting at once p50 | p99 | same, on new connections p50 | p99 |',
+    '| mode | event delay p50 | p99 | first event, one stream p50 | p99 | first event, all streams starting at ' +
+      'once p50 | p99 | same, on new connections p50 | p99 |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...MODES.map(
-      (m) =>
-        `| ${m} | ${j.streams[m].event_delay_ms.p50} | ${j.streams[m].event_delay_ms.p99} | ${j.streams[m].time_to_first_event_ms.p50} | ${j.streams[m].time_to_first_event_ms.p99} | ${j.streams[m].first_event_under_load_ms.p50} | ${j.streams[m].first_event_under_load_ms.p99} | ${j.streams[m].first_event_cold_start_ms?.p50} | ${j.streams[m].first_event_cold_start_ms?.p99} |`,
+    ...MODES.map((m) =>
+      row([
+        m,
+        j.streams[m].event_delay_ms.p50,
+        j.streams[m].event_delay_ms.p99,
+        j.streams[m].time_to_first_event_ms.p50,
+        j.streams[m].time_to_first_event_ms.p99,
+        j.streams[m].first_event_under_load_ms.p50,
+        j.streams[m].first_event_under_load_ms.p99,
+        j.streams[m].first_event_cold_start_ms?.p50,
+        j.streams[m].first_event_cold_start_ms?.p99,
+      ]),
     ),
     '',
-    "Event delay = client receive time − the fake upstream's send time stamped into each event (both epoch clocks of this machine). First event, one stream = sequential streams on a kept-alive connection; all at once = the measured rounds, where the proxy's per-request CPU queues up; on new connections = the warm-up round that opens every connection first (CONNECT and a TLS handshake each, which the event delays above do not include).",
+    "Event delay = client receive time − the fake upstream's send time stamped into each event (both epoch clocks " +
+      'of this machine). First event, one stream = sequential streams on a kept-alive connection; all at once = the ' +
+      "measured rounds, where the proxy's per-request CPU queues up; on new connections = the warm-up round that " +
+      'opens every connection first (CONNECT and a TLS handshake each, which the event delays above do not ' +
+      'include).',
     '',
     `## ${j.slow_streams.streams} concurrent slow streams through the proxy`,
     '',
-    `All events delivered: ${j.slow_streams.all_events_delivered} (${j.slow_streams.streams_incomplete} incomplete). Proxy RSS ${j.slow_streams.proxy_rss_before_mb} MB before, ${j.slow_streams.proxy_rss_peak_mb} MB peak.`,
+    `All events delivered: ${j.slow_streams.all_events_delivered} (${j.slow_streams.streams_incomplete} incomplete). ` +
+      `Proxy RSS ${j.slow_streams.proxy_rss_before_mb} MB before, ${j.slow_streams.proxy_rss_peak_mb} MB peak.`,
     '',
     '## One 2 MB request (ms, non-streaming, model first and stream last as Claude Code sends it)',
     '',
@@ -65,20 +94,25 @@ export function benchMarkdown(j: Record<string, any>): string {
     '',
     '| round | offloaded: wall ms | answered by Z.AI | refused by Z.AI (1302) | Anthropic only: wall ms |',
     '|---|---|---|---|---|',
-    ...j.fan_out.offloaded.map(
-      (b: { wall_ms: number; answered_by_zai: number; refused_by_zai: number }, i: number) =>
-        `| ${i + 1} | ${b.wall_ms} | ${b.answered_by_zai} | ${b.refused_by_zai} | ${j.fan_out.anthropic_only[i].wall_ms} |`,
+    ...j.fan_out.offloaded.map((b: { wall_ms: number; answered_by_zai: number; refused_by_zai: number }, i: number) =>
+      row([i + 1, b.wall_ms, b.answered_by_zai, b.refused_by_zai, j.fan_out.anthropic_only[i].wall_ms]),
     ),
     '',
-    `Median share answered by Z.AI ${j.fan_out.zai_share}; wall time offloaded / Anthropic only ${j.fan_out.wall_ratio}×; errors that reached a client ${j.fan_out.client_errors}. Counted by the simulated Z.AI's own answers.`,
+    `Median share answered by Z.AI ${j.fan_out.zai_share}; wall time offloaded / Anthropic only ` +
+      `${j.fan_out.wall_ratio}×; errors that reached a client ${j.fan_out.client_errors}. ` +
+      "Counted by the simulated Z.AI's own answers.",
     '',
     `## Readers over a ${j.readers.lines.toLocaleString('en-US')}-line log`,
     '',
-    `summarize ${j.readers.summarize_s} s, peak RSS ${j.readers.summarize_rss_mb} MB; verify-routing ${j.readers.verify_s} s, peak RSS ${j.readers.verify_rss_mb} MB (each in its own process, tsx loader included).`,
+    `summarize ${j.readers.summarize_s} s, peak RSS ${j.readers.summarize_rss_mb} MB; ` +
+      `verify-routing ${j.readers.verify_s} s, peak RSS ${j.readers.verify_rss_mb} MB ` +
+      '(each in its own process, tsx loader included).',
     '',
     '## Start-up',
     '',
-    `Ready in ${j.startup.ready_ms} ms with the CA present (${j.startup.spawn_to_ready_ms} ms from spawn, including bundling the sources); first-ever start ${j.startup.first_start_ready_ms} ms (CA generated; ${j.startup.first_start_spawn_to_ready_ms} ms from spawn).`,
+    `Ready in ${j.startup.ready_ms} ms with the CA present (${j.startup.spawn_to_ready_ms} ms from spawn, ` +
+      `including bundling the sources); first-ever start ${j.startup.first_start_ready_ms} ms ` +
+      `(CA generated; ${j.startup.first_start_spawn_to_ready_ms} ms from spawn).`,
     '',
   ];
   return out.join('\n');

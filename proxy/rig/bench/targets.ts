@@ -117,20 +117,30 @@ export function targetsOf(j: Record<string, any>): Targets {
 export const WHY_MISSED: [RegExp, string][] = [
   [
     /added latency|CPU per small|throughput/,
-    'mockttp terminates the client TLS and parses the request, then hands HTTP/1.1 requests to the router in-process; the router opens its own TLS leg to the upstream. Per request that is two TLS legs, two HTTP parses and serialisations, two synchronous log writes (the decision line must be on disk before the upstream is dialled) and the console line. A bare Node forwarder (plain HTTP in, HTTPS out, no logging) measured ≈0.5 ms CPU per request on the same machine; the rest is routing, logging and mockttp.',
+    'mockttp terminates the client TLS and parses the request, then hands HTTP/1.1 requests to the router ' +
+      'in-process; the router opens its own TLS leg to the upstream. Per request that is two TLS legs, two HTTP ' +
+      'parses and serialisations, two synchronous log writes (the decision line must be on disk before the upstream ' +
+      'is dialled) and the console line. A bare Node forwarder (plain HTTP in, HTTPS out, no logging) measured ≈0.5 ' +
+      'ms CPU per request on the same machine; the rest is routing, logging and mockttp.',
   ],
   [
     /per-event delay/,
-    'All 100 streams of a round start in the same millisecond. Each new request costs the proxy ≈1 ms of CPU on its one thread (TLS, parsing, routing, log writes), so events of streams already running wait behind up to ≈100 ms of request work at the start of each round; that burst is the p99. Between bursts one event costs the proxy ≈0.05 ms.',
+    'All 100 streams of a round start in the same millisecond. Each new request costs the proxy ≈1 ms of CPU on ' +
+      'its one thread (TLS, parsing, routing, log writes), so events of streams already running wait behind up to ' +
+      '≈100 ms of request work at the start of each round; that burst is the p99. Between bursts one event costs ' +
+      'the proxy ≈0.05 ms.',
   ],
   [/time to first event/, 'The same per-request cost as a small request, paid once per stream before the first event.'],
   [
     /peak RSS \(MB\)$|slow streams: proxy peak RSS/,
-    'Before any traffic the proxy holds ≈100 MB: Node ≈40 MB and mockttp with its dependencies ≈48 MB (its admin, GraphQL and HTTP stacks load with it). Each in-flight stream holds a client TLS socket and an upstream TLS socket, and the heap keeps what earlier scenarios of the same run grew.',
+    'Before any traffic the proxy holds ≈100 MB: Node ≈40 MB and mockttp with its dependencies ≈48 MB (its admin, ' +
+      'GraphQL and HTTP stacks load with it). Each in-flight stream holds a client TLS socket and an upstream TLS ' +
+      'socket, and the heap keeps what earlier scenarios of the same run grew.',
   ],
   [
     /summarize over .*wall time/,
-    'JSON.parse of the completion lines (half the log) is most of the time; decision lines are read from their bytes without parsing. Runs on this machine vary by ±10 %.',
+    'JSON.parse of the completion lines (half the log) is most of the time; decision lines are read from their ' +
+      'bytes without parsing. Runs on this machine vary by ±10 %.',
   ],
   [
     /summarize over .*peak RSS/,

@@ -6,18 +6,17 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ProxyStatus } from '../../common/proxy-status.js';
 import { dashboardHtml } from './dashboard-page.js';
 import { anthropicErrorJson, type AnthropicErrorType } from '../errors.js';
-import type { LiveState } from '../lane/live-state.js';
+import type { Toggles } from '../lane/toggles.js';
 import type { LiveStats } from '../observe/live-stats.js';
 
 export interface ControlContext {
-  state: LiveState;
+  /** The toggles' only writer is this room: pause, resume and offload. */
+  toggles: Toggles;
   controlToken: string;
   status: () => ProxyStatus;
   live: LiveStats;
   /** GET /__ccp/ping: one line that proves this is the kit's proxy and which CA it uses (env/sub-env.sh reads it). */
   ping: () => string;
-  /** npm run offload: the subagent switch, effective on the next request, logged as a new run line. */
-  setSubagentOffload: (on: boolean) => void;
 }
 
 function safeEqual(a: string | undefined, b: string): boolean {
@@ -59,21 +58,6 @@ export class ControlApi {
     this.streams.clear();
   }
 
-  private refreshGauges(): void {
-    const { state, live } = this.ctx;
-    live.mPaused.set(state.paused ? 1 : 0);
-    live.mCooldown.set(state.coolingDown() ? Math.round((state.zaiCooldownUntil - Date.now()) / 1000) : 0);
-    live.mCooldownReason.reset();
-    if (state.coolingDown()) live.mCooldownReason.set({ reason: state.zaiCooldownReason || 'unknown' }, 1);
-    const q = state.zaiQuota;
-    live.mQuota.reset();
-    live.mQuotaKnown.set(q && !q.error ? 1 : 0);
-    if (q && !q.error) for (const w of q.windows) live.mQuota.set({ window: w.name }, w.used_pct);
-    live.mSubscription.reset();
-    for (const w of state.subscription?.windows ?? [])
-      if (w.utilization !== undefined) live.mSubscription.set({ window: w.name }, w.utilization);
-  }
-
   /** Pause, resume and offload need the per-run token: a custom header cannot be sent cross-site without a CORS preflight, which is never granted. */
   private authorized(req: ClientRequest, res: ClientResponse): boolean {
     const token = req.headers['x-ccp-token'];
@@ -109,7 +93,6 @@ export class ControlApi {
       return;
     }
     if (req.method === 'GET' && path === '/__ccp/metrics') {
-      this.refreshGauges();
       send(res, 200, ctx.live.registry.contentType, await ctx.live.registry.metrics());
       return;
     }
@@ -123,7 +106,7 @@ export class ControlApi {
       const beat = setInterval(
         () =>
           stream.write(
-            `event: status\ndata: ${JSON.stringify({ paused: ctx.state.paused, cooling: ctx.state.coolingDown() })}\n\n`,
+            `event: status\ndata: ${JSON.stringify({ paused: ctx.toggles.paused, cooling: ctx.status().zai_cooldown_until !== null })}\n\n`,
           ),
         5000,
       );
@@ -145,7 +128,7 @@ export class ControlApi {
         sendError(res, 400, 'invalid_request_error', 'proxy: /__ccp/offload takes ?subagents=on or ?subagents=off');
         return;
       }
-      ctx.setSubagentOffload(want === 'on');
+      ctx.toggles.setOffload({ subagents: want === 'on' });
       send(res, 200, 'application/json', JSON.stringify({ offload: ctx.status().offload }));
       return;
     }
@@ -155,8 +138,8 @@ export class ControlApi {
         return;
       }
       if (!this.authorized(req, res)) return;
-      ctx.state.setPaused(path === '/__ccp/pause');
-      send(res, 200, 'application/json', JSON.stringify({ paused: ctx.state.paused }));
+      ctx.toggles.setPaused(path === '/__ccp/pause');
+      send(res, 200, 'application/json', JSON.stringify({ paused: ctx.toggles.paused }));
       return;
     }
     sendError(res, 404, 'not_found_error', `proxy: no control endpoint ${path}`);

@@ -11,18 +11,19 @@ import type { ClientReply } from '../front/client-exchange.js';
 import { isMessagesPath } from './api-paths.js';
 import type { LaneDecision } from './decide.js';
 import { performance } from 'node:perf_hooks';
-import { anthropicError, anthropicErrorJson, type AnthropicErrorType } from '../errors.js';
+import { anthropicError, anthropicErrorJson } from '../errors.js';
 import { responseHeaders } from '../upstream/headers.js';
 import { anthropicTarget, zaiTarget, type LaneTarget } from '../upstream/lanes.js';
-import type { LiveState } from './live-state.js';
+import type { TogglesView } from './toggles.js';
+import type { ZaiLaneHealth } from './zai-lane-health.js';
 import type { RequestInfo } from '../front/request-info.js';
 import type { SignatureMemory } from '../upstream/thinking-guard.js';
 import { UpstreamAttempt, type AttemptResult } from '../upstream/upstream-attempt.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import { completionRecord, decisionRecord } from './usage-record.js';
-import { parseSubscriptionStatus } from '../upstream/subscription-limits.js';
-import { classifyZaiAnswer, networkFailure, type CooldownReason, type ZaiFailure } from './zai-failures.js';
+import { classifyZaiAnswer, networkFailure, type ZaiFailure } from './zai-failures.js';
 import { MESSAGES_KEY_MODES, otherKeyMode } from '../upstream/zai-key.js';
+import { ANTHROPIC_ERROR_TYPE, COOLDOWN_ANSWER, formatDuration } from './proxy-answers.js';
 import type { ZaiCapacity } from './zai-capacity.js';
 import type { ThreadLanes } from './thread-lanes.js';
 
@@ -31,7 +32,9 @@ export const MAX_FIELD_RETRIES = 3;
 
 export interface PolicyContext {
   config: Config;
-  state: LiveState;
+  toggles: TogglesView;
+  /** The Z.AI lane's header mode, cooldown and refused fields: written here only. */
+  health: ZaiLaneHealth;
   /** The Z.AI lane's in-flight slots: taken and given back here, shrunk on Z.AI's concurrency refusals. */
   capacity: ZaiCapacity;
   /** Which lane answered which message id (Message Threads). */
@@ -42,6 +45,8 @@ export interface PolicyContext {
   inFlight: Set<UpstreamAttempt>;
   decided(record: UsageRecord, request: RequestInfo): void;
   completed(record: UsageRecord, request: RequestInfo): void;
+  /** An Anthropic answer carried the subscription's anthropic-ratelimit-unified-* headers (logged or not). */
+  subscriptionHeaders(headers: Record<string, string>): void;
   /** Something the user has to act on (a rejected key, an expired plan): said once, loudly. */
   alert(text: string): void;
 }
@@ -76,35 +81,6 @@ interface ZaiOutcome {
   failure: ZaiFailure;
 }
 
-const ANTHROPIC_ERROR_TYPE: Record<number, AnthropicErrorType> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  403: 'permission_error',
-  404: 'not_found_error',
-  413: 'request_too_large',
-  429: 'rate_limit_error',
-  529: 'overloaded_error',
-};
-
-/** What a request gets during a cooldown with CCP_FALLBACK=0: the kind of answer the failure itself gave (docs/ZAI.md). */
-const COOLDOWN_ANSWER: Record<CooldownReason, { status: number; type: AnthropicErrorType; retryAfter: boolean }> = {
-  rate: { status: 429, type: 'rate_limit_error', retryAfter: true },
-  quota: { status: 429, type: 'rate_limit_error', retryAfter: true },
-  overload: { status: 529, type: 'overloaded_error', retryAfter: true },
-  auth: { status: 502, type: 'api_error', retryAfter: false },
-  plan: { status: 502, type: 'api_error', retryAfter: false },
-  model: { status: 502, type: 'api_error', retryAfter: false },
-  network: { status: 502, type: 'api_error', retryAfter: false },
-};
-
-/** 95 → "1 min 35 s", 7200 → "2 h 0 min". */
-export function formatDuration(totalS: number): string {
-  const s = Math.round(totalS);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
-
 export class AttemptPolicy {
   constructor(private readonly ctx: PolicyContext) {}
 
@@ -115,7 +91,7 @@ export class AttemptPolicy {
     }
     if (d.decision === 'zai_busy') this.ctx.capacity.keptOffOne();
     if (d.lane === 'anthropic') {
-      const reason = this.ctx.state.zaiCooldownReason;
+      const reason = this.ctx.health.cooldown()?.reason;
       const extra: Partial<UsageRecord> = d.decision === 'cooldown' && reason ? { cooldown_reason: reason } : {};
       await this.runAnthropic(s, {
         attempt: 1,
@@ -160,8 +136,6 @@ export class AttemptPolicy {
   /** One attempt on Anthropic: relayed as it comes, or a 502/504 when the upstream cannot be reached. */
   private async runAnthropic(s: Served, plan: AttemptPlan): Promise<void> {
     const done = await this.attempt(s, plan);
-    const unified = done.r.obs.unifiedRateLimit;
-    if (unified) this.ctx.state.sawSubscription(parseSubscriptionStatus(unified, new Date()));
     let proxyStatus: number | undefined;
     if (done.r.end.kind === 'unreachable')
       proxyStatus = this.answerUnreachable(s, done.r, `the Anthropic lane (${plan.target.url.host})`);
@@ -173,8 +147,8 @@ export class AttemptPolicy {
    * answered the client (or the client left), else the last attempt and what failed.
    */
   private async runZai(s: Served, d: LaneDecision): Promise<ZaiOutcome | undefined> {
-    const { config, state } = this.ctx;
-    let mode = state.zaiHeaderMode;
+    const { config, health } = this.ctx;
+    let mode = health.headerMode;
     let triedOtherMode = false;
     let fieldRetries = 0;
     const extra: Partial<UsageRecord> = {};
@@ -182,7 +156,7 @@ export class AttemptPolicy {
       const plan: AttemptPlan = {
         attempt,
         decision: d,
-        target: zaiTarget(s.request, config, mode, state.zaiUnknownFields),
+        target: zaiTarget(s.request, config, mode, health.refusedFields),
         hold: (st) => st >= 400,
         extra: { ...extra },
       };
@@ -191,7 +165,7 @@ export class AttemptPolicy {
       if (end.kind === 'relayed' || end.kind === 'aborted') {
         // The mode that worked sticks; a 2xx is the only proof it works.
         if (obs.status >= 200 && obs.status < 300) {
-          state.headerModeWorked(mode);
+          health.headerModeWorked(mode);
           this.ctx.capacity.succeeded();
         }
         this.complete(s, done, { final: true });
@@ -216,10 +190,10 @@ export class AttemptPolicy {
         this.complete(s, done, { zai_failure: failure.cause, final: false });
         continue;
       }
-      const fresh = (failure.fields ?? []).filter((f) => !state.zaiUnknownFields.has(f));
+      const fresh = (failure.fields ?? []).filter((f) => !health.refusedFields.has(f));
       if (failure.cause === 'unknown_fields' && fresh.length && fieldRetries < MAX_FIELD_RETRIES) {
         fieldRetries++;
-        state.refuseFields(fresh);
+        health.refuseFields(fresh);
         this.complete(s, done, { zai_failure: failure.cause, final: false });
         continue;
       }
@@ -239,7 +213,7 @@ export class AttemptPolicy {
   }
 
   private startCooldown(f: ZaiFailure): void {
-    if (!f.cooldown || !this.ctx.state.startCooldown(f.cooldown)) return;
+    if (!f.cooldown || !this.ctx.health.startCooldown(f.cooldown)) return;
     const meanwhile = this.ctx.config.fallback
       ? 'Haiku goes to Anthropic'
       : 'Haiku requests get an error from the proxy (CCP_FALLBACK=0)';
@@ -293,15 +267,14 @@ export class AttemptPolicy {
    * to Anthropic, never dialled. A rejected key is never shown as a 401 (the client would blame its own).
    */
   private answerCooldown(s: Served, d: LaneDecision): void {
-    const { state } = this.ctx;
-    const reason = state.zaiCooldownReason || 'network';
-    const base = decisionRecord(s.request, d, 1, undefined, state.paused, { cooldown_reason: reason });
+    const cool = this.ctx.health.cooldown() ?? { untilMs: Date.now() + 1000, reason: 'network' as const, why: '' };
+    const { reason } = cool;
+    const base = decisionRecord(s.request, d, 1, undefined, this.ctx.toggles.paused, { cooldown_reason: reason });
     if (s.logged) this.ctx.decided(base, s.request);
-    const leftS = Math.max(1, Math.ceil((state.zaiCooldownUntil - Date.now()) / 1000));
+    const leftS = Math.max(1, Math.ceil((cool.untilMs - Date.now()) / 1000));
     const answer = COOLDOWN_ANSWER[reason];
-    const why =
-      reason === 'auth' ? 'Z.AI rejected the Z.AI key; check ZAI_API_KEY and ZAI_HEADER_MODE' : state.zaiCooldownWhy;
-    const message = `proxy: the Z.AI lane is cooling down (${reason}: ${why}) for ${formatDuration(leftS)} more, until ${new Date(state.zaiCooldownUntil).toISOString()}; CCP_FALLBACK=0, so Haiku is not sent to Anthropic instead`;
+    const why = reason === 'auth' ? 'Z.AI rejected the Z.AI key; check ZAI_API_KEY and ZAI_HEADER_MODE' : cool.why;
+    const message = `proxy: the Z.AI lane is cooling down (${reason}: ${why}) for ${formatDuration(leftS)} more, until ${new Date(cool.untilMs).toISOString()}; CCP_FALLBACK=0, so Haiku is not sent to Anthropic instead`;
     const body = anthropicErrorJson(answer.type, message);
     s.reply.send(
       answer.status,
@@ -326,7 +299,7 @@ export class AttemptPolicy {
    * Claude Code recovers from by sending the conversation again whole (docs/ZAI.md, "Message Threads").
    */
   private answerThreadRefused(s: Served, d: LaneDecision): void {
-    const base = decisionRecord(s.request, d, 1, undefined, this.ctx.state.paused);
+    const base = decisionRecord(s.request, d, 1, undefined, this.ctx.toggles.paused);
     if (s.logged) this.ctx.decided(base, s.request);
     const body = JSON.stringify({
       type: 'error',
@@ -367,8 +340,8 @@ export class AttemptPolicy {
 
   /** One upstream attempt after its decision line; Z.AI's answers also feed the thinking guard. */
   private async attempt(s: Served, plan: AttemptPlan): Promise<Done> {
-    const { config, state } = this.ctx;
-    const base = decisionRecord(s.request, plan.decision, plan.attempt, plan.target, state.paused, plan.extra);
+    const { config, toggles } = this.ctx;
+    const base = decisionRecord(s.request, plan.decision, plan.attempt, plan.target, toggles.paused, plan.extra);
     if (s.logged) this.ctx.decided(base, s.request);
     const firstByteMs =
       s.request.stream || !isMessagesPath(s.request.method, s.request.path)
@@ -396,6 +369,7 @@ export class AttemptPolicy {
     // The answer the client got names the message a thread would continue from: it belongs to this lane.
     if (extra.final && obs.messageId && obs.status >= 200 && obs.status < 300)
       this.ctx.threads.remember(obs.messageId, done.plan.target.lane);
-    if (s.logged) this.ctx.completed(completionRecord(done.base, done.r.obs, s.t0, extra), s.request);
+    if (obs.unifiedRateLimit) this.ctx.subscriptionHeaders(obs.unifiedRateLimit);
+    if (s.logged) this.ctx.completed(completionRecord(done.base, obs, s.t0, extra), s.request);
   }
 }

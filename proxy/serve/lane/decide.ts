@@ -1,4 +1,5 @@
 // The lane decision: a pure function of the request and the toggles (docs/CONTRACT.md §1).
+import type { OffloadPolicy } from '../../common/config.js';
 import type { Decision, Lane } from '../../common/log-schema.js';
 import { isHaikuModel } from '../../common/models.js';
 import { PROBE_LABEL, type AccountProbe } from './account-probe.js';
@@ -10,14 +11,13 @@ export interface DecideInput {
   path: string;
   /** The `model` field of the JSON body, when there is one. */
   model: string | undefined;
-  forceHaikuToZai: boolean;
+  /** What goes to the Z.AI lane now (CCP_OFFLOAD, switched live by npm run offload). */
+  offload: Readonly<OffloadPolicy>;
   paused: boolean;
   hasZaiKey: boolean;
   zaiCoolingDown: boolean;
   /** The subagent type (or '?') when the request comes from a Claude Code subagent's thread; undefined on the main thread. */
   subagent?: string;
-  /** CCP_OFFLOAD has subagents (live: npm run offload). */
-  offloadSubagents?: boolean;
   /** CCP_FALLBACK: may Anthropic answer a Haiku request because of Z.AI's state? */
   fallback: boolean;
   /** Why the Z.AI lane is cooling down, for the reason sentence. */
@@ -109,8 +109,8 @@ export function decide(input: DecideInput): LaneDecision {
   }
   const what = input.model ? `${input.model}` : 'no model in body';
   // A subagent's thread moves whatever model it asks for; the main conversation never does.
-  const subagentOffloaded = input.subagent !== undefined && input.offloadSubagents;
-  if (haiku && input.forceHaikuToZai) return toZaiUnlessHeld(input, 'haiku', 'forced_model', 'haiku model → zai lane');
+  const subagentOffloaded = input.subagent !== undefined && input.offload.subagents;
+  if (haiku && input.offload.haiku) return toZaiUnlessHeld(input, 'haiku', 'forced_model', 'haiku model → zai lane');
   if (subagentOffloaded) {
     const who = `subagent (${input.subagent}) ${what}`;
     return toZaiUnlessHeld(input, who, 'subagent_to_zai', `${who}, CCP_OFFLOAD=subagents → zai lane`);

@@ -11,14 +11,15 @@ import { isHaikuModel } from '../../common/models.js';
 import { accountProbeKind } from './account-probe.js';
 import { decide } from './decide.js';
 import { isMessagesPath } from './api-paths.js';
-import type { LiveState } from './live-state.js';
+import type { TogglesView } from './toggles.js';
+import { ZaiLaneHealth, type QuotaView, type ZaiLaneView } from './zai-lane-health.js';
 import { newRid, readBody, requestInfo } from './request.js';
 import type { RequestInfo } from '../front/request-info.js';
 import { SignatureMemory } from '../upstream/thinking-guard.js';
 import type { UpstreamAttempt } from '../upstream/upstream-attempt.js';
 import { UpstreamPool } from '../upstream/upstream-pool.js';
 import { completionRecord, decisionRecord } from './usage-record.js';
-import type { ZaiCapacity } from './zai-capacity.js';
+import { ZaiCapacity, type ZaiCapacityView } from './zai-capacity.js';
 import { continuedMessageId, mayContinueThread, ThreadLanes } from './thread-lanes.js';
 
 /** What one upstream attempt looks like to observers. */
@@ -32,13 +33,16 @@ export interface RouterEvents {
   completed: [AttemptEvent];
   /** Something the user must act on (a rejected Z.AI key, an expired plan), said once per cooldown. */
   alert: [string];
+  /** An Anthropic answer carried the subscription's anthropic-ratelimit-unified-* headers. */
+  subscription: [Record<string, string>];
 }
 
 export interface RouterOptions {
   config: Config;
-  state: LiveState;
-  /** The Z.AI lane's in-flight slots: written here (through the policy) only. */
-  capacity: ZaiCapacity;
+  /** The pause and the offload policy: read here, switched by the control room. */
+  toggles: TogglesView;
+  /** The Z.AI plan's quota and its stop (the quota watch owns them). */
+  quota: QuotaView;
   /** Extra CA certificates (PEM) trusted for upstream TLS. */
   upstreamCa?: string;
 }
@@ -52,22 +56,39 @@ export class Router extends EventEmitter<RouterEvents> {
   private readonly policy: AttemptPolicy;
   /** Which lane answered which message id, for Message Thread continuations. */
   private readonly threads = new ThreadLanes();
+  /** The Z.AI lane's health and in-flight slots: written only by this router's attempt policy. */
+  private readonly health: ZaiLaneHealth;
+  private readonly capacity: ZaiCapacity;
 
   constructor(private readonly opts: RouterOptions) {
     super();
     this.pool = new UpstreamPool(opts.upstreamCa);
+    this.health = new ZaiLaneHealth(opts.config.zaiHeaderMode, opts.quota);
+    this.capacity = new ZaiCapacity(opts.config.zaiMaxInflight);
     this.policy = new AttemptPolicy({
       config: opts.config,
-      state: opts.state,
-      capacity: opts.capacity,
+      toggles: opts.toggles,
+      health: this.health,
+      capacity: this.capacity,
       threads: this.threads,
       pool: this.pool,
       zaiSignatures: this.zaiSignatures,
       inFlight: this.inFlight,
       decided: (record, request) => this.emit('decided', { record, request }),
       completed: (record, request) => this.emit('completed', { record, request }),
+      subscriptionHeaders: (headers) => this.emit('subscription', headers),
       alert: (text) => this.emit('alert', text),
     });
+  }
+
+  /** The Z.AI lane as it stands: header mode, cooldown (the quota stop included), refused fields. */
+  get zaiLane(): ZaiLaneView {
+    return this.health;
+  }
+
+  /** The Z.AI lane's in-flight requests and limit. */
+  get zaiCapacity(): ZaiCapacityView {
+    return this.capacity;
   }
 
   /** Abort every attempt in flight (err_type shutdown); their completion lines follow at once. */
@@ -101,7 +122,7 @@ export class Router extends EventEmitter<RouterEvents> {
       decision: 'pass_through',
       reason: `malformed HTTP from the client (${info.code}) → 400 from the proxy`,
     } as const;
-    const record = decisionRecord(request, d, 1, undefined, this.opts.state.paused);
+    const record = decisionRecord(request, d, 1, undefined, this.opts.toggles.paused);
     delete record.req_bytes;
     this.emit('decided', { record, request });
     this.emit('completed', {
@@ -129,7 +150,7 @@ export class Router extends EventEmitter<RouterEvents> {
   }
 
   private async handle(exchange: ClientExchange): Promise<void> {
-    const { config, state } = this.opts;
+    const { config, toggles } = this.opts;
     const read = await readBody(exchange.body, config.maxBodyBytes);
     const t0 = performance.now();
     // Not JSON, or not a messages call: it goes to Anthropic untouched, which answers it (pass_through).
@@ -141,19 +162,19 @@ export class Router extends EventEmitter<RouterEvents> {
       isMessagesPath(request.method, request.path) && mayContinueThread(request.body)
         ? continuedMessageId(request.json())
         : undefined;
-    const { capacity } = this.opts;
+    const { capacity } = this;
+    const cooldown = this.health.cooldown();
     const d = decide({
       method: request.method,
       path: request.path,
       model: request.model,
-      forceHaikuToZai: config.forceHaikuToZai,
-      paused: state.paused,
+      offload: toggles.offload,
+      paused: toggles.paused,
       hasZaiKey: config.zaiApiKey !== undefined,
-      zaiCoolingDown: state.coolingDown(),
-      offloadSubagents: state.offloadSubagents,
+      zaiCoolingDown: cooldown !== undefined,
       ...(request.labels.agent_id ? { subagent: request.labels.agent_type ?? '?' } : {}),
       fallback: config.fallback,
-      ...(state.zaiCooldownReason ? { zaiCooldownReason: state.zaiCooldownReason } : {}),
+      ...(cooldown ? { zaiCooldownReason: cooldown.reason } : {}),
       ...(probe ? { accountProbe: probe } : {}),
       ...(continues !== undefined ? { continuesThreadOf: this.threads.laneOf(continues) } : {}),
       zaiCapacity: { hasRoom: capacity.hasRoom(), inFlight: capacity.inFlight, limit: capacity.limit },
@@ -167,13 +188,13 @@ export class Router extends EventEmitter<RouterEvents> {
   }
 
   private answerTooLarge(s: Served, d: ReturnType<typeof decide>): void {
-    const { config, state } = this.opts;
+    const { config, toggles } = this.opts;
     const rec = decisionRecord(
       s.request,
       { ...d, reason: `${d.reason}; body too large → 413 from the proxy` },
       1,
       undefined,
-      state.paused,
+      toggles.paused,
     );
     if (s.logged) this.emit('decided', { record: rec, request: s.request });
     const limitMb = Math.round(config.maxBodyBytes / 1024 / 1024);

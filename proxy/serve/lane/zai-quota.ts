@@ -4,7 +4,7 @@
 // A read that fails changes nothing: the quota is "unknown" and routing goes on as before.
 import type { Config } from '../../common/config.js';
 import { exhaustedWindows, type QuotaStatus, type QuotaWindowStatus } from '../../common/proxy-status.js';
-import type { LiveState } from './live-state.js';
+import type { QuotaView } from './zai-lane-health.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { CooldownPlan } from './zai-failures.js';
 import { otherKeyMode, QUOTA_KEY_MODES, zaiKeyHeader, type ZaiKeyMode } from '../upstream/zai-key.js';
@@ -104,7 +104,10 @@ export function quotaStop(
   };
 }
 
-export class ZaiQuotaWatch {
+/** The owner of the quota's state: its last read, and the stop it decided (the lane reads both as QuotaView). */
+export class ZaiQuotaWatch implements QuotaView {
+  #quota: QuotaStatus | undefined;
+  #stop: CooldownPlan | undefined;
   private lastReadMs = -Infinity;
   private reading: Promise<void> | undefined;
   /** How the key is sent to the quota endpoint (upstream/zai-key.ts): the one that answered is kept. */
@@ -112,14 +115,23 @@ export class ZaiQuotaWatch {
 
   constructor(
     private readonly config: Config,
-    private readonly state: LiveState,
     private readonly pool: UpstreamPool,
     /** Said once when a read turns on the quota stop. */
     private readonly alert: (text: string) => void,
   ) {}
 
+  get quota(): QuotaStatus | undefined {
+    return this.#quota;
+  }
+
+  /** The quota stop in force at `nowMs`: Haiku stays off Z.AI until the full window resets. */
+  stop(nowMs = Date.now()): CooldownPlan | undefined {
+    return this.#stop && this.#stop.untilMs > nowMs ? this.#stop : undefined;
+  }
+
+  /** Read only where it matters: a key, polling on, and Haiku offloaded at start. */
   get enabled(): boolean {
-    return this.config.zaiApiKey !== undefined && this.config.zaiQuotaPollS > 0 && this.config.forceHaikuToZai;
+    return this.config.zaiApiKey !== undefined && this.config.zaiQuotaPollS > 0 && this.config.offload.haiku;
   }
 
   /** Read now unless a read ran less than CCP_ZAI_QUOTA_POLL_S ago (or is running). Never throws. */
@@ -143,13 +155,21 @@ export class ZaiQuotaWatch {
     const now = Date.now();
     const parsed = answer.error ? answer.error : parseQuotaAnswer(answer.status, answer.text, now);
     if (typeof parsed === 'string') {
-      // Unknown is not exhausted: routing stays as it was.
-      this.state.quotaUnknown(parsed, now);
+      // Unknown is not exhausted: routing stays as it was; the last windows are kept for reference.
+      this.#quota = {
+        ...(this.#quota ?? { windows: [] }),
+        unknown_since: this.#quota?.unknown_since ?? new Date(now).toISOString(),
+        error: parsed,
+      };
       return;
     }
-    this.state.quotaRead(parsed);
+    this.#quota = parsed;
     const stop = quotaStop(parsed, this.config.zaiQuotaStopPct, this.config.zaiCooldownS || 300, now);
-    if (stop && this.state.startCooldown(stop)) this.alert(stop.why);
+    // A stop that ends later than the one in force replaces it, and is said once.
+    if (stop && stop.untilMs > (this.stop(now)?.untilMs ?? 0)) {
+      this.#stop = stop;
+      this.alert(stop.why);
+    }
   }
 
   private get(mode: ZaiKeyMode): Promise<{ status: number; text: string; error?: string }> {

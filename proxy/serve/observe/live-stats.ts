@@ -1,6 +1,7 @@
 // What the dashboard and the Prometheus endpoint show: recent requests and per-lane figures, kept in
 // bounded memory, fed by the router's completion events.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { StateGauges, type StateSources } from './state-gauges.js';
 import { Samples } from '../../common/percentiles.js';
 import type { UsageRecord } from '../../common/log-schema.js';
 import { attemptCost, decimalUsd, savedBy, shippedPricing, usd, type Pricing } from '../../common/cost.js';
@@ -140,22 +141,6 @@ export class LiveStats {
     buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly mPaused = new Gauge({
-    name: 'ccp_offload_paused',
-    help: '1 while Haiku offload is paused',
-    registers: [this.registry],
-  });
-  readonly mCooldown = new Gauge({
-    name: 'ccp_zai_cooldown_seconds',
-    help: 'Seconds left in the Z.AI cooldown',
-    registers: [this.registry],
-  });
-  readonly mCooldownReason = new Gauge({
-    name: 'ccp_zai_cooldown',
-    help: '1 while Haiku stays on Anthropic because of a Z.AI cooldown with this reason',
-    labelNames: ['reason'],
-    registers: [this.registry],
-  });
   private readonly mCost = new Counter({
     name: 'ccp_cost_usd_total',
     help: 'What the completed attempts cost at list prices (docs/COST.md), US dollars',
@@ -180,25 +165,13 @@ export class LiveStats {
     labelNames: ['lane', 'model', 'kind'],
     registers: [this.registry],
   });
-  readonly mQuota = new Gauge({
-    name: 'ccp_zai_quota_used_percent',
-    help: 'Z.AI plan quota used per window, from its quota endpoint (absent while unknown)',
-    labelNames: ['window'],
-    registers: [this.registry],
-  });
-  readonly mQuotaKnown = new Gauge({
-    name: 'ccp_zai_quota_known',
-    help: '1 when the last read of the Z.AI quota succeeded',
-    registers: [this.registry],
-  });
-  readonly mSubscription = new Gauge({
-    name: 'ccp_anthropic_subscription_utilization',
-    help: 'Anthropic subscription window used (0-1), from its rate-limit headers',
-    labelNames: ['window'],
-    registers: [this.registry],
-  });
 
   constructor(private readonly pricing: Pricing = shippedPricing()) {}
+
+  /** The gauges of the live state (pause, cooldown, quota, subscription), read from their owners when collected. */
+  watchState(sources: StateSources): void {
+    new StateGauges(this.registry, sources);
+  }
 
   /** A bounded model label: the first MAX_MODEL_LABELS ids as they are, later ones "other". */
   private modelLabel(model: string | undefined): string {
