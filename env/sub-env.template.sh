@@ -1,6 +1,7 @@
 # ccp-lanes: point this terminal at the local lane-splitting proxy.
 # Generated from env/sub-env.template.sh by `npm run env` (and by every `npm run mitm`).
-# Usage (bash or zsh):   source env/sub-env.sh [PORT]      default port: __CCP_DEFAULT_PORT__
+# Usage (bash or zsh; sh/dash too):   source env/sub-env.sh [PORT]   (sh: . env/sub-env.sh [PORT])
+#                                     default port: __CCP_DEFAULT_PORT__
 # Undo:                  unset HTTPS_PROXY https_proxy NODE_EXTRA_CA_CERTS   (or open a new terminal)
 #
 # It checks that this kit's proxy answers on that port (its /__ccp/ping names the CA it uses), and
@@ -13,10 +14,13 @@ if [ -n "${ZSH_VERSION:-}" ]; then
 elif [ -n "${BASH_VERSION:-}" ]; then
   # shellcheck disable=SC3028,SC3054
   [ "${BASH_SOURCE[0]}" != "$0" ] && _ccp_sourced=1
+else
+  # sh, dash: executed, $0 is this file; sourced, it is the shell's own name.
+  case "$0" in *sub-env.sh) ;; *) _ccp_sourced=1 ;; esac
 fi
 if [ "$_ccp_sourced" != 1 ]; then
   echo "sub-env.sh was executed, so it cannot change your shell. Source it instead:" >&2
-  echo "  source env/sub-env.sh ${1:-__CCP_DEFAULT_PORT__}" >&2
+  echo "  source env/sub-env.sh ${1:-__CCP_DEFAULT_PORT__}     (sh: . env/sub-env.sh ${1:-__CCP_DEFAULT_PORT__})" >&2
   unset _ccp_sourced
   exit 1
 fi
@@ -72,27 +76,37 @@ _ccp_proxy_port() {
   esac
 }
 
-# An alias would hide the function below (Claude Code's local installer writes
-# alias claude=~/.claude/local/claude): keep what it ran, and run that from the function.
-if [ -z "${_CCP_CLAUDE_CMD:-}" ] && alias claude >/dev/null 2>&1; then
-  _CCP_CLAUDE_CMD=$(alias claude | sed -e 's/^alias //' -e 's/^claude=//' -e "s/^'\(.*\)'\$/\1/")
-  unalias claude
-fi
-
-# claude, checked first: with HTTPS_PROXY pointing at a local port whose proxy does not answer, stop
-# now with the fix instead of hanging. After `unset HTTPS_PROXY` it is plain claude again.
-claude() {
-  local port
-  port=$(_ccp_proxy_port)
-  if [ -n "$port" ]; then
-    _ccp_proxy_check "$port" || return 69 # EX_UNAVAILABLE
+# _ccp_run CMD ARGS…: the check, then the command; `claude` itself runs as `command claude`, so an
+# alias or this wrapper never calls itself.
+_ccp_run() {
+  _ccp_p=$(_ccp_proxy_port)
+  if [ -n "$_ccp_p" ]; then
+    _ccp_proxy_check "$_ccp_p" || { unset _ccp_p; return 69; } # EX_UNAVAILABLE
   fi
-  if [ -n "${_CCP_CLAUDE_CMD:-}" ]; then
-    eval "$_CCP_CLAUDE_CMD \"\$@\""
-  else
+  unset _ccp_p
+  if [ "$1" = claude ]; then
+    shift
     command claude "$@"
+  else
+    "$@"
   fi
 }
+
+# claude, checked first: with HTTPS_PROXY pointing at a local port whose proxy does not answer, stop now
+# with the fix instead of hanging. After `unset HTTPS_PROXY` it is plain claude again. An alias named
+# claude (Claude Code's local installer writes one; `claude --dangerously-skip-permissions` is common)
+# stays an alias, wrapped: `unalias claude` undoes it, and sourcing again never wraps it twice.
+if alias claude >/dev/null 2>&1; then
+  _ccp_alias=$(alias claude | sed -e 's/^alias //' -e 's/^claude=//' -e "s/^'\(.*\)'\$/\1/")
+  case "$_ccp_alias" in
+    _ccp_run\ *) ;;
+    *) alias claude="_ccp_run $_ccp_alias" ;;
+  esac
+  unset _ccp_alias
+else
+  # In a string: shells expand aliases while parsing, so a literal definition here would be read with an alias.
+  eval 'claude() { _ccp_run claude "$@"; }'
+fi
 
 export HTTPS_PROXY="http://127.0.0.1:${_ccp_port}"
 export https_proxy="$HTTPS_PROXY"

@@ -37,6 +37,22 @@ async function stranger(body: string): Promise<{ port: number; close: () => Prom
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/**
+ * Lines run as a script file, the way a terminal reads them: one command line at a time, so an alias
+ * defined (or wrapped by the sourced file) on one line applies to the next (`zsh -c` parses its whole
+ * string first). bash needs expand_aliases outside an interactive shell.
+ */
+function runLines(shell: 'bash' | 'zsh', lines: string[], env: Record<string, string>) {
+  const file = join(mkdtempSync(join(dir, 'lines-')), `run.${shell}`);
+  writeFileSync(file, `${shell === 'bash' ? 'shopt -s expand_aliases\n' : ''}${lines.join('\n')}\n`);
+  return execa(shell, shell === 'zsh' ? ['-f', file] : [file], {
+    env,
+    extendEnv: false,
+    reject: false,
+    timeout: 10_000,
+  });
+}
+
 test('sourcing env/sub-env.sh: bash and zsh say when no proxy answers, and claude stops at once with the fix', async () => {
   await ensureClaude();
   await withRig({}, async (rig) => {
@@ -133,14 +149,14 @@ test('sourcing env/sub-env.sh: bash and zsh say when no proxy answers, and claud
         // An alias `claude` (Claude Code's local installer writes one) is kept: the function runs what it ran.
         const aliased = join(bin, 'aliased-claude');
         writeFileSync(aliased, '#!/bin/sh\necho "aliased $*"\n', { mode: 0o755 });
-        const pre = shell === 'bash' ? 'shopt -s expand_aliases; ' : '';
-        const al = await execa(
-          shell,
+        const al = await runLines(
+          shell as 'bash' | 'zsh',
           [
-            ...args,
-            `${pre}alias claude=${quote(aliased)}\nsource ${quote(script)} ${rig.proxy.port} >/dev/null\nclaude --version`,
+            `alias claude=${quote(aliased)}`,
+            `source ${quote(script)} ${rig.proxy.port} >/dev/null`,
+            'claude --version',
           ],
-          { env, extendEnv: false, reject: false, timeout: 10_000 },
+          env,
         );
         assert.is(al.stdout.trim(), 'aliased --version', `${shell}: ${al.stderr}`);
       }
@@ -148,6 +164,79 @@ test('sourcing env/sub-env.sh: bash and zsh say when no proxy answers, and claud
       await notOurs.close();
       await otherCa.close();
     }
+  });
+});
+
+test('an alias named claude runs once through the check, never loops; unalias undoes it; sourcing again wraps nothing twice; sh/dash can source it', async () => {
+  await withRig({}, async (rig) => {
+    const base = mkdtempSync(join(dir, 'alias-'));
+    const script = join(base, 'sub-env.sh');
+    writeSubEnv(script, {
+      caCertPath: rig.proxy.ca.certPath,
+      defaultPort: rig.proxy.port,
+      caFingerprint: rig.proxy.ca.fingerprint,
+      startPort: 8082,
+    });
+    // A stand-in `claude` on PATH that says how it was called: the wrapper and the alias are what is tested.
+    const bin = join(base, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), '#!/bin/sh\necho "real claude $*"\n', { mode: 0o755 });
+    const env = { PATH: `${bin}:${process.env.PATH}`, HOME: base };
+    const down = await freePort();
+    const src = (port: number) => `source ${quote(script)} ${port} >/dev/null 2>&1`;
+    for (const shell of ['bash', 'zsh'] as const) {
+      const run = (lines: string[]) => runLines(shell, lines, env);
+      // The alias calls claude itself: one run, with its flag, through the check.
+      const once = await run([`alias claude='claude --model haiku'`, src(rig.proxy.port), 'claude -p ok']);
+      assert.equal(
+        [once.exitCode, once.stdout.trim()],
+        [0, 'real claude --model haiku -p ok'],
+        `${shell}: ${once.stderr}`,
+      );
+      // The proxy is down: exit 69 at once with the true reason, not a loop and not "not as this kit's proxy".
+      const t0 = Date.now();
+      const stopped = await run([`alias claude='claude --model haiku'`, src(down), 'claude -p ok']);
+      assert.is(stopped.exitCode, 69, `${shell}: ${stopped.stdout}${stopped.stderr}`);
+      assert.ok(Date.now() - t0 < 5000, `${shell}: took ${Date.now() - t0} ms`);
+      assert.match(stopped.stderr, `ccp: no proxy is running on 127.0.0.1:${down}`);
+      assert.is(stopped.stdout, '');
+      // Sourcing twice wraps once; unalias gives the plain claude back, and sourcing again checks it again.
+      const again = await run([
+        `alias claude='claude --model haiku'`,
+        src(rig.proxy.port),
+        src(rig.proxy.port),
+        'claude -p twice',
+        'unalias claude',
+        'claude -p plain',
+        src(rig.proxy.port),
+        'claude -p resourced',
+      ]);
+      assert.equal(
+        again.stdout.trim().split('\n'),
+        ['real claude --model haiku -p twice', 'real claude -p plain', 'real claude -p resourced'],
+        `${shell}: ${again.stderr}`,
+      );
+    }
+    // sh (dash on Debian): `. env/sub-env.sh` works, and the shell that sourced it goes on.
+    const sh = await execa(
+      'sh',
+      ['-c', `. ${quote(script)} ${rig.proxy.port} >/dev/null; echo "after $HTTPS_PROXY"; claude -p sh`],
+      {
+        env,
+        extendEnv: false,
+        reject: false,
+        timeout: 10_000,
+      },
+    );
+    assert.equal(
+      sh.stdout.trim().split('\n'),
+      [`after http://127.0.0.1:${rig.proxy.port}`, 'real claude -p sh'],
+      sh.stderr,
+    );
+    // Executed rather than sourced, it says so and changes nothing.
+    const executed = await execa('sh', [script, String(rig.proxy.port)], { env, extendEnv: false, reject: false });
+    assert.is(executed.exitCode, 1);
+    assert.match(executed.stderr, 'was executed');
   });
 });
 

@@ -1,7 +1,7 @@
 // The proxy as a separate process (npm run mitm) through a fault run: nothing it writes anywhere carries
-import { usageLogPath } from '../proxy/common/logs-layout.js';
+import { pidFilePath, usageLogPath } from '../proxy/common/logs-layout.js';
 // a key or token, and a SIGKILL mid-request still leaves the decision line on disk.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,8 +117,8 @@ test('fault run through npm run mitm: no secret in console or logs; SIGKILL mid-
   }
 });
 
-test('a clean stop (Ctrl-C = SIGINT, and SIGTERM as npm run stop sends) ends a stream in flight with a shutdown completion line', async () => {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+test('a clean stop (Ctrl-C = SIGINT, SIGTERM as npm run stop sends, SIGHUP when its terminal closes) ends a stream in flight with a shutdown completion line and leaves no pid file', async () => {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'ccp-shutdown-'));
     const fakes = await startFakes(dir, { anthropic: { eventGapMs: 200, deltas: 50 } });
     const port = await freePort();
@@ -159,6 +159,7 @@ test('a clean stop (Ctrl-C = SIGINT, and SIGTERM as npm run stop sends) ends a s
         [[decided[0]!.rid, 'shutdown', true]],
         signal,
       );
+      assert.not.ok(existsSync(pidFilePath(env.CCP_LOGS_DIR!)), `${signal}: the pid file is gone`);
     } finally {
       await agent.close().catch(() => undefined);
       await mitm.stop();

@@ -1,6 +1,6 @@
 // The proxy process from start to stop, in one home: refuse a second proxy, start (a busy port named
 // with its owner), the pid/state files and the terminal script, the banner, a console line per
-// request, crash handlers that keep it serving, and the clean stop on SIGINT/SIGTERM that writes the
+// request, crash handlers that keep it serving, and the clean stop on SIGINT/SIGTERM/SIGHUP that writes the
 // in-flight completion lines. `npm run mitm` calls runProxyProcess(); rig/proxy-process.ts starts
 // exactly what `npm run mitm` runs (mitmCommand()) and waits for its ready signal.
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ export function mitmCommand(): { file: string; args: string[] } {
 }
 
 /**
- * Runs the proxy in this process until SIGINT or SIGTERM. Exits the process itself: 1 when another
+ * Runs the proxy in this process until SIGINT, SIGTERM or SIGHUP. Exits the process itself: 1 when another
  * proxy runs or the port is taken, 2 for a bad path, 0 after a clean stop.
  */
 export async function runProxyProcess(
@@ -132,4 +132,6 @@ export async function runProxyProcess(
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // The terminal that runs the proxy was closed (or its ssh session dropped): the same clean stop.
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
 }
