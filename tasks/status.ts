@@ -2,6 +2,7 @@
 import { argv } from 'zx';
 import { findRunning } from '../proxy/ops/control-client.js';
 import { formatStatus } from '../proxy/ops/status-format.js';
+import { startCommandForShell } from '../proxy/common/start-command.js';
 import { colors, configOrExit, helpRequested } from './lib.js';
 
 helpRequested(
@@ -31,7 +32,8 @@ if (argv.json) {
   );
 } else {
   console.log(
-    `ccp: not running${found.stalePid ? ` (stale pid file for pid ${found.stalePid})` : ''}. Start it with: npm run mitm`,
+    `ccp: not running${found.stalePid ? ` (stale pid file for pid ${found.stalePid})` : ''}. ` +
+      `Start it with: ${startCommandForShell(process.env, config.port)}`,
   );
 }
 process.exit(found.kind === 'running' ? 0 : found.kind === 'not_running' ? 3 : 1);

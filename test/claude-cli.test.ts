@@ -133,6 +133,21 @@ test('z.ai 401 in one header mode → the CLI succeeds in the other', async () =
   }
 });
 
+test('HTTPS_PROXY with the https scheme: Claude Code fails on the proxy’s own certificate, as doctor says (name constraint), and nothing is sent', async () => {
+  const before = rig.anthropic.requests.length;
+  const run = await runClaudeIn(
+    rig,
+    'sonnet',
+    { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY },
+    {
+      HTTPS_PROXY: rig.proxyUrl.replace('http:', 'https:'),
+    },
+  );
+  assert.ok(run.exitCode !== 0, String(run.stdout));
+  assert.match(String(run.stdout) + String(run.stderr), 'PERMITTED_VIOLATION');
+  assert.is(rig.anthropic.requests.length, before);
+});
+
 test('mid-stream reset → the CLI reports an error instead of a truncated answer', async () => {
   rig.anthropic.reset();
   rig.anthropic.fault = { resetAfterEvents: 6 };

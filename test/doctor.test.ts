@@ -91,6 +91,15 @@ test('each problem is a FAIL or WARN with its one-line fix', async () => {
       { ...good, HTTPS_PROXY: 'http://127.0.0.1:1' },
       /^FAIL {2}HTTPS_PROXY: is http:\/\/127\.0\.0\.1:1/m,
     ],
+    [
+      // The https scheme asks for TLS to the proxy itself: its name-constrained CA cannot certify 127.0.0.1.
+      'HTTPS_PROXY with the https scheme',
+      { ...good, HTTPS_PROXY: `https://127.0.0.1:${port}` },
+      new RegExp(
+        `^FAIL  HTTPS_PROXY: is https://127\\.0\\.0\\.1:${port}: that asks for TLS to the proxy itself.*PERMITTED_VIOLATION.*\\n\\s+fix: export HTTPS_PROXY=http://127\\.0\\.0\\.1:${port}`,
+        'm',
+      ),
+    ],
     ['no NODE_EXTRA_CA_CERTS', without(good, 'NODE_EXTRA_CA_CERTS'), /^FAIL {2}NODE_EXTRA_CA_CERTS: is not set/m],
     [
       'another CA',

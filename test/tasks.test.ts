@@ -132,6 +132,9 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     const st = await npmRun('status', [], env);
     assert.is(st.exitCode, 3);
     assert.match(String(st.stdout), 'not running');
+    // From a terminal sourced for another port, the start command names that port.
+    const sourced = await npmRun('status', [], { ...env, HTTPS_PROXY: 'http://127.0.0.1:18123' });
+    assert.match(String(sourced.stdout), 'Start it with: MITM_PORT=18123 npm run mitm');
   } finally {
     await mitm.stop();
   }

@@ -11,6 +11,26 @@ export function plainStartPort(root = REPO_ROOT): number {
   return Number.isInteger(fromFile) && fromFile > 0 ? fromFile : Number(SETTINGS.MITM_PORT);
 }
 
+/**
+ * The port of a local proxy URL as a shell's HTTPS_PROXY names it (`http://127.0.0.1:8082`, or with the
+ * https scheme, which Claude Code also uses: TLS to the proxy itself); undefined for anything else.
+ */
+export function localProxyPort(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  try {
+    const u = new URL(value);
+    if (!['127.0.0.1', 'localhost'].includes(u.hostname) || !['http:', 'https:'].includes(u.protocol)) return undefined;
+    return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command that starts the proxy where this shell looks for it: the port its HTTPS_PROXY names, else the configured one. */
+export function startCommandForShell(env: Record<string, string | undefined>, configuredPort: number): string {
+  return startCommand(localProxyPort(env.HTTPS_PROXY ?? env.https_proxy) ?? configuredPort);
+}
+
 /** `npm run mitm`, with MITM_PORT when the port is not the one a plain start would use (env/sub-env.sh spells the same rule in shell). */
 export function startCommand(port: number, plainPort = plainStartPort()): string {
   return port === plainPort ? 'npm run mitm' : `MITM_PORT=${port} npm run mitm`;

@@ -13,7 +13,7 @@ import { findRunning, type Running } from './control-client.js';
 import { listeningAddresses } from './port-owner.js';
 import { inflightLine, quotaLine } from './status-format.js';
 import { exhaustedWindows } from '../common/proxy-status.js';
-import { startCommand, zaiKeyFix } from '../common/start-command.js';
+import { localProxyPort, startCommand, zaiKeyFix } from '../common/start-command.js';
 import { ensureDir, PathError } from '../common/dirs.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
@@ -69,17 +69,6 @@ export async function interceptedCertificate(port: number, timeoutMs = 5000): Pr
   });
 }
 
-function proxyUrlPort(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  try {
-    const u = new URL(value);
-    if (!['127.0.0.1', 'localhost'].includes(u.hostname) || u.protocol !== 'http:') return undefined;
-    return Number(u.port || 80);
-  } catch {
-    return undefined;
-  }
-}
-
 export interface DoctorOptions {
   config: Config;
   /** The environment of the shell being checked. */
@@ -101,7 +90,7 @@ class Checks {
     readonly opts: DoctorOptions,
     readonly running: Running,
   ) {
-    const sourced = proxyUrlPort(opts.env.HTTPS_PROXY ?? opts.env.https_proxy);
+    const sourced = localProxyPort(opts.env.HTTPS_PROXY ?? opts.env.https_proxy);
     this.port = running.kind === 'running' ? running.state.port : (sourced ?? opts.config.port);
     this.source = `source env/sub-env.sh ${this.port}`;
     this.start = startCommand(this.port);
@@ -134,7 +123,16 @@ function checkProxy(c: Checks): void {
 
 function checkHttpsProxy(c: Checks): void {
   const value = c.opts.env.HTTPS_PROXY ?? c.opts.env.https_proxy;
-  if (proxyUrlPort(value) === c.port) c.add('OK', 'HTTPS_PROXY', `points at the proxy (${value})`);
+  if (localProxyPort(value) === c.port && value?.startsWith('https:'))
+    c.add(
+      'FAIL',
+      'HTTPS_PROXY',
+      `is ${value}: that asks for TLS to the proxy itself, with a certificate for 127.0.0.1, which the kit's CA ` +
+        '(name-constrained to api.anthropic.com) can never issue; Claude Code 2.1.337 then fails every request ' +
+        'with "SSL certificate verification failed (PERMITTED_VIOLATION)" (measured)',
+      `export HTTPS_PROXY=http://127.0.0.1:${c.port}   # or: ${c.source}`,
+    );
+  else if (localProxyPort(value) === c.port) c.add('OK', 'HTTPS_PROXY', `points at the proxy (${value})`);
   else
     c.add(
       'FAIL',
