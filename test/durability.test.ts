@@ -101,6 +101,36 @@ test('fault run through npm run mitm: no secret in console or logs; SIGKILL mid-
       String(verify.stdout),
       `FAIL  every decision has a completion (grace 0s): 1 decision(s) never completed [rids: ${open[0]!.rid}]`,
     );
+    // The next start closes it, naming the pid that died; the evidence then passes and names it.
+    const again = await startProxyProcess(env, { readyTimeoutMs: 20_000, lifetimeMs: 60_000 });
+    try {
+      const closed = jsonLines<{ event: string; rid: string; err_type?: string; error?: string; final?: boolean }>(
+        usageLogPath(logsDir),
+      ).filter((l) => l.rid === open[0]!.rid && l.event === 'complete');
+      assert.equal(
+        closed.map((l) => [l.err_type, l.final]),
+        [['proxy_died', true]],
+      );
+      assert.match(closed[0]!.error!, `the proxy (pid ${state.pid}) stopped with this request in flight`);
+      const after = await npmRun('verify-routing', ['--grace', '0', '--expect', 'haiku=zai'], {
+        CCP_LOGS_DIR: logsDir,
+      });
+      // (The malformed request above still fails its own check; the killed one no longer fails any.)
+      assert.match(String(after.stdout), /PASS {2}every decision has a completion \(grace 0s\)/);
+      assert.match(
+        String(after.stdout),
+        `PASS  requests a proxy that died left in flight were closed at the next start: 1 request(s) ended when their proxy died (kill -9, a crash): err_type proxy_died [rids: ${open[0]!.rid}]`,
+      );
+    } finally {
+      await again.stop();
+    }
+    // A second restart finds nothing left open: no line is closed twice.
+    const third = await startProxyProcess(env, { readyTimeoutMs: 20_000, lifetimeMs: 60_000 });
+    await third.stop();
+    assert.is(
+      jsonLines<{ err_type?: string }>(usageLogPath(logsDir)).filter((l) => l.err_type === 'proxy_died').length,
+      1,
+    );
 
     // Everything the proxy wrote: console output and every file in its logs directory.
     const written = [mitm.output(), ...readdirSync(logsDir).map((f) => readFileSync(join(logsDir, f), 'utf8'))].join(

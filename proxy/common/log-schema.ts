@@ -31,7 +31,9 @@ export type ErrType =
   | 'client_abort'
   | 'stream_error'
   | 'bad_request'
-  | 'shutdown';
+  | 'shutdown'
+  /** The proxy died with this request in flight (kill -9, a crash); written by the next proxy at its start. */
+  | 'proxy_died';
 
 /** Every field a line may carry. Absent when unknown, never invented. docs/METRICS-SCHEMA.md documents each one. */
 export interface UsageRecord {

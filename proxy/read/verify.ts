@@ -105,6 +105,8 @@ const MAX_RIDS = 20;
 export class RoutingVerifier {
   private completions = 0;
   private haikuWrongLane: string[] = [];
+  /** Requests a proxy that died left in flight, closed by the next one (err_type proxy_died). */
+  private readonly diedUnder: string[] = [];
   private nonHaikuOnZai: string[] = [];
   /** Anthropic-lane requests that reached the Z.AI host: the client's own credentials went to Z.AI. */
   private anthropicToZai: string[] = [];
@@ -162,6 +164,7 @@ export class RoutingVerifier {
     }
     this.open.delete(key);
     this.completions++;
+    if (e.err_type === 'proxy_died') this.diedUnder.push(e.rid ?? '?');
     this.judged.set(this.source, (this.judged.get(this.source) ?? 0) + 1);
     const rid = e.rid ?? '?';
     const haiku = isHaikuFamily(e.model);
@@ -248,6 +251,13 @@ export class RoutingVerifier {
         : `${this.open.size} still in flight within the grace period`,
       rids: list(stale),
     });
+    if (this.diedUnder.length)
+      checks.push({
+        name: 'requests a proxy that died left in flight were closed at the next start',
+        pass: true,
+        detail: `${this.diedUnder.length} request(s) ended when their proxy died (kill -9, a crash): err_type proxy_died`,
+        rids: list(this.diedUnder),
+      });
     checks.push({
       name: 'no anthropic-lane request reached the z.ai host',
       pass: this.anthropicToZai.length === 0,

@@ -16,6 +16,7 @@ import { parseSubscriptionStatus } from './upstream/subscription-limits.js';
 import { Router, type AttemptEvent } from './lane/router.js';
 import { UsageLog } from './observe/usage-log.js';
 import { createBodyTee } from './observe/body-tee.js';
+import { isAlive, leftOpen, readTail } from './observe/left-open.js';
 import { ControlApi } from './control/control.js';
 import { LiveStats } from './observe/live-stats.js';
 import { UpstreamPool } from './upstream/upstream-pool.js';
@@ -247,6 +248,8 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   port = front.port;
   // Before any request can be served (they arrive on later turns of the event loop): the readers judge
   // what follows by it.
+  // What a proxy that died left in flight is closed first, under its own run line, then this run starts.
+  for (const line of leftOpen(readTail(logPath), Date.now(), isAlive)) core.log.write(line);
   const run = runRecord(core, port, config.zaiHeaderMode);
   core.log.writeRun(run);
   core.run = run;
