@@ -1,7 +1,7 @@
 // npm run bench — direct vs through the proxy, side by side in one run → results/BENCH.md + BENCH.json.
 import { argv } from 'zx';
 import { runBench, targetsOf } from '../proxy/rig/bench/run.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { configOrExit, helpRequested, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -17,6 +17,7 @@ Prints progress and the targets, writes results/BENCH.md and results/BENCH.json 
 --quick: reduced sizes, under a minute. The full run takes a few minutes.
 Exit 1 when a stream lost an event (any run) or, in the full run, when a target was MISSED; 0 otherwise.`,
 );
+knownFlags(argv, ['quick'], 'bench');
 
 const config = configOrExit();
 const t0 = Date.now();

@@ -9,7 +9,7 @@ import { DEFAULT_EXPECT, summarizeLog, verifyLog } from '../proxy/read/reports.j
 import { usageLogPath } from '../proxy/common/logs-layout.js';
 import { laneHosts, parseExpect } from '../proxy/read/verify.js';
 import { findRunning } from '../proxy/ops/control-client.js';
-import { colors, configOrExit, helpRequested, pathFromFlag } from './lib.js';
+import { colors, configOrExit, helpRequested, pathFromFlag, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -27,6 +27,7 @@ Never included: .env, the CA key, the proxy's state file, body samples (unless -
 --handoff appends a dated section to docs/SESSION_HANDOFF.md (the bundle carries it).
 A --out or BUNDLE_DIR that is a file, read-only or not creatable is one line naming it, exit 2.`,
 );
+knownFlags(argv, ['handoff', 'out', 'unsafe-skip-redaction-for-tests', 'with-bodies'], 'bundle');
 
 const config = configOrExit();
 if (argv.out !== undefined && (typeof argv.out !== 'string' || argv.out.trim() === '')) {

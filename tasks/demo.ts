@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { argv } from 'zx';
 import { runDemo } from '../proxy/rig/demo.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { configOrExit, helpRequested, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -15,6 +15,7 @@ from a client process that only has HTTPS_PROXY and NODE_EXTRA_CA_CERTS, pauses 
 request, then prints what each fake received, summarize and verify-routing. Exit 1 if any check fails.
 It never touches a running 'npm run mitm' proxy, its CA or its log.`,
 );
+knownFlags(argv, [], 'demo');
 
 const config = configOrExit();
 const result = await runDemo({

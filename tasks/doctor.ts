@@ -1,7 +1,7 @@
 // npm run doctor — is this shell set up to go through the running proxy? One line per check, with the fix.
 import { argv } from 'zx';
 import { formatDoctor, runDoctor } from '../proxy/ops/doctor.js';
-import { colors, configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, helpRequested, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -15,6 +15,7 @@ ANTHROPIC_BASE_URL / ANTHROPIC_AUTH_TOKEN not set; NO_PROXY does not cover the A
 ~/.claude/settings.json does not rely on NODE_EXTRA_CA_CERTS; claude found; CA validity and key 0600;
 Z.AI key present; log directory writable; proxy bound to loopback only. Exit 1 on any FAIL.`,
 );
+knownFlags(argv, ['claude'], 'doctor');
 
 const config = configOrExit();
 const results = await runDoctor({

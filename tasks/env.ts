@@ -3,7 +3,7 @@ import { argv } from 'zx';
 import { caPaths, certFingerprint } from '../proxy/common/ca-files.js';
 import { writeSubEnv } from '../proxy/ops/sub-env.js';
 import { envFileHint } from '../proxy/serve/banner.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { configOrExit, helpRequested, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -18,6 +18,7 @@ kit's proxy answers on PORT (GET /__ccp/ping, same CA fingerprint) and returns 1
 to start it when not. It also wraps claude in that shell: while the proxy is down, claude stops at
 once (exit 69) with one line naming the fix instead of hanging; 'command claude' skips the check.`,
 );
+knownFlags(argv, [], 'env');
 
 const config = configOrExit();
 const { certPath } = caPaths(config.caDir);

@@ -59,6 +59,50 @@ export function helpRequested(argv: Record<string, unknown>, text: string): void
   }
 }
 
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The flag among `known` closest to `given` (Levenshtein), or undefined when none is near. */
+export function closestFlag(given: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const k of known) {
+    const d = distance(given, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+/**
+ * A flag the task does not know is an error, never ignored: `--sinse 1m` would otherwise read the whole
+ * log. Exit 2 naming it and the closest known one. `argv` is minimist's (zx); `--no-x` arrives as `x`.
+ */
+export function knownFlags(argv: Record<string, unknown>, known: readonly string[], task: string): void {
+  const all = [...known, 'help', 'h'];
+  for (const key of Object.keys(argv)) {
+    if (key === '_' || key === '--' || all.includes(key)) continue;
+    const near = closestFlag(key, known);
+    console.error(
+      colors.red(
+        `ccp: npm run ${task} has no flag --${key}${near ? `; did you mean --${near}?` : ''} (npm run ${task} -- --help lists them)`,
+      ),
+    );
+    process.exit(2);
+  }
+}
+
 /** `--session ID` (summarize, verify-routing): the id, undefined when absent; exit 2 when given without one. */
 export function sessionFlag(argv: Record<string, unknown>): string | undefined {
   const v = argv.session;

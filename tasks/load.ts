@@ -1,7 +1,7 @@
 // npm run soak | burst | chaos — bounded load against the built-in fakes, ending with invariant checks.
 import { argv } from 'zx';
 import { runLoad, type LoadMode } from '../proxy/rig/load.js';
-import { helpRequested } from './lib.js';
+import { helpRequested, knownFlags } from './lib.js';
 
 const mode = (['soak', 'burst', 'chaos'] as const).find((m) => process.argv.includes(`--${m}`)) as LoadMode;
 helpRequested(
@@ -19,6 +19,7 @@ Then checks: every attempt has one decision and one completion line; no stream c
 bytes equal the fake's by SHA-256); no credential crossed lanes; proxy memory back to baseline.
 Prints figures and PASS/FAIL lines; exit 1 when an invariant breaks.`,
 );
+knownFlags(argv, ['soak', 'burst', 'chaos', 'minutes', 'seconds', 'n', 'concurrency'], mode ?? 'soak');
 
 const num = (v: unknown, d: number) => (v === undefined ? d : Number(v));
 const seconds = mode === 'soak' ? num(argv.minutes, 1) * 60 : num(argv.seconds, 30);

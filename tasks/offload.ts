@@ -1,7 +1,7 @@
 // npm run offload -- --subagents on|off — switch the subagent offload of the running proxy, live.
 import { argv } from 'zx';
 import { findRunning, setSubagentOffloadLive } from '../proxy/ops/control-client.js';
-import { colors, configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, helpRequested, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -10,11 +10,13 @@ Usage: npm run offload -- --subagents on|off
 
 Switches what the running proxy sends to the Z.AI lane, effective on the next request, no restart:
 with subagents on, every request of a Claude Code subagent's thread (x-claude-code-agent-id) goes to
-Z.AI whatever model it asks for (mapped by ZAI_MODEL_MAP, e.g. sonnet=glm-4.7); the main conversation,
-account probes and count_tokens never move. Haiku follows CCP_OFFLOAD / FORCE_HAIKU_TO_ZAI as before.
+Z.AI whatever model it asks for (mapped by ZAI_MODEL_MAP, e.g. sonnet=glm-4.7); account probes and
+count_tokens never move, and the main conversation stays on Anthropic unless its own model is Haiku
+(claude --model haiku: the Haiku rule). Haiku follows CCP_OFFLOAD / FORCE_HAIKU_TO_ZAI as before.
 The switch is written to the usage log as a new run line (verify-routing judges by it); a restart goes
 back to CCP_OFFLOAD. Exit 2 when no proxy runs or the flag is missing.`,
 );
+knownFlags(argv, ['subagents'], 'offload');
 
 const want = argv.subagents === undefined ? undefined : String(argv.subagents).toLowerCase();
 if (want !== 'on' && want !== 'off') {

@@ -2,7 +2,7 @@
 import { argv } from 'zx';
 import { findRunning, setPausedLive } from '../proxy/ops/control-client.js';
 import { writePauseFlag } from '../proxy/common/logs-layout.js';
-import { colors, configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, helpRequested, knownFlags } from './lib.js';
 
 const paused = !process.argv.includes('--resume');
 helpRequested(
@@ -14,6 +14,7 @@ pause: Haiku requests stay on the Anthropic lane (decision failover_paused) unti
 Takes effect on the next request of the running proxy, and persists (logs/.offload-paused)
 so a restarted proxy stays paused until 'npm run resume'.`,
 );
+knownFlags(argv, ['resume'], paused ? 'pause' : 'resume');
 
 const config = configOrExit();
 writePauseFlag(config.logsDir, paused);

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { argv } from 'zx';
 import { runPilot } from '../proxy/rig/pilot.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { configOrExit, helpRequested, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -15,6 +15,7 @@ tokens logged, T4 no credential crossed lanes, T5 a Z.AI 401 in one header mode 
 other, T6 pause and resume without restart. Writes results/TESTS.md (CCP_RESULTS_DIR) with PASS/FAIL,
 figures and the rids that prove each line. Exit 1 on any FAIL.`,
 );
+knownFlags(argv, [], 'pilot');
 
 const config = configOrExit();
 const r = await runPilot({

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { findRunning } from '../proxy/ops/control-client.js';
 import { prove, proxiedEnv } from '../proxy/ops/prove.js';
 import { formatVerdict, laneHosts } from '../proxy/read/verify.js';
-import { colors, configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, helpRequested, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -22,6 +22,7 @@ requests, and writes results/PROVE.md (the pilot's results/TESTS.md points at it
 claude login. Exit 0 when both answered on the right lanes, 1 otherwise,
 2 when the proxy is not running or claude is not installed.`,
 );
+knownFlags(argv, ['claude'], 'prove');
 
 const config = configOrExit();
 const running = await findRunning(config.logsDir);

@@ -6,7 +6,7 @@ import { MIN_PER_ARM, h1h2Report, headerModeReport } from '../proxy/read/ab-repo
 import { DEFAULT_EXPECT, reportData, summarizeLog } from '../proxy/read/reports.js';
 import { htmlReport } from '../proxy/read/html-report.js';
 import { laneHosts, parseExpect } from '../proxy/read/verify.js';
-import { configOrExit, helpRequested } from './lib.js';
+import { configOrExit, helpRequested, knownFlags } from './lib.js';
 import { logFileAndSince } from './log-flags.js';
 import { ensureDir } from '../proxy/common/dirs.js';
 
@@ -22,6 +22,7 @@ fewer than ${MIN_PER_ARM} requests. --html also writes results/summary.html: a s
 (inline SVG) with the verify-routing verdict at the top, per-lane totals, TTFT and latency
 distributions, requests over time, tokens, errors and decisions. Exit 2 when there is no log.`,
 );
+knownFlags(argv, ['html', 'file', 'since'], 'report');
 
 const config = configOrExit();
 const { file, since } = logFileAndSince(argv, config);

@@ -3,7 +3,7 @@ import { argv } from 'zx';
 import { findRunning } from '../proxy/ops/control-client.js';
 import { formatStatus } from '../proxy/ops/status-format.js';
 import { startCommandForShell } from '../proxy/common/start-command.js';
-import { colors, configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, helpRequested, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -13,6 +13,7 @@ Usage: npm run status [-- --json]
 Reports the proxy named by logs/mitm.pid. Exit 0 when running, 3 when not running,
 1 when the pid file names a live process that does not answer as this kit's proxy.`,
 );
+knownFlags(argv, ['json'], 'status');
 
 const config = configOrExit();
 const found = await findRunning(config.logsDir);

@@ -2,7 +2,7 @@
 import { argv, sleep } from 'zx';
 import { findRunning } from '../proxy/ops/control-client.js';
 import { clearRunState, isAlive } from '../proxy/ops/run-state.js';
-import { colors, configOrExit, helpRequested } from './lib.js';
+import { colors, configOrExit, helpRequested, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -12,6 +12,7 @@ Usage: npm run stop [-- --force]
 Stops the proxy whose pid is in logs/mitm.pid, after checking on its control endpoint that the pid
 really is this kit's proxy. --force also stops a pid-file process that cannot be verified.`,
 );
+knownFlags(argv, ['force'], 'stop');
 
 const config = configOrExit();
 const found = await findRunning(config.logsDir);

@@ -2,7 +2,7 @@
 import { argv } from 'zx';
 import { summarizeLog, writeMetrics } from '../proxy/read/reports.js';
 import { formatAttribution, formatMetrics } from '../proxy/read/summary-format.js';
-import { configOrExit, helpRequested, sessionFlag } from './lib.js';
+import { configOrExit, helpRequested, sessionFlag, knownFlags } from './lib.js';
 import { logFileAndSince } from './log-flags.js';
 
 helpRequested(
@@ -26,6 +26,7 @@ credit rates: docs/COST.md, CCP_PRICES_FILE, ZAI_BILLING), and writes results/ME
   --json         print the JSON instead of the tables
 Exit 2 when there is no log.`,
 );
+knownFlags(argv, ['by', 'file', 'json', 'rotated', 'since', 'session'], 'summarize');
 
 const BY: Record<string, 'by_session' | 'by_class' | 'by_work'> = {
   session: 'by_session',
@@ -49,6 +50,10 @@ const m = await summarizeLog(file, {
 });
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);
+  process.exit(2);
+}
+if (session && m.totals.requests === 0 && m.decisions_without_completion === 0) {
+  console.error(`ccp: session ${session} is not in the log (npm run summarize -- --by session lists the sessions)`);
   process.exit(2);
 }
 // results/METRICS.json is the evidence of the kit's own log: another file's figures never replace it.

@@ -6,7 +6,7 @@ import { argv } from 'zx';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../proxy/common/config.js';
 import { installCommand, missingTools, thisMachine } from '../proxy/rig/prerequisites.js';
-import { colors, helpRequested } from './lib.js';
+import { colors, helpRequested, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -29,6 +29,7 @@ Chromium browser (CHROME_PATH, else Chrome/Chromium where macOS or Linux keeps i
 otherwise (or with --no-install) it stops before the first suite and prints the one command to run.
 The end-to-end suites also install a pinned Claude Code CLI into .cache/ on first use.`,
 );
+knownFlags(argv, ['node', 'install'], 'test');
 
 const FILE_TIMEOUT_MS = 10 * 60_000;
 

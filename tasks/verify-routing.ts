@@ -4,7 +4,7 @@ import { parseSince } from '../proxy/read/log-reader.js';
 import { DEFAULT_EXPECT, verifyLog } from '../proxy/read/reports.js';
 import { formatVerdict, laneHosts, parseExpect } from '../proxy/read/verify.js';
 import { logFiles, usageLogPath } from '../proxy/common/logs-layout.js';
-import { configOrExit, failureLine, helpRequested, pathFromFlag, sessionFlag } from './lib.js';
+import { configOrExit, failureLine, helpRequested, pathFromFlag, sessionFlag, knownFlags } from './lib.js';
 
 helpRequested(
   argv,
@@ -28,6 +28,7 @@ shell's settings; the output's first lines say which source judged how many requ
 "session"; \`npm run summarize -- --by session\` lists them).
 Exit 0 all pass, 1 a violation (FAIL lines name the rids), 2 no log or no data in the window.`,
 );
+knownFlags(argv, ['expect', 'file', 'grace', 'since', 'anthropic-host', 'zai-host', 'session'], 'verify-routing');
 
 const config = configOrExit();
 const file = typeof argv.file === 'string' ? pathFromFlag(argv.file, '--file') : usageLogPath(config.logsDir);
@@ -58,6 +59,10 @@ try {
     ...(graceS !== undefined ? { graceS } : {}),
     ...(session ? { session } : {}),
   });
+  if (session && v.completions === 0) {
+    console.error(`ccp: session ${session} is not in the log (npm run summarize -- --by session lists the sessions)`);
+    process.exit(2);
+  }
   console.log(formatVerdict(v));
   process.exit(v.exitCode);
 } catch (e) {

@@ -173,6 +173,7 @@ test('sessions and request classes from the real CLI: log lines, summarize --by,
   assert.is(v3.exitCode, 1, String(v3.stdout));
   const none = await npmRun('verify-routing', ['--file', rig.proxy.logPath, '--session', 'no-such-session'], env);
   assert.is(none.exitCode, 2, String(none.stdout));
+  assert.match(String(none.stderr), 'ccp: session no-such-session is not in the log');
 });
 
 test.run();

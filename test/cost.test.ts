@@ -482,7 +482,7 @@ test('summarize --by agent: per kind of work, and for work that stayed on Anthro
     out,
     /^subagent general-purpose\s+1\s+0\s+1\s+2000\s+200\s+\$0\.009\s+\$0\.00\s+1 attempt\(s\), 2000 in \+ 200 out tok, \$0\.00164 on Z\.AI$/m,
   );
-  assert.match(out, /^main\s+1\s+0\s+1\s+1000\s+100\s+\$0\.0045\s+\$0\.00\s+- \(never moves\)$/m);
+  assert.match(out, /^main\s+1\s+0\s+1\s+1000\s+100\s+\$0\.0045\s+\$0\.00\s+- \(stays; moves only as Haiku\)$/m);
   // The auxiliary row: its Z.AI attempt moved already; the account probe never moves.
   assert.match(out, /^auxiliary\s+2\s+1\s+1\s+.*0 attempt\(s\), 0 in \+ 0 out tok, \$0\.00 on Z\.AI$/m);
   const j = JSON.parse(String((await npmRun('summarize', ['--json'], env)).stdout));

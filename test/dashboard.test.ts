@@ -165,7 +165,7 @@ test('the page shows each kind of work, and what offloading the work that stayed
       (await page.textContent('tr[data-work="subagent Explore"]')) ?? '',
       /^subagent Explore-1 · \$0\.00040305/,
     );
-    assert.is(await page.textContent('tr[data-work="main"] [data-k="move"]'), 'never moves');
+    assert.is(await page.textContent('tr[data-work="main"] [data-k="move"]'), 'stays (moves only as Haiku)');
   } finally {
     await page.close();
     await agent.close();

@@ -240,6 +240,36 @@ test('an alias named claude runs once through the check, never loops; unalias un
   });
 });
 
+test('typos are errors: an unknown flag exits 2 naming it and the closest known one, in every task; an unknown session is said', async () => {
+  const env = { CCP_LOGS_DIR: join(dir, 'typo-logs') };
+  mkdirSync(env.CCP_LOGS_DIR, { recursive: true });
+  writeFileSync(
+    usageLogPath(env.CCP_LOGS_DIR),
+    `${JSON.stringify({ v: 1, event: 'decision', ts: 1, rid: 'a', attempt: 1, lane: 'anthropic', decision: 'pass_through', path: '/v1/messages', model: 'claude-sonnet-4-5' })}\n${JSON.stringify({ v: 1, event: 'complete', ts: 2, rid: 'a', attempt: 1, lane: 'anthropic', decision: 'pass_through', path: '/v1/messages', model: 'claude-sonnet-4-5', status: 200, upstream: 'api.anthropic.com', session: 's-1' })}\n`,
+  );
+  const cases: [string, string[], string][] = [
+    ['summarize', ['--sinse', '1m'], 'ccp: npm run summarize has no flag --sinse; did you mean --since?'],
+    ['verify-routing', ['--sinse', '1m'], 'ccp: npm run verify-routing has no flag --sinse; did you mean --since?'],
+    ['report', ['--htm'], 'ccp: npm run report has no flag --htm; did you mean --html?'],
+    ['bundle', ['--with-body'], 'ccp: npm run bundle has no flag --with-body; did you mean --with-bodies?'],
+    ['status', ['--jsno'], 'ccp: npm run status has no flag --jsno; did you mean --json?'],
+    ['stop', ['--froce'], 'ccp: npm run stop has no flag --froce; did you mean --force?'],
+    ['offload', ['--subagent', 'on'], 'ccp: npm run offload has no flag --subagent; did you mean --subagents?'],
+    ['doctor', ['--verbose'], 'ccp: npm run doctor has no flag --verbose (npm run doctor -- --help lists them)'],
+    ['mitm', ['--port', '9000'], 'ccp: npm run mitm takes no flags (--port 9000)'],
+  ];
+  for (const [task, args, said] of cases) {
+    const r = await npmRun(task, args, env);
+    assert.is(r.exitCode, 2, `${task}: ${r.stdout}${r.stderr}`);
+    assert.match(String(r.stderr), said, task);
+  }
+  const session = await npmRun('summarize', ['--session', 'nope'], env);
+  assert.is(session.exitCode, 2, String(session.stdout));
+  assert.match(String(session.stderr), 'ccp: session nope is not in the log');
+  const known = await npmRun('summarize', ['--session', 's-1'], env);
+  assert.is(known.exitCode, 0, String(known.stderr));
+});
+
 test('settings given inline to npm run mitm: verify-routing, bundle and doctor judge the run, not the reading shell', async () => {
   const base = join(dir, 'inline');
   const fakes = await startFakes(base);

@@ -63,6 +63,12 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
     assert.match(banner, new RegExp(`^ccp: ready port=${port} pid=${mitm.pid} startup_ms=\\d+$`, 'm'));
     assert.not.match(banner, env.ZAI_API_KEY!);
     assert.not.match(banner, 'no ZAI_API_KEY', 'with a key set there is no first-run hint');
+    // Words that stay true: a main thread on Haiku is moved by the Haiku rule.
+    assert.match(
+      banner,
+      'offload      haiku → z.ai lane; the main conversation stays on anthropic unless its model is Haiku (claude --model haiku)',
+    );
+    assert.not.match(banner, 'never moves');
     const state = readRunState(logsDir)!;
     assert.ok(state, 'state file written');
     assert.is(statSync(stateFilePath(logsDir)).mode & 0o777, 0o600);

@@ -9,7 +9,10 @@ export function kindOfWork(
   return e.request_class;
 }
 
-/** Work that never moves off Anthropic whatever the policy: the main conversation, account probes, anything but messages. */
+/**
+ * Work no offload switch moves: the main conversation (it moves only where its own model is Haiku, by the
+ * Haiku rule, which is counted as it happens), account probes, anything but messages.
+ */
 export function neverMoves(kind: string, e: Partial<Pick<UsageRecord, 'decision' | 'path'>>): boolean {
   return kind === 'main' || e.decision === 'account_probe' || e.path !== '/v1/messages';
 }

@@ -167,7 +167,7 @@ export function formatAttribution(rows: Record<string, AttributionRow>, title: s
       ? ''
       : w
         ? `  ${w.attempts} attempt(s), ${w.input} in + ${w.output} out tok, ${onZai(w)} on Z.AI`
-        : '  - (never moves)';
+        : '  - (stays; moves only as Haiku)';
     const label = k.length > width ? `${k.slice(0, width - 1)}…` : k;
     const figures = columns(
       label,

@@ -178,7 +178,7 @@ function renderStats(st) {
                 ' out · $' +
                 esc(v.would_move.cost_on_zai.exact) +
                 ' on Z.AI'
-              : 'never moves') +
+              : 'stays (moves only as Haiku)') +
             '</td></tr>',
         )
         .join('') +
