@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { redact } from '../proxy/read/redact.js';
 import { scanForSecrets } from '../proxy/read/secret-scan.js';
 import { summarizeLog, verifyLog } from '../proxy/read/reports.js';
-import { npmRun } from './helpers.js';
+import { jsonLines, npmRun } from './helpers.js';
 
 const ZAI_KEY = 'zai-planted-key-9f8e7d6c5b4a';
 const PLANTED = [
@@ -245,6 +245,12 @@ test('npm run bundle: directory + 0600 tgz; no planted secret, .env, CA key, sta
   assert.is(state.versions.node, process.version);
   assert.ok(state.versions.mockttp);
   assert.is(state.toggles.zai_key_set, true);
+  // What was offloaded, as the run line says it (a reviewer can tell whether subagents moved).
+  const runLine = jsonLines<{ event: string; offload?: string }>(usageLogPath(join(root, 'logs'))).find(
+    (l) => l.event === 'run',
+  );
+  assert.ok(typeof state.toggles.CCP_OFFLOAD === 'string', JSON.stringify(state.toggles));
+  if (runLine) assert.is(state.toggles.CCP_OFFLOAD, runLine.offload);
   assert.is(state.proxy.running, false);
   assert.match(state.git.commit ?? '', /^[0-9a-f]{40}$/);
   assert.is(typeof state.git.dirty, 'boolean');
@@ -275,7 +281,7 @@ test('--handoff section: toggles, versions, bundle path, summarize headline, ver
   const section = handoffSection({
     now: new Date('2026-11-24T12:00:00Z'),
     state: {
-      toggles: { source: 'x', FORCE_HAIKU_TO_ZAI: true, ZAI_HEADER_MODE: 'x-api-key' },
+      toggles: { source: 'x', CCP_OFFLOAD: 'haiku,subagents', FORCE_HAIKU_TO_ZAI: true, ZAI_HEADER_MODE: 'x-api-key' },
       versions: { node: 'v20', claude: '2.1.197' },
     },
     bundle: '/tmp/b.tgz',
@@ -283,7 +289,10 @@ test('--handoff section: toggles, versions, bundle path, summarize headline, ver
     verdict: await verifyLog(log, []),
   });
   assert.match(section, '## 2026-11-24 12:00 UTC');
-  assert.match(section, '- settings (from x): FORCE_HAIKU_TO_ZAI=true, ZAI_HEADER_MODE=x-api-key');
+  assert.match(
+    section,
+    '- settings (from x): CCP_OFFLOAD=haiku,subagents, FORCE_HAIKU_TO_ZAI=true, ZAI_HEADER_MODE=x-api-key',
+  );
   assert.match(section, 'claude 2.1.197');
   assert.match(section, 'bundle: /tmp/b.tgz');
   assert.match(section, 'zai 1 req, 0 err, p50 12 ms');

@@ -138,6 +138,7 @@ export async function collectState(
     generated_at: new Date().toISOString(),
     toggles: {
       source,
+      CCP_OFFLOAD: r.offload,
       FORCE_HAIKU_TO_ZAI: r.force_haiku_to_zai,
       OFFLOAD_PAUSED: r.paused,
       ZAI_HEADER_MODE: r.zai_header_mode,
@@ -150,6 +151,7 @@ export async function collectState(
       ANTH_BASE_URL: r.anth_base_url,
       CCP_FALLBACK: r.fallback,
       ZAI_BILLING: r.zai_billing,
+      CCP_ZAI_MAX_INFLIGHT: r.zai_max_inflight,
     },
     versions: {
       node: process.version,
