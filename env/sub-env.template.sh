@@ -62,8 +62,28 @@ _ccp_proxy_check() {
   if [ "$rc" = 7 ] || [ "$rc" = 28 ]; then
     echo "ccp: no proxy is running on 127.0.0.1:$port; start it in another terminal: $start" >&2
   else
-    echo "ccp: 127.0.0.1:$port answers, but not as this kit's proxy; free the port or pick another: $start" >&2
+    local free
+    free=$(_ccp_free_port_after "$port")
+    if [ -n "$free" ]; then
+      echo "ccp: 127.0.0.1:$port answers, but not as this kit's proxy; free that port, or use $free, which is free now: cd '$_CCP_KIT_DIR' && MITM_PORT=$free npm run mitm, then source env/sub-env.sh $free" >&2
+    else
+      echo "ccp: 127.0.0.1:$port answers, but not as this kit's proxy; free that port, or start the proxy on another: cd '$_CCP_KIT_DIR' && MITM_PORT=<free port> npm run mitm" >&2
+    fi
   fi
+  return 1
+}
+
+# _ccp_free_port_after PORT: the first of the next 20 ports where nothing listens now (connection refused).
+_ccp_free_port_after() {
+  local p=$(($1 + 1)) last=$(($1 + 20))
+  while [ "$p" -le "$last" ]; do
+    curl -s --noproxy '*' --connect-timeout 1 --max-time 1 -o /dev/null "http://127.0.0.1:$p/" 2>/dev/null
+    if [ "$?" = 7 ]; then
+      printf '%s' "$p"
+      return 0
+    fi
+    p=$((p + 1))
+  done
   return 1
 }
 

@@ -122,6 +122,13 @@ test('sourcing env/sub-env.sh: bash and zsh say when no proxy answers, and claud
         });
         assert.is(other.exitCode, 1);
         assert.match(other.stderr, `127.0.0.1:${notOurs.port} answers, but not as this kit's proxy`);
+        // The port it suggests instead is free now (the test listens on it to know), not the busy one.
+        const suggested = Number(/or use (\d+), which is free now/.exec(other.stderr)?.[1]);
+        assert.ok(suggested > notOurs.port, other.stderr);
+        const probe = http.createServer();
+        await new Promise<void>((r) => probe.listen(suggested, '127.0.0.1', () => r()));
+        await new Promise<void>((r) => probe.close(() => r()));
+        assert.match(other.stderr, `MITM_PORT=${suggested} npm run mitm, then source env/sub-env.sh ${suggested}`);
         const ca = await execa(shell, [...args, `source ${quote(script)} ${otherCa.port}`], {
           env,
           extendEnv: false,

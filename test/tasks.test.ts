@@ -197,19 +197,40 @@ test('a pause made while no proxy runs holds for the next start', async () => {
   }
 });
 
-test('a busy port is a clear error naming the holder and the fixes; no silent switch', async () => {
-  const blocker = net.createServer();
-  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
-  const port = (blocker.address() as net.AddressInfo).port;
+test('a busy port is a clear error naming the holder and the fixes; the port it suggests is free now; no silent switch', async () => {
+  // Two busy ports in a row: the hint must not name the second one.
+  const listen = async (port: number) => {
+    const s = net.createServer();
+    await new Promise<void>((r, j) => {
+      s.once('error', j);
+      s.listen(port, '127.0.0.1', () => r());
+    });
+    return s;
+  };
+  let blocker = await listen(0);
+  let port = (blocker.address() as net.AddressInfo).port;
+  let next: net.Server | undefined;
+  for (let i = 0; i < 20 && !next; i++) {
+    next = await listen(port + 1).catch(() => undefined);
+    if (!next) {
+      blocker.close();
+      blocker = await listen(0);
+      port = (blocker.address() as net.AddressInfo).port;
+    }
+  }
   try {
     const r = await npmRun('mitm', [], { ...env, MITM_PORT: String(port), CCP_LOGS_DIR: join(dir, 'busy-logs') });
     assert.is(r.exitCode, 1);
     assert.match(String(r.stderr), `port ${port} is already in use by pid ${process.pid}`);
     assert.match(String(r.stderr), 'npm run stop');
-    assert.match(String(r.stderr), `MITM_PORT=${port + 1}`);
+    const suggested = Number(/use a port that is free now: MITM_PORT=(\d+) npm run mitm/.exec(String(r.stderr))?.[1]);
+    assert.ok(suggested > port + 1, `suggested ${suggested}: ${r.stderr}`);
+    // Free now, as the test itself finds by listening on it.
+    (await listen(suggested)).close();
     assert.not.ok(existsSync(pidFilePath(join(dir, 'busy-logs'))), 'no pid file for a proxy that did not start');
   } finally {
     blocker.close();
+    next?.close();
   }
 });
 

@@ -1,6 +1,7 @@
 // Who listens on a TCP port, so a busy port is a clear error rather than a mystery.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 
 export interface PortOwner {
   pid: number;
@@ -154,4 +155,19 @@ export function findPortOwner(port: number): PortOwner | undefined {
 export function listeningAddresses(port: number): string[] {
   if (process.platform === 'linux') return listeningSockets(port).map((l) => l.address);
   return lsofListeners(port).flatMap((p) => p.addresses);
+}
+
+/** Can this process listen on 127.0.0.1:port right now? (Tried, then closed at once.) */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** The first port after `port` that is free now (the next `count` tried), for the hint a busy port gets. */
+export async function freePortAfter(port: number, count = 50): Promise<number | undefined> {
+  for (let p = port + 1; p <= Math.min(65535, port + count); p++) if (await portIsFree(p)) return p;
+  return undefined;
 }

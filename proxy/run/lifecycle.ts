@@ -8,7 +8,7 @@ import type { Colors } from '../common/colors.js';
 import { REPO_ROOT, type Config } from '../common/config.js';
 import { badPathLine } from '../common/path-settings.js';
 import { findRunning } from '../ops/control-client.js';
-import { findPortOwner } from '../ops/port-owner.js';
+import { findPortOwner, freePortAfter } from '../ops/port-owner.js';
 import { clearRunState, writeRunState } from '../ops/run-state.js';
 import { writeSubEnv } from '../ops/sub-env.js';
 import { formatBanner, missingKeyHint } from '../serve/banner.js';
@@ -61,8 +61,10 @@ export async function runProxyProcess(
       const command = owner?.command.replace(/\s+/g, ' ').trim().slice(0, 120);
       const who = owner ? `pid ${owner.pid} (${command || 'unknown command'})` : 'another process';
       console.error(colors.red(`ccp: port ${e.port} is already in use by ${who}.`));
+      const free = await freePortAfter(e.port);
       console.error(
-        `Fix: if that is an earlier ccp proxy, run 'npm run stop'; otherwise pick a free port: MITM_PORT=${e.port + 1} npm run mitm`,
+        `Fix: if that is an earlier ccp proxy, run 'npm run stop'; otherwise use a port that is free now: ` +
+          (free ? `MITM_PORT=${free} npm run mitm` : 'MITM_PORT=<a free port> npm run mitm'),
       );
       process.exit(1);
     }
