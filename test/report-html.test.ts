@@ -41,7 +41,20 @@ test('summary.html: verdict, totals and every chart agree with summarize --json'
       const totals: Record<string, number> = {};
       for (const tr of document.querySelectorAll('#totals tr[data-lane]'))
         totals[tr.getAttribute('data-lane')!] = Number(tr.querySelector('[data-k="requests"]')!.textContent);
+      // The x-axis as drawn: tick labels per chart, and how many overlap the next one (their rendered boxes).
+      const axes: Record<string, { bars: number; ticks: number; overlapping: number }> = {};
+      for (const svg of document.querySelectorAll('svg[data-chart]')) {
+        const boxes = [...svg.querySelectorAll('text.tick')].map((t) => (t as SVGGraphicsElement).getBBox());
+        let overlapping = 0;
+        for (let i = 1; i < boxes.length; i++) if (boxes[i - 1]!.x + boxes[i - 1]!.width > boxes[i]!.x) overlapping++;
+        axes[svg.getAttribute('data-chart')!] = {
+          bars: svg.querySelectorAll('g[data-label]').length,
+          ticks: boxes.length,
+          overlapping,
+        };
+      }
       return {
+        axes,
         charts,
         totals,
         verdict: document.getElementById('verdict')!.textContent!,
@@ -63,6 +76,15 @@ test('summary.html: verdict, totals and every chart agree with summarize --json'
       );
     }
     assert.is(data.totals['all lanes'], m.totals.requests);
+    // A handful of readable ticks on every chart, none drawn over the next; the time charts have many more bars.
+    for (const [id, a] of Object.entries(data.axes)) {
+      assert.ok(a.ticks >= 1 && a.ticks <= 8, `${id}: ${a.ticks} ticks for ${a.bars} bars`);
+      assert.is(a.overlapping, 0, `${id}: ${a.overlapping} tick labels overlap`);
+    }
+    assert.ok(
+      Object.entries(data.axes).some(([id, a]) => id.startsWith('time-') && a.bars > 8),
+      'a time chart with more bars than ticks (the case the ticks are for)',
+    );
     assert.is(sumOf('errors'), m.totals.errors);
     assert.is(sumOf('decisions'), m.totals.requests);
     assert.equal(external, [], 'the report loaded nothing from elsewhere');

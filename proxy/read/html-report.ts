@@ -83,6 +83,9 @@ export function barChart(id: string, title: string, bars: Bar[], opts: { unit?: 
   const max = Math.max(1, ...bars.map((b) => b.value));
   const bw = bars.length ? (w - pad.l - pad.r) / bars.length : 0;
   const y = (v: number) => pad.t + (h - pad.t - pad.b) * (1 - v / max);
+  // A handful of readable ticks: a label every `every` bars (at most 8), and values only where they fit.
+  const every = Math.max(1, Math.ceil(bars.length / 8));
+  const showValues = bars.length <= 16;
   const rects = bars
     .map((b, i) => {
       const x = pad.l + i * bw;
@@ -91,9 +94,13 @@ export function barChart(id: string, title: string, bars: Bar[], opts: { unit?: 
         `<rect x="${(x + 2).toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${Math.max(1, bw - 4).toFixed(1)}"` +
         ` height="${(h - pad.b - y(b.value)).toFixed(1)}" fill="${b.color ?? '#64748b'}">` +
         `<title>${esc(b.label)}: ${b.value}${opts.unit ?? ''}</title></rect>` +
-        `<text x="${(x + bw / 2).toFixed(1)}" y="${h - pad.b + 14}" font-size="10" text-anchor="middle" fill="#475569">${esc(b.label)}</text>` +
-        (b.value
-          ? `<text x="${(x + bw / 2).toFixed(1)}" y="${(y(b.value) - 3).toFixed(1)}" font-size="10" text-anchor="middle" fill="#0f172a">${b.value}</text>`
+        (i % every === 0
+          ? `<text class="tick" x="${(x + bw / 2).toFixed(1)}" y="${h - pad.b + 14}" font-size="10"` +
+            ` text-anchor="middle" fill="#475569">${esc(b.label)}</text>`
+          : '') +
+        (b.value && showValues
+          ? `<text x="${(x + bw / 2).toFixed(1)}" y="${(y(b.value) - 3).toFixed(1)}" font-size="10"` +
+            ` text-anchor="middle" fill="#0f172a">${b.value}</text>`
           : '') +
         `</g>`
       );
