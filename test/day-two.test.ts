@@ -508,8 +508,9 @@ test('bad paths are one line and exit 2, never a stack trace or a hang', async (
 });
 
 test('no permission: an unreadable --file and a read-only BUNDLE_DIR are one line each, exit 2', async () => {
-  // As root every file is readable, so the task runs as an unprivileged user (runuser, util-linux); a
-  // developer who is not root runs it as themselves.
+  // As root every file is readable, so the task runs as root without the capabilities that override file
+  // permissions (setpriv, util-linux): the checkout stays reachable even in a private (0700) directory,
+  // where another user could not enter it. A developer who is not root runs it as themselves.
   const base = mkdtempSync(join(tmpdir(), 'ccp-perm-'));
   try {
     chmodSync(base, 0o755);
@@ -531,12 +532,17 @@ test('no permission: an unreadable --file and a read-only BUNDLE_DIR are one lin
       const cmd = ['npm', 'run', '-s', task, ...(args.length ? ['--', ...args] : [])];
       const e = { ...env, ...extra };
       return process.getuid?.() === 0
-        ? execa('runuser', ['-u', 'nobody', '--', 'env', ...Object.entries(e).map(([k, v]) => `${k}=${v}`), ...cmd], {
-            cwd: REPO_ROOT,
-            extendEnv: false,
-            reject: false,
-            timeout: 30_000,
-          })
+        ? execa(
+            'setpriv',
+            [
+              '--bounding-set=-dac_override,-dac_read_search,-fowner',
+              '--',
+              'env',
+              ...Object.entries(e).map(([k, v]) => `${k}=${v}`),
+              ...cmd,
+            ],
+            { cwd: REPO_ROOT, extendEnv: false, reject: false, timeout: 30_000 },
+          )
         : execa(cmd[0]!, cmd.slice(1), { cwd: REPO_ROOT, env: e, extendEnv: false, reject: false, timeout: 30_000 });
     };
     const read = await asUser('summarize', ['--file', locked], {});
