@@ -3,6 +3,8 @@
 # Usage (bash or zsh; sh/dash too):   source env/sub-env.sh [PORT]   (sh: . env/sub-env.sh [PORT])
 #                                     default port: __CCP_DEFAULT_PORT__
 # Undo:                  unset HTTPS_PROXY https_proxy NODE_EXTRA_CA_CERTS   (or open a new terminal)
+# CCP_AUTOSTART=1 (in this shell or the kit's .env): a claude that finds the proxy down starts it in the
+# background (no npm parent, output in logs/mitm-autostart.log) and goes on once it answers.
 #
 # It checks that this kit's proxy answers on that port (its /__ccp/ping names the CA it uses), and
 # wraps `claude` in this shell so that a claude started while the proxy is down stops at once with one
@@ -73,6 +75,12 @@ _ccp_proxy_check() {
   return 1
 }
 
+# _ccp_port_refused PORT: nothing listens on 127.0.0.1:PORT now (curl: connection refused).
+_ccp_port_refused() {
+  curl -s --noproxy '*' --connect-timeout 1 --max-time 1 -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null
+  [ "$?" = 7 ]
+}
+
 # _ccp_free_port_after PORT: the first of the next 20 ports where nothing listens now (connection refused).
 _ccp_free_port_after() {
   local p=$(($1 + 1)) last=$(($1 + 20))
@@ -96,12 +104,50 @@ _ccp_proxy_port() {
   esac
 }
 
+# _ccp_autostart PORT: with CCP_AUTOSTART=1 (this shell, or the kit's .env), start the proxy for PORT in the
+# background — detached (nohup, its own subshell: closing this terminal does not stop it), the node process
+# alone (no npm parent), output in logs/mitm-autostart.log — and wait up to 15 s for it to answer.
+_ccp_autostart() {
+  local port="$1" log i
+  case "${CCP_AUTOSTART:-}" in
+    1) ;;
+    '') grep -qs '^CCP_AUTOSTART=1[[:space:]]*$' "$_CCP_KIT_DIR/.env" || return 1 ;;
+    *) return 1 ;;
+  esac
+  command -v node >/dev/null 2>&1 || return 1
+  log="${CCP_LOGS_DIR:-logs}"
+  case "$log" in /*) ;; *) log="$_CCP_KIT_DIR/${log#./}" ;; esac
+  mkdir -p "$log" 2>/dev/null
+  log="$log/mitm-autostart.log"
+  # The outer subshell keeps it out of this shell's jobs; every fd of the inner one is the log or /dev/null,
+  # so nothing holds this terminal's pipes; exec leaves the node process alone (no shell, no npm above it).
+  ( (cd "$_CCP_KIT_DIR" && MITM_PORT="$port" exec nohup node tasks/launch.mjs tasks/mitm.ts) >>"$log" 2>&1 </dev/null & )
+  i=0
+  while [ "$i" -lt 75 ]; do
+    if _ccp_proxy_check "$port" 2>/dev/null; then
+      echo "ccp: started the proxy on 127.0.0.1:$port in the background (CCP_AUTOSTART=1; output in $log); stop it with: cd '$_CCP_KIT_DIR' && npm run stop" >&2
+      return 0
+    fi
+    sleep 0.2
+    i=$((i + 1))
+  done
+  echo "ccp: CCP_AUTOSTART=1, but the proxy did not answer on 127.0.0.1:$port within 15 s; see $log" >&2
+  return 1
+}
+
 # _ccp_run CMD ARGS…: the check, then the command; `claude` itself runs as `command claude`, so an
 # alias or this wrapper never calls itself.
 _ccp_run() {
   _ccp_p=$(_ccp_proxy_port)
-  if [ -n "$_ccp_p" ]; then
-    _ccp_proxy_check "$_ccp_p" || { unset _ccp_p; return 69; } # EX_UNAVAILABLE
+  if [ -n "$_ccp_p" ] && ! _ccp_proxy_check "$_ccp_p" 2>/dev/null; then
+    # Down: started here when CCP_AUTOSTART=1 and nothing else holds the port, else the one line with the fix.
+    if _ccp_port_refused "$_ccp_p" && _ccp_autostart "$_ccp_p"; then
+      :
+    else
+      _ccp_proxy_check "$_ccp_p"
+      unset _ccp_p
+      return 69 # EX_UNAVAILABLE
+    fi
   fi
   unset _ccp_p
   if [ "$1" = claude ]; then

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { loadConfig, REPO_ROOT } from '../proxy/common/config.js';
+import { INTERCEPT_HOSTS, loadConfig, REPO_ROOT } from '../proxy/common/config.js';
+import { ensureCa } from '../proxy/serve/front/ca.js';
 import { writeSubEnv } from '../proxy/ops/sub-env.js';
 import { startFakes } from '../proxy/rig/rig.js';
 import { freePort, startProxyProcess } from '../proxy/rig/proxy-process.js';
@@ -275,6 +276,76 @@ test('typos are errors: an unknown flag exits 2 naming it and the closest known 
   assert.match(String(session.stderr), 'ccp: session nope is not in the log');
   const known = await npmRun('summarize', ['--session', 's-1'], env);
   assert.is(known.exitCode, 0, String(known.stderr));
+});
+
+test('CCP_AUTOSTART=1: claude in a sourced terminal starts the proxy that is down (no npm parent), says so in one line, and runs; bash and zsh, an alias too', async () => {
+  for (const shell of ['bash', 'zsh'] as const) {
+    const base = mkdtempSync(join(dir, `autostart-${shell}-`));
+    const fakes = await startFakes(base);
+    const ca = await ensureCa(fakes.env.CCP_CA_DIR!, INTERCEPT_HOSTS);
+    const port = await freePort();
+    const script = join(base, 'sub-env.sh');
+    writeSubEnv(script, { caCertPath: ca.certPath, defaultPort: port, caFingerprint: ca.fingerprint, startPort: 8082 });
+    const bin = join(base, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), '#!/bin/sh\necho "real claude $*"\n', { mode: 0o755 });
+    const logs = fakes.env.CCP_LOGS_DIR!;
+    const env: Record<string, string> = {
+      ...fakes.env,
+      MITM_PORT: String(port),
+      CCP_ENV_FILE: join(base, 'written-sub-env.sh'),
+      PATH: `${bin}:${process.env.PATH}`,
+      HOME: base,
+      CCP_AUTOSTART: '1',
+    };
+    let pid: number | undefined;
+    try {
+      const t0 = Date.now();
+      const r = await runLines(
+        shell,
+        [`alias claude='claude --model haiku'`, `source ${quote(script)} ${port} >/dev/null 2>&1`, 'claude -p ok'],
+        { ...env },
+      );
+      assert.is(r.exitCode, 0, `${shell}: ${r.stdout}${r.stderr}`);
+      assert.is(r.stdout.trim(), 'real claude --model haiku -p ok', shell);
+      const said = r.stderr.trim().split('\n');
+      assert.is(said.length, 1, `${shell}: ${r.stderr}`);
+      assert.match(
+        said[0]!,
+        `ccp: started the proxy on 127.0.0.1:${port} in the background (CCP_AUTOSTART=1; output in ${join(logs, 'mitm-autostart.log')}); stop it with: cd '`,
+      );
+      assert.ok(Date.now() - t0 < 20_000);
+      // It runs on, the proxy alone: its pid file names a live node process whose parent is not npm.
+      pid = Number(readFileSync(join(logs, 'mitm.pid'), 'utf8'));
+      assert.ok(pid > 0 && existsSync(`/proc/${pid}`), `${shell}: proxy pid ${pid}`);
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      assert.match(cmd, 'tasks/launch.mjs tasks/mitm.ts');
+      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      const parent = existsSync(`/proc/${ppid}/cmdline`) ? readFileSync(`/proc/${ppid}/cmdline`, 'utf8') : '';
+      assert.not.match(parent, 'npm', `${shell}: parent ${ppid} ${parent}`);
+      // The next claude finds it running: no second start, no line.
+      const again = await runLines(shell, [`source ${quote(script)} ${port} >/dev/null 2>&1`, 'claude -p again'], env);
+      assert.equal([again.exitCode, again.stdout.trim(), again.stderr.trim()], [0, 'real claude -p again', '']);
+      // Without CCP_AUTOSTART the fail-fast default holds.
+      process.kill(pid, 'SIGTERM');
+      await within(
+        10_000,
+        (async () => {
+          while (existsSync(`/proc/${pid}`)) await new Promise((res) => setTimeout(res, 100));
+        })(),
+      );
+      const off = await runLines(shell, [`source ${quote(script)} ${port} >/dev/null 2>&1`, 'claude -p off'], {
+        ...env,
+        CCP_AUTOSTART: '0',
+      });
+      assert.is(off.exitCode, 69, `${shell}: ${off.stdout}${off.stderr}`);
+      assert.match(off.stderr, `ccp: no proxy is running on 127.0.0.1:${port}`);
+    } finally {
+      if (pid && existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
+      await fakes.anthropic.stop();
+      await fakes.zai.stop();
+    }
+  }
 });
 
 test('settings given inline to npm run mitm: verify-routing, bundle and doctor judge the run, not the reading shell', async () => {
