@@ -94,7 +94,7 @@ test('the probe shapes of Claude Code 2.1.332, and what is not one', () => {
     method: 'POST',
     path: '/v1/messages',
     model: 'claude-haiku-4-5',
-    offload: { haiku: true, subagents: false },
+    offload: { haiku: true, subagents: false, atPct: 0 },
     paused: false,
     hasZaiKey: true,
     zaiCoolingDown: false,

@@ -8,7 +8,7 @@ const base: DecideInput = {
   method: 'POST',
   path: '/v1/messages',
   model: 'claude-haiku-4-5-20251001',
-  offload: { haiku: true, subagents: false },
+  offload: { haiku: true, subagents: false, atPct: 0 },
   paused: false,
   hasZaiKey: true,
   fallback: true,
@@ -42,7 +42,7 @@ test('the routing table of docs/CONTRACT.md §1, row by row', () => {
   assert.equal(decide(base), { lane: 'zai', decision: 'forced_model', reason: 'haiku model → zai lane' });
   assert.is(decide({ ...base, paused: true }).decision, 'failover_paused');
   assert.is(decide({ ...base, paused: true }).lane, 'anthropic');
-  assert.is(decide({ ...base, offload: { haiku: false, subagents: false } }).decision, 'offload_off');
+  assert.is(decide({ ...base, offload: { haiku: false, subagents: false, atPct: 0 } }).decision, 'offload_off');
   assert.is(decide({ ...base, hasZaiKey: false }).decision, 'no_zai_key');
   assert.is(decide({ ...base, zaiCoolingDown: true }).decision, 'cooldown');
   assert.is(decide({ ...base, zaiCoolingDown: true }).lane, 'anthropic');
@@ -77,7 +77,7 @@ test('a body without a model stays on anthropic and says why', () => {
 
 test('paused wins over every other reason, so a pause is always visible as a pause', () => {
   assert.is(
-    decide({ ...base, paused: true, hasZaiKey: false, offload: { haiku: false, subagents: false } }).decision,
+    decide({ ...base, paused: true, hasZaiKey: false, offload: { haiku: false, subagents: false, atPct: 0 } }).decision,
     'failover_paused',
   );
 });

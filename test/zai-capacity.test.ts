@@ -49,7 +49,7 @@ const base: DecideInput = {
   method: 'POST',
   path: '/v1/messages',
   model: 'claude-sonnet-4-5',
-  offload: { haiku: true, subagents: true },
+  offload: { haiku: true, subagents: true, atPct: 0 },
   paused: false,
   hasZaiKey: true,
   zaiCoolingDown: false,

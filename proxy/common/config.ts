@@ -87,6 +87,11 @@ export interface Config {
 export interface OffloadPolicy {
   haiku: boolean;
   subagents: boolean;
+  /**
+   * CCP_OFFLOAD_AT_PCT: `subagents` applies only while the Anthropic subscription's busiest window is at
+   * or above this percentage (0: always, the default).
+   */
+  atPct: number;
 }
 
 export class ConfigError extends Error {
@@ -123,6 +128,7 @@ export const SETTINGS: Record<string, string> = {
   FORCE_HAIKU_TO_ZAI: '1',
   OFFLOAD_PAUSED: '0',
   CCP_OFFLOAD: 'haiku',
+  CCP_OFFLOAD_AT_PCT: '0',
   MITM_FORCE_H1: '0',
   MITM_FILTER_CHAIN: '0',
   ENABLE_BODY_TEE: '0',
@@ -197,9 +203,19 @@ function parseOffload(env: Env): OffloadPolicy {
       'CCP_OFFLOAD',
       `invalid value "${env.CCP_OFFLOAD}"; allowed: a comma list of ${OFFLOAD_WORDS.join(', ')} (e.g. haiku,subagents)`,
     );
+  const atPct = parseNumber(env, 'CCP_OFFLOAD_AT_PCT', {
+    min: 0,
+    what: 'a percentage from 0 to 100 (0: subagents move whatever the subscription window)',
+  });
+  if (atPct > 100)
+    throw new ConfigError(
+      'CCP_OFFLOAD_AT_PCT',
+      `invalid value "${env.CCP_OFFLOAD_AT_PCT}"; allowed: a percentage from 0 to 100`,
+    );
   return {
     haiku: words.includes('haiku') && parseBool(env, 'FORCE_HAIKU_TO_ZAI'),
     subagents: words.includes('subagents'),
+    atPct,
   };
 }
 

@@ -11,6 +11,8 @@ export type Decision =
   | 'fallback'
   | 'account_probe'
   | 'subagent_to_zai'
+  /** A subagent's request that CCP_OFFLOAD_AT_PCT keeps on Anthropic: its subscription window is below the threshold. */
+  | 'below_threshold'
   /** Would have gone to Z.AI, but the lane had every in-flight slot taken (zai-capacity.ts) → Anthropic. */
   | 'zai_busy'
   /** Would have gone to Z.AI, but it continues a Message Thread Anthropic holds → Anthropic. */
@@ -186,6 +188,8 @@ export interface RunSettings {
   force_haiku_to_zai: boolean;
   /** What goes to the Z.AI lane (CCP_OFFLOAD as in force): `haiku`, `subagents`, both, or '' for nothing. */
   offload: string;
+  /** CCP_OFFLOAD_AT_PCT in force: subagents move only at or above this subscription use (0: always). */
+  offload_at_pct: number;
   /** Paused at start, and what decided it (run-time pause/resume show on each line's `paused`). */
   paused: boolean;
   paused_from: 'shell' | 'remembered' | '.env' | 'default';
@@ -227,6 +231,7 @@ export const RUN_RECORD_FIELDS = [
   'zai_header_mode',
   'force_haiku_to_zai',
   'offload',
+  'offload_at_pct',
   'paused',
   'paused_from',
   'fallback',

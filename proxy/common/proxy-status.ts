@@ -17,6 +17,20 @@ export interface SubscriptionStatus {
   windows: { name: string; utilization?: number; resets_at?: string; status?: string; surpassed_threshold?: number }[];
 }
 
+/**
+ * The busiest of the subscription's windows that meter its use (5h, 7d, …; not `overage`, which is
+ * extra usage beyond them), as a percentage; undefined while no window reports a utilization.
+ */
+export function busiestWindow(s: SubscriptionStatus | undefined): { name: string; pct: number } | undefined {
+  let best: { name: string; pct: number } | undefined;
+  for (const w of s?.windows ?? []) {
+    if (w.name === 'overage' || w.utilization === undefined) continue;
+    const pct = Math.round(w.utilization * 1000) / 10;
+    if (!best || pct > best.pct) best = { name: w.name, pct };
+  }
+  return best;
+}
+
 /** One window of the Z.AI plan's quota (serve/lane/zai-quota.ts reads them). */
 export interface QuotaWindowStatus {
   /** e.g. "tokens 5h", "tokens week", "tools month" */
@@ -70,6 +84,8 @@ export interface ProxyStatus {
   force_haiku_to_zai: boolean;
   /** What goes to the Z.AI lane now: `haiku`, `subagents`, both (comma list), or '' for nothing. */
   offload: string;
+  /** CCP_OFFLOAD_AT_PCT in force (0: subagents move whatever the subscription window); absent from older proxies. */
+  offload_at_pct?: number;
   zai_key_set: boolean;
   zai_base_url: string;
   anth_base_url: string;

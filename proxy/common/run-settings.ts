@@ -29,6 +29,7 @@ export function runSettings(
     zai_header_mode: start.headerMode ?? config.zaiHeaderMode,
     force_haiku_to_zai: (start.offload ?? config.offload).haiku,
     offload: offloadWords(start.offload ?? config.offload),
+    offload_at_pct: (start.offload ?? config.offload).atPct,
     paused: start.paused,
     paused_from: start.pausedFrom,
     fallback: config.fallback,

@@ -44,12 +44,19 @@ export async function setPausedLive(state: RunState, paused: boolean): Promise<b
 }
 
 /** npm run offload: switch the subagent offload of the running proxy; returns the policy now in force. */
-export async function setSubagentOffloadLive(state: RunState, on: boolean): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${state.port}/__ccp/offload?subagents=${on ? 'on' : 'off'}`, {
+/** The running proxy's offload switched live: subagents on/off and/or the threshold; what it offloads now. */
+export async function setOffloadLive(
+  state: RunState,
+  change: { subagents?: boolean; atPct?: number },
+): Promise<{ offload: string; at_pct: number }> {
+  const q = new URLSearchParams();
+  if (change.subagents !== undefined) q.set('subagents', change.subagents ? 'on' : 'off');
+  if (change.atPct !== undefined) q.set('at', String(change.atPct));
+  const res = await fetch(`http://127.0.0.1:${state.port}/__ccp/offload?${q}`, {
     method: 'POST',
     headers: { 'x-ccp-token': state.token },
     signal: AbortSignal.timeout(3000),
   });
   if (!res.ok) throw new Error(`control endpoint answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { offload: string }).offload;
+  return (await res.json()) as { offload: string; at_pct: number };
 }

@@ -1,6 +1,6 @@
 // What `npm run status` prints about a running proxy. Pure: the status and the colours are passed in.
 import type { Colors } from '../common/colors.js';
-import { dashboardUrl, type ProxyStatus } from '../common/proxy-status.js';
+import { busiestWindow, dashboardUrl, type ProxyStatus } from '../common/proxy-status.js';
 
 /** The Anthropic subscription's windows, as its last answer on the Anthropic lane reported them. */
 function subscriptionLines(s: ProxyStatus): string[] {
@@ -53,12 +53,24 @@ export function inflightLine(s: Pick<ProxyStatus, 'zai_inflight'>): string {
   return `${f.now} in flight, ${limit}; since start ${f.refusals} concurrency refusal(s), ${f.kept_off} request(s) kept on Anthropic for capacity`;
 }
 
+/** CCP_OFFLOAD_AT_PCT against the subscription's busiest window now: whether subagents move. */
+export function thresholdLine(s: Pick<ProxyStatus, 'offload_at_pct' | 'subscription'>): string {
+  const at = s.offload_at_pct ?? 0;
+  const b = busiestWindow(s.subscription ?? undefined);
+  const now = b
+    ? `anthropic ${b.name} at ${b.pct} %`
+    : 'anthropic window not known yet (no subscription answer since start)';
+  const moving = b !== undefined && b.pct >= at;
+  return `subagents move at ${at} % (CCP_OFFLOAD_AT_PCT; npm run offload -- --at N): ${now} → ${moving ? 'moving to z.ai' : 'staying on anthropic'}`;
+}
+
 export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): string {
   const upS = Math.round((nowMs - Date.parse(s.started_at)) / 1000);
   return [
     c.green(`ccp: running (pid ${s.pid}) on http://127.0.0.1:${s.port}, up ${upS}s`),
     `  offload      ${s.paused ? c.yellow('PAUSED (nothing moves to z.ai; npm run resume)') : 'on'}   ` +
       `what moves: ${s.offload || 'nothing'} (CCP_OFFLOAD; npm run offload -- --subagents on|off)`,
+    ...(s.offload_at_pct ? [`  threshold    ${thresholdLine(s)}`] : []),
     ...(s.zai_cooldown_until
       ? [
           `  cooldown     ${c.yellow(`haiku on anthropic until ${s.zai_cooldown_until}`)} (${s.zai_cooldown_reason}: ${s.zai_cooldown_why})`,

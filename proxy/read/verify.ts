@@ -25,6 +25,7 @@ export const ALLOWED_HAIKU_ON_ANTHROPIC: readonly Decision[] = [
   'account_probe',
   'zai_busy',
   'thread_stays',
+  'below_threshold',
 ];
 
 /** The upstream hosts (host[:port], as URL.host spells them) each lane may send to. */
@@ -105,6 +106,8 @@ const MAX_RIDS = 20;
 export class RoutingVerifier {
   private completions = 0;
   private haikuWrongLane: string[] = [];
+  /** CCP_OFFLOAD_AT_PCT of the run line in force: below_threshold is a reason only where it is set. */
+  private atPct = 0;
   /** Requests a proxy that died left in flight, closed by the next one (err_type proxy_died). */
   private readonly diedUnder: string[] = [];
   private nonHaikuOnZai: string[] = [];
@@ -152,6 +155,7 @@ export class RoutingVerifier {
     };
     // Older run lines have no offload field: they could not move subagents.
     this.subagentsOn = typeof r.offload === 'string' && r.offload.split(',').includes('subagents');
+    this.atPct = typeof r.offload_at_pct === 'number' ? r.offload_at_pct : 0;
     this.source = `the run line of pid ${r.pid} (started ${r.started_at}; zai: ${r.zai_host}, anthropic: ${r.anth_host})`;
   }
 
@@ -181,7 +185,8 @@ export class RoutingVerifier {
       this.subagentsOn &&
       e.lane === 'anthropic' &&
       e.path === '/v1/messages' &&
-      !ALLOWED_HAIKU_ON_ANTHROPIC.includes(e.decision as Decision)
+      (!ALLOWED_HAIKU_ON_ANTHROPIC.includes(e.decision as Decision) ||
+        (e.decision === 'below_threshold' && this.atPct === 0))
     )
       this.subagentStayed.push(rid);
     this.checkWire(e, rid);

@@ -69,6 +69,11 @@ export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: nu
     `  zai lane     haiku → ${c.zaiBaseUrl.href}  key ${c.zaiApiKey ? 'set' : 'NOT SET (haiku stays on anthropic)'}  header ${p.zaiLane.headerMode}  model map ${map}`,
     `  anthropic    everything else → ${c.anthBaseUrl.href} with the client's own credentials`,
     `  offload      ${offloadLine(p.toggles.offload)}`,
+    ...(p.toggles.offload.atPct && p.toggles.offload.subagents
+      ? [
+          `  threshold    subagents move only while the Anthropic subscription's busiest window is ≥ ${p.toggles.offload.atPct} % (CCP_OFFLOAD_AT_PCT)`,
+        ]
+      : []),
     `  zai capacity ${c.zaiMaxInflight ? `at most ${c.zaiMaxInflight} in flight (CCP_ZAI_MAX_INFLIGHT)` : "learned from Z.AI's 1302 refusals (CCP_ZAI_MAX_INFLIGHT=0)"}; beyond it → anthropic at once`,
     `  toggles      FORCE_HAIKU_TO_ZAI=${onOff(p.toggles.offload.haiku)} paused=${onOff(p.toggles.paused)} MITM_FORCE_H1=${onOff(c.forceH1)} MITM_FILTER_CHAIN=${onOff(c.filterChain)} ENABLE_BODY_TEE=${onOff(c.bodyTee)} CCP_FALLBACK=${onOff(c.fallback)}`,
     ...(p.toggles.pauseAtStart.note ? [`  pause        ${p.toggles.pauseAtStart.note}`] : []),

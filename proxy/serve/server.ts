@@ -127,6 +127,7 @@ function statusOf(core: Core, router: Router, port: () => number): ProxyStatus {
     zai_inflight: zaiInflightStatus(router.zaiCapacity),
     force_haiku_to_zai: toggles.offload.haiku,
     offload: toggles.offloadWords(),
+    offload_at_pct: toggles.offload.atPct,
     zai_key_set: config.zaiApiKey !== undefined,
     zai_base_url: config.zaiBaseUrl.href,
     anth_base_url: config.anthBaseUrl.href,
@@ -150,6 +151,7 @@ function makeRouter(core: Core, quota: ZaiQuotaWatch, upstreamCa: string | undef
     config,
     toggles: core.toggles,
     quota,
+    subscription: core.subscription,
     ...(upstreamCa ? { upstreamCa } : {}),
   });
   router.on('decided', ({ record }: AttemptEvent) => core.log.write(record));

@@ -3,7 +3,7 @@
 // the same burst sent only to Anthropic (subagents switched off live). Who answered is counted by the
 // simulated Z.AI itself (its 200s), not by the proxy.
 import { request } from 'undici';
-import { setSubagentOffloadLive } from '../../ops/control-client.js';
+import { setOffloadLive } from '../../ops/control-client.js';
 import { readRunState } from '../../ops/run-state.js';
 import type { FakeUpstream } from '../fake-upstream.js';
 import type { Scenario } from './scenarios.js';
@@ -86,9 +86,9 @@ export async function fanOutScenario(
   const anthropicOnly: Burst[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
-      await setSubagentOffloadLive(state, true);
+      await setOffloadLive(state, { subagents: true });
       offloaded.push(await burst(s, zai));
-      await setSubagentOffloadLive(state, false);
+      await setOffloadLive(state, { subagents: false });
       anthropicOnly.push(await burst(s, zai));
     }
   } finally {

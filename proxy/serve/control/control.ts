@@ -123,13 +123,33 @@ export class ControlApi {
         return;
       }
       if (!this.authorized(req, res)) return;
-      const want = new URLSearchParams(target.split('?')[1] ?? '').get('subagents');
-      if (want !== 'on' && want !== 'off') {
-        sendError(res, 400, 'invalid_request_error', 'proxy: /__ccp/offload takes ?subagents=on or ?subagents=off');
+      const q = new URLSearchParams(target.split('?')[1] ?? '');
+      const want = q.get('subagents');
+      const at = q.get('at');
+      const atPct = at === null ? undefined : Number(at);
+      if (
+        (want !== null && want !== 'on' && want !== 'off') ||
+        (want === null && at === null) ||
+        (atPct !== undefined && !(Number.isFinite(atPct) && atPct >= 0 && atPct <= 100))
+      ) {
+        sendError(
+          res,
+          400,
+          'invalid_request_error',
+          'proxy: /__ccp/offload takes ?subagents=on|off and/or ?at=<percent 0–100>',
+        );
         return;
       }
-      ctx.toggles.setOffload({ subagents: want === 'on' });
-      send(res, 200, 'application/json', JSON.stringify({ offload: ctx.status().offload }));
+      ctx.toggles.setOffload({
+        ...(want !== null ? { subagents: want === 'on' } : {}),
+        ...(atPct !== undefined ? { atPct } : {}),
+      });
+      send(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({ offload: ctx.status().offload, at_pct: ctx.toggles.offload.atPct }),
+      );
       return;
     }
     if (path === '/__ccp/pause' || path === '/__ccp/resume') {

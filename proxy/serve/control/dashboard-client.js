@@ -47,6 +47,10 @@ function renderLimits(s) {
     for (const w of sub.windows)
       rows.push(windowRow(w.name, `${pct(w.utilization)} used`, w.resets_at, w.status ? ` (${esc(w.status)})` : ''));
   }
+  if (s.offload_at_pct)
+    rows.push(
+      `<div data-limits="threshold"><b>Subagents move</b> while the busiest Anthropic window is ≥ ${s.offload_at_pct} %</div>`,
+    );
   const f = s.zai_inflight;
   if (f)
     rows.push(

@@ -29,6 +29,8 @@ export interface DecideInput {
    * message it continues, as far as this proxy saw ('unknown' when it did not see it answered).
    */
   continuesThreadOf?: Lane | 'unknown';
+  /** The Anthropic subscription's busiest window now (5h, 7d, …), when an answer has reported one. */
+  subscriptionBusiest?: { name: string; pct: number };
   /** The Z.AI lane's in-flight slots (zai-capacity.ts); absent means room. */
   zaiCapacity?: { hasRoom: boolean; inFlight: number; limit: number | undefined };
 }
@@ -111,9 +113,25 @@ export function decide(input: DecideInput): LaneDecision {
   // A subagent's thread moves whatever model it asks for; the main conversation never does.
   const subagentOffloaded = input.subagent !== undefined && input.offload.subagents;
   if (haiku && input.offload.haiku) return toZaiUnlessHeld(input, 'haiku', 'forced_model', 'haiku model → zai lane');
+  if (subagentOffloaded && input.offload.atPct > 0) {
+    // Offload when it is needed: below the threshold (or not known yet) the subscription has room.
+    const busiest = input.subscriptionBusiest;
+    if (!busiest || busiest.pct < input.offload.atPct) {
+      const window = busiest ? `anthropic ${busiest.name} at ${busiest.pct} %` : 'anthropic window not known yet';
+      return {
+        lane: 'anthropic',
+        decision: 'below_threshold',
+        reason: `subagent (${input.subagent}) ${what}, ${window} < ${input.offload.atPct} % (CCP_OFFLOAD_AT_PCT) → anthropic lane`,
+      };
+    }
+  }
   if (subagentOffloaded) {
     const who = `subagent (${input.subagent}) ${what}`;
-    return toZaiUnlessHeld(input, who, 'subagent_to_zai', `${who}, CCP_OFFLOAD=subagents → zai lane`);
+    const at =
+      input.subscriptionBusiest && input.offload.atPct > 0
+        ? `, anthropic ${input.subscriptionBusiest.name} at ${input.subscriptionBusiest.pct} % ≥ ${input.offload.atPct} %`
+        : '';
+    return toZaiUnlessHeld(input, who, 'subagent_to_zai', `${who}, CCP_OFFLOAD=subagents${at} → zai lane`);
   }
   if (haiku) {
     if (input.paused)

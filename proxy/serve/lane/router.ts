@@ -12,6 +12,8 @@ import { accountProbeKind } from './account-probe.js';
 import { decide } from './decide.js';
 import { isMessagesPath } from './api-paths.js';
 import type { TogglesView } from './toggles.js';
+import type { SubscriptionView } from './subscription-windows.js';
+import { busiestWindow } from '../../common/proxy-status.js';
 import { ZaiLaneHealth, type QuotaView, type ZaiLaneView } from './zai-lane-health.js';
 import { newRid, readBody, requestInfo } from './request.js';
 import type { RequestInfo } from '../front/request-info.js';
@@ -43,6 +45,8 @@ export interface RouterOptions {
   toggles: TogglesView;
   /** The Z.AI plan's quota and its stop (the quota watch owns them). */
   quota: QuotaView;
+  /** The Anthropic subscription's windows (their observer owns them): CCP_OFFLOAD_AT_PCT reads the busiest. */
+  subscription: SubscriptionView;
   /** Extra CA certificates (PEM) trusted for upstream TLS. */
   upstreamCa?: string;
 }
@@ -178,6 +182,7 @@ export class Router extends EventEmitter<RouterEvents> {
       ...(probe ? { accountProbe: probe } : {}),
       ...(continues !== undefined ? { continuesThreadOf: this.threads.laneOf(continues) } : {}),
       zaiCapacity: { hasRoom: capacity.hasRoom(), inFlight: capacity.inFlight, limit: capacity.limit },
+      ...withBusiest(busiestWindow(this.opts.subscription.latest)),
     });
     const served: Served = { request, reply: exchange.reply, t0, logged };
     if (read.tooLarge) {
@@ -215,4 +220,10 @@ export class Router extends EventEmitter<RouterEvents> {
       });
     }
   }
+}
+
+function withBusiest(b: { name: string; pct: number } | undefined): {
+  subscriptionBusiest?: { name: string; pct: number };
+} {
+  return b ? { subscriptionBusiest: b } : {};
 }
