@@ -53,6 +53,11 @@ export interface Config {
   bundleDir: string;
   /** Where mitm and env write the sourceable terminal script. */
   envFile: string;
+  /**
+   * CCP_OVERFLOW=main: when Anthropic refuses for the subscription's limit (429, unified status
+   * `rejected`), the request goes to Z.AI instead, and so does every request until that window resets.
+   */
+  overflowMain: boolean;
   /** Retry a Z.AI failure once on Anthropic before any byte reached the client. */
   fallback: boolean;
   /** Seconds Haiku stays on Anthropic after a Z.AI rate, overload or network failure (or a quota without a reset time); 0 disables. */
@@ -140,6 +145,7 @@ export const SETTINGS: Record<string, string> = {
   BUNDLE_DIR: '~/Downloads',
   CCP_ENV_FILE: './env/sub-env.sh',
   CCP_FALLBACK: '1',
+  CCP_OVERFLOW: '',
   CCP_ZAI_COOLDOWN_S: '300',
   CCP_ZAI_LONG_COOLDOWN_S: '1800',
   CCP_ZAI_MAX_INFLIGHT: '0',
@@ -217,6 +223,14 @@ function parseOffload(env: Env): OffloadPolicy {
     subagents: words.includes('subagents'),
     atPct,
   };
+}
+
+/** CCP_OVERFLOW: '' (off, the default) or `main`. */
+function parseOverflow(env: Env): boolean {
+  const v = (env.CCP_OVERFLOW ?? '').trim().toLowerCase();
+  if (v === '' || v === '0' || v === 'off') return false;
+  if (v === 'main') return true;
+  throw new ConfigError('CCP_OVERFLOW', `invalid value "${env.CCP_OVERFLOW}"; allowed: main, or empty for off`);
 }
 
 function parsePort(env: Env, name: string): number {
@@ -330,6 +344,7 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     bundleDir: expandPath(pick(env, 'BUNDLE_DIR'), root),
     envFile: expandPath(pick(env, 'CCP_ENV_FILE'), root),
     fallback: parseBool(env, 'CCP_FALLBACK'),
+    overflowMain: parseOverflow(env),
     zaiCooldownS: parseNumber(env, 'CCP_ZAI_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
     zaiLongCooldownS: parseNumber(env, 'CCP_ZAI_LONG_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
     zaiMaxInflight:

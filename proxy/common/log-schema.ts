@@ -11,6 +11,8 @@ export type Decision =
   | 'fallback'
   | 'account_probe'
   | 'subagent_to_zai'
+  /** CCP_OVERFLOW=main: the Anthropic subscription's window is spent (until its reset): on Z.AI instead. */
+  | 'overflow_to_zai'
   /** A subagent's request that CCP_OFFLOAD_AT_PCT keeps on Anthropic: its subscription window is below the threshold. */
   | 'below_threshold'
   /** Would have gone to Z.AI, but the lane had every in-flight slot taken (zai-capacity.ts) → Anthropic. */
@@ -190,6 +192,8 @@ export interface RunSettings {
   offload: string;
   /** CCP_OFFLOAD_AT_PCT in force: subagents move only at or above this subscription use (0: always). */
   offload_at_pct: number;
+  /** CCP_OVERFLOW in force: `main` (requests go to Z.AI while the subscription's window is spent) or ''. */
+  overflow: string;
   /** Paused at start, and what decided it (run-time pause/resume show on each line's `paused`). */
   paused: boolean;
   paused_from: 'shell' | 'remembered' | '.env' | 'default';
@@ -232,6 +236,7 @@ export const RUN_RECORD_FIELDS = [
   'force_haiku_to_zai',
   'offload',
   'offload_at_pct',
+  'overflow',
   'paused',
   'paused_from',
   'fallback',

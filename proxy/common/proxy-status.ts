@@ -86,6 +86,8 @@ export interface ProxyStatus {
   offload: string;
   /** CCP_OFFLOAD_AT_PCT in force (0: subagents move whatever the subscription window); absent from older proxies. */
   offload_at_pct?: number;
+  /** CCP_OVERFLOW=main and the subscription's window spent: which, and until when (requests on Z.AI meanwhile). */
+  overflow?: { window: string; until: string } | null;
   zai_key_set: boolean;
   zai_base_url: string;
   anth_base_url: string;

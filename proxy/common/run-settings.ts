@@ -30,6 +30,7 @@ export function runSettings(
     force_haiku_to_zai: (start.offload ?? config.offload).haiku,
     offload: offloadWords(start.offload ?? config.offload),
     offload_at_pct: (start.offload ?? config.offload).atPct,
+    overflow: config.overflowMain ? 'main' : '',
     paused: start.paused,
     paused_from: start.pausedFrom,
     fallback: config.fallback,

@@ -108,6 +108,8 @@ export class RoutingVerifier {
   private haikuWrongLane: string[] = [];
   /** CCP_OFFLOAD_AT_PCT of the run line in force: below_threshold is a reason only where it is set. */
   private atPct = 0;
+  /** CCP_OVERFLOW of the run line in force: overflow_to_zai is allowed only where it is `main`. */
+  private overflowOn = false;
   /** Requests a proxy that died left in flight, closed by the next one (err_type proxy_died). */
   private readonly diedUnder: string[] = [];
   private nonHaikuOnZai: string[] = [];
@@ -156,6 +158,7 @@ export class RoutingVerifier {
     // Older run lines have no offload field: they could not move subagents.
     this.subagentsOn = typeof r.offload === 'string' && r.offload.split(',').includes('subagents');
     this.atPct = typeof r.offload_at_pct === 'number' ? r.offload_at_pct : 0;
+    this.overflowOn = r.overflow === 'main';
     this.source = `the run line of pid ${r.pid} (started ${r.started_at}; zai: ${r.zai_host}, anthropic: ${r.anth_host})`;
   }
 
@@ -179,7 +182,9 @@ export class RoutingVerifier {
     const movedSubagent =
       subagent && this.subagentsOn && (e.decision === 'subagent_to_zai' || e.decision === 'cooldown');
     // A thread_refused line went nowhere (the proxy answered 404): nothing of it reached Z.AI.
-    if (!haiku && e.lane === 'zai' && !movedSubagent && e.decision !== 'thread_refused') this.nonHaikuOnZai.push(rid);
+    const overflowed = e.decision === 'overflow_to_zai' && this.overflowOn;
+    if (!haiku && e.lane === 'zai' && !movedSubagent && !overflowed && e.decision !== 'thread_refused')
+      this.nonHaikuOnZai.push(rid);
     if (
       subagent &&
       this.subagentsOn &&

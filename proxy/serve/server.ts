@@ -105,6 +105,10 @@ export function pingLine(port: number, caFingerprint: string): string {
   return `ccp-lanes pid=${process.pid} port=${port} ca=${caFingerprint}\n`;
 }
 
+function overflowStatus(o: { window: string; untilMs: number } | undefined): ProxyStatus['overflow'] {
+  return o ? { window: o.window, until: new Date(o.untilMs).toISOString() } : null;
+}
+
 function zaiInflightStatus(c: ZaiCapacityView): ProxyStatus['zai_inflight'] {
   return { now: c.inFlight, limit: c.limit ?? null, from: c.limitFrom, refusals: c.refusals, kept_off: c.keptOff };
 }
@@ -128,6 +132,7 @@ function statusOf(core: Core, router: Router, port: () => number): ProxyStatus {
     force_haiku_to_zai: toggles.offload.haiku,
     offload: toggles.offloadWords(),
     offload_at_pct: toggles.offload.atPct,
+    overflow: overflowStatus(router.overflowView.active()),
     zai_key_set: config.zaiApiKey !== undefined,
     zai_base_url: config.zaiBaseUrl.href,
     anth_base_url: config.anthBaseUrl.href,

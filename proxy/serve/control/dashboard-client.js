@@ -47,6 +47,12 @@ function renderLimits(s) {
     for (const w of sub.windows)
       rows.push(windowRow(w.name, `${pct(w.utilization)} used`, w.resets_at, w.status ? ` (${esc(w.status)})` : ''));
   }
+  if (s.overflow)
+    rows.push(
+      `<div data-limits="overflow" class="err"><b>Anthropic ${esc(s.overflow.window)} limit reached until ${esc(
+        new Date(s.overflow.until).toLocaleTimeString(),
+      )} — requests on Z.AI (CCP_OVERFLOW=main)</b></div>`,
+    );
   if (s.offload_at_pct)
     rows.push(
       `<div data-limits="threshold"><b>Subagents move</b> while the busiest Anthropic window is ≥ ${s.offload_at_pct} %</div>`,

@@ -26,6 +26,7 @@ import { MESSAGES_KEY_MODES, otherKeyMode } from '../upstream/zai-key.js';
 import { ANTHROPIC_ERROR_TYPE, COOLDOWN_ANSWER, formatDuration } from './proxy-answers.js';
 import type { ZaiCapacity } from './zai-capacity.js';
 import type { ThreadLanes } from './thread-lanes.js';
+import { spentWindow, type Overflow } from './overflow.js';
 
 /** Answers "Extra inputs are not permitted" are retried without the named fields at most this many times per request. */
 export const MAX_FIELD_RETRIES = 3;
@@ -39,6 +40,8 @@ export interface PolicyContext {
   capacity: ZaiCapacity;
   /** Which lane answered which message id (Message Threads). */
   threads: ThreadLanes;
+  /** CCP_OVERFLOW=main: the spent subscription window, set here when Anthropic refuses for it. */
+  overflow: Overflow;
   pool: UpstreamPool;
   zaiSignatures: SignatureMemory;
   /** Attempts in flight, so a shutdown can end them (and so write their completion lines). */
@@ -93,13 +96,24 @@ export class AttemptPolicy {
     if (d.lane === 'anthropic') {
       const reason = this.ctx.health.cooldown()?.reason;
       const extra: Partial<UsageRecord> = d.decision === 'cooldown' && reason ? { cooldown_reason: reason } : {};
-      await this.runAnthropic(s, {
-        attempt: 1,
-        decision: d,
-        target: this.anthropic(s.request),
-        hold: () => false,
-        extra,
-      });
+      // CCP_OVERFLOW=main: a 429 is held back, to see whether it is the subscription's limit (account
+      // probes stay first-party whatever happens: they are how Claude Code learns the limit).
+      const overflowable =
+        this.ctx.config.overflowMain &&
+        isMessagesPath(s.request.method, s.request.path) &&
+        d.decision !== 'account_probe' &&
+        d.decision !== 'thread_stays';
+      await this.runAnthropic(
+        s,
+        {
+          attempt: 1,
+          decision: d,
+          target: this.anthropic(s.request),
+          hold: overflowable ? (st) => st === 429 : () => false,
+          extra,
+        },
+        overflowable,
+      );
       return;
     }
     if (d.decision === 'cooldown') {
@@ -134,8 +148,16 @@ export class AttemptPolicy {
   }
 
   /** One attempt on Anthropic: relayed as it comes, or a 502/504 when the upstream cannot be reached. */
-  private async runAnthropic(s: Served, plan: AttemptPlan): Promise<void> {
+  private async runAnthropic(s: Served, plan: AttemptPlan, overflowable = false): Promise<void> {
     const done = await this.attempt(s, plan);
+    if (overflowable && done.r.end.kind === 'held') {
+      const spent = spentWindow(done.r.obs.unifiedRateLimit, Date.now());
+      if (spent && (await this.overflowFrom(s, done, spent))) return;
+      // Not the subscription's limit, or Z.AI could not take it: Anthropic's refusal, unchanged.
+      this.relayHeld(s, done);
+      this.complete(s, done, { final: true });
+      return;
+    }
     let proxyStatus: number | undefined;
     if (done.r.end.kind === 'unreachable')
       proxyStatus = this.answerUnreachable(s, done.r, `the Anthropic lane (${plan.target.url.host})`);
@@ -143,16 +165,53 @@ export class AttemptPolicy {
   }
 
   /**
+   * CCP_OVERFLOW=main: Anthropic refused for the subscription's limit and nothing reached the client: the
+   * same request goes to Z.AI, and so do the next ones until the window resets. True when Z.AI answered.
+   */
+  private async overflowFrom(s: Served, refused: Done, spent: { window: string; untilMs: number }): Promise<boolean> {
+    const { config, toggles, health, capacity } = this.ctx;
+    if (this.ctx.overflow.spent(spent))
+      this.ctx.alert(
+        `Anthropic ${spent.window} limit reached until ${new Date(spent.untilMs).toISOString()} — requests on Z.AI (CCP_OVERFLOW=main)`,
+      );
+    if (!config.zaiApiKey || toggles.paused || health.coolingDown()) return false;
+    const d: LaneDecision = {
+      lane: 'zai',
+      decision: 'overflow_to_zai',
+      reason: `anthropic refused: ${spent.window} limit reached until ${new Date(spent.untilMs).toISOString()}, CCP_OVERFLOW=main → zai lane`,
+    };
+    capacity.acquire();
+    let outcome: ZaiOutcome | undefined;
+    try {
+      outcome = await this.runZai(s, d, refused.plan.attempt + 1);
+    } finally {
+      capacity.release();
+    }
+    if (outcome) return false;
+    this.complete(s, refused, { final: false });
+    return true;
+  }
+
+  /** An answer held back and not replaced: sent to the client as it came (a whole body, its own status). */
+  private relayHeld(s: Served, done: Done): void {
+    const { end } = done.r;
+    if (end.kind !== 'held' || s.reply.headersSent || s.reply.gone) return;
+    const headers = responseHeaders(end.rawHeaders);
+    delete headers['content-length'];
+    s.reply.send(done.r.obs.status, headers, end.body, end.statusMessage);
+  }
+
+  /**
    * The Z.AI attempts: header-mode retry, unknown-field retries. Returns undefined when one of them
    * answered the client (or the client left), else the last attempt and what failed.
    */
-  private async runZai(s: Served, d: LaneDecision): Promise<ZaiOutcome | undefined> {
+  private async runZai(s: Served, d: LaneDecision, firstAttempt = 1): Promise<ZaiOutcome | undefined> {
     const { config, health } = this.ctx;
     let mode = health.headerMode;
     let triedOtherMode = false;
     let fieldRetries = 0;
     const extra: Partial<UsageRecord> = {};
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = firstAttempt; ; attempt++) {
       const plan: AttemptPlan = {
         attempt,
         decision: d,

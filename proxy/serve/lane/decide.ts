@@ -29,6 +29,8 @@ export interface DecideInput {
    * message it continues, as far as this proxy saw ('unknown' when it did not see it answered).
    */
   continuesThreadOf?: Lane | 'unknown';
+  /** CCP_OVERFLOW=main and the subscription's window is spent: which one, and until when. */
+  overflow?: { window: string; untilMs: number };
   /** The Anthropic subscription's busiest window now (5h, 7d, …), when an answer has reported one. */
   subscriptionBusiest?: { name: string; pct: number };
   /** The Z.AI lane's in-flight slots (zai-capacity.ts); absent means room. */
@@ -110,6 +112,14 @@ export function decide(input: DecideInput): LaneDecision {
     };
   }
   const what = input.model ? `${input.model}` : 'no model in body';
+  const o = input.overflow;
+  if (o && !input.paused && input.hasZaiKey && !input.zaiCoolingDown && input.continuesThreadOf === undefined)
+    // The subscription is spent until the reset: every request would be refused; Z.AI answers meanwhile.
+    return {
+      lane: 'zai',
+      decision: 'overflow_to_zai',
+      reason: `${what}, anthropic ${o.window} limit reached until ${new Date(o.untilMs).toISOString()}, CCP_OVERFLOW=main → zai lane`,
+    };
   // A subagent's thread moves whatever model it asks for; the main conversation never does.
   const subagentOffloaded = input.subagent !== undefined && input.offload.subagents;
   if (haiku && input.offload.haiku) return toZaiUnlessHeld(input, 'haiku', 'forced_model', 'haiku model → zai lane');

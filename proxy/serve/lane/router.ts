@@ -22,6 +22,7 @@ import type { UpstreamAttempt } from '../upstream/upstream-attempt.js';
 import { UpstreamPool } from '../upstream/upstream-pool.js';
 import { completionRecord, decisionRecord } from './usage-record.js';
 import { ZaiCapacity, type ZaiCapacityView } from './zai-capacity.js';
+import { Overflow, type OverflowView } from './overflow.js';
 import { continuedMessageId, mayContinueThread, ThreadLanes } from './thread-lanes.js';
 
 /** What one upstream attempt looks like to observers. */
@@ -63,6 +64,8 @@ export class Router extends EventEmitter<RouterEvents> {
   /** The Z.AI lane's health and in-flight slots: written only by this router's attempt policy. */
   private readonly health: ZaiLaneHealth;
   private readonly capacity: ZaiCapacity;
+  /** CCP_OVERFLOW=main: the spent subscription window, written only by the attempt policy. */
+  private readonly overflow = new Overflow();
 
   constructor(private readonly opts: RouterOptions) {
     super();
@@ -75,6 +78,7 @@ export class Router extends EventEmitter<RouterEvents> {
       health: this.health,
       capacity: this.capacity,
       threads: this.threads,
+      overflow: this.overflow,
       pool: this.pool,
       zaiSignatures: this.zaiSignatures,
       inFlight: this.inFlight,
@@ -88,6 +92,11 @@ export class Router extends EventEmitter<RouterEvents> {
   /** The Z.AI lane as it stands: header mode, cooldown (the quota stop included), refused fields. */
   get zaiLane(): ZaiLaneView {
     return this.health;
+  }
+
+  /** CCP_OVERFLOW=main: the spent window while requests go to Z.AI instead. */
+  get overflowView(): OverflowView {
+    return this.overflow;
   }
 
   /** The Z.AI lane's in-flight requests and limit. */
@@ -183,6 +192,7 @@ export class Router extends EventEmitter<RouterEvents> {
       ...(continues !== undefined ? { continuesThreadOf: this.threads.laneOf(continues) } : {}),
       zaiCapacity: { hasRoom: capacity.hasRoom(), inFlight: capacity.inFlight, limit: capacity.limit },
       ...withBusiest(busiestWindow(this.opts.subscription.latest)),
+      ...(config.overflowMain && this.overflow.active() ? { overflow: this.overflow.active()! } : {}),
     });
     const served: Served = { request, reply: exchange.reply, t0, logged };
     if (read.tooLarge) {
