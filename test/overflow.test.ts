@@ -71,6 +71,15 @@ test('at the limit: the refused request is answered by Z.AI, the next ones go st
     await new Promise((r) => setTimeout(r, Math.max(0, Math.round(resetMs / 1000) * 1000 - Date.now()) + 200));
     const third = await send('m-3');
     assert.is(replyText(third.text), 'ok from anthropic-fake');
+    // summarize: two requests carried, their tokens kept off the subscription (the fakes' usage: 42 in, 17 out each).
+    const sum = await npmRun('summarize', [], {
+      CCP_LOGS_DIR: rig.config.logsDir,
+      CCP_RESULTS_DIR: rig.config.resultsDir,
+    });
+    assert.match(
+      String(sum.stdout),
+      /overflow: 2 request\(s\) answered by Z\.AI while the Anthropic window was spent \(CCP_OVERFLOW=main, over [\d.]+ s\), 84 input \+ 34 output tokens kept off the subscription/,
+    );
     const v = await npmRun('verify-routing', ['--grace', '0', '--expect', 'sonnet=anthropic'], {
       CCP_LOGS_DIR: rig.config.logsDir,
     });

@@ -87,6 +87,11 @@ test('subagents stay below the threshold (window and N named), move at or above 
       String(status.stdout),
       'threshold    subagents move at 90 % (CCP_OFFLOAD_AT_PCT; npm run offload -- --at N): anthropic 7d at 71 % → staying on anthropic',
     );
+    const sum = await npmRun('summarize', [], { ...env, CCP_RESULTS_DIR: rig.config.resultsDir });
+    assert.match(
+      String(sum.stdout),
+      'below threshold: 3 subagent request(s) stayed on Anthropic while its window was under CCP_OFFLOAD_AT_PCT',
+    );
     const verify = await npmRun('verify-routing', ['--grace', '0'], env);
     assert.is(verify.exitCode, 0, String(verify.stdout));
     await agent.close();

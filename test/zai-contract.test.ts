@@ -301,6 +301,10 @@ test('Z.AI-shaped usage (input and cache tokens only in message_delta): exact to
         with_retry: 0,
         failed: 0,
         for_capacity: { kept_off: 0, refused: 0 },
+        subscription_policy: {
+          below_threshold: 0,
+          overflow: { requests: 0, input_tokens: 0, output_tokens: 0, span_s: 0 },
+        },
       });
     },
   );

@@ -47,6 +47,15 @@ export interface ClientRequests {
    * in-flight limit (decision zai_busy), or fallen back after a concurrency refusal (zai_failure busy).
    */
   for_capacity: { kept_off: number; refused: number };
+  /**
+   * What the subscription-aware policies did: subagent requests kept on Anthropic below
+   * CCP_OFFLOAD_AT_PCT, and requests CCP_OVERFLOW=main carried to Z.AI (with their tokens and the span
+   * of time from the first to the last, in seconds).
+   */
+  subscription_policy: {
+    below_threshold: number;
+    overflow: { requests: number; input_tokens: number; output_tokens: number; span_s: number };
+  };
 }
 
 export interface Metrics {
@@ -244,7 +253,12 @@ export class Summarizer {
     with_retry: 0,
     failed: 0,
     for_capacity: { kept_off: 0, refused: 0 },
+    subscription_policy: {
+      below_threshold: 0,
+      overflow: { requests: 0, input_tokens: 0, output_tokens: 0, span_s: 0 },
+    },
   };
+  private overflowFirstTs: number | undefined;
   private haikuOnZai = 0;
   private first: number | undefined;
   private last: number | undefined;
@@ -327,6 +341,15 @@ export class Summarizer {
     if (e.decision === 'fallback') c.with_fallback++;
     else if ((e.attempt ?? 1) > 1) c.with_retry++;
     if (e.err_type) c.failed++;
+    if (e.decision === 'below_threshold') c.subscription_policy.below_threshold++;
+    if (e.decision === 'overflow_to_zai' && lane === 'zai' && !e.err_type) {
+      const o = c.subscription_policy.overflow;
+      o.requests++;
+      o.input_tokens += e.input_tokens ?? 0;
+      o.output_tokens += e.output_tokens ?? 0;
+      this.overflowFirstTs ??= e.ts;
+      o.span_s = Math.round((e.ts - this.overflowFirstTs) * 10) / 10;
+    }
     if (e.decision === 'zai_busy') c.for_capacity.kept_off++;
     else if (e.decision === 'fallback' && e.zai_failure === 'busy') c.for_capacity.refused++;
   }

@@ -73,6 +73,17 @@ export function formatMetrics(m: Metrics): string {
       `${cr.with_fallback} after a fallback, ${cr.with_retry} after a retry, ${cr.failed} failed; ` +
       'the table above counts attempts',
   );
+  const sp = cr.subscription_policy;
+  if (sp?.below_threshold)
+    out.push(
+      `below threshold: ${sp.below_threshold} subagent request(s) stayed on Anthropic while its window was under CCP_OFFLOAD_AT_PCT`,
+    );
+  if (sp?.overflow.requests)
+    out.push(
+      `overflow: ${sp.overflow.requests} request(s) answered by Z.AI while the Anthropic window was spent ` +
+        `(CCP_OVERFLOW=main, over ${sp.overflow.span_s} s), ${sp.overflow.input_tokens} input + ` +
+        `${sp.overflow.output_tokens} output tokens kept off the subscription`,
+    );
   const cap = cr.for_capacity;
   if (cap && cap.kept_off + cap.refused > 0)
     out.push(
