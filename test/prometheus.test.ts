@@ -112,7 +112,7 @@ test('Prometheus scrapes /__ccp/metrics: requests, cost and saving per lane as s
     assert.is(paused.data!.result[0]!.value[1], '0');
 
     const queries = documentedQueries();
-    assert.is(queries.length, 5, 'docs/OBSERVABILITY.md lists five queries');
+    assert.is(queries.length, 9, 'docs/OBSERVABILITY.md lists five queries and the four of the team view');
     for (const q of queries) {
       const r = await query(promPort, q);
       assert.is(r.status, 'success', `${q}: ${r.error}`);

@@ -1,6 +1,6 @@
 // Configuration: read and validated in one place. Nothing else in the kit reads process.env.
 import { readFileSync, existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname, userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
@@ -84,6 +84,8 @@ export interface Config {
   zaiQuotaPollS: number;
   /** A quota window used up to this percentage sends Haiku to Anthropic until it resets; 0 never does. */
   zaiQuotaStopPct: number;
+  /** CCP_REMOTE_WRITE_*: push /__ccp/metrics' series to a Prometheus remote_write receiver; undefined: off. */
+  remoteWrite: RemoteWriteSettings | undefined;
   /** Credential values present in this environment (the Z.AI key, Anthropic keys and tokens): redacted wherever they appear. */
   knownSecrets: string[];
 }
@@ -97,6 +99,17 @@ export interface OffloadPolicy {
    * or above this percentage (0: always, the default).
    */
   atPct: number;
+}
+
+export interface RemoteWriteSettings {
+  url: URL;
+  intervalS: number;
+  /** The value of the `ccp_user` label that tells team members apart. */
+  identity: string;
+  /** Extra labels on every series (CCP_REMOTE_WRITE_LABELS=team=platform,site=berlin). */
+  labels: Record<string, string>;
+  /** Basic auth or a bearer token for hosted receivers (from the environment or .env); never printed. */
+  auth?: { username: string; password: string } | { bearer: string };
 }
 
 export class ConfigError extends Error {
@@ -150,6 +163,13 @@ export const SETTINGS: Record<string, string> = {
   CCP_ZAI_LONG_COOLDOWN_S: '1800',
   CCP_ZAI_MAX_INFLIGHT: '0',
   CCP_AUTOSTART: '0',
+  CCP_REMOTE_WRITE_URL: '',
+  CCP_REMOTE_WRITE_INTERVAL_S: '30',
+  CCP_REMOTE_WRITE_IDENTITY: '',
+  CCP_REMOTE_WRITE_LABELS: '',
+  CCP_REMOTE_WRITE_USERNAME: '',
+  CCP_REMOTE_WRITE_PASSWORD: '',
+  CCP_REMOTE_WRITE_BEARER_TOKEN: '',
   CCP_CONNECT_TIMEOUT_MS: '10000',
   CCP_FIRST_BYTE_TIMEOUT_MS: '90000',
   CCP_NONSTREAM_TIMEOUT_MS: '600000',
@@ -223,6 +243,35 @@ function parseOffload(env: Env): OffloadPolicy {
     subagents: words.includes('subagents'),
     atPct,
   };
+}
+
+/** CCP_REMOTE_WRITE_*: off unless a URL is set. */
+function parseRemoteWrite(env: Env): RemoteWriteSettings | undefined {
+  if (!env.CCP_REMOTE_WRITE_URL?.trim()) return undefined;
+  const url = parseUrl(env, 'CCP_REMOTE_WRITE_URL');
+  const intervalS = parseNumber(env, 'CCP_REMOTE_WRITE_INTERVAL_S', {
+    min: 1,
+    what: 'seconds between pushes, at least 1',
+  });
+  const labels: Record<string, string> = {};
+  for (const pair of (env.CCP_REMOTE_WRITE_LABELS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [k, v, ...rest] = pair.split('=').map((s) => s.trim());
+    if (!k || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k) || v === undefined || rest.length)
+      throw new ConfigError(
+        'CCP_REMOTE_WRITE_LABELS',
+        `invalid entry "${pair}"; allowed: comma-separated name=value pairs, e.g. team=platform`,
+      );
+    labels[k] = v;
+  }
+  const identity = env.CCP_REMOTE_WRITE_IDENTITY?.trim() || `${userInfo().username}@${hostname()}`;
+  const username = env.CCP_REMOTE_WRITE_USERNAME?.trim();
+  const password = env.CCP_REMOTE_WRITE_PASSWORD?.trim();
+  const bearer = env.CCP_REMOTE_WRITE_BEARER_TOKEN?.trim();
+  const auth = bearer ? { bearer } : username && password ? { username, password } : undefined;
+  return { url, intervalS, identity, labels, ...(auth ? { auth } : {}) };
 }
 
 /** CCP_OVERFLOW: '' (off, the default) or `main`. */
@@ -345,6 +394,7 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
     envFile: expandPath(pick(env, 'CCP_ENV_FILE'), root),
     fallback: parseBool(env, 'CCP_FALLBACK'),
     overflowMain: parseOverflow(env),
+    remoteWrite: parseRemoteWrite(env),
     zaiCooldownS: parseNumber(env, 'CCP_ZAI_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
     zaiLongCooldownS: parseNumber(env, 'CCP_ZAI_LONG_COOLDOWN_S', { min: 0, what: 'seconds, 0 or more (0 disables)' }),
     zaiMaxInflight:
@@ -371,7 +421,14 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
       what: 'seconds, 0 or more (0 never reads the quota)',
     }),
     zaiQuotaStopPct: parsePercent(env, 'CCP_ZAI_QUOTA_STOP_PCT'),
-    knownSecrets: ['ZAI_API_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN']
+    knownSecrets: [
+      'ZAI_API_KEY',
+      'ANTHROPIC_API_KEY',
+      'ANTHROPIC_AUTH_TOKEN',
+      'CLAUDE_CODE_OAUTH_TOKEN',
+      'CCP_REMOTE_WRITE_PASSWORD',
+      'CCP_REMOTE_WRITE_BEARER_TOKEN',
+    ]
       .map((k) => env[k]?.trim() ?? '')
       .filter((v) => v.length >= 8),
   };

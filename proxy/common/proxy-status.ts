@@ -84,6 +84,15 @@ export interface ProxyStatus {
   force_haiku_to_zai: boolean;
   /** What goes to the Z.AI lane now: `haiku`, `subagents`, both (comma list), or '' for nothing. */
   offload: string;
+  /** CCP_REMOTE_WRITE_URL set: where it pushes and how the last push went; null when off. */
+  remote_write?: {
+    target: string;
+    last_push_at: string | null;
+    last_ok: boolean | null;
+    last_error: string | null;
+    failing_since: string | null;
+    series_sent: number;
+  } | null;
   /** CCP_OFFLOAD_AT_PCT in force (0: subagents move whatever the subscription window); absent from older proxies. */
   offload_at_pct?: number;
   /** CCP_OVERFLOW=main and the subscription's window spent: which, and until when (requests on Z.AI meanwhile). */

@@ -14,6 +14,7 @@ import { listeningAddresses } from './port-owner.js';
 import { inflightLine, quotaLine } from './status-format.js';
 import { exhaustedWindows } from '../common/proxy-status.js';
 import { localProxyPort, startCommand, zaiKeyFix } from '../common/start-command.js';
+import { pushSeries } from '../common/remote-write-client.js';
 import { ensureDir, PathError } from '../common/dirs.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
@@ -368,6 +369,30 @@ function checkLoopback(c: Checks): void {
     c.add('FAIL', 'loopback only', `port ${port} listens on ${listening.join(', ')}`, 'npm run stop && npm run mitm');
 }
 
+/** CCP_REMOTE_WRITE_URL: one write of a probe series, the way the proxy pushes (reachable, accepted, auth). */
+async function checkRemoteWrite(c: Checks): Promise<void> {
+  const rw = c.opts.config.remoteWrite;
+  if (!rw) return;
+  const target = `${rw.url.protocol}//${rw.url.host}${rw.url.pathname}`;
+  const now = Date.now();
+  const error = await pushSeries(rw, [
+    {
+      labels: { __name__: 'ccp_doctor_check', ccp_user: rw.identity, ...rw.labels },
+      samples: [{ value: 1, timestamp: now }],
+    },
+  ]);
+  if (!error) {
+    c.add('OK', 'remote_write', `${target} accepts a write (as ccp_user="${rw.identity}")`);
+    return;
+  }
+  const fix = /^HTTP 40[13]\b/.test(error)
+    ? 'check CCP_REMOTE_WRITE_USERNAME and CCP_REMOTE_WRITE_PASSWORD, or CCP_REMOTE_WRITE_BEARER_TOKEN (in .env)'
+    : /^HTTP 404\b/.test(error)
+      ? 'check the path: Prometheus /api/v1/write, Mimir and Grafana Cloud /api/prom/push or /api/v1/push, VictoriaMetrics /api/v1/write'
+      : 'check CCP_REMOTE_WRITE_URL and that the receiver runs (Prometheus: --web.enable-remote-write-receiver)';
+  c.add('FAIL', 'remote_write', `${target} did not take a write: ${error}`, fix);
+}
+
 export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
   const c = new Checks(opts, await findRunning(opts.config.logsDir));
   checkProxy(c);
@@ -380,6 +405,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
   checkZaiKey(c);
   checkZaiLane(c);
   checkZaiQuota(c);
+  await checkRemoteWrite(c);
   checkLogsDir(c);
   checkLoopback(c);
   return c.out;

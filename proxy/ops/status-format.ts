@@ -64,6 +64,14 @@ export function thresholdLine(s: Pick<ProxyStatus, 'offload_at_pct' | 'subscript
   return `subagents move at ${at} % (CCP_OFFLOAD_AT_PCT; npm run offload -- --at N): ${now} → ${moving ? 'moving to z.ai' : 'staying on anthropic'}`;
 }
 
+/** Where the metrics are pushed and how the last push went. */
+export function remoteWriteLine(r: NonNullable<ProxyStatus['remote_write']>): string {
+  if (!r.last_push_at) return `${r.target}: no push yet`;
+  return r.last_ok
+    ? `${r.target}: last push ${r.last_push_at} ok (${r.series_sent} series)`
+    : `${r.target}: last push ${r.last_push_at} FAILED (${r.last_error}), failing since ${r.failing_since}; retrying with backoff`;
+}
+
 export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): string {
   const upS = Math.round((nowMs - Date.parse(s.started_at)) / 1000);
   return [
@@ -84,6 +92,7 @@ export function formatStatus(s: ProxyStatus, c: Colors, nowMs = Date.now()): str
     `  anthropic    ${s.anth_base_url}`,
     `  requests     zai ${s.requests.zai}, anthropic ${s.requests.anthropic}, errors ${s.requests.errors}`,
     `  zai quota    ${quotaLine(s)}`,
+    ...(s.remote_write ? [`  remote write ${remoteWriteLine(s.remote_write)}`] : []),
     ...subscriptionLines(s),
     `  dashboard    ${dashboardUrl(s.port)}`,
     `  CA SHA-256   ${s.ca_fingerprint}`,

@@ -99,11 +99,11 @@ export const TOOLS: Tool[] = [
   },
   {
     name: 'prometheus',
-    for: 'a real Prometheus scraping the proxy’s /__ccp/metrics',
+    for: 'a real Prometheus scraping the proxy’s /__ccp/metrics and receiving its remote_write pushes',
     found: (m) => m.which('prometheus'),
     apt: 'prometheus',
     brew: 'prometheus',
-    suites: ['prometheus'],
+    suites: ['prometheus', 'remote-write'],
   },
 ];
 

@@ -17,6 +17,7 @@ import { Router, type AttemptEvent } from './lane/router.js';
 import { UsageLog } from './observe/usage-log.js';
 import { createBodyTee } from './observe/body-tee.js';
 import { isAlive, leftOpen, readTail } from './observe/left-open.js';
+import { RemoteWrite } from './observe/remote-write.js';
 import { ControlApi } from './control/control.js';
 import { LiveStats } from './observe/live-stats.js';
 import { UpstreamPool } from './upstream/upstream-pool.js';
@@ -114,7 +115,7 @@ function zaiInflightStatus(c: ZaiCapacityView): ProxyStatus['zai_inflight'] {
 }
 
 /** GET /__ccp/status: what status, doctor, bundle and the dashboard know of this process. */
-function statusOf(core: Core, router: Router, port: () => number): ProxyStatus {
+function statusOf(core: Core, router: Router, port: () => number, pusher?: RemoteWrite): ProxyStatus {
   const { config, toggles } = core;
   const lane = router.zaiLane;
   const cooldown = lane.cooldown();
@@ -132,6 +133,7 @@ function statusOf(core: Core, router: Router, port: () => number): ProxyStatus {
     force_haiku_to_zai: toggles.offload.haiku,
     offload: toggles.offloadWords(),
     offload_at_pct: toggles.offload.atPct,
+    remote_write: pusher ? { ...pusher.status } : null,
     overflow: overflowStatus(router.overflowView.active()),
     zai_key_set: config.zaiApiKey !== undefined,
     zai_base_url: config.zaiBaseUrl.href,
@@ -227,10 +229,14 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
     core.log.writeRun(run);
     core.run = run;
   });
+  // CCP_REMOTE_WRITE_URL: the same series pushed to the team's engine, off the request path.
+  const pusher = config.remoteWrite
+    ? new RemoteWrite(config.remoteWrite, core.live.registry, (text) => routed.emit('alert', text), upstreamCa)
+    : undefined;
   const control = new ControlApi({
     toggles: core.toggles,
     controlToken,
-    status: () => statusOf(core, routed, () => port),
+    status: () => statusOf(core, routed, () => port, pusher),
     live: core.live,
     ping: () => pingLine(port, core.ca.fingerprint),
   });
@@ -246,6 +252,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       onControl: (req, res, target) => void control.handle(req, res, target),
     });
   } catch (err) {
+    pusher?.stop();
     routed.close();
     quotaPool.destroy();
     core.log.close();
@@ -262,6 +269,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
   core.run = run;
   await logMalformedRequests(front, routed);
   void quota.poll();
+  pusher?.start();
   let stopped = false;
   return {
     port,
@@ -282,6 +290,7 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
       stopped = true;
       // In-flight attempts are ended first, so their completion lines are written before the log closes.
       routed.abortInFlight();
+      pusher?.stop();
       control.closeStreams();
       await front.stop();
       routed.close();

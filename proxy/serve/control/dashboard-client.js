@@ -47,6 +47,15 @@ function renderLimits(s) {
     for (const w of sub.windows)
       rows.push(windowRow(w.name, `${pct(w.utilization)} used`, w.resets_at, w.status ? ` (${esc(w.status)})` : ''));
   }
+  const rw = s.remote_write;
+  if (rw)
+    rows.push(
+      `<div data-limits="remote-write"${rw.last_ok === false ? ' class="err"' : ''}><b>Metrics pushed</b> to ${esc(rw.target)}: ${
+        rw.last_push_at
+          ? `${esc(new Date(rw.last_push_at).toLocaleTimeString())} ${rw.last_ok ? 'ok' : `failed (${esc(rw.last_error)})`}`
+          : 'no push yet'
+      }</div>`,
+    );
   if (s.overflow)
     rows.push(
       `<div data-limits="overflow" class="err"><b>Anthropic ${esc(s.overflow.window)} limit reached until ${esc(
