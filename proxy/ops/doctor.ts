@@ -2,6 +2,7 @@
 // one-line fix for anything not OK. The environment checked is passed in (the shell's, in the task).
 import { X509Certificate } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { Agent } from 'undici';
 import http from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -375,12 +376,12 @@ async function checkRemoteWrite(c: Checks): Promise<void> {
   if (!rw) return;
   const target = `${rw.url.protocol}//${rw.url.host}${rw.url.pathname}`;
   const now = Date.now();
-  const error = await pushSeries(rw, [
-    {
-      labels: { __name__: 'ccp_doctor_check', ccp_user: rw.identity, ...rw.labels },
-      samples: [{ value: 1, timestamp: now }],
-    },
-  ]);
+  // The same trust as the proxy's pusher: the system's roots, and CCP_UPSTREAM_CA (a corporate root).
+  const caFile = c.opts.config.upstreamCaFile;
+  const dispatcher = caFile ? new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } }) : undefined;
+  const probe = { __name__: 'ccp_doctor_check', ccp_user: rw.identity, ...rw.labels };
+  const error = await pushSeries(rw, [{ labels: probe, samples: [{ value: 1, timestamp: now }] }], dispatcher);
+  await dispatcher?.close();
   if (!error) {
     c.add('OK', 'remote_write', `${target} accepts a write (as ccp_user="${rw.identity}")`);
     return;
