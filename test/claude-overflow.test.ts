@@ -3,35 +3,18 @@
 // the refusal as it came; with CCP_OVERFLOW=main the session goes on, answered by Z.AI.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startRig, unifiedRateLimitHeaders } from '../proxy/rig/rig.js';
+import { startRig, subscriptionSpent } from '../proxy/rig/rig.js';
 import { ensureClaude, OAUTH_TOKEN, runClaude } from './claude.js';
 
 test.before(async () => {
   await ensureClaude();
 });
 
-function spent() {
-  const reset = String(Math.round((Date.now() + 3600_000) / 1000));
-  return {
-    status: 429,
-    body: { type: 'error', error: { type: 'rate_limit_error', message: "You've hit your 5-hour limit" } },
-    headers: {
-      ...unifiedRateLimitHeaders(),
-      'anthropic-ratelimit-unified-status': 'rejected',
-      'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-      'anthropic-ratelimit-unified-5h-status': 'rejected',
-      'anthropic-ratelimit-unified-5h-utilization': '1',
-      'anthropic-ratelimit-unified-5h-reset': reset,
-      'anthropic-ratelimit-unified-reset': reset,
-    },
-  };
-}
-
 for (const overflow of [false, true]) {
   test(`Claude Code 2.1.337 on a spent subscription, CCP_OVERFLOW ${overflow ? '=main: answered by Z.AI' : 'unset: the refusal, as Anthropic gave it'}`, async () => {
     const rig = await startRig({ env: overflow ? { CCP_OVERFLOW: 'main' } : {} });
     try {
-      rig.anthropic.fault = spent();
+      rig.anthropic.fault = subscriptionSpent(Date.now() + 3600_000);
       const run = await runClaude(rig, 'sonnet', { CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN });
       const out = `${run.stdout}${run.stderr}`;
       if (overflow) {

@@ -5,32 +5,11 @@
 import { appendFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { unifiedRateLimitHeaders } from '../proxy/rig/rig.js';
+import { subscriptionSpent } from '../proxy/rig/rig.js';
 import { completions, message, npmRun, postMessages, proxyAgent, replyText, withRig } from './helpers.js';
 
 const OAUTH = { authorization: 'Bearer sk-ant-oat01-overflow-subscription-0123456789' };
-const REFUSAL = {
-  type: 'error',
-  error: { type: 'rate_limit_error', message: "You've hit your 5-hour limit" },
-};
-
-/** Anthropic's answer at the subscription's limit: 429 with the unified status rejected, the 5h window resetting at `resetMs`. */
-function spentAt(resetMs: number) {
-  const s = String(Math.round(resetMs / 1000));
-  return {
-    status: 429,
-    body: REFUSAL,
-    headers: {
-      ...unifiedRateLimitHeaders(),
-      'anthropic-ratelimit-unified-status': 'rejected',
-      'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-      'anthropic-ratelimit-unified-5h-status': 'rejected',
-      'anthropic-ratelimit-unified-5h-utilization': '1',
-      'anthropic-ratelimit-unified-5h-reset': s,
-      'anthropic-ratelimit-unified-reset': s,
-    },
-  };
-}
+const REFUSAL = subscriptionSpent(0).body;
 
 test('at the limit: the refused request is answered by Z.AI, the next ones go straight there until the reset, then back to Anthropic', async () => {
   await withRig({ env: { CCP_OVERFLOW: 'main', ZAI_MODEL_MAP: 'sonnet=glm-5.3' } }, async (rig) => {
@@ -38,7 +17,7 @@ test('at the limit: the refused request is answered by Z.AI, the next ones go st
     const send = (id: string) =>
       postMessages(agent, message('claude-sonnet-4-5', true), { headers: { ...OAUTH, 'x-client-request-id': id } });
     const resetMs = Date.now() + 2500;
-    rig.anthropic.fault = spentAt(resetMs);
+    rig.anthropic.fault = subscriptionSpent(resetMs);
     const first = await send('m-1');
     assert.is(first.status, 200, first.text);
     assert.is(replyText(first.text), 'ok from zai-fake');
@@ -91,7 +70,7 @@ test('at the limit: the refused request is answered by Z.AI, the next ones go st
 test('without CCP_OVERFLOW the refusal reaches the client byte for byte; with it, a Z.AI that cannot take it leaves the refusal unchanged', async () => {
   for (const overflow of [false, true]) {
     await withRig({ env: overflow ? { CCP_OVERFLOW: 'main' } : {} }, async (rig) => {
-      rig.anthropic.fault = spentAt(Date.now() + 60_000);
+      rig.anthropic.fault = subscriptionSpent(Date.now() + 60_000);
       if (overflow) rig.zai.fault = { zaiCode: 1308 };
       const agent = proxyAgent(rig);
       const r = await postMessages(agent, message('claude-sonnet-4-5', false), { headers: OAUTH });

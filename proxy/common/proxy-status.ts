@@ -62,6 +62,18 @@ export function exhaustedWindows(q: Pick<QuotaStatus, 'windows'>, stopPct: numbe
   return stopPct > 0 ? q.windows.filter((w) => MODEL_WINDOW_TYPES.includes(w.type) && w.used_pct >= stopPct) : [];
 }
 
+/** Where the proxy pushes its metrics (remote_write) and how the last push went. */
+export interface RemoteWriteStatus {
+  /** Scheme, host and path (never credentials). */
+  target: string;
+  last_push_at: string | null;
+  last_ok: boolean | null;
+  /** The last failure, in one line (status and the receiver's words, or the network error). */
+  last_error: string | null;
+  failing_since: string | null;
+  series_sent: number;
+}
+
 /** GET /__ccp/status. */
 export interface ProxyStatus {
   pid: number;
@@ -85,14 +97,7 @@ export interface ProxyStatus {
   /** What goes to the Z.AI lane now: `haiku`, `subagents`, both (comma list), or '' for nothing. */
   offload: string;
   /** CCP_REMOTE_WRITE_URL set: where it pushes and how the last push went; null when off. */
-  remote_write?: {
-    target: string;
-    last_push_at: string | null;
-    last_ok: boolean | null;
-    last_error: string | null;
-    failing_since: string | null;
-    series_sent: number;
-  } | null;
+  remote_write?: RemoteWriteStatus | null;
   /** CCP_OFFLOAD_AT_PCT in force (0: subagents move whatever the subscription window); absent from older proxies. */
   offload_at_pct?: number;
   /** CCP_OVERFLOW=main and the subscription's window spent: which, and until when (requests on Z.AI meanwhile). */

@@ -48,11 +48,4 @@ export function readRunState(logsDir: string): RunState | undefined {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isAlive } from '../common/process-alive.js';

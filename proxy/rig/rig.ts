@@ -29,6 +29,27 @@ export function unifiedRateLimitHeaders(now = Date.now()): Record<string, string
   };
 }
 
+/**
+ * Anthropic's answer when the subscription's 5-hour window is spent: 429 rate_limit_error with the unified
+ * status `rejected`, the window resetting at `resetMs` (a fault for the simulated Anthropic).
+ */
+export function subscriptionSpent(resetMs: number) {
+  const reset = String(Math.round(resetMs / 1000));
+  return {
+    status: 429,
+    body: { type: 'error', error: { type: 'rate_limit_error', message: "You've hit your 5-hour limit" } },
+    headers: {
+      ...unifiedRateLimitHeaders(),
+      'anthropic-ratelimit-unified-status': 'rejected',
+      'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+      'anthropic-ratelimit-unified-5h-status': 'rejected',
+      'anthropic-ratelimit-unified-5h-utilization': '1',
+      'anthropic-ratelimit-unified-5h-reset': reset,
+      'anthropic-ratelimit-unified-reset': reset,
+    },
+  };
+}
+
 /** Fake credentials: shaped like real ones so redaction and leak checks are meaningful. */
 export const FAKE_ZAI_KEY = 'zai-fake-key-0123456789abcdef';
 export const FAKE_ANTHROPIC_KEY = 'sk-ant-api03-fake-client-key-0123456789';

@@ -62,13 +62,3 @@ export function readTail(path: string): string {
     closeSync(fd);
   }
 }
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, as another user's process.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -8,18 +8,8 @@
 import type { Registry } from 'prom-client';
 import { Agent } from 'undici';
 import type { RemoteWriteSettings } from '../../common/config.js';
+import type { RemoteWriteStatus } from '../../common/proxy-status.js';
 import { pushSeries, type Series } from '../../common/remote-write-client.js';
-
-export interface RemoteWriteStatus {
-  /** Where it pushes: scheme, host and path (never credentials). */
-  target: string;
-  last_push_at: string | null;
-  last_ok: boolean | null;
-  /** The last failure, in one line (status and the receiver's words, or the network error). */
-  last_error: string | null;
-  failing_since: string | null;
-  series_sent: number;
-}
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 
