@@ -1,10 +1,33 @@
 // Configuration: read and validated in one place. Nothing else in the kit reads process.env.
 import { readFileSync, existsSync } from 'node:fs';
-import { homedir, hostname, userInfo } from 'node:os';
+import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
 import { loadPriceBook, PriceFileError, type Pricing, type ZaiBilling } from './prices.js';
+import {
+  ConfigError,
+  MILLISECONDS,
+  parseBool,
+  parseNumber,
+  parsePercent,
+  parsePort,
+  parseUrl,
+  pick,
+  type Env,
+} from './setting-parsers.js';
+import {
+  parseOffload,
+  parseOverflow,
+  parseRemoteWrite,
+  type OffloadPolicy,
+  type RemoteWriteSettings,
+} from './policy-settings.js';
+
+// The configuration's parts live beside it; what the rest of the kit names from here stays here.
+export { SETTINGS } from './settings-list.js';
+export { ConfigError } from './setting-parsers.js';
+export type { OffloadPolicy, RemoteWriteSettings } from './policy-settings.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -90,40 +113,6 @@ export interface Config {
   knownSecrets: string[];
 }
 
-/** What goes to the Z.AI lane: Haiku calls, and every request of a Claude Code subagent's thread. */
-export interface OffloadPolicy {
-  haiku: boolean;
-  subagents: boolean;
-  /**
-   * CCP_OFFLOAD_AT_PCT: `subagents` applies only while the Anthropic subscription's busiest window is at
-   * or above this percentage (0: always, the default).
-   */
-  atPct: number;
-}
-
-export interface RemoteWriteSettings {
-  url: URL;
-  intervalS: number;
-  /** The value of the `ccp_user` label that tells team members apart. */
-  identity: string;
-  /** Extra labels on every series (CCP_REMOTE_WRITE_LABELS=team=platform,site=berlin). */
-  labels: Record<string, string>;
-  /** Basic auth or a bearer token for hosted receivers (from the environment or .env); never printed. */
-  auth?: { username: string; password: string } | { bearer: string };
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
 /** Where a setting's value came from: the process environment (the shell, or inline), `.env`, or the default. */
 export type SettingSource = 'shell' | '.env' | 'default';
 
@@ -133,54 +122,6 @@ function nonEmpty(env: Env): Env {
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v;
   return out;
 }
-
-/** Every setting the kit understands, with its default. `.env.example` is checked against this list by a test. */
-export const SETTINGS: Record<string, string> = {
-  MITM_PORT: '8082',
-  ZAI_API_KEY: '',
-  ZAI_BASE_URL: 'https://api.z.ai/api/anthropic',
-  ZAI_HEADER_MODE: 'x-api-key',
-  ZAI_MODEL_MAP: '',
-  ANTH_BASE_URL: 'https://api.anthropic.com',
-  ANTH_VERSION: '2023-06-01',
-  FORCE_HAIKU_TO_ZAI: '1',
-  OFFLOAD_PAUSED: '0',
-  CCP_OFFLOAD: 'haiku',
-  CCP_OFFLOAD_AT_PCT: '0',
-  MITM_FORCE_H1: '0',
-  MITM_FILTER_CHAIN: '0',
-  ENABLE_BODY_TEE: '0',
-  CCP_MAX_BODY_MB: '64',
-  CCP_UPSTREAM_CA: '',
-  CCP_LOGS_DIR: './logs',
-  CCP_RESULTS_DIR: './results',
-  CCP_CA_DIR: '~/.ccp/ca',
-  BUNDLE_DIR: '~/Downloads',
-  CCP_ENV_FILE: './env/sub-env.sh',
-  CCP_FALLBACK: '1',
-  CCP_OVERFLOW: '',
-  CCP_ZAI_COOLDOWN_S: '300',
-  CCP_ZAI_LONG_COOLDOWN_S: '1800',
-  CCP_ZAI_MAX_INFLIGHT: '0',
-  CCP_AUTOSTART: '0',
-  CCP_REMOTE_WRITE_URL: '',
-  CCP_REMOTE_WRITE_INTERVAL_S: '30',
-  CCP_REMOTE_WRITE_IDENTITY: '',
-  CCP_REMOTE_WRITE_LABELS: '',
-  CCP_REMOTE_WRITE_USERNAME: '',
-  CCP_REMOTE_WRITE_PASSWORD: '',
-  CCP_REMOTE_WRITE_BEARER_TOKEN: '',
-  CCP_CONNECT_TIMEOUT_MS: '10000',
-  CCP_FIRST_BYTE_TIMEOUT_MS: '90000',
-  CCP_NONSTREAM_TIMEOUT_MS: '600000',
-  CCP_IDLE_TIMEOUT_MS: '180000',
-  CCP_LOG_MAX_MB: '100',
-  CCP_LOG_KEEP: '5',
-  CCP_PRICES_FILE: '',
-  ZAI_BILLING: 'payg',
-  CCP_ZAI_QUOTA_POLL_S: '120',
-  CCP_ZAI_QUOTA_STOP_PCT: '98',
-};
 
 const ZAI_BILLINGS: readonly ZaiBilling[] = ['payg', 'plan'];
 
@@ -200,133 +141,6 @@ function parsePricing(env: Env, root: string): Pricing {
       throw new ConfigError('CCP_PRICES_FILE', e.message.replace(/^CCP_PRICES_FILE: /, ''));
     throw e;
   }
-}
-
-function pick(env: Env, name: string): string {
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? SETTINGS[name]! : v.trim();
-}
-
-function parseBool(env: Env, name: string): boolean {
-  const v = pick(env, name).toLowerCase();
-  if (v === '1' || v === 'true' || v === 'yes' || v === 'on') return true;
-  if (v === '0' || v === 'false' || v === 'no' || v === 'off') return false;
-  throw new ConfigError(name, `invalid value "${env[name]}"; allowed: 1 or 0 (also true/false, yes/no, on/off)`);
-}
-
-const OFFLOAD_WORDS = ['haiku', 'subagents'] as const;
-
-/** CCP_OFFLOAD (comma list of haiku, subagents) and FORCE_HAIKU_TO_ZAI, which can only remove haiku. */
-function parseOffload(env: Env): OffloadPolicy {
-  const words = pick(env, 'CCP_OFFLOAD')
-    .toLowerCase()
-    .split(',')
-    .map((w) => w.trim())
-    .filter(Boolean);
-  const bad = words.find((w) => !(OFFLOAD_WORDS as readonly string[]).includes(w));
-  if (bad !== undefined || words.length === 0)
-    throw new ConfigError(
-      'CCP_OFFLOAD',
-      `invalid value "${env.CCP_OFFLOAD}"; allowed: a comma list of ${OFFLOAD_WORDS.join(', ')} (e.g. haiku,subagents)`,
-    );
-  const atPct = parseNumber(env, 'CCP_OFFLOAD_AT_PCT', {
-    min: 0,
-    what: 'a percentage from 0 to 100 (0: subagents move whatever the subscription window)',
-  });
-  if (atPct > 100)
-    throw new ConfigError(
-      'CCP_OFFLOAD_AT_PCT',
-      `invalid value "${env.CCP_OFFLOAD_AT_PCT}"; allowed: a percentage from 0 to 100`,
-    );
-  return {
-    haiku: words.includes('haiku') && parseBool(env, 'FORCE_HAIKU_TO_ZAI'),
-    subagents: words.includes('subagents'),
-    atPct,
-  };
-}
-
-/** CCP_REMOTE_WRITE_*: off unless a URL is set. */
-function parseRemoteWrite(env: Env): RemoteWriteSettings | undefined {
-  if (!env.CCP_REMOTE_WRITE_URL?.trim()) return undefined;
-  const url = parseUrl(env, 'CCP_REMOTE_WRITE_URL');
-  const intervalS = parseNumber(env, 'CCP_REMOTE_WRITE_INTERVAL_S', {
-    min: 1,
-    what: 'seconds between pushes, at least 1',
-  });
-  const labels: Record<string, string> = {};
-  for (const pair of (env.CCP_REMOTE_WRITE_LABELS ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const [k, v, ...rest] = pair.split('=').map((s) => s.trim());
-    if (!k || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k) || v === undefined || rest.length)
-      throw new ConfigError(
-        'CCP_REMOTE_WRITE_LABELS',
-        `invalid entry "${pair}"; allowed: comma-separated name=value pairs, e.g. team=platform`,
-      );
-    labels[k] = v;
-  }
-  const identity = env.CCP_REMOTE_WRITE_IDENTITY?.trim() || `${userInfo().username}@${hostname()}`;
-  const username = env.CCP_REMOTE_WRITE_USERNAME?.trim();
-  const password = env.CCP_REMOTE_WRITE_PASSWORD?.trim();
-  const bearer = env.CCP_REMOTE_WRITE_BEARER_TOKEN?.trim();
-  const auth = bearer ? { bearer } : username && password ? { username, password } : undefined;
-  return { url, intervalS, identity, labels, ...(auth ? { auth } : {}) };
-}
-
-/** CCP_OVERFLOW: '' (off, the default) or `main`. */
-function parseOverflow(env: Env): boolean {
-  const v = (env.CCP_OVERFLOW ?? '').trim().toLowerCase();
-  if (v === '' || v === '0' || v === 'off') return false;
-  if (v === 'main') return true;
-  throw new ConfigError('CCP_OVERFLOW', `invalid value "${env.CCP_OVERFLOW}"; allowed: main, or empty for off`);
-}
-
-function parsePort(env: Env, name: string): number {
-  const raw = pick(env, name);
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) {
-    throw new ConfigError(name, `invalid port "${raw}"; allowed: a whole number from 1 to 65535`);
-  }
-  return n;
-}
-
-function parseNumber(env: Env, name: string, opts: { min: number; integer?: boolean; what: string }): number {
-  const raw = pick(env, name);
-  const n = Number(raw);
-  if (raw === '' || !Number.isFinite(n) || n < opts.min || (opts.integer && !Number.isInteger(n))) {
-    throw new ConfigError(name, `invalid value "${raw}"; allowed: ${opts.what}`);
-  }
-  return n;
-}
-
-/** The timeouts' allowed values: whole milliseconds, at least 1. */
-const MILLISECONDS = { min: 1, integer: true, what: 'milliseconds, a whole number of at least 1' };
-
-function parsePercent(env: Env, name: string): number {
-  const what = 'a percentage from 1 to 100 (0 never stops on the quota)';
-  const n = parseNumber(env, name, { min: 0, what });
-  if (n > 100) throw new ConfigError(name, `invalid value "${pick(env, name)}"; allowed: ${what}`);
-  return n;
-}
-
-function parseUrl(env: Env, name: string): URL {
-  const raw = pick(env, name);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `invalid URL "${raw}"; allowed: an absolute http:// or https:// URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(name, `invalid URL "${raw}"; allowed: an absolute http:// or https:// URL`);
-  }
-  if (url.search || url.hash) {
-    throw new ConfigError(name, `"${raw}" must not carry a query or fragment`);
-  }
-  // The path is a prefix that request paths are appended to.
-  url.pathname = url.pathname.replace(/\/+$/, '');
-  return url;
 }
 
 export function parseModelMap(raw: string, name = 'ZAI_MODEL_MAP'): ModelMapEntry[] {

@@ -2,7 +2,6 @@
 // one-line fix for anything not OK. The environment checked is passed in (the shell's, in the task).
 import { X509Certificate } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
-import { Agent } from 'undici';
 import http from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { listeningAddresses } from './port-owner.js';
 import { inflightLine, quotaLine } from './status-format.js';
 import { exhaustedWindows } from '../common/proxy-status.js';
 import { localProxyPort, startCommand, zaiKeyFix } from '../common/start-command.js';
-import { pushSeries } from '../common/remote-write-client.js';
+import { remoteWriteCheck } from './remote-write-check.js';
 import { ensureDir, PathError } from '../common/dirs.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
@@ -370,28 +369,10 @@ function checkLoopback(c: Checks): void {
     c.add('FAIL', 'loopback only', `port ${port} listens on ${listening.join(', ')}`, 'npm run stop && npm run mitm');
 }
 
-/** CCP_REMOTE_WRITE_URL: one write of a probe series, the way the proxy pushes (reachable, accepted, auth). */
+/** CCP_REMOTE_WRITE_URL: one write of a probe series, the way the proxy pushes (ops/remote-write-check.ts). */
 async function checkRemoteWrite(c: Checks): Promise<void> {
-  const rw = c.opts.config.remoteWrite;
-  if (!rw) return;
-  const target = `${rw.url.protocol}//${rw.url.host}${rw.url.pathname}`;
-  const now = Date.now();
-  // The same trust as the proxy's pusher: the system's roots, and CCP_UPSTREAM_CA (a corporate root).
-  const caFile = c.opts.config.upstreamCaFile;
-  const dispatcher = caFile ? new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } }) : undefined;
-  const probe = { __name__: 'ccp_doctor_check', ccp_user: rw.identity, ...rw.labels };
-  const error = await pushSeries(rw, [{ labels: probe, samples: [{ value: 1, timestamp: now }] }], dispatcher);
-  await dispatcher?.close();
-  if (!error) {
-    c.add('OK', 'remote_write', `${target} accepts a write (as ccp_user="${rw.identity}")`);
-    return;
-  }
-  const fix = /^HTTP 40[13]\b/.test(error)
-    ? 'check CCP_REMOTE_WRITE_USERNAME and CCP_REMOTE_WRITE_PASSWORD, or CCP_REMOTE_WRITE_BEARER_TOKEN (in .env)'
-    : /^HTTP 404\b/.test(error)
-      ? 'check the path: Prometheus /api/v1/write, Mimir and Grafana Cloud /api/prom/push or /api/v1/push, VictoriaMetrics /api/v1/write'
-      : 'check CCP_REMOTE_WRITE_URL and that the receiver runs (Prometheus: --web.enable-remote-write-receiver)';
-  c.add('FAIL', 'remote_write', `${target} did not take a write: ${error}`, fix);
+  const r = await remoteWriteCheck(c.opts.config);
+  if (r) c.add(r.status, 'remote_write', r.detail, r.fix);
 }
 
 export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {

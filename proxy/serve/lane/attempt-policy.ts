@@ -7,11 +7,9 @@
 // Z.AI 401/403. Nothing is retried after a byte reached the client. docs/ZAI.md has the whole table.
 import type { Config } from '../../common/config.js';
 import type { UsageRecord } from '../../common/log-schema.js';
-import type { ClientReply } from '../front/client-exchange.js';
 import { isMessagesPath } from './api-paths.js';
 import type { LaneDecision } from './decide.js';
-import { performance } from 'node:perf_hooks';
-import { anthropicError, anthropicErrorJson } from '../errors.js';
+import { anthropicError } from '../errors.js';
 import { responseHeaders } from '../upstream/headers.js';
 import { anthropicTarget, zaiTarget, type LaneTarget } from '../upstream/lanes.js';
 import type { TogglesView } from './toggles.js';
@@ -23,7 +21,7 @@ import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import { completionRecord, decisionRecord } from './usage-record.js';
 import { classifyZaiAnswer, networkFailure, type ZaiFailure } from './zai-failures.js';
 import { MESSAGES_KEY_MODES, otherKeyMode } from '../upstream/zai-key.js';
-import { ANTHROPIC_ERROR_TYPE, COOLDOWN_ANSWER, formatDuration } from './proxy-answers.js';
+import { ANTHROPIC_ERROR_TYPE, answerByProxy, cooldownAnswer, type Served, THREAD_NOT_FOUND } from './proxy-answers.js';
 import type { ZaiCapacity } from './zai-capacity.js';
 import type { ThreadLanes } from './thread-lanes.js';
 import { spentWindow, type Overflow } from './overflow.js';
@@ -52,14 +50,6 @@ export interface PolicyContext {
   subscriptionHeaders(headers: Record<string, string>): void;
   /** Something the user has to act on (a rejected key, an expired plan): said once, loudly. */
   alert(text: string): void;
-}
-
-/** One request being served: its client, start time and whether its lines are logged. */
-export interface Served {
-  request: RequestInfo;
-  reply: ClientReply;
-  t0: number;
-  logged: boolean;
 }
 
 interface AttemptPlan {
@@ -327,29 +317,8 @@ export class AttemptPolicy {
    */
   private answerCooldown(s: Served, d: LaneDecision): void {
     const cool = this.ctx.health.cooldown() ?? { untilMs: Date.now() + 1000, reason: 'network' as const, why: '' };
-    const { reason } = cool;
-    const base = decisionRecord(s.request, d, 1, undefined, this.ctx.toggles.paused, { cooldown_reason: reason });
-    if (s.logged) this.ctx.decided(base, s.request);
-    const leftS = Math.max(1, Math.ceil((cool.untilMs - Date.now()) / 1000));
-    const answer = COOLDOWN_ANSWER[reason];
-    const why = reason === 'auth' ? 'Z.AI rejected the Z.AI key; check ZAI_API_KEY and ZAI_HEADER_MODE' : cool.why;
-    const message = `proxy: the Z.AI lane is cooling down (${reason}: ${why}) for ${formatDuration(leftS)} more, until ${new Date(cool.untilMs).toISOString()}; CCP_FALLBACK=0, so Haiku is not sent to Anthropic instead`;
-    const body = anthropicErrorJson(answer.type, message);
-    s.reply.send(
-      answer.status,
-      { 'content-type': 'application/json', ...(answer.retryAfter ? { 'retry-after': String(leftS) } : {}) },
-      body,
-    );
-    const obs = {
-      status: answer.status,
-      endedAt: performance.now(),
-      respBytes: Buffer.byteLength(body),
-      usage: {},
-      redialled: false,
-      signatures: [],
-    };
-    if (s.logged)
-      this.ctx.completed(completionRecord(base, obs, s.t0, { final: true, proxy_status: answer.status }), s.request);
+    const base = decisionRecord(s.request, d, 1, undefined, this.ctx.toggles.paused, { cooldown_reason: cool.reason });
+    answerByProxy(this.ctx, s, base, cooldownAnswer(cool, Date.now()));
   }
 
   /**
@@ -358,27 +327,7 @@ export class AttemptPolicy {
    * Claude Code recovers from by sending the conversation again whole (docs/ZAI.md, "Message Threads").
    */
   private answerThreadRefused(s: Served, d: LaneDecision): void {
-    const base = decisionRecord(s.request, d, 1, undefined, this.ctx.toggles.paused);
-    if (s.logged) this.ctx.decided(base, s.request);
-    const body = JSON.stringify({
-      type: 'error',
-      error: {
-        type: 'not_found_error',
-        message:
-          'proxy: thread_not_found: this thread was answered on the Z.AI lane, which keeps no threads; send it whole',
-        details: { error_code: 'thread_not_found' },
-      },
-    });
-    s.reply.send(404, { 'content-type': 'application/json' }, body);
-    const obs = {
-      status: 404,
-      endedAt: performance.now(),
-      respBytes: Buffer.byteLength(body),
-      usage: {},
-      redialled: false,
-      signatures: [],
-    };
-    if (s.logged) this.ctx.completed(completionRecord(base, obs, s.t0, { final: true, proxy_status: 404 }), s.request);
+    answerByProxy(this.ctx, s, decisionRecord(s.request, d, 1, undefined, this.ctx.toggles.paused), THREAD_NOT_FOUND);
   }
 
   /** No answer at all and nothing to fall back to: an Anthropic-shaped 502 (504 for a timeout) naming the lane. */
