@@ -83,6 +83,31 @@ test('without CCP_OVERFLOW the refusal reaches the client byte for byte; with it
   }
 });
 
+test('the same refusal as an SSE error event before any content (a 200 whose headers say rejected) overflows too; a 200 with content is never replaced', async () => {
+  await withRig({ env: { CCP_OVERFLOW: 'main' } }, async (rig) => {
+    const refusal = subscriptionSpent(Date.now() + 60_000);
+    const sse = `event: error\ndata: ${JSON.stringify(refusal.body)}\n\n`;
+    rig.anthropic.fault = {
+      status: 200,
+      body: sse,
+      headers: { ...refusal.headers, 'content-type': 'text/event-stream' },
+    };
+    const agent = proxyAgent(rig);
+    const r = await postMessages(agent, message('claude-sonnet-4-5', true), { headers: OAUTH });
+    assert.is(replyText(r.text), 'ok from zai-fake', r.text);
+    await agent.close();
+  });
+  await withRig({ env: { CCP_OVERFLOW: 'main' } }, async (rig) => {
+    // Rejected in the headers, yet a real answer: it is relayed, not replaced.
+    rig.anthropic.opts.unifiedRateLimit = { ...subscriptionSpent(Date.now() + 60_000).headers };
+    const agent = proxyAgent(rig);
+    const r = await postMessages(agent, message('claude-sonnet-4-5', true), { headers: OAUTH });
+    assert.is(replyText(r.text), 'ok from anthropic-fake');
+    assert.is(rig.zai.requests.length, 0);
+    await agent.close();
+  });
+});
+
 test('verify: a main-thread request on Z.AI is a violation unless the run line in force has CCP_OVERFLOW=main', async () => {
   await withRig({}, async (rig) => {
     const agent = proxyAgent(rig);

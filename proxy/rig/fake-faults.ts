@@ -7,7 +7,7 @@ import { zaiErrorAnswer } from './zai-personality.js';
 
 /** Faults a test or the chaos task can switch on (the reliability issue uses them all). */
 export interface Fault {
-  /** Answer with this status and an Anthropic (or Z.AI business-code) error body. */
+  /** Answer with this status and an Anthropic (or Z.AI business-code) error body; a string is sent as it is. */
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
@@ -63,7 +63,9 @@ export function faultPlan(fault: Fault | undefined, name: string): FaultPlan {
       status: fault.status,
       body:
         fault.body !== undefined
-          ? JSON.stringify(fault.body)
+          ? typeof fault.body === 'string'
+            ? fault.body // a body given as text is sent as it is (an SSE error event, say)
+            : JSON.stringify(fault.body)
           : JSON.stringify({
               type: 'error',
               error: { type: 'api_error', message: `${name}: injected ${fault.status}` },

@@ -57,7 +57,7 @@ interface AttemptPlan {
   decision: LaneDecision;
   target: LaneTarget;
   /** Statuses whose answer is held back for the policy instead of relayed. */
-  hold(status: number): boolean;
+  hold(status: number, unified?: Record<string, string>): boolean;
   extra?: Partial<UsageRecord>;
 }
 
@@ -99,7 +99,11 @@ export class AttemptPolicy {
           attempt: 1,
           decision: d,
           target: this.anthropic(s.request),
-          hold: overflowable ? (st) => st === 429 : () => false,
+          // A 429, or a 200 whose headers already say the subscription is spent (its refusal then comes
+          // as an SSE error event before any content): held, to be replaced if it is the limit.
+          hold: overflowable
+            ? (st, unified) => st === 429 || unified?.['anthropic-ratelimit-unified-status'] === 'rejected'
+            : () => false,
           extra,
         },
         overflowable,
@@ -141,7 +145,10 @@ export class AttemptPolicy {
   private async runAnthropic(s: Served, plan: AttemptPlan, overflowable = false): Promise<void> {
     const done = await this.attempt(s, plan);
     if (overflowable && done.r.end.kind === 'held') {
-      const spent = spentWindow(done.r.obs.unifiedRateLimit, Date.now());
+      // A 200 is a refusal only when what came is an error before any content.
+      const body = done.r.end.body.toString('utf8');
+      const refused = done.r.obs.status === 429 || (body.includes('"type":"error"') && !body.includes('content_block'));
+      const spent = refused ? spentWindow(done.r.obs.unifiedRateLimit, Date.now()) : undefined;
       if (spent && (await this.overflowFrom(s, done, spent))) return;
       // Not the subscription's limit, or Z.AI could not take it: Anthropic's refusal, unchanged.
       this.relayHeld(s, done);

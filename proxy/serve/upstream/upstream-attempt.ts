@@ -37,7 +37,7 @@ export interface AttemptSpec {
   timeouts: AttemptTimeouts;
   pool: UpstreamPool;
   /** Asked once the status is known, before any byte reaches the client: true holds the answer back. */
-  hold(status: number): boolean;
+  hold(status: number, unified?: Record<string, string>): boolean;
 }
 
 /** How an attempt ended, for the policy. */
@@ -209,7 +209,7 @@ export class UpstreamAttempt {
     if (this.spec.target.lane === 'anthropic') this.unified = unifiedHeaders(res.rawHeaders);
     const ct = String(res.headers['content-type'] ?? '');
     this.isJson = ct.includes('json');
-    this.holding = this.spec.hold(this.status);
+    this.holding = this.spec.hold(this.status, this.unified);
     if (!this.holding) this.startRelay(res, ct.includes('text/event-stream'));
     this.armIdle();
     res.on('data', (chunk: Buffer) => this.onData(chunk));
