@@ -120,7 +120,7 @@ test('switched live: npm run offload -- --subagents off keeps the next subagent 
       method: 'POST',
       headers: { 'x-ccp-token': rig.proxy.controlToken },
     });
-    assert.equal(await off.json(), { offload: 'haiku' });
+    assert.equal(await off.json(), { offload: 'haiku', at_pct: 0 });
     const next = await postMessages(agent, message('claude-sonnet-4-5', false), {
       headers: { ...SUBAGENT, 'x-client-request-id': 's-3' },
     });
