@@ -1,5 +1,5 @@
 // CCP_OFFLOAD=haiku,subagents: a Claude Code subagent's requests go to Z.AI whatever model they ask
-// for; the main conversation never moves. Real HTTPS clients send exactly the headers Claude Code
+// for; the main conversation stays (it moves only as Haiku). Real HTTPS clients send exactly the headers Claude Code
 // 2.1.332 sends (docs/ZAI.md, "Subagents"); the simulated upstreams record what crossed the wire.
 import { appendFileSync } from 'node:fs';
 import { test } from 'uvu';

@@ -7,7 +7,7 @@ export function dashboardUrl(port: number): string {
   return `http://127.0.0.1:${port}/__ccp/`;
 }
 
-/** The Anthropic subscription's windows, as the status reports them and serve/lane/subscription-limits.ts parses them from the wire. */
+/** The Anthropic subscription's windows, as the status reports them and serve/upstream/subscription-limits.ts parses them from the wire. */
 export interface SubscriptionStatus {
   seen_at: string;
   status?: string;

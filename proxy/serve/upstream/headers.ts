@@ -25,16 +25,6 @@ export const INTERNAL_PREFIX = 'x-ccp-';
 /** Client credentials: never sent to the Z.AI lane. */
 const CLIENT_CREDENTIALS = new Set(['authorization', 'x-api-key', 'cookie', 'proxy-authorization']);
 
-/**
- * Claude Code's identifiers of the user's sessions, prompts, agents and requests
- * (`x-claude-code-session-id`, `-prompt-id`, `-agent-id`, `-parent-agent-id`, `-agent-type`,
- * `-request-class`, `x-client-request-id`): never sent to the Z.AI lane, a third party that needs none
- * of them to answer (docs/ZAI.md, "What Z.AI receives"). The proxy's own log keeps them.
- */
-export function isClaudeCodeIdentifier(name: string): boolean {
-  return name.startsWith('x-claude-code-') || name === 'x-client-request-id';
-}
-
 function connectionListed(raw: readonly string[]): Set<string> {
   const listed = new Set<string>();
   for (let i = 0; i < raw.length; i += 2) {
@@ -94,11 +84,10 @@ export interface ZaiHeaderOptions {
  * client credential and every Claude Code identifier is gone — and the lane key in the configured mode.
  */
 export function zaiLaneHeaders(raw: readonly string[], bodyLength: number, opts: ZaiHeaderOptions): OutHeaders {
-  const out = endToEndHeaders(
-    raw,
-    CLIENT_CREDENTIALS,
-    (name) => isClaudeCodeIdentifier(name) || !isThirdPartyHeader(name),
-  );
+  // The allowlist leaves out Claude Code's identifiers of the user's sessions, prompts, agents and
+  // requests (x-claude-code-*, x-client-request-id): a third party needs none of them to answer; the
+  // proxy's own log keeps them (docs/ZAI.md, "What Z.AI receives").
+  const out = endToEndHeaders(raw, CLIENT_CREDENTIALS, (name) => !isThirdPartyHeader(name));
   const beta = thirdPartyBetas(out['anthropic-beta']);
   if (beta === undefined) delete out['anthropic-beta'];
   else out['anthropic-beta'] = beta;
