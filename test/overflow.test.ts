@@ -68,8 +68,12 @@ test('at the limit: the refused request is answered by Z.AI, the next ones go st
 });
 
 test('without CCP_OVERFLOW the refusal reaches the client byte for byte; with it, a Z.AI that cannot take it leaves the refusal unchanged', async () => {
-  for (const overflow of [false, true]) {
-    await withRig({ env: overflow ? { CCP_OVERFLOW: 'main' } : {} }, async (rig) => {
+  for (const [overflow, fallback] of [
+    [false, '1'],
+    [true, '1'],
+    [true, '0'],
+  ] as const) {
+    await withRig({ env: overflow ? { CCP_OVERFLOW: 'main', CCP_FALLBACK: fallback } : {} }, async (rig) => {
       rig.anthropic.fault = subscriptionSpent(Date.now() + 60_000);
       if (overflow) rig.zai.fault = { zaiCode: 1308 };
       const agent = proxyAgent(rig);
@@ -79,6 +83,17 @@ test('without CCP_OVERFLOW the refusal reaches the client byte for byte; with it
       assert.equal(JSON.parse(r.text), REFUSAL);
       assert.is(r.headers['anthropic-ratelimit-unified-status'], 'rejected');
       assert.is(rig.zai.requests.length, overflow ? 1 : 0);
+      // The answer the client got is the Anthropic attempt's: only its line is final.
+      assert.equal(
+        completions(rig).map((c) => [c.lane, c.final]),
+        overflow
+          ? [
+              ['zai', false],
+              ['anthropic', true],
+            ]
+          : [['anthropic', true]],
+        `overflow ${overflow}, CCP_FALLBACK=${fallback}`,
+      );
     });
   }
 });

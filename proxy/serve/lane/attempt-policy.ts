@@ -180,7 +180,8 @@ export class AttemptPolicy {
     capacity.acquire();
     let outcome: ZaiOutcome | undefined;
     try {
-      outcome = await this.runZai(s, d, refused.plan.attempt + 1);
+      // If Z.AI fails, Anthropic's refusal is what the client gets: that Z.AI attempt is never final.
+      outcome = await this.runZai(s, d, refused.plan.attempt + 1, false);
     } finally {
       capacity.release();
     }
@@ -202,7 +203,13 @@ export class AttemptPolicy {
    * The Z.AI attempts: header-mode retry, unknown-field retries. Returns undefined when one of them
    * answered the client (or the client left), else the last attempt and what failed.
    */
-  private async runZai(s: Served, d: LaneDecision, firstAttempt = 1): Promise<ZaiOutcome | undefined> {
+  /** `answersOnFailure`: a failed last attempt's answer is the client's (CCP_FALLBACK=0), unless the caller replaces it. */
+  private async runZai(
+    s: Served,
+    d: LaneDecision,
+    firstAttempt = 1,
+    answersOnFailure = !this.ctx.config.fallback,
+  ): Promise<ZaiOutcome | undefined> {
     const { config, health } = this.ctx;
     let mode = health.headerMode;
     let triedOtherMode = false;
@@ -257,7 +264,7 @@ export class AttemptPolicy {
       this.startCooldown(failure);
       this.complete(s, done, {
         zai_failure: failure.cause,
-        final: !config.fallback,
+        final: answersOnFailure,
         ...(this.proxyAnswers(failure, done) ? { proxy_status: this.proxyStatusFor(done) } : {}),
       });
       return { last: done, failure };
