@@ -14,9 +14,17 @@ if (!entry) {
   console.error('usage: node tasks/launch.mjs <entry.ts> [args…]');
   process.exit(2);
 }
+const dir = join(root, '.cache');
+const name = basename(entry).replace(/\.ts$/, '');
+// splitting: a module the sources load with `await import()` (remote write, say) becomes a chunk of its
+// own, and so do the packages only it imports: a running proxy loads them only when it needs them.
 const result = await build({
-  entryPoints: [resolve(root, entry)],
+  entryPoints: { [name]: resolve(root, entry) },
   bundle: true,
+  splitting: true,
+  outdir: join(dir, 'out'),
+  chunkNames: 'chunk-[hash]',
+  outExtension: { '.js': '.mjs' },
   platform: 'node',
   format: 'esm',
   target: 'node20',
@@ -27,21 +35,28 @@ const result = await build({
 });
 // esbuild answers from a helper process; end it rather than keep it beside the proxy all day.
 await stop();
-const code = result.outputFiles[0].contents;
+const hash = createHash('sha256');
+for (const f of result.outputFiles) hash.update(basename(f.path)).update(f.contents);
 // Two levels below the repo root, like proxy/common/config.ts: the sources find the root as '../..'
-// from import.meta.url. Named by content, so concurrent starts never see a half-written file.
-const dir = join(root, '.cache', 'bundles');
-const name = basename(entry).replace(/\.ts$/, '');
-const file = `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
-const out = join(dir, file);
+// from import.meta.url (.cache/bundle-mitm-<hash>/mitm.mjs). Named by content, so concurrent starts
+// never see a half-written build.
+const build_ = `bundle-${name}-${hash.digest('hex').slice(0, 16)}`;
+const out = join(dir, build_, `${name}.mjs`);
 if (!existsSync(out)) {
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  writeFileSync(tmp, code);
-  renameSync(tmp, out);
+  const tmp = join(dir, `${build_}.${process.pid}.tmp`);
+  mkdirSync(tmp, { recursive: true });
+  for (const f of result.outputFiles) writeFileSync(join(tmp, basename(f.path)), f.contents);
+  try {
+    renameSync(tmp, join(dir, build_));
+  } catch (e) {
+    // Another start wrote the same build first.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(out)) throw e;
+  }
 }
-// Bundles of earlier sources: a running process has already loaded its own, so they can go.
+// Builds of earlier sources: a running process has already loaded its own, so they can go.
 for (const f of readdirSync(dir))
-  if (f.startsWith(`${name}-`) && f.endsWith('.mjs') && f !== file) rmSync(join(dir, f), { force: true });
+  if (f.startsWith(`bundle-${name}-`) && f !== build_ && !f.endsWith('.tmp'))
+    rmSync(join(dir, f), { recursive: true, force: true });
 process.argv = [process.argv[0], out, ...args];
 await import(pathToFileURL(out).href);

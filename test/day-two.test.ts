@@ -323,6 +323,7 @@ test('CCP_AUTOSTART=1: claude in a sourced terminal starts the proxy that is dow
       const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
       const parent = existsSync(`/proc/${ppid}/cmdline`) ? readFileSync(`/proc/${ppid}/cmdline`, 'utf8') : '';
       assert.not.match(parent, 'npm', `${shell}: parent ${ppid} ${parent}`);
+      assert.not.match(readFileSync(join(logs, 'mitm-autostart.log'), 'utf8'), "npm's own process");
       // The next claude finds it running: no second start, no line.
       const again = await runLines(shell, [`source ${quote(script)} ${port} >/dev/null 2>&1`, 'claude -p again'], env);
       assert.equal([again.exitCode, again.stdout.trim(), again.stderr.trim()], [0, 'real claude -p again', '']);

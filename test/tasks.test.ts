@@ -48,8 +48,9 @@ function startMitm(extra: Record<string, string> = {}): Promise<ProxyProcess> {
 }
 
 test('mitm → status → pause/resume live → stop: pid and state files, banner, request lines, clean shutdown', async () => {
-  mkdirSync(join(REPO_ROOT, '.cache', 'bundles'), { recursive: true });
-  writeFileSync(join(REPO_ROOT, '.cache', 'bundles', 'mitm-0000000000000000.mjs'), '// a bundle of older sources\n');
+  const stale = join(REPO_ROOT, '.cache', 'bundle-mitm-0000000000000000');
+  mkdirSync(stale, { recursive: true });
+  writeFileSync(join(stale, 'mitm.mjs'), '// a bundle of older sources\n');
   const mitm = await startMitm();
   const { child, output } = mitm;
   const logsDir = env.CCP_LOGS_DIR!;
@@ -81,8 +82,24 @@ test('mitm → status → pause/resume live → stop: pid and state files, banne
       cmdline.join(' '),
     );
     assert.not.match(cmdline.join(' '), 'tsx');
-    const bundles = readdirSync(join(REPO_ROOT, '.cache', 'bundles')).filter((f) => /^mitm-[0-9a-f]{16}\.mjs$/.test(f));
+    // npm's own process stays beside a foreground `npm run mitm`: the banner names it and its size.
+    const npmLine =
+      /^npm's own process \(pid (\d+), (\d+) MB\) waits beside the proxy while it runs\. Without it: node tasks\/launch\.mjs tasks\/mitm\.ts/m.exec(
+        banner,
+      );
+    assert.ok(npmLine, banner);
+    const ancestors: string[] = [];
+    for (let pid = state.pid, i = 0; i < 4 && pid > 1; i++) {
+      pid = Number(/^\d+ \(.*\) \S (\d+)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))![1]);
+      ancestors.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')}`);
+    }
+    const npmProc = ancestors.find((a) => a.startsWith(`${npmLine![1]} `));
+    assert.ok(npmProc && /\bnpm\b/.test(npmProc), ancestors.join('\n'));
+    const npmRssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${npmLine![1]}/status`, 'utf8'))![1]) / 1024;
+    assert.ok(Math.abs(npmRssMb - Number(npmLine![2])) < 10, `${npmRssMb} MB vs ${npmLine![2]}`);
+    const bundles = readdirSync(join(REPO_ROOT, '.cache')).filter((f) => /^bundle-mitm-[0-9a-f]{16}$/.test(f));
     assert.is(bundles.length, 1, bundles.join(', '));
+    assert.ok(existsSync(join(REPO_ROOT, '.cache', bundles[0]!, 'mitm.mjs')));
     assert.match(readFileSync(env.CCP_ENV_FILE!, 'utf8'), state.ca_cert);
 
     const status = await npmRun('status', [], env);

@@ -8,6 +8,7 @@ import type { Colors } from '../common/colors.js';
 import { REPO_ROOT, type Config } from '../common/config.js';
 import { badPathLine } from '../common/path-settings.js';
 import { findRunning } from '../ops/control-client.js';
+import { npmParent } from '../ops/npm-parent.js';
 import { findPortOwner, freePortAfter } from '../ops/port-owner.js';
 import { clearRunState, writeRunState } from '../ops/run-state.js';
 import { writeSubEnv } from '../ops/sub-env.js';
@@ -98,7 +99,7 @@ export async function runProxyProcess(
   }
   const keyHint = missingKeyHint(Boolean(config.zaiApiKey));
   if (keyHint) console.log(colors.yellow(keyHint));
-  console.log(formatBanner(proxy, { subEnvPath, pid: process.pid }));
+  console.log(formatBanner(proxy, { subEnvPath, pid: process.pid, npmParent: npmParent() }));
   console.log('');
 
   const requestLines = new LineBatcher((text) => process.stdout.write(text));

@@ -55,7 +55,16 @@ export function offloadLine(o: { haiku: boolean; subagents: boolean }): string {
   return `${what} → z.ai lane; ${main}`;
 }
 
-export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: number }): string {
+/** What `npm run mitm`'s own process costs beside the proxy, and the start that has none. */
+export function npmParentLine(npm: { pid: number; rssBytes: number }): string {
+  const mb = Math.round(npm.rssBytes / 1048576);
+  return `npm's own process (pid ${npm.pid}, ${mb} MB) waits beside the proxy while it runs. Without it: node tasks/launch.mjs tasks/mitm.ts, or CCP_AUTOSTART=1 (the terminal starts it).`;
+}
+
+export function formatBanner(
+  p: ProxyHandle,
+  opts: { subEnvPath: string; pid: number; npmParent?: { pid: number; rssBytes: number } | undefined },
+): string {
   const c = p.config;
   const map = c.zaiModelMap.length
     ? c.zaiModelMap.map((e) => `${e.match}=${e.target}`).join(',')
@@ -83,6 +92,7 @@ export function formatBanner(p: ProxyHandle, opts: { subEnvPath: string; pid: nu
     ``,
     `In another terminal:  source ${envFileHint(opts.subEnvPath)} ${p.port}   then run claude as usual.`,
     `Live toggles: npm run pause | npm run resume    Stop: npm run stop (or Ctrl-C)`,
+    ...(opts.npmParent ? [npmParentLine(opts.npmParent)] : []),
     readyLine({ port: p.port, pid: opts.pid, startupMs: p.startupMs }),
   ].join('\n');
 }

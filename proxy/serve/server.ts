@@ -18,7 +18,7 @@ import { UsageLog } from './observe/usage-log.js';
 import { createBodyTee } from './observe/body-tee.js';
 import { leftOpen, readTail } from './observe/left-open.js';
 import { isAlive } from '../common/process-alive.js';
-import { RemoteWrite } from './observe/remote-write.js';
+import type { RemoteWrite } from './observe/remote-write.js';
 import { ControlApi } from './control/control.js';
 import { LiveStats } from './observe/live-stats.js';
 import { UpstreamPool } from './upstream/upstream-pool.js';
@@ -231,8 +231,14 @@ export async function startProxy(config: Config): Promise<ProxyHandle> {
     core.run = run;
   });
   // CCP_REMOTE_WRITE_URL: the same series pushed to the team's engine, off the request path.
+  // Loaded only when configured: its HTTP client and protobuf code are ~20 MB of a proxy that idles all day.
   const pusher = config.remoteWrite
-    ? new RemoteWrite(config.remoteWrite, core.live.registry, (text) => routed.emit('alert', text), upstreamCa)
+    ? new (await import('./observe/remote-write.js')).RemoteWrite(
+        config.remoteWrite,
+        core.live.registry,
+        (text) => routed.emit('alert', text),
+        upstreamCa,
+      )
     : undefined;
   const control = new ControlApi({
     toggles: core.toggles,

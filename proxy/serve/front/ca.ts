@@ -1,7 +1,7 @@
 // The proxy's own persistent CA: created once, name-constrained to the intercepted hosts, validated on start.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { generateCACertificate } from 'mockttp';
+import { generateCACertificate } from 'mockttp/dist/util/certificates';
 import { caPaths } from '../../common/ca-files.js';
 import { ensureDir } from '../../common/dirs.js';
 

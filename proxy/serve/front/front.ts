@@ -3,7 +3,7 @@
 // router (or the control endpoints) in this process, the rest stay with mockttp (docs/ARCHITECTURE.md).
 import type http from 'node:http';
 import type tls from 'node:tls';
-import { getLocal, type Mockttp } from 'mockttp';
+import type { Mockttp } from 'mockttp';
 import {
   clientExchange,
   isH2,
@@ -11,7 +11,17 @@ import {
   type ClientRequest,
   type ClientResponse,
 } from './client-exchange.js';
-import { interceptRequests, listeningAddress, startOnLoopback } from './mockttp-internals.js';
+import {
+  interceptRequests,
+  listeningAddress,
+  loadMockttpServer,
+  servedLeafKeyType,
+  startOnLoopback,
+} from './mockttp-internals.js';
+
+// Loaded once, here: mockttp's server alone (not its index, which also loads the admin server, GraphQL and
+// the remote client: ~10 MB of a proxy that runs all day) and without the upstream-proxy agents.
+const MockttpServer = loadMockttpServer();
 
 export interface FrontOptions {
   port: number;
@@ -85,11 +95,15 @@ export function routeFor(
 }
 
 export async function startFront(opts: FrontOptions): Promise<Front> {
-  const server = getLocal({
+  const server: Mockttp = new MockttpServer({
     https: {
       key: opts.caKey,
       cert: opts.caCert,
       tlsInterceptOnly: opts.interceptHosts.map((hostname) => ({ hostname })),
+      // mockttp makes one leaf key pair per process and makes it again only for a longer keyLength: this
+      // start makes it (as ECDSA P-256, startOnLoopback) even when another mockttp in the process already
+      // made an RSA-2048 one. The figure is never used as an RSA size.
+      keyLength: 4096,
     },
     // true: clients that offer h2 get it (curl --http2); false implements MITM_FORCE_H1.
     http2: !opts.forceH1,
@@ -106,6 +120,14 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   if (!address || typeof address === 'string' || address.address !== '127.0.0.1') {
     await server.stop();
     throw new Error(`front bound to ${JSON.stringify(address)}, expected 127.0.0.1 only`);
+  }
+  // Also makes the intercepted host's certificate now, not in the first request's handshake.
+  const leafKey = await servedLeafKeyType(address.port, opts.interceptHosts[0]!, opts.caCert).catch(
+    (e: Error) => e.message,
+  );
+  if (leafKey !== 'ec') {
+    await server.stop();
+    throw new Error(`mockttp internals changed: the leaf certificate's key is ${leafKey}, expected an ECDSA key`);
   }
   const hosts: RouteHosts = {
     intercept: new Set(opts.interceptHosts.map((h) => h.toLowerCase())),

@@ -1,20 +1,68 @@
 // Every reach into mockttp's internals, in one file, checked against the exact version package.json
-// pins (mockttp 4.6.5). mockttp has no supported way to bind loopback or to hand a parsed request to
-// other code before its own rules, so the front needs three things it does not promise:
+// pins (mockttp 4.6.5). mockttp has no supported way to bind loopback, to choose its leaf key, or to hand
+// a parsed request to other code before its own rules, so the front needs four things it does not promise:
 // - start() calls listen(port) with no host, which binds every interface (src/server/mockttp-server.ts
 //   line 177; mockttp issue #182): for the duration of start() only, a bare numeric listen binds
 //   127.0.0.1 instead. Narrow on purpose: one call, restored in `finally`, and the bound address is
 //   checked after.
+// - the leaf key: mockttp makes one RSA-2048 key pair for every leaf certificate it signs, with
+//   `crypto.subtle.generateKey` in the first CA's constructor, which start() runs (src/util/certificates.ts
+//   lines 367–403; `KEY_PAIR`). An RSA signature is the largest part of a full handshake's CPU, so for the
+//   duration of start() only, that one call makes an ECDSA P-256 pair instead (one signature ~15× cheaper).
+//   The CA stays what it is (RSA, name-constrained) and signs the leaf as before; after start the served
+//   leaf's key type is checked, so a mockttp that made its key elsewhere fails the start loudly.
+// - what loads: mockttp's rules require the PAC and SOCKS client agents at load (src/rules/http-agents.ts
+//   lines 10–12) for passthrough through an upstream proxy, which the kit never configures. They bring a
+//   JavaScript engine, parser and FTP client (~4 MB of a proxy left running all day, measured), so while
+//   mockttp's server module loads, those two requires get a stand-in that refuses to be used.
 // - the combo server is `server.server` (a net.Server), whose address says where it listens;
 // - @httptoolkit/httpolyglot keeps its HTTP/1.1 and HTTP/2 sub-servers in `_httpServer` and
 //   `_http2Server` (node_modules/mockttp/src/server/http-combo-server.ts lines 323–353 build them;
 //   httpolyglot lines 70–71 keep them). Their request events are intercepted on `emit`, not by swapping
 //   listeners: httpolyglot mirrors listener changes across its sub-servers.
 // If an update moves any of these, the proxy refuses to start rather than route API traffic another way.
+import Module, { createRequire } from 'node:module';
 import net from 'node:net';
-import type { Mockttp } from 'mockttp';
+import tls from 'node:tls';
+import type { Mockttp, MockttpOptions } from 'mockttp';
 import type { ClientRequest, ClientResponse } from './client-exchange.js';
 
+/** Upstream-proxy agents the kit never uses: loaded as stand-ins that throw if anything ever calls them. */
+const UNUSED_AGENTS: Record<string, string> = {
+  'pac-proxy-agent': 'PacProxyAgent',
+  'socks-proxy-agent': 'SocksProxyAgent',
+};
+
+type ModuleLoad = (request: string, ...rest: unknown[]) => unknown;
+
+/** mockttp's server class, loaded without the upstream-proxy agents (see above). */
+export function loadMockttpServer(): new (options: MockttpOptions) => Mockttp {
+  const loader = Module as unknown as { _load: ModuleLoad };
+  const original = loader._load;
+  loader._load = function loadWithoutUnusedAgents(this: unknown, request: string, ...rest: unknown[]) {
+    const name = UNUSED_AGENTS[request];
+    if (!name) return original.call(this, request, ...rest);
+    return {
+      [name]: class {
+        constructor() {
+          throw new Error(`ccp-lanes does not load ${request}: mockttp was asked to pass through an upstream proxy`);
+        }
+      },
+    };
+  };
+  try {
+    // `./dist/*` is in mockttp's package exports; the server alone, not the index (admin server, GraphQL).
+    return (createRequire(import.meta.url)('mockttp/dist/server/mockttp-server') as { MockttpServer: never })
+      .MockttpServer;
+  } finally {
+    loader._load = original;
+  }
+}
+
+/** The leaf key mockttp's certificates carry once started through startOnLoopback(). */
+export const LEAF_KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+
+/** start(), bound to 127.0.0.1 only, with an ECDSA P-256 leaf key in place of mockttp's RSA one. */
 export async function startOnLoopback(server: Mockttp, port: number): Promise<void> {
   const original = net.Server.prototype.listen;
   const call = original as (this: net.Server, ...a: unknown[]) => net.Server;
@@ -22,10 +70,44 @@ export async function startOnLoopback(server: Mockttp, port: number): Promise<vo
     if (args.length === 1 && typeof args[0] === 'number') return call.call(this, args[0], '127.0.0.1');
     return call.apply(this, args);
   } as typeof net.Server.prototype.listen;
+  const subtle = globalThis.crypto.subtle;
+  const generateKey = subtle.generateKey;
+  // Own property on the instance, deleted after: the prototype's method is never touched.
+  Object.defineProperty(subtle, 'generateKey', {
+    configurable: true,
+    value: (algorithm: { name?: string }, extractable: boolean, usages: KeyUsage[]) =>
+      algorithm?.name === 'RSASSA-PKCS1-v1_5'
+        ? generateKey.call(subtle, LEAF_KEY, extractable, usages)
+        : generateKey.call(subtle, algorithm as AlgorithmIdentifier, extractable, usages),
+  });
   try {
     await server.start(port);
   } finally {
     net.Server.prototype.listen = original;
+    delete (subtle as unknown as { generateKey?: unknown }).generateKey;
+  }
+}
+
+/** The key type of the leaf certificate the front serves for `host` ('ec' once startOnLoopback() took). */
+export async function servedLeafKeyType(port: number, host: string, ca: string): Promise<string | undefined> {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.write(`CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}:443\r\n\r\n`);
+    socket.once('data', (d) =>
+      /^HTTP\/1\.[01] 200/.test(d.toString('latin1')) ? resolve() : reject(new Error('CONNECT refused')),
+    );
+  });
+  const secure = tls.connect({ socket, servername: host, ca, ALPNProtocols: ['http/1.1'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    const cert = secure.getPeerX509Certificate();
+    return cert?.publicKey.asymmetricKeyType;
+  } finally {
+    secure.destroy();
   }
 }
 

@@ -1,6 +1,6 @@
 // What the dashboard and the Prometheus endpoint show: recent requests and per-lane figures, kept in
 // bounded memory, fed by the router's completion events.
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from './prom-parts.js';
 import { StateGauges, type StateSources } from './state-gauges.js';
 import { Samples } from '../../common/percentiles.js';
 import type { UsageRecord } from '../../common/log-schema.js';

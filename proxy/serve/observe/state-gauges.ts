@@ -1,7 +1,7 @@
 // The Prometheus gauges of what the proxy's state is now: the pause, the Z.AI lane's cooldown and its
 // reason, the Z.AI quota, the Anthropic subscription's windows. Each reads its owner's view when the
 // registry is collected (prom-client's collect()), so a scrape and a push see the same current values.
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from './prom-parts.js';
 import type { SubscriptionView } from '../lane/subscription-windows.js';
 import type { TogglesView } from '../lane/toggles.js';
 import type { ZaiLaneView } from '../lane/zai-lane-health.js';
