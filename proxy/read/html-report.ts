@@ -19,11 +19,16 @@ function bucketOf(ms: number): number {
   return i === -1 ? BUCKETS_MS.length : i;
 }
 
+const MAX_FINE_BINS = 4096;
+
 /** Distributions and a time series, collected in the same pass as the summary. */
 export class ReportCollector {
   readonly latency = new Map<string, number[]>();
   readonly ttft = new Map<string, number[]>();
-  private readonly times = new Map<string, number[]>();
+  /** Requests per fine time bin (epoch s / width) and lane; the width doubles whenever there are more
+   * than MAX_FINE_BINS bins, so memory stays bounded however long the log is. */
+  private readonly fine = new Map<string, Map<number, number>>();
+  private fineWidth = 1;
 
   add(e: LogEntry): void {
     if (e.kind !== 'completion') return;
@@ -36,27 +41,39 @@ export class ReportCollector {
     };
     hist(this.latency, e.latency_ms);
     hist(this.ttft, e.ttft_ms);
-    let t = this.times.get(lane);
-    if (!t) this.times.set(lane, (t = []));
-    t.push(e.ts);
+    let bins = this.fine.get(lane);
+    if (!bins) this.fine.set(lane, (bins = new Map()));
+    const k = Math.floor(e.ts / this.fineWidth);
+    bins.set(k, (bins.get(k) ?? 0) + 1);
+    if (bins.size > MAX_FINE_BINS) this.coarsen();
+  }
+
+  private coarsen(): void {
+    this.fineWidth *= 2;
+    for (const [lane, bins] of this.fine) {
+      const merged = new Map<number, number>();
+      for (const [k, n] of bins) merged.set(Math.floor(k / 2), (merged.get(Math.floor(k / 2)) ?? 0) + n);
+      this.fine.set(lane, merged);
+    }
   }
 
   /** Requests per time bin and lane, over the log's span, in at most `bins` bins. */
   series(bins = 24): { start: number; width: number; lanes: Record<string, number[]> } {
-    const all = [...this.times.values()].flat();
-    if (all.length === 0) return { start: 0, width: 0, lanes: {} };
+    const w = this.fineWidth;
     let min = Infinity;
     let max = -Infinity;
-    for (const t of all) {
-      if (t < min) min = t;
-      if (t > max) max = t;
-    }
+    for (const fine of this.fine.values())
+      for (const k of fine.keys()) {
+        if (k * w < min) min = k * w;
+        if (k * w > max) max = k * w;
+      }
+    if (min === Infinity) return { start: 0, width: 0, lanes: {} };
     const width = Math.max(1, Math.ceil((max - min + 1e-9) / bins));
     const n = Math.max(1, Math.min(bins, Math.floor((max - min) / width) + 1));
     const lanes: Record<string, number[]> = {};
-    for (const [lane, ts] of this.times) {
+    for (const [lane, fine] of this.fine) {
       const counts = new Array(n).fill(0);
-      for (const t of ts) counts[Math.min(n - 1, Math.floor((t - min) / width))]++;
+      for (const [k, c] of fine) counts[Math.min(n - 1, Math.floor((k * w - min) / width))] += c;
       lanes[lane] = counts;
     }
     return { start: min, width, lanes };
