@@ -1,6 +1,7 @@
-// Runs a TypeScript task as one bundled ES module, without tsx's loader. For the long-running proxy:
-// tsx compiles each module at load through a loader thread that then stays resident (~30 MB). esbuild
-// (the compiler tsx itself uses) bundles our sources in ~100 ms; packages stay external imports.
+// Runs a TypeScript task as one bundled ES module, without tsx's loader: the long-running proxy and the
+// log readers. tsx compiles each module at load through a loader thread that then stays resident
+// (~30 MB, and ~1 s of a reader's run). esbuild (the compiler tsx itself uses) bundles our sources in
+// ~100 ms; packages stay external imports.
 // Usage: node tasks/launch.mjs tasks/mitm.ts [args…]
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -306,7 +306,11 @@ test('per-group percentiles (op, http, header mode, decision) are nearest rank o
       .sort((a, b) => a - b);
     return v.length ? { p50: percentile(v, 50), p95: percentile(v, 95), p99: percentile(v, 99) } : {};
   };
-  const check = (got: { latency_ms: Quantiles; ttft_ms: Quantiles; requests: number }, xs: typeof rows, what: string) => {
+  const check = (
+    got: { latency_ms: Quantiles; ttft_ms: Quantiles; requests: number },
+    xs: typeof rows,
+    what: string,
+  ) => {
     assert.is(got.requests, xs.length, what);
     nearRank(got.latency_ms, expected(xs, 'latency_ms'), `${what} latency`);
     nearRank(got.ttft_ms, expected(xs, 'ttft_ms'), `${what} ttft`);

@@ -123,6 +123,16 @@ export class LogHistogram {
     this.n++;
   }
 
+  /** Adds another histogram's counts (a copy made by structuredClone will do: only its fields are read). */
+  absorb(other: LogHistogram): void {
+    other.blocks.forEach((block, b) => {
+      if (!block) return;
+      const mine = (this.blocks[b] ??= new Uint32Array(LogHistogram.HALF));
+      for (let j = 0; j < block.length; j++) mine[j]! += block[j]!;
+    });
+    this.n += other.n;
+  }
+
   /** Nearest-rank percentile (p in 0–100); undefined when empty. */
   percentile(p: number): number | undefined {
     if (this.n === 0) return undefined;

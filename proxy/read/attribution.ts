@@ -105,6 +105,28 @@ export class AttributionTally {
     if (e.ts > r.last) r.last = e.ts;
   }
 
+  /** The tally of a later part of the log (only its fields are read: a structured copy will do). */
+  absorb(o: AttributionTally): void {
+    for (const [label, x] of o.rows) {
+      let r = this.rows.get(label);
+      if (!r) this.rows.set(label, (r = new Row()));
+      r.attempts += x.attempts;
+      for (const [lane, n] of Object.entries(x.lanes)) r.lanes[lane] = (r.lanes[lane] ?? 0) + n;
+      for (const k of Object.keys(r.tokens) as (keyof Row['tokens'])[]) r.tokens[k] += x.tokens[k];
+      r.cost.merge(x.cost);
+      r.saved.merge(x.saved);
+      r.moveAttempts += x.moveAttempts;
+      r.moveInput += x.moveInput;
+      r.moveOutput += x.moveOutput;
+      r.moveCost.merge(x.moveCost);
+      r.moveCredits += x.moveCredits;
+      r.moveNoRate += x.moveNoRate;
+      r.movable ||= x.movable;
+      r.first = Math.min(r.first, x.first);
+      r.last = Math.max(r.last, x.last);
+    }
+  }
+
   /** Rows by cost, highest first (then by label). */
   result(): Record<string, AttributionRow> {
     const rows = [...this.rows].sort(([a, x], [b, y]) =>

@@ -117,6 +117,25 @@ export class CostTally {
     return c;
   }
 
+  /** The tally of a later part of the log (only its fields are read: a structured copy will do). */
+  absorb(o: CostTally): void {
+    for (const [lane, models] of o.lanes) {
+      let mine = this.lanes.get(lane);
+      if (!mine) this.lanes.set(lane, (mine = new Map()));
+      for (const [model, m] of models) {
+        let into = mine.get(model);
+        if (!into) mine.set(model, (into = { sum: new CostSum() }));
+        into.sum.merge(m.sum);
+        if (m.pricedAs) into.pricedAs = m.pricedAs;
+      }
+    }
+    this.asClaude.merge(o.asClaude);
+    this.saved.merge(o.saved);
+    for (const k of o.noPrice) this.noPrice.add(k);
+    for (const [k, n] of o.credits) this.credits.set(k, (this.credits.get(k) ?? 0) + n);
+    for (const [k, n] of o.noRate) this.noRate.set(k, (this.noRate.get(k) ?? 0) + n);
+  }
+
   result(): CostReport {
     const total = new CostSum();
     const byLane = new Map<string, CostSum>();

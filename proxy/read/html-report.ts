@@ -48,6 +48,30 @@ export class ReportCollector {
     if (bins.size > MAX_FINE_BINS) this.coarsen();
   }
 
+  /** The collector of a later part of the log (only its fields are read: a structured copy will do). */
+  absorb(o: ReportCollector): void {
+    for (const [mine, theirs] of [
+      [this.latency, o.latency],
+      [this.ttft, o.ttft],
+    ] as const)
+      for (const [lane, h] of theirs) {
+        const into = mine.get(lane);
+        if (into) for (const [i, n] of h.entries()) into[i] = (into[i] ?? 0) + n;
+        else mine.set(lane, [...h]);
+      }
+    while (this.fineWidth < o.fineWidth) this.coarsen();
+    const scale = this.fineWidth / o.fineWidth;
+    for (const [lane, bins] of o.fine) {
+      let into = this.fine.get(lane);
+      if (!into) this.fine.set(lane, (into = new Map()));
+      for (const [k, n] of bins) {
+        const kk = Math.floor(k / scale);
+        into.set(kk, (into.get(kk) ?? 0) + n);
+      }
+    }
+    while ([...this.fine.values()].some((b) => b.size > MAX_FINE_BINS)) this.coarsen();
+  }
+
   private coarsen(): void {
     this.fineWidth *= 2;
     for (const [lane, bins] of this.fine) {

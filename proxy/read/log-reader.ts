@@ -119,9 +119,11 @@ async function forEachLine(
   file: string,
   chunkBytes: number,
   handle: (buf: Buffer, start: number, end: number) => void,
+  range: ByteRange = { from: 0, to: Infinity },
 ): Promise<void> {
   let buf = Buffer.allocUnsafe(chunkBytes);
   let have = 0;
+  let pos = range.from;
   const fh = await open(file, 'r');
   try {
     for (;;) {
@@ -131,7 +133,10 @@ async function forEachLine(
         buf.copy(bigger, 0, 0, have);
         buf = bigger;
       }
-      const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
+      const want = Math.min(buf.length - have, range.to - pos);
+      if (want <= 0) break;
+      const { bytesRead } = await fh.read(buf, have, want, pos);
+      pos += bytesRead;
       if (bytesRead === 0) break;
       const end = have + bytesRead;
       let start = 0;
@@ -151,21 +156,23 @@ async function forEachLine(
   if (have > 0) handle(buf, 0, have);
 }
 
-/** Calls `onEntry` for every usage record in order; returns what was read and skipped. */
-export async function readLog(
-  path: string,
+/** Bytes [from, to) of a file; `from` is at the start of a line, `to` just after a newline or at the end. */
+export interface ByteRange {
+  from: number;
+  to: number;
+}
+
+export function emptyStats(files: string[]): ReadStats {
+  return { files, lines: 0, malformed: 0, ignored: 0, outside: 0, runs: 0 };
+}
+
+/** The per-line work of every reader: fast decision lines, JSON.parse for the rest, run lines, the window. */
+function lineHandler(
+  stats: ReadStats,
   onEntry: (e: LogEntry) => void,
-  opts: ReadOptions = {},
-): Promise<ReadStats> {
-  const stats: ReadStats = {
-    files: logFiles(path, opts.includeRotated ?? true),
-    lines: 0,
-    malformed: 0,
-    ignored: 0,
-    outside: 0,
-    runs: 0,
-  };
-  const handle = (buf: Buffer, start: number, lineEnd: number): void => {
+  opts: ReadOptions,
+): (buf: Buffer, start: number, lineEnd: number) => void {
+  return (buf: Buffer, start: number, lineEnd: number): void => {
     let end = lineEnd;
     if (end > start && buf[end - 1] === 13) end--; // \r
     while (start < end && (buf[start] === 32 || buf[start] === 9)) start++;
@@ -200,6 +207,27 @@ export async function readLog(
     }
     onEntry(entry);
   };
+}
+
+/** Calls `onEntry` for every usage record of one part of one file, in order; adds to `stats`. */
+export async function readRange(
+  file: string,
+  range: ByteRange,
+  onEntry: (e: LogEntry) => void,
+  stats: ReadStats,
+  opts: ReadOptions = {},
+): Promise<void> {
+  await forEachLine(file, opts.chunkBytes ?? DEFAULT_CHUNK, lineHandler(stats, onEntry, opts), range);
+}
+
+/** Calls `onEntry` for every usage record in order; returns what was read and skipped. */
+export async function readLog(
+  path: string,
+  onEntry: (e: LogEntry) => void,
+  opts: ReadOptions = {},
+): Promise<ReadStats> {
+  const stats = emptyStats(logFiles(path, opts.includeRotated ?? true));
+  const handle = lineHandler(stats, onEntry, opts);
   for (const file of stats.files)
     await forEachLine(file, opts.chunkBytes ?? DEFAULT_CHUNK, handle).catch((e: NodeJS.ErrnoException) => {
       // A read error (a directory given as the log, no permission) names the file it was about.
@@ -210,6 +238,52 @@ export async function readLog(
 }
 
 const RUN_PREFIX = Buffer.from('{"v":1,"event":"run",');
+
+/** The newest run line that starts before `offset` in `file` (searched backwards, chunk by chunk). */
+export async function runLineBefore(
+  file: string,
+  offset: number,
+  chunkBytes = DEFAULT_CHUNK,
+): Promise<RunRecord | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(chunkBytes + RUN_PREFIX.length);
+    let end = offset;
+    while (end > 0) {
+      const from = Math.max(0, end - chunkBytes);
+      // The chunk plus the start of the next, so a prefix cut by the chunk's end is still found.
+      const { bytesRead } = await fh.read(buf, 0, Math.min(end + RUN_PREFIX.length, offset) - from, from);
+      let at = buf.subarray(0, bytesRead).lastIndexOf(RUN_PREFIX);
+      while (at !== -1) {
+        if (from + at < end && (from + at === 0 || buf[at - 1] === 10)) {
+          const line = await readLineAt(fh, from + at);
+          try {
+            const run = asRunRecord(JSON.parse(line));
+            if (run) return run;
+          } catch {
+            // a torn run line: an earlier one stands
+          }
+        }
+        at = at === 0 ? -1 : buf.subarray(0, bytesRead).lastIndexOf(RUN_PREFIX, at - 1);
+      }
+      end = from;
+    }
+  } finally {
+    await fh.close();
+  }
+  return undefined;
+}
+
+async function readLineAt(fh: import('node:fs/promises').FileHandle, at: number): Promise<string> {
+  let size = 4096;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(size);
+    const { bytesRead } = await fh.read(buf, 0, size, at);
+    const nl = buf.subarray(0, bytesRead).indexOf(10);
+    if (nl !== -1 || bytesRead < size) return buf.toString('utf8', 0, nl === -1 ? bytesRead : nl);
+    size *= 4;
+  }
+}
 
 /**
  * The newest run line of a log (its current file first, then the rotated ones): what the proxy that

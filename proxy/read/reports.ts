@@ -1,19 +1,27 @@
-// Runs the readers over a log file: the shared core of summarize, verify-routing, demo and pilot.
+// Runs the readers over a log file: the shared core of summarize, verify-routing, report, demo and pilot.
+// The reading itself is parallel-read.ts's: every core on a large log, one pass on a small one.
 import { writeFileSync } from 'node:fs';
 import type { Pricing } from '../common/cost.js';
 import { join } from 'node:path';
-import { readLog, type ReadOptions } from './log-reader.js';
-import { Summarizer, type Metrics } from './summarize.js';
-import { RoutingVerifier, type Expectation, type HostJudging, type LaneHosts, type Verdict } from './verify.js';
-import { ReportCollector } from './html-report.js';
+import type { ReadOptions } from './log-reader.js';
+import type { Metrics } from './summarize.js';
+import type { Expectation, HostJudging, LaneHosts, Verdict } from './verify.js';
+import type { ReportCollector } from './html-report.js';
 import { ensureDir } from '../common/dirs.js';
 
 export const DEFAULT_EXPECT = 'haiku=zai,sonnet=anthropic';
 
-export async function summarizeLog(path: string, opts: ReadOptions & { pricing?: Pricing } = {}): Promise<Metrics> {
-  const s = new Summarizer(opts.pricing);
-  const stats = await readLog(path, (e) => s.add(e), opts);
-  return s.result(stats, opts.since);
+type Opts = Omit<ReadOptions, 'onRun'>;
+
+// Imported when first used, not at load: in a bundle that makes parallel-read a file of its own, which
+// the worker threads start from without the task's own code.
+const parallel = () => import('./parallel-read.js');
+
+export async function summarizeLog(path: string, opts: Opts & { pricing?: Pricing } = {}): Promise<Metrics> {
+  const { readTallies, portablePricing } = await parallel();
+  const { pricing, ...read } = opts;
+  const { tallies, stats } = await readTallies(path, { summarize: { pricing: portablePricing(pricing) } }, read);
+  return tallies.summarizer!.result(stats, opts.since);
 }
 
 export function writeMetrics(resultsDir: string, m: Metrics): string {
@@ -27,30 +35,45 @@ export function writeMetrics(resultsDir: string, m: Metrics): string {
 export async function reportData(
   path: string,
   expect: Expectation[],
-  opts: ReadOptions & { hosts?: LaneHosts; judging?: HostJudging; pricing?: Pricing } = {},
-) {
-  const s = new Summarizer(opts.pricing);
-  const v = new RoutingVerifier(expect, undefined, opts.hosts, opts.judging);
-  const c = new ReportCollector();
-  const stats = await readLog(
+  opts: Opts & { hosts?: LaneHosts; judging?: HostJudging; pricing?: Pricing } = {},
+): Promise<{ metrics: Metrics; verdict: Verdict; collector: ReportCollector }> {
+  const { readTallies, portablePricing } = await parallel();
+  const { pricing, hosts, judging, ...read } = opts;
+  const { tallies, stats } = await readTallies(
     path,
-    (e) => {
-      s.add(e);
-      v.add(e);
-      c.add(e);
+    {
+      summarize: { pricing: portablePricing(pricing) },
+      verify: { expect, ...(hosts ? { hosts } : {}), ...(judging ? { judging } : {}) },
+      collect: true,
     },
-    { ...opts, onRun: (r) => v.run(r) },
+    read,
   );
-  return { metrics: s.result(stats, opts.since), verdict: { ...v.result(), malformed: stats.malformed }, collector: c };
+  return {
+    metrics: tallies.summarizer!.result(stats, opts.since),
+    verdict: { ...tallies.verifier!.result(), malformed: stats.malformed },
+    collector: tallies.collector!,
+  };
 }
 
 /** The verdict over a log; each request's hosts are judged by the run line before it, else by `hosts`. */
 export async function verifyLog(
   path: string,
   expect: Expectation[],
-  opts: ReadOptions & { graceS?: number; now?: number; hosts?: LaneHosts; judging?: HostJudging } = {},
+  opts: Opts & { graceS?: number; now?: number; hosts?: LaneHosts; judging?: HostJudging } = {},
 ): Promise<Verdict> {
-  const v = new RoutingVerifier(expect, opts.graceS, opts.hosts, opts.judging);
-  const stats = await readLog(path, (e) => v.add(e), { ...opts, onRun: (r) => v.run(r) });
-  return { ...v.result(opts.now), malformed: stats.malformed };
+  const { readTallies } = await parallel();
+  const { graceS, now, hosts, judging, ...read } = opts;
+  const { tallies, stats } = await readTallies(
+    path,
+    {
+      verify: {
+        expect,
+        ...(graceS !== undefined ? { graceS } : {}),
+        ...(hosts ? { hosts } : {}),
+        ...(judging ? { judging } : {}),
+      },
+    },
+    read,
+  );
+  return { ...tallies.verifier!.result(now), malformed: stats.malformed };
 }

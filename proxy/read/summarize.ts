@@ -108,6 +108,17 @@ class Group {
     this.tokens.cache_read += e.cache_read_input_tokens ?? 0;
   }
 
+  /** Another group's figures, from a later part of the log (only its fields are read). */
+  absorb(o: Group): void {
+    this.requests += o.requests;
+    this.errors += o.errors;
+    this.retries += o.retries;
+    for (const [k, n] of Object.entries(o.errTypes)) this.errTypes[k] = (this.errTypes[k] ?? 0) + n;
+    for (const k of Object.keys(this.tokens) as (keyof Group['tokens'])[]) this.tokens[k] += o.tokens[k];
+    this.latency.absorb(o.latency);
+    this.ttft.absorb(o.ttft);
+  }
+
   result(): GroupSummary {
     return {
       requests: this.requests,
@@ -128,6 +139,10 @@ class LaneGroup extends Group {
     header: new Map(),
     decision: new Map(),
   };
+}
+
+function absorbGroups(into: Map<string, Group>, from: Map<string, Group>): void {
+  for (const [k, g] of from) sub(into, k).absorb(g);
 }
 
 function sub(map: Map<string, Group>, key: string): Group {
@@ -151,6 +166,9 @@ function withErrType(e: LogEntry): LogEntry {
   return e;
 }
 
+/** How far into a part of the log a completion is matched to a decision in the part before it. */
+export const ORPHAN_WINDOW_S = 3600;
+
 export class Summarizer {
   private totals = new Group();
   private lanes = new Map<string, LaneGroup>();
@@ -168,11 +186,14 @@ export class Summarizer {
     },
   };
   private overflowFirstTs: number | undefined;
+  private overflowLastTs: number | undefined;
   private haikuOnZai = 0;
   private first: number | undefined;
   private last: number | undefined;
   /** rid:attempt of decisions still waiting for their completion. */
   private open = new Set<string>();
+  /** Completions of this part of the log whose decision came before it (its first hour only: see absorb()). */
+  private orphans: string[] = [];
   /** A log holds a handful of model ids: classify each once. */
   private haikuByModel = new Map<string, boolean>();
   private readonly cost: CostTally;
@@ -207,7 +228,7 @@ export class Summarizer {
       if (raw.rid) this.open.add(key);
       return;
     }
-    this.open.delete(key);
+    if (!this.open.delete(key) && raw.ts - (this.first ?? raw.ts) < ORPHAN_WINDOW_S) this.orphans.push(key);
     const e = withErrType(raw);
     const laneName = e.lane ?? 'unknown';
     let lane = this.lanes.get(laneName);
@@ -227,6 +248,51 @@ export class Summarizer {
       if ((e.attempt ?? 1) === 1) this.haikuRequests++;
       if (laneName === 'zai' && !e.err_type) this.haikuOnZai++;
     }
+  }
+
+  /**
+   * The tally of the next part of the same log (read by another thread; a structured copy will do), added
+   * to this one as if this had read on. A decision here whose completion is there is no longer open.
+   */
+  absorb(o: Summarizer): void {
+    if (o.first !== undefined) this.first = Math.min(this.first ?? o.first, o.first);
+    if (o.last !== undefined) this.last = Math.max(this.last ?? o.last, o.last);
+    for (const k of o.orphans) this.open.delete(k);
+    for (const k of o.open) this.open.add(k);
+    this.totals.absorb(o.totals);
+    for (const [name, l] of o.lanes) {
+      let lane = this.lanes.get(name);
+      if (!lane) this.lanes.set(name, (lane = new LaneGroup()));
+      lane.absorb(l);
+      for (const d of DIMENSIONS) absorbGroups(lane.by[d], l.by[d]);
+    }
+    const c = this.client;
+    const oc = o.client;
+    c.total += oc.total;
+    for (const [k, n] of Object.entries(oc.answered_by)) c.answered_by[k] = (c.answered_by[k] ?? 0) + n;
+    c.with_fallback += oc.with_fallback;
+    c.with_retry += oc.with_retry;
+    c.failed += oc.failed;
+    c.for_capacity.kept_off += oc.for_capacity.kept_off;
+    c.for_capacity.refused += oc.for_capacity.refused;
+    const sp = c.subscription_policy;
+    sp.below_threshold += oc.subscription_policy.below_threshold;
+    const ov = sp.overflow;
+    const oov = oc.subscription_policy.overflow;
+    ov.requests += oov.requests;
+    ov.input_tokens += oov.input_tokens;
+    ov.output_tokens += oov.output_tokens;
+    if (o.overflowFirstTs !== undefined && o.overflowLastTs !== undefined) {
+      this.overflowFirstTs ??= o.overflowFirstTs;
+      this.overflowLastTs = o.overflowLastTs;
+      ov.span_s = Math.round((this.overflowLastTs - this.overflowFirstTs) * 10) / 10;
+    }
+    this.haikuRequests += o.haikuRequests;
+    this.haikuOnZai += o.haikuOnZai;
+    this.cost.absorb(o.cost);
+    this.bySession.absorb(o.bySession);
+    this.byClass.absorb(o.byClass);
+    this.byWork.absorb(o.byWork);
   }
 
   /** Lines written before `final` existed count by their first attempt, and say nothing of who answered. */
@@ -249,6 +315,7 @@ export class Summarizer {
       o.input_tokens += e.input_tokens ?? 0;
       o.output_tokens += e.output_tokens ?? 0;
       this.overflowFirstTs ??= e.ts;
+      this.overflowLastTs = e.ts;
       o.span_s = Math.round((e.ts - this.overflowFirstTs) * 10) / 10;
     }
     if (e.decision === 'zai_busy') c.for_capacity.kept_off++;

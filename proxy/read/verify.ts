@@ -103,6 +103,9 @@ interface Misrouted {
 
 const MAX_RIDS = 20;
 
+/** How far into a part of the log a completion is matched to a decision in the part before it. */
+export const ORPHAN_WINDOW_S = 3600;
+
 export class RoutingVerifier {
   private completions = 0;
   private haikuWrongLane: string[] = [];
@@ -128,6 +131,9 @@ export class RoutingVerifier {
   private familyOnLane = new Map<string, number>();
   /** rid:attempt → ts of decisions not yet completed. */
   private open = new Map<string, number>();
+  /** Completions of this part of the log whose decision came before it (its first hour only: see absorb()). */
+  private orphans: string[] = [];
+  private firstTs: number | undefined;
   private lastTs = 0;
   /** The offload policy in force for the lines being read: does it move subagents? */
   private subagentsOn: boolean;
@@ -164,12 +170,13 @@ export class RoutingVerifier {
 
   add(e: LogEntry): void {
     this.lastTs = Math.max(this.lastTs, e.ts);
+    this.firstTs ??= e.ts;
     const key = `${e.rid}:${e.attempt ?? 1}`;
     if (e.kind === 'decision') {
       if (e.rid) this.open.set(key, e.ts);
       return;
     }
-    this.open.delete(key);
+    if (!this.open.delete(key) && e.ts - this.firstTs < ORPHAN_WINDOW_S) this.orphans.push(key);
     this.completions++;
     if (e.err_type === 'proxy_died') this.diedUnder.push(e.rid ?? '?');
     this.judged.set(this.source, (this.judged.get(this.source) ?? 0) + 1);
@@ -222,6 +229,41 @@ export class RoutingVerifier {
     }
     if (e.path === '/v1/messages' && e.op !== undefined && e.model === undefined) this.noModel.push(rid);
     if (e.lane === 'anthropic' && e.header_mode !== undefined) this.headerModeOnAnthropic.push(rid);
+  }
+
+  /**
+   * The verifier of the next part of the same log (another thread read it, having started from the run
+   * line in force there; a structured copy will do), added as if this one had read on.
+   */
+  absorb(o: RoutingVerifier): void {
+    this.completions += o.completions;
+    this.haikuWrongLane.push(...o.haikuWrongLane);
+    this.diedUnder.push(...o.diedUnder);
+    this.nonHaikuOnZai.push(...o.nonHaikuOnZai);
+    this.anthropicToZai.push(...o.anthropicToZai);
+    this.unknownDestination.push(...o.unknownDestination);
+    for (const [k, m] of o.wrongHost) {
+      const mine = this.wrongHost.get(k);
+      if (mine) mine.rids.push(...m.rids);
+      else this.wrongHost.set(k, { ...m, rids: [...m.rids] });
+    }
+    for (const [k, n] of o.judged) this.judged.set(k, (this.judged.get(k) ?? 0) + n);
+    this.noModel.push(...o.noModel);
+    this.headerModeOnAnthropic.push(...o.headerModeOnAnthropic);
+    for (const [k, n] of o.familyOnLane) this.familyOnLane.set(k, (this.familyOnLane.get(k) ?? 0) + n);
+    for (const k of o.orphans) this.open.delete(k);
+    for (const [k, ts] of o.open) this.open.set(k, ts);
+    this.lastTs = Math.max(this.lastTs, o.lastTs);
+    this.subagentStayed.push(...o.subagentStayed);
+    // What is in force at the end of the log is what the later part ended with.
+    if (o.firstTs !== undefined) {
+      this.firstTs ??= o.firstTs;
+      this.hosts = o.hosts;
+      this.source = o.source;
+      this.subagentsOn = o.subagentsOn;
+      this.atPct = o.atPct;
+      this.overflowOn = o.overflowOn;
+    }
   }
 
   /** `now` decides which open decisions are past the grace period (the last log time when reading old logs). */

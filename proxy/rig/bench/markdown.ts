@@ -1,5 +1,5 @@
 // results/BENCH.md from one run's figures.
-import { MODES } from './clients.js';
+import { MODES, type Stats } from './clients.js';
 import { WHY_MISSED, targetsOf } from './targets.js';
 
 /** One row of a markdown table. */
@@ -102,11 +102,42 @@ export function benchMarkdown(j: Record<string, any>): string {
       `${j.fan_out.wall_ratio}×; errors that reached a client ${j.fan_out.client_errors}. ` +
       "Counted by the simulated Z.AI's own answers.",
     '',
-    `## Readers over a ${j.readers.lines.toLocaleString('en-US')}-line log`,
+    `## Readers over a ${j.readers.lines.toLocaleString('en-US')}-line log (${j.readers.bytes_per_line} bytes a line)`,
     '',
-    `summarize ${j.readers.summarize_s} s, peak RSS ${j.readers.summarize_rss_mb} MB; ` +
-      `verify-routing ${j.readers.verify_s} s, peak RSS ${j.readers.verify_rss_mb} MB ` +
-      '(each in its own process, tsx loader included).',
+    '| reader | s (median) | × plain JSON.parse | peak RSS MB |',
+    '|---|---|---|---|',
+    ...(['json_parse', 'summarize', 'verify', 'report'] as const).map((k) =>
+      row([k.replace('_', '-'), j.readers[`${k}_s`], j.readers[`${k}_ratio`] ?? 1, j.readers[`${k}_rss_mb`]]),
+    ),
+    '',
+    `Each its own process started as npm runs it (the esbuild launcher), ${j.readers.rounds} interleaved round(s). ` +
+      `Live heap of report's three tallies after a full GC at each quarter of the log: ` +
+      `${(j.readers.report_live_heap_mb ?? []).join(' → ')} MB.`,
+    '',
+    `## A burst of ${j.burst.burst} new connections while ${j.burst.running} streams run (${j.burst.rounds} rounds)`,
+    '',
+    '| way in | burst: first event p50 | p99 | running streams: event delay p50 | p99 | errors |',
+    '|---|---|---|---|---|---|',
+    ...Object.entries(j.burst.ways).map(([w, f]) => {
+      const x = f as { burst_ttfe_ms: Stats; running_event_delay_ms: Stats; errors: number };
+      return row([
+        w,
+        x.burst_ttfe_ms.p50,
+        x.burst_ttfe_ms.p99,
+        x.running_event_delay_ms.p50,
+        x.running_event_delay_ms.p99,
+        x.errors,
+      ]);
+    }),
+    '',
+    'nginx: a TLS hop (ECDSA P-256 leaf, a worker per core) in front of the same fake; the proxy and mitmproxy ' +
+      'as HTTPS proxies (CONNECT, then TLS with their own CA). ' +
+      (j.burst.missing_peers?.length ? `Not run (not installed): ${j.burst.missing_peers.join(', ')}.` : ''),
+    '',
+    `## Footprint`,
+    '',
+    `Proxy RSS ${j.footprint.idle_after_s} s after ready, no request yet: ${j.footprint.idle_rss_mb.join(', ')} MB ` +
+      `(median ${j.footprint.idle_rss_median_mb} MB).`,
     '',
     '## Start-up',
     '',

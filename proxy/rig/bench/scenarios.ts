@@ -1,5 +1,6 @@
 // The benchmark's scenarios, one function each. Every scenario runs its modes in interleaved rounds, so
 // that the machine's noise falls on all of them alike; each returns the figures for BENCH.json.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../../common/config.js';
@@ -235,40 +236,65 @@ export async function largeRequestScenario(s: Scenario): Promise<Record<string, 
   return Object.fromEntries(MODES.map((m) => [m, stats(lat[m])]));
 }
 
-/** summarize and verify-routing over a generated log, each in its own process so each peak RSS is its own. */
+/**
+ * summarize, verify-routing and report over a generated log, each run as its own process started as npm
+ * runs them (the esbuild launcher), interleaved with a plain single-thread JSON.parse of every line of
+ * the same file; medians over the rounds. Then report's live heap at each quarter of the log.
+ */
 export async function readersScenario(
   dir: string,
   quick: boolean,
   say: (s: string) => void,
 ): Promise<Record<string, unknown>> {
   const lines = quick ? 200_000 : 1_000_000;
+  const rounds = quick ? 1 : 3;
   say(`readers: generating a ${lines.toLocaleString('en-US')}-line log…`);
   const logFile = join(dir, 'big-usage.jsonl');
   writeSyntheticLog(logFile, lines);
-  const run = async (reader: 'summarize' | 'verify') => {
+  const bytes = statSync(logFile).size;
+  const run = async (reader: string, nodeFlags: string[] = [], extra: string[] = []) => {
     const child = await execa(
-      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-      [join(REPO_ROOT, 'proxy', 'rig', 'bench', 'readers-child.ts'), logFile, reader],
-      { timeout: 300_000 },
+      process.execPath,
+      [
+        ...nodeFlags,
+        join(REPO_ROOT, 'tasks', 'launch.mjs'),
+        join('proxy', 'rig', 'bench', 'readers-child.ts'),
+        logFile,
+        reader,
+        ...extra,
+      ],
+      { timeout: 300_000, cwd: REPO_ROOT },
     );
     return JSON.parse(String(child.stdout).trim().split('\n').pop()!) as {
       seconds: number;
       max_rss_mb: number;
-      requests?: number;
-      verify_exit?: number;
+      live_heap_mb?: number[];
     };
   };
-  const sum = await run('summarize');
-  const ver = await run('verify');
-  const figures = {
-    lines,
-    summarize_s: sum.seconds,
-    summarize_rss_mb: sum.max_rss_mb,
-    verify_s: ver.seconds,
-    verify_rss_mb: ver.max_rss_mb,
-    requests: sum.requests,
-    verify_exit: ver.verify_exit,
-  };
+  const readers = ['json-parse', 'summarize', 'verify', 'report'] as const;
+  const seconds: Record<string, number[]> = {};
+  const rss: Record<string, number[]> = {};
+  for (const r of readers) [seconds[r], rss[r]] = [[], []];
+  say(
+    `readers: ${readers.join(', ')} over ${lines.toLocaleString('en-US')} lines (${Math.round(bytes / lines)} bytes each), ${rounds} interleaved round(s)…`,
+  );
+  for (let i = 0; i < rounds; i++)
+    for (const r of readers) {
+      const f = await run(r);
+      seconds[r]!.push(f.seconds);
+      rss[r]!.push(f.max_rss_mb);
+    }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const heap = await run('report-heap', ['--expose-gc'], [String(lines / 4)]);
+  const figures: Record<string, unknown> = { lines, bytes_per_line: Math.round(bytes / lines), rounds };
+  for (const r of readers) {
+    const key = r.replace('-', '_');
+    figures[`${key}_s`] = median(seconds[r]!);
+    figures[`${key}_rss_mb`] = median(rss[r]!);
+    if (r !== 'json-parse')
+      figures[`${key}_ratio`] = Math.round((median(seconds[r]!) / median(seconds['json-parse']!)) * 100) / 100;
+  }
+  figures.report_live_heap_mb = heap.live_heap_mb;
   say(`readers: ${JSON.stringify(figures)}`);
   return figures;
 }
