@@ -15,6 +15,7 @@ import {
   interceptRequests,
   listeningAddress,
   loadMockttpServer,
+  paceTlsHandshakes,
   servedLeafKeyType,
   startOnLoopback,
 } from './mockttp-internals.js';
@@ -135,6 +136,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   };
   try {
     handOver(server, hosts, opts);
+    paceTlsHandshakes(server);
   } catch (e) {
     await server.stop();
     throw e;

@@ -116,6 +116,40 @@ export function listeningAddress(server: Mockttp): ReturnType<net.Server['addres
   return (server as unknown as { server?: net.Server }).server?.address();
 }
 
+/**
+ * New TLS connections, handed to mockttp's TLS server at most `perTurn` per event-loop turn. A burst of
+ * new connections (a session starting, subagents fanning out) otherwise has all its handshakes run back
+ * to back in one turn, ~1 ms of CPU each, while the events of streams already running wait behind them;
+ * paced, those events are written between handshakes. httpolyglot hands each TLS socket to its TLS
+ * server with `_tlsServer.emit('connection', socket)` (httpolyglot lines 76–82 and 127).
+ */
+export function paceTlsHandshakes(server: Mockttp, perTurn = 1): void {
+  const combo = (server as unknown as { server?: { _tlsServer?: unknown } }).server;
+  const tlsServer = combo?._tlsServer;
+  if (!(tlsServer instanceof net.Server))
+    throw new Error('mockttp internals changed: its TLS server was not found, so handshakes cannot be paced');
+  const emit = tlsServer.emit.bind(tlsServer) as (event: string | symbol, ...args: unknown[]) => boolean;
+  const waiting: unknown[][] = [];
+  let scheduled = false;
+  const drain = () => {
+    scheduled = false;
+    for (let i = 0; i < perTurn && waiting.length; i++) emit('connection', ...waiting.shift()!);
+    if (waiting.length) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+  };
+  tlsServer.emit = function emitPaced(event: string | symbol, ...args: unknown[]): boolean {
+    if (event !== 'connection') return emit(event, ...args);
+    waiting.push(args);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+    return true;
+  } as typeof tlsServer.emit;
+}
+
 /** The request events of Node's HTTP servers that mockttp answers (checkContinue: Expect: 100-continue). */
 const REQUEST_EVENTS = new Set(['request', 'checkContinue', 'checkExpectation']);
 
