@@ -11,10 +11,13 @@ Usage: npm run bench [-- --quick]
 Starts the fake upstreams and the real proxy (as its own process) on 127.0.0.1 and measures, direct
 and through the proxy (MITM via HTTPS_PROXY, and base-URL mode) in interleaved rounds: small requests
 (sequential and at concurrency 20: latency, req/s, proxy CPU per request), 100 concurrent streams
-(per-event delivery delay, time to first event), 500 slow streams (peak RSS, all events delivered),
-a 2 MB request, summarize and verify-routing over a generated 1,000,000-line log, and start-up time.
-Prints progress and the targets, writes results/BENCH.md and results/BENCH.json (CCP_RESULTS_DIR).
---quick: reduced sizes, under a minute. The full run takes a few minutes.
+(per-event delivery delay, time to first event), a burst of 100 new connections while 100 streams run
+(beside a plain nginx TLS hop and mitmproxy when installed: apt-get install nginx-light mitmproxy),
+500 slow streams (peak RSS, all events delivered), a 2 MB request, the proxy's idle RSS after start,
+summarize, verify-routing and report over a generated 1,000,000-line log against a plain JSON.parse
+of the same file, and start-up time. Prints progress and each figure beside its target, writes
+results/BENCH.md and results/BENCH.json (CCP_RESULTS_DIR).
+--quick: reduced sizes, about a minute. The full run takes a few minutes.
 Exit 1 when a stream lost an event (any run) or, in the full run, when a target was MISSED; 0 otherwise.`,
 );
 knownFlags(argv, ['quick'], 'bench');

@@ -51,9 +51,10 @@ try {
     // Before the bundle is built: the bundle carries the handoff with its new section.
     const log = usageLogPath(config.logsDir);
     const [metrics, verdict, state] = await Promise.all([
-      summarizeLog(log, { pricing: config.pricing }),
+      summarizeLog(log, { pricing: config.pricing, threads: config.readThreads }),
       verifyLog(log, parseExpect(DEFAULT_EXPECT), {
         hosts: laneHosts(config),
+        threads: config.readThreads,
         judging: { fallbackSubagents: config.offload.subagents },
       }),
       collectState(config, proxy, inForce),

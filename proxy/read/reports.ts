@@ -11,7 +11,8 @@ import { ensureDir } from '../common/dirs.js';
 
 export const DEFAULT_EXPECT = 'haiku=zai,sonnet=anthropic';
 
-type Opts = Omit<ReadOptions, 'onRun'>;
+/** The reader's options, and how many threads read (CCP_READ_THREADS; parallel-read.ts). */
+type Opts = Omit<ReadOptions, 'onRun'> & { threads?: number };
 
 // Imported when first used, not at load: in a bundle that makes parallel-read a file of its own, which
 // the worker threads start from without the task's own code.

@@ -12,7 +12,7 @@ export async function idleFootprint(
   quick: boolean,
   say: (s: string) => void,
 ): Promise<Record<string, unknown>> {
-  const idleS = quick ? 15 : 20;
+  const idleS = quick ? 15 : 30;
   const extra: ProxyProcess[] = [];
   if (!quick)
     for (const i of [1, 2])

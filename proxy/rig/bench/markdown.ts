@@ -111,7 +111,8 @@ export function benchMarkdown(j: Record<string, any>): string {
     ),
     '',
     `Each its own process started as npm runs it (the esbuild launcher), ${j.readers.rounds} interleaved round(s). ` +
-      `Live heap of report's three tallies after a full GC at each quarter of the log: ` +
+      `Live heap of report's three tallies after a full GC every half log, over the log read twice ` +
+      '(the same sessions again; each session is a row of by_session): ' +
       `${(j.readers.report_live_heap_mb ?? []).join(' → ')} MB.`,
     '',
     `## A burst of ${j.burst.burst} new connections while ${j.burst.running} streams run (${j.burst.rounds} rounds)`,
