@@ -53,7 +53,7 @@ export class BenchClients {
 
   constructor(
     private readonly fakeCa: string,
-    private readonly mitmCa: string,
+    readonly mitmCa: string,
     readonly proxyPort: number,
     anthropicOrigin: string,
   ) {

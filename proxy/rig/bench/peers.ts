@@ -42,7 +42,15 @@ async function waitForPort(port: number, ms: number, child: ChildProcess, what: 
   throw new Error(`${what} did not listen on ${port} within ${ms} ms`);
 }
 
+/** Peers still running: killed by PID if the bench itself exits first (an uncaught error included). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) if (c.exitCode === null) c.kill('SIGTERM');
+});
+
 function stopper(child: ChildProcess): () => Promise<void> {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   return async () => {
     if (child.exitCode !== null || !child.pid) return;
     const exited = new Promise((r) => child.once('exit', r));

@@ -22,7 +22,6 @@ import {
 export { targetsOf } from './targets.js';
 import { fanOutScenario } from './fan-out.js';
 import { burstScenario } from './burst.js';
-import { startMitmproxy, startNginx, type Peer } from './peers.js';
 import { idleFootprint } from './footprint.js';
 
 export interface BenchOptions {
@@ -44,7 +43,6 @@ export async function runBench(opts: BenchOptions): Promise<{ json: Record<strin
   const results: Record<string, unknown> = {};
   const { proxy, figures } = await startupScenario(env, dir, say);
   results.startup = figures;
-  const peers: Peer[] = [];
   try {
     results.footprint = await idleFootprint(proxy, env, dir, opts.quick, say);
     const mitmCa = readFileSync(readRunState(env.CCP_LOGS_DIR!)!.ca_cert, 'utf8');
@@ -57,27 +55,11 @@ export async function runBench(opts: BenchOptions): Promise<{ json: Record<strin
     const s: Scenario = { quick: opts.quick, say, clients, proxy, anthropic: fakes.anthropic };
     results.small = await smallScenario(s);
     results.streams = await streamsScenario(s);
-    const upstream = new URL(fakes.anthropic.baseUrl);
-    const missing: string[] = [];
-    for (const [name, start] of [
-      ['nginx', () => startNginx(dir, upstream, fakes.upstreamCaPath)],
-      ['mitmproxy', () => startMitmproxy(dir, fakes.upstreamCaPath)],
-    ] as const) {
-      const peer = await start().catch((e: Error) => {
-        say(`burst: ${name} did not start: ${e.message}`);
-        return undefined;
-      });
-      if (peer) peers.push(peer);
-      else missing.push(name);
-    }
-    if (missing.length)
-      say(`burst: not installed or not started: ${missing.join(', ')} (apt-get install nginx-light mitmproxy)`);
-    results.burst = await burstScenario(s, peers, readFileSync(fakes.upstreamCaPath, 'utf8'), missing);
+    results.burst = await burstScenario({ quick: opts.quick, say }, dir);
     results.slow_streams = await slowStreamsScenario(s);
     results.large_request = await largeRequestScenario(s);
     results.fan_out = await fanOutScenario(s, fakes.zai, env.CCP_LOGS_DIR!);
   } finally {
-    for (const p of peers) await p.stop();
     await proxy.stop();
     await fakes.anthropic.stop();
     await fakes.zai.stop();
