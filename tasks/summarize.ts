@@ -10,7 +10,8 @@ helpRequested(
   `
 Usage: npm run summarize [-- --since 2h|ISO] [--session ID] [--by session|class|agent] [--json] [--file PATH] [--no-rotated]
 
-Reads logs/usage.jsonl (CCP_LOGS_DIR) and its rotated files line by line, prints a table per lane
+Reads logs/usage.jsonl (CCP_LOGS_DIR) and its rotated files line by line (a large log on every core:
+CCP_READ_THREADS; percentiles exact below 204.8 ms, within 0.05 % above), prints a table per lane
 (split by op, h1/h2, z.ai header mode and decision), the cost per lane and model and what the offload
 saved — or, in words, what the Z.AI lane cost more than Anthropic would have — and what it kept off
 Anthropic in requests and tokens; with ZAI_BILLING=plan, the credits the Z.AI lane spent (prices and
