@@ -89,6 +89,8 @@ async function bundle() {
 
 const build_ = upToDate() ?? (await bundle());
 const out = join(dir, build_, `${name}.mjs`);
+// The single-file bundles of the layout before this one (.cache/bundles/): a process that runs one has it loaded.
+rmSync(join(dir, 'bundles'), { recursive: true, force: true });
 // Builds of earlier sources: a running process has already loaded its own, so they can go.
 for (const f of readdirSync(dir))
   if (f.startsWith(prefix) && f !== build_ && !f.endsWith('.tmp'))

@@ -109,9 +109,16 @@ test('and that is the log’s own content: counts and the run-line judgement che
     assert.is(metrics.totals.requests, completions, `${threads}: completions`);
     assert.is(verdict.completions, completions);
     assert.is(metrics.source.malformed, malformed);
-    const wrong = verdict.checks.find((c) => /configured/.test(c.name));
+    const wrong = verdict.checks.find((c) => c.name === 'every request reached the host configured for its lane');
     assert.ok(wrong, verdict.checks.map((c) => c.name).join('\n'));
-    assert.match(wrong!.detail, String(zaiUnderOtherHost), `${threads}: ${wrong!.detail}`);
+    assert.ok(zaiUnderOtherHost > 0);
+    assert.match(
+      wrong!.detail,
+      new RegExp(
+        `^${zaiUnderOtherHost} request\\(s\\) went elsewhere: ${zaiUnderOtherHost} zai-lane request\\(s\\) went to api\\.z\\.ai; configured for that lane: other\\.example$`,
+      ),
+      `${threads}: ${wrong!.detail}`,
+    );
   }
 });
 

@@ -162,6 +162,12 @@ export interface ByteRange {
   to: number;
 }
 
+/**
+ * How far into a part of a log a tally remembers completions whose decision it did not see: the part
+ * before may hold that decision (parallel-read.ts pairs them when the parts' tallies are added up).
+ */
+export const ORPHAN_WINDOW_S = 3600;
+
 export function emptyStats(files: string[]): ReadStats {
   return { files, lines: 0, malformed: 0, ignored: 0, outside: 0, runs: 0 };
 }

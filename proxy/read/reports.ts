@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Pricing } from '../common/cost.js';
 import { join } from 'node:path';
-import type { ReadOptions } from './log-reader.js';
+import type { ParallelReadOptions } from './parallel-read.js';
 import type { Metrics } from './summarize.js';
 import type { Expectation, HostJudging, LaneHosts, Verdict } from './verify.js';
 import type { ReportCollector } from './html-report.js';
@@ -11,8 +11,7 @@ import { ensureDir } from '../common/dirs.js';
 
 export const DEFAULT_EXPECT = 'haiku=zai,sonnet=anthropic';
 
-/** The reader's options, and how many threads read (CCP_READ_THREADS; parallel-read.ts). */
-type Opts = Omit<ReadOptions, 'onRun'> & { threads?: number };
+type Opts = ParallelReadOptions;
 
 // Imported when first used, not at load: in a bundle that makes parallel-read a file of its own, which
 // the worker threads start from without the task's own code.

@@ -2,7 +2,7 @@
 // fed entries one by one (so a million-line log streams through in constant memory per sample).
 import { isHaikuModel } from '../common/models.js';
 import { attemptCost, shippedPricing, type Pricing } from '../common/cost.js';
-import type { LogEntry, ReadStats } from './log-reader.js';
+import { ORPHAN_WINDOW_S, type LogEntry, type ReadStats } from './log-reader.js';
 import { LogHistogram } from '../common/percentiles.js';
 import { AttributionTally, type AttributionRow } from './attribution.js';
 import { CostTally, type CostReport } from './cost-summary.js';
@@ -166,9 +166,6 @@ function withErrType(e: LogEntry): LogEntry {
   return e;
 }
 
-/** How far into a part of the log a completion is matched to a decision in the part before it. */
-export const ORPHAN_WINDOW_S = 3600;
-
 export class Summarizer {
   private totals = new Group();
   private lanes = new Map<string, LaneGroup>();
@@ -228,7 +225,7 @@ export class Summarizer {
       if (raw.rid) this.open.add(key);
       return;
     }
-    if (!this.open.delete(key) && raw.ts - (this.first ?? raw.ts) < ORPHAN_WINDOW_S) this.orphans.push(key);
+    if (!this.open.delete(key) && raw.ts - this.first! < ORPHAN_WINDOW_S) this.orphans.push(key);
     const e = withErrType(raw);
     const laneName = e.lane ?? 'unknown';
     let lane = this.lanes.get(laneName);

@@ -3,7 +3,7 @@
 // (`upstream`, against the hosts configured for each lane), so a router bug cannot vouch for itself.
 import type { Config } from '../common/config.js';
 import type { Decision, Lane, RunRecord } from '../common/log-schema.js';
-import type { LogEntry } from './log-reader.js';
+import { ORPHAN_WINDOW_S, type LogEntry } from './log-reader.js';
 
 /**
  * verify's own reading of a model family, written apart from the router's (common/models.ts matches a
@@ -102,9 +102,6 @@ interface Misrouted {
 }
 
 const MAX_RIDS = 20;
-
-/** How far into a part of the log a completion is matched to a decision in the part before it. */
-export const ORPHAN_WINDOW_S = 3600;
 
 export class RoutingVerifier {
   private completions = 0;
